@@ -1,0 +1,57 @@
+# The two commands: `make run` serves the demo, `make test` runs every test.
+# Both bootstrap what they need on a fresh Debian machine and are safe to repeat.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test setup db browser lint help
+
+help:
+	@echo "make run   - set up and serve the demo on http://127.0.0.1:$(PORT)"
+	@echo "make test  - set up and run the whole test suite"
+
+$(BIN)/.installed: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(BIN)/.installed
+
+db: setup
+	@$(FLASK) db upgrade
+	@$(FLASK) seed-demo
+
+run: db
+	@echo ""
+	@echo "Partnership manager: http://127.0.0.1:$(PORT)/login"
+	@echo "Demo accounts (password: partnership-demo):"
+	@echo "  admin@demo.example  coordinator@demo.example  trainer@demo.example"
+	@echo "  officer@demo.example (Kisauni Police Station)  viewer@demo.example"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Debian's Chromium for the browser tests; installed when missing and we are root.
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium for the browser tests (apt)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "!!! Chromium is missing and cannot be installed here: browser tests will be skipped. !!!"; \
+	  fi; \
+	fi
+
+test: db node_modules/.installed browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""Training curricula: modules, assessments, trainings, scores, certificates, adoption."""

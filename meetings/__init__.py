@@ -1,0 +1,1 @@
+"""Meetings with police stations: scheduling, calendar, attendance, agenda, minutes."""

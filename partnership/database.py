@@ -1,0 +1,72 @@
+"""Database engine set-up: SQLite tuned for several server processes, PostgreSQL as is.
+
+SQLite runs in WAL mode with a busy timeout, and a transaction that will write takes the write
+lock when it begins (BEGIN IMMEDIATE). Two writers then queue for the lock instead of both reading
+first and one failing with "database is locked" when it tries to write. Requests that only read
+(GET, HEAD) begin ordinary deferred transactions so readers never wait for each other.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import Engine
+
+from partnership.extensions import db
+
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+_force_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "force_immediate", default=False
+)
+
+
+def sqlite_engine_options(busy_timeout_ms: int = 15000) -> dict:
+    return {
+        # The driver's own transaction handling is turned off; BEGIN is emitted below.
+        "connect_args": {"timeout": busy_timeout_ms / 1000, "isolation_level": None},
+    }
+
+
+def _wants_write_lock() -> bool:
+    if _force_immediate.get():
+        return True
+    if has_request_context():
+        return request.method not in READ_ONLY_METHODS
+    return True  # CLI commands and jobs
+
+
+def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = 15000) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def configure_engine(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            install_sqlite_pragmas(engine)
+
+
+@contextmanager
+def write_transaction() -> Iterator[Connection]:
+    """A short transaction of its own that takes the write lock at its start."""
+    token = _force_immediate.set(True)
+    try:
+        with db.engine.begin() as conn:
+            yield conn
+    finally:
+        _force_immediate.reset(token)

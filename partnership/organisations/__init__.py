@@ -1,0 +1,1 @@
+"""Organisations (NGOs, police commands and stations, services, ...), people and postings."""

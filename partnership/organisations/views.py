@@ -1,0 +1,302 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from partnership import audit
+from partnership.extensions import db
+from partnership.forms import FieldError, attach_field_error, country_choices
+from partnership.organisations import exports, services
+from partnership.organisations.forms import OrganisationForm, PersonForm, TransferForm
+from partnership.organisations.models import (
+    ORGANISATION_KIND_LABELS,
+    PERSON_KIND_LABELS,
+    POLICE_KINDS,
+    OrganisationKind,
+)
+from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.spreadsheets import send_table
+
+bp = Blueprint("organisations", __name__)
+
+
+def _organisation_filters() -> services.OrganisationFilters:
+    return services.OrganisationFilters(
+        q=arg_str("q"),
+        kind=arg_str("kind"),
+        country=arg_str("country"),
+        command_id=arg_int("command"),
+        include_inactive=arg_bool("inactive"),
+    )
+
+
+@bp.get("/organisations")
+def organisation_list():
+    filters = _organisation_filters()
+    page = paginate(services.organisation_query(current_user, filters))
+    return render_template(
+        "organisations/organisation_list.html",
+        page=page,
+        filters=filters,
+        kinds=ORGANISATION_KIND_LABELS,
+        countries=country_choices(),
+        commands=services.commands() if services.station_scope(current_user) is None else [],
+    )
+
+
+@bp.get("/organisations/export.<fmt>")
+def organisation_export(fmt: str):
+    orgs = db.session.scalars(services.organisation_query(current_user, _organisation_filters()))
+    return send_table(exports.organisations_table(orgs), "organisations", fmt)
+
+
+@bp.get("/organisations/<int:organisation_id>")
+def organisation_detail(organisation_id: int):
+    org = services.get_organisation_or_404(organisation_id, current_user)
+    officers = db.session.scalars(
+        services.person_query(current_user, services.PersonFilters(organisation_id=org.id)).limit(
+            50
+        )
+    ).all()
+    return render_template(
+        "organisations/organisation_detail.html",
+        org=org,
+        stations=services.stations_of(org) if org.kind is OrganisationKind.POLICE_COMMAND else [],
+        people=officers,
+    )
+
+
+def _save_organisation(form: OrganisationForm, org=None):  # noqa: ANN001, ANN202
+    data = {name: field.data for name, field in form._fields.items()}
+    try:
+        if org is None:
+            org = services.create_organisation(data)
+        else:
+            audit.check_version(org, form.loaded_version())
+            services.update_organisation(org, data)
+        db.session.commit()
+    except FieldError as error:
+        db.session.rollback()
+        attach_field_error(form, error)
+        return None
+    return org
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+def organisation_create():
+    form = OrganisationForm(commands=services.commands())
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind") or OrganisationKind.POLICE_STATION.value
+        form.command_id.data = arg_int("command")
+        form.country.data = request.args.get("country") or "KE"
+        form.timezone.data = "Africa/Nairobi"
+    if form.validate_on_submit():
+        org = _save_organisation(form)
+        if org is not None:
+            flash(_("%(name)s was created.", name=org.name), "success")
+            return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
+    return render_template("organisations/organisation_form.html", form=form, org=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+def organisation_edit(organisation_id: int):
+    org = services.get_organisation_or_404(organisation_id, current_user, for_edit=True)
+    form = OrganisationForm(obj=org, commands=[c for c in services.commands() if c.id != org.id])
+    if request.method == "GET":
+        form.kind.data = org.kind.value
+        form.version.data = org.version
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            saved = _save_organisation(form, org)
+        except (audit.EditConflict, StaleDataError) as exc:
+            db.session.rollback()
+            conflict = _conflict(exc, org)
+            saved = None
+        if saved is not None:
+            flash(_("Your changes to %(name)s were saved.", name=saved.name), "success")
+            return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render_template(
+        "organisations/organisation_form.html", form=form, org=org, conflict=conflict
+    ), status
+
+
+def _conflict(exc: Exception, obj):  # noqa: ANN001, ANN202
+    """What someone else changed, for the message shown instead of saving over it."""
+    db.session.refresh(obj)
+    if isinstance(exc, audit.EditConflict):
+        return exc.entries
+    return audit.changes_since(obj, obj.version - 1)
+
+
+@bp.post("/organisations/<int:organisation_id>/deactivate")
+def organisation_deactivate(organisation_id: int):
+    org = services.get_organisation_or_404(organisation_id, current_user, for_edit=True)
+    services.set_organisation_active(org, False)
+    db.session.commit()
+    flash(_("%(name)s was deactivated.", name=org.name), "success")
+    return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
+
+
+@bp.post("/organisations/<int:organisation_id>/reactivate")
+def organisation_reactivate(organisation_id: int):
+    org = services.get_organisation_or_404(organisation_id, current_user, for_edit=True)
+    services.set_organisation_active(org, True)
+    db.session.commit()
+    flash(_("%(name)s was reactivated.", name=org.name), "success")
+    return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
+
+
+# ---- people ------------------------------------------------------------------------------------
+
+
+def _person_filters() -> services.PersonFilters:
+    return services.PersonFilters(
+        q=arg_str("q"),
+        kind=arg_str("kind"),
+        organisation_id=arg_int("organisation"),
+        command_id=arg_int("command"),
+        country=arg_str("country"),
+        include_inactive=arg_bool("inactive"),
+    )
+
+
+@bp.get("/people")
+def person_list():
+    filters = _person_filters()
+    page = paginate(services.person_query(current_user, filters))
+    unscoped = services.station_scope(current_user) is None
+    return render_template(
+        "organisations/person_list.html",
+        page=page,
+        filters=filters,
+        kinds=PERSON_KIND_LABELS,
+        countries=country_choices() if unscoped else [],
+        commands=services.commands() if unscoped else [],
+    )
+
+
+@bp.get("/people/export.<fmt>")
+def person_export(fmt: str):
+    people = db.session.scalars(services.person_query(current_user, _person_filters()))
+    return send_table(exports.people_table(people), "people", fmt)
+
+
+@bp.get("/people/<int:person_id>")
+def person_detail(person_id: int):
+    person = services.get_person_or_404(person_id, current_user)
+    return render_template("organisations/person_detail.html", person=person)
+
+
+def _person_form(**kwargs) -> PersonForm:  # noqa: ANN003
+    orgs = services.organisations_of_kinds(
+        POLICE_KINDS | {OrganisationKind.NGO, OrganisationKind.COMMUNITY_GROUP}
+    )
+    return PersonForm(organisations=orgs, **kwargs)
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+def person_create():
+    form = _person_form()
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind") or "officer"
+        form.organisation_id.data = arg_int("organisation")
+    if form.validate_on_submit():
+        data = {name: field.data for name, field in form._fields.items()}
+        try:
+            person = services.create_person(data)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(_("%(name)s was added.", name=person.name), "success")
+            return redirect(url_for("organisations.person_detail", person_id=person.id))
+    return render_template("organisations/person_form.html", form=form, person=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+def person_edit(person_id: int):
+    person = services.get_person_or_404(person_id, current_user, for_edit=True)
+    form = _person_form(obj=person)
+    if request.method == "GET":
+        form.kind.data = person.kind.value
+        form.version.data = person.version
+    conflict = None
+    if form.validate_on_submit():
+        data = {name: field.data for name, field in form._fields.items()}
+        try:
+            audit.check_version(person, form.loaded_version())
+            services.update_person(person, data)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        except (audit.EditConflict, StaleDataError) as exc:
+            db.session.rollback()
+            conflict = _conflict(exc, person)
+        else:
+            flash(_("Your changes to %(name)s were saved.", name=person.name), "success")
+            return redirect(url_for("organisations.person_detail", person_id=person.id))
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render_template(
+        "organisations/person_form.html", form=form, person=person, conflict=conflict
+    ), status
+
+
+@bp.route("/people/<int:person_id>/transfer", methods=["GET", "POST"])
+def person_transfer(person_id: int):
+    person = services.get_person_or_404(person_id, current_user, for_edit=True)
+    if not person.is_officer:
+        flash(_("Only officers are posted to stations."), "error")
+        return redirect(url_for("organisations.person_detail", person_id=person.id))
+    form = TransferForm(stations=services.organisations_of_kinds(POLICE_KINDS))
+    if request.method == "GET":
+        form.station_id.data = arg_int("station")
+    if form.validate_on_submit():
+        try:
+            posting = services.transfer_officer(
+                person, form.station_id.data, form.transfer_date.data, form.note.data or ""
+            )
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(
+                _(
+                    "%(name)s was transferred to %(station)s.",
+                    name=person.name,
+                    station=posting.station.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("organisations.person_detail", person_id=person.id))
+    return render_template("organisations/transfer_form.html", form=form, person=person), (
+        422 if form.errors else 200
+    )
+
+
+@bp.post("/people/<int:person_id>/deactivate")
+def person_deactivate(person_id: int):
+    person = services.get_person_or_404(person_id, current_user, for_edit=True)
+    services.set_person_active(person, False)
+    db.session.commit()
+    flash(_("%(name)s was deactivated.", name=person.name), "success")
+    return redirect(url_for("organisations.person_detail", person_id=person.id))
+
+
+@bp.post("/people/<int:person_id>/reactivate")
+def person_reactivate(person_id: int):
+    person = services.get_person_or_404(person_id, current_user, for_edit=True)
+    services.set_person_active(person, True)
+    db.session.commit()
+    flash(_("%(name)s was reactivated.", name=person.name), "success")
+    return redirect(url_for("organisations.person_detail", person_id=person.id))

@@ -1,0 +1,181 @@
+"""Who may do what: the role list, the access rule of every endpoint, and object-level helpers.
+
+Every endpoint has exactly one rule in ``ENDPOINT_RULES``. A request to an endpoint without a rule
+is refused (and the test suite fails), so a new page can never be open by accident. Object-level
+scoping (an officer sees only their own stations) lives in ``station_scope`` and in each domain's
+load-and-authorise helpers and query builders; templates ask the same ``can`` helper, so a link is
+shown exactly when following it is allowed.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import abort, current_app, g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+if TYPE_CHECKING:
+    from partnership.accounts.models import User
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    TRAINER = "trainer"
+    OFFICER = "officer"
+    VIEWER = "viewer"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.COORDINATOR: _l("NGO coordinator"),
+    Role.TRAINER: _l("Trainer"),
+    Role.OFFICER: _l("Police officer"),
+    Role.VIEWER: _l("Viewer (donor, M&E)"),
+}
+
+ALL_ROLES = frozenset(Role)
+NGO_EDITORS = frozenset({Role.ADMIN, Role.COORDINATOR})
+NGO_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRAINER})
+TRAINING_EDITORS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRAINER})
+ADMIN_ONLY = frozenset({Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Public endpoints need no sign-in; the others admit the roles listed."""
+
+    roles: frozenset[Role] = frozenset()
+    public: bool = False
+
+    def allows(self, user: User | None) -> bool:
+        if self.public:
+            return True
+        if user is None or not user.is_authenticated:
+            return False
+        return user.role in self.roles
+
+
+PUBLIC = Rule(public=True)
+SIGNED_IN = Rule(roles=ALL_ROLES)
+
+
+def roles(*allowed: Role | frozenset[Role]) -> Rule:
+    flat: set[Role] = set()
+    for item in allowed:
+        flat |= set(item) if isinstance(item, frozenset) else {item}
+    return Rule(roles=frozenset(flat))
+
+
+ENDPOINT_RULES: dict[str, Rule] = {
+    # Core
+    "static": PUBLIC,
+    "health": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": SIGNED_IN,
+    "auth.password_change": SIGNED_IN,
+    "dashboard.home": SIGNED_IN,
+    # Accounts and audit log: administrators only
+    "accounts.user_list": roles(ADMIN_ONLY),
+    "accounts.user_create": roles(ADMIN_ONLY),
+    "accounts.user_edit": roles(ADMIN_ONLY),
+    "accounts.user_deactivate": roles(ADMIN_ONLY),
+    "accounts.user_reactivate": roles(ADMIN_ONLY),
+    "accounts.user_password_reset": roles(ADMIN_ONLY),
+    "accounts.user_sessions_end": roles(ADMIN_ONLY),
+    "accounts.audit_list": roles(ADMIN_ONLY),
+    # Organisations and people: NGO editors edit, everyone reads (officers their own)
+    "organisations.organisation_list": SIGNED_IN,
+    "organisations.organisation_export": SIGNED_IN,
+    "organisations.organisation_detail": SIGNED_IN,
+    "organisations.organisation_create": roles(NGO_EDITORS),
+    "organisations.organisation_edit": roles(NGO_EDITORS),
+    "organisations.organisation_deactivate": roles(NGO_EDITORS),
+    "organisations.organisation_reactivate": roles(NGO_EDITORS),
+    "organisations.person_list": SIGNED_IN,
+    "organisations.person_export": SIGNED_IN,
+    "organisations.person_detail": SIGNED_IN,
+    "organisations.person_create": roles(NGO_EDITORS),
+    "organisations.person_edit": roles(NGO_EDITORS),
+    "organisations.person_deactivate": roles(NGO_EDITORS),
+    "organisations.person_reactivate": roles(NGO_EDITORS),
+    "organisations.person_transfer": roles(NGO_EDITORS),
+    # Meetings
+    "meetings.meeting_index": SIGNED_IN,
+    # Curricula
+    "curricula.curricula_index": SIGNED_IN,
+}
+
+
+def rule_for(endpoint: str | None) -> Rule | None:
+    return ENDPOINT_RULES.get(endpoint or "")
+
+
+def enforce_access_policy():  # noqa: ANN201 - a before_request hook
+    """Refuse the request unless the endpoint's rule admits the current user."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: let the 404/405 handlers answer
+        return None
+    rule = rule_for(endpoint)
+    if rule is None:
+        current_app.logger.error("endpoint %s has no access rule; refused", endpoint)
+        abort(403)
+    if rule.public:
+        return None
+    if not current_user.is_authenticated:
+        from partnership.extensions import login_manager
+
+        return login_manager.unauthorized()
+    if not rule.allows(current_user):
+        abort(403)
+    return None
+
+
+def can(endpoint: str, user: User | None = None) -> bool:
+    """Whether ``user`` (default: the current user) may use ``endpoint``; for templates."""
+    user = user if user is not None else current_user
+    rule = rule_for(endpoint)
+    return bool(rule and rule.allows(user))
+
+
+def is_ngo_editor(user: User) -> bool:
+    return user.is_authenticated and user.role in NGO_EDITORS
+
+
+def station_scope(user: User) -> frozenset[int] | None:
+    """The organisation ids an officer may see (their station, or their command and its stations
+    and posts); ``None`` for every other role, meaning not restricted by station."""
+    if user.role is not Role.OFFICER:
+        return None
+    cached = g.get("_station_scope")
+    if cached is not None and cached[0] == user.id:
+        return cached[1]
+    from partnership.organisations.services import scope_ids_for_organisation
+
+    scope = frozenset(scope_ids_for_organisation(user.organisation_id))
+    g._station_scope = (user.id, scope)
+    return scope
+
+
+def can_see_organisation(user: User, organisation_id: int) -> bool:
+    scope = station_scope(user)
+    return scope is None or organisation_id in scope
+
+
+def can_edit_organisations(user: User) -> bool:
+    return is_ngo_editor(user)
+
+
+def can_see_security_notes(user: User) -> bool:
+    return user.is_authenticated and user.role in NGO_ROLES
+
+
+def can_see_community_names(user: User) -> bool:
+    return user.is_authenticated and user.role in NGO_ROLES

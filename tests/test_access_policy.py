@@ -1,0 +1,169 @@
+"""Every endpoint has exactly one access rule, and each role gets what the policy promises.
+
+The matrix below is written out by hand from the product's "who sees what" table, so it checks
+the policy instead of repeating it. A new endpoint fails ``test_matrix_covers_every_endpoint``
+until it has a row here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from partnership.permissions import ENDPOINT_RULES
+
+ROLES = ["admin", "coordinator", "trainer", "officer", "viewer"]
+ALL = set(ROLES)
+EDIT = {"admin", "coordinator"}
+ADMIN = {"admin"}
+NO_OFFICER = ALL - {"officer"}
+
+# endpoint -> (method, url builder taking the world and a person id, roles allowed)
+MATRIX = {
+    "dashboard.home": ("GET", lambda w, p: "/", ALL),
+    "auth.password_change": ("GET", lambda w, p: "/account/password", ALL),
+    "auth.logout": ("POST", lambda w, p: "/logout", ALL),
+    "accounts.user_list": ("GET", lambda w, p: "/admin/users", ADMIN),
+    "accounts.user_create": ("GET", lambda w, p: "/admin/users/new", ADMIN),
+    "accounts.user_edit": ("GET", lambda w, p: f"/admin/users/{w.users['viewer'].id}/edit", ADMIN),
+    "accounts.user_deactivate": (
+        "POST",
+        lambda w, p: f"/admin/users/{w.users['viewer'].id}/deactivate",
+        ADMIN,
+    ),
+    "accounts.user_reactivate": (
+        "POST",
+        lambda w, p: f"/admin/users/{w.users['viewer'].id}/reactivate",
+        ADMIN,
+    ),
+    "accounts.user_password_reset": (
+        "GET",
+        lambda w, p: f"/admin/users/{w.users['viewer'].id}/password",
+        ADMIN,
+    ),
+    "accounts.user_sessions_end": (
+        "POST",
+        lambda w, p: f"/admin/users/{w.users['viewer'].id}/sessions/end",
+        ADMIN,
+    ),
+    "accounts.audit_list": ("GET", lambda w, p: "/admin/audit", ADMIN),
+    "organisations.organisation_list": ("GET", lambda w, p: "/organisations", ALL),
+    "organisations.organisation_export": ("GET", lambda w, p: "/organisations/export.csv", ALL),
+    "organisations.organisation_detail": (
+        "GET",
+        lambda w, p: f"/organisations/{w.station_a.id}",
+        ALL,
+    ),
+    "organisations.organisation_create": ("GET", lambda w, p: "/organisations/new", EDIT),
+    "organisations.organisation_edit": (
+        "GET",
+        lambda w, p: f"/organisations/{w.station_a.id}/edit",
+        EDIT,
+    ),
+    "organisations.organisation_deactivate": (
+        "POST",
+        lambda w, p: f"/organisations/{w.station_a.id}/deactivate",
+        EDIT,
+    ),
+    "organisations.organisation_reactivate": (
+        "POST",
+        lambda w, p: f"/organisations/{w.station_a.id}/reactivate",
+        EDIT,
+    ),
+    "organisations.person_list": ("GET", lambda w, p: "/people", ALL),
+    "organisations.person_export": ("GET", lambda w, p: "/people/export.xlsx", ALL),
+    "organisations.person_detail": ("GET", lambda w, p: f"/people/{p.id}", ALL),
+    "organisations.person_create": ("GET", lambda w, p: "/people/new", EDIT),
+    "organisations.person_edit": ("GET", lambda w, p: f"/people/{p.id}/edit", EDIT),
+    "organisations.person_deactivate": ("POST", lambda w, p: f"/people/{p.id}/deactivate", EDIT),
+    "organisations.person_reactivate": ("POST", lambda w, p: f"/people/{p.id}/reactivate", EDIT),
+    "organisations.person_transfer": ("GET", lambda w, p: f"/people/{p.id}/transfer", EDIT),
+    "meetings.meeting_index": ("GET", lambda w, p: "/meetings/", ALL),
+    "curricula.curricula_index": ("GET", lambda w, p: "/curricula/", ALL),
+}
+
+# Records of another station: an officer of station A gets "not found", as if they did not exist.
+OTHER_STATION = {
+    "organisations.organisation_detail": lambda w, p: f"/organisations/{w.station_c.id}",
+    "organisations.person_detail": lambda w, p: f"/people/{p.id}",
+}
+
+PUBLIC = {"static", "auth.login", "health"}
+
+
+def test_every_endpoint_has_an_access_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(e for e in endpoints if e not in ENDPOINT_RULES)
+    assert missing == [], f"endpoints without an access rule: {missing}"
+    stale = sorted(e for e in ENDPOINT_RULES if e not in endpoints)
+    assert stale == [], f"rules for endpoints that do not exist: {stale}"
+
+
+def test_matrix_covers_every_endpoint(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - PUBLIC
+    assert sorted(endpoints - set(MATRIX)) == []
+
+
+def test_public_endpoints_are_exactly_the_expected_ones():
+    public = {e for e, rule in ENDPOINT_RULES.items() if rule.public}
+    assert public == PUBLIC
+
+
+def test_endpoint_without_rule_is_refused(app, admin_client, monkeypatch):
+    monkeypatch.delitem(ENDPOINT_RULES, "organisations.organisation_list")
+    assert admin_client.get("/organisations").status_code == 403
+
+
+def _request(client, method, url):
+    return client.get(url) if method == "GET" else client.post(url)
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_anonymous_is_sent_to_login(client, world, make_person, endpoint):
+    method, url, _ = MATRIX[endpoint]
+    person = make_person("officer", world.station_a)
+    response = _request(client, method, url(world, person))
+    assert response.status_code == 302
+    assert response.location.startswith("/login")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_access_matrix(login_as, world, make_person, endpoint, role):
+    method, url, allowed = MATRIX[endpoint]
+    person = make_person("officer", world.station_a)
+    client = login_as(role)
+    response = _request(client, method, url(world, person))
+    if role in allowed:
+        assert response.status_code in (200, 302), (endpoint, role, response.status_code)
+        if response.status_code == 302 and endpoint != "auth.logout":
+            assert not response.location.startswith("/login")
+    else:
+        assert response.status_code == 403, (endpoint, role, response.status_code)
+
+
+@pytest.mark.parametrize("endpoint", sorted(OTHER_STATION))
+def test_officer_gets_not_found_for_another_stations_records(
+    login_as, world, make_person, endpoint
+):
+    other_officer = make_person("officer", world.station_c, name="Other Station Officer")
+    client = login_as("officer")
+    response = client.get(OTHER_STATION[endpoint](world, other_officer))
+    assert response.status_code == 404
+    assert b"Other Station Officer" not in response.data
+    assert b"Charlie Police Station" not in response.data
+    # An NGO coordinator sees the same record.
+    assert (
+        login_as("coordinator").get(OTHER_STATION[endpoint](world, other_officer)).status_code
+        == 200
+    )
+
+
+def test_officer_of_a_command_sees_every_station_under_it(world, make_user, app):
+    from tests.conftest import login
+
+    commander = make_user("officer", world.command, email="commander@test.example")
+    client = app.test_client()
+    login(client, commander.email)
+    assert client.get(f"/organisations/{world.station_a.id}").status_code == 200
+    assert client.get(f"/organisations/{world.station_b.id}").status_code == 200
+    assert client.get(f"/organisations/{world.station_c.id}").status_code == 404

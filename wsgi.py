@@ -1,0 +1,3 @@
+from partnership import create_app
+
+app = create_app()
