@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import JSON, ForeignKey, Index, String, event, insert, inspect, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
 from partnership.extensions import db
 from partnership.mixins import UTCDateTime, utcnow
@@ -105,6 +105,22 @@ def _column_changes(obj: Any, action: str) -> dict[str, list[Any]]:
             else:
                 changes[key] = [_plain(old), _plain(new)]
     return changes
+
+
+def _keep_old_value(target, value, oldvalue, initiator):  # noqa: ANN001, ANN202
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _load_old_values_of_audited_models(mapper: Mapper, cls: type) -> None:
+    """Load a column's old value before it is overwritten, even on an expired object, so the
+    log always has both sides of a change."""
+    if not getattr(cls, "__audited__", False):
+        return
+    for attr in mapper.column_attrs:
+        event.listen(
+            getattr(cls, attr.key), "set", _keep_old_value, active_history=True, retval=True
+        )
 
 
 @event.listens_for(Session, "after_flush")

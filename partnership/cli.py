@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from partnership.audit import set_system_actor
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Fill an empty database with a demo programme (does nothing if data exists)."""
     from partnership.demo import seed
@@ -27,6 +29,7 @@ def seed_demo() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option(

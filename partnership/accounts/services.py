@@ -101,7 +101,14 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
             user_agent=(user_agent or "")[:255],
         )
     )
-    user.last_login_at = utcnow()
+    # A sign-in is not an edit of the account: it must not bump the version an admin's open
+    # edit form was loaded with.
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(last_login_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
     return token
 
