@@ -57,6 +57,8 @@ class Config:
     HTTPS = _bool("HTTPS", False)
     SESSION_COOKIE_NAME = "pm_session"
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+    # Module materials (uploaded files kept under instance/materials/): the largest accepted.
+    MATERIAL_MAX_BYTES = _int("MATERIAL_MAX_BYTES", 8 * 1024 * 1024)
     IDLE_TIMEOUT_MINUTES = _int("IDLE_TIMEOUT_MINUTES", 30)
     SESSION_LIFETIME_HOURS = _int("SESSION_LIFETIME_HOURS", 12)
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 10)

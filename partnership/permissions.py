@@ -109,8 +109,22 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "organisations.person_transfer": roles(NGO_EDITORS),
     # Meetings
     "meetings.meeting_index": SIGNED_IN,
-    # Curricula
+    # Curricula: trainers and NGO editors edit; the module catalogue and adoption are readable
+    # by everyone; materials only by NGO roles.
     "curricula.curricula_index": SIGNED_IN,
+    "curricula.module_list": SIGNED_IN,
+    "curricula.module_export": SIGNED_IN,
+    "curricula.module_detail": SIGNED_IN,
+    "curricula.module_create": roles(TRAINING_EDITORS),
+    "curricula.module_edit": roles(TRAINING_EDITORS),
+    "curricula.module_version_create": roles(TRAINING_EDITORS),
+    "curricula.material_upload": roles(TRAINING_EDITORS),
+    "curricula.material_download": roles(TRAINING_EDITORS),
+    "curricula.material_delete": roles(TRAINING_EDITORS),
+    "curricula.question_create": roles(TRAINING_EDITORS),
+    "curricula.adoption_list": SIGNED_IN,
+    "curricula.adoption_create": roles(TRAINING_EDITORS),
+    "curricula.adoption_advance": roles(TRAINING_EDITORS),
 }
 
 

@@ -1,3 +1,5 @@
+"""The curricula blueprint; its views live in one module per aggregate."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -8,3 +10,6 @@ bp = Blueprint("curricula", __name__, url_prefix="/curricula")
 @bp.get("/")
 def curricula_index():
     return render_template("curricula/index.html")
+
+
+from curricula.views import adoption, modules  # noqa: E402, F401

@@ -1,0 +1,188 @@
+"""Modules: catalogue, versions, materials and question bank."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from curricula import exports
+from curricula.forms import MaterialForm, ModuleForm, QuestionForm
+from curricula.models import AUDIENCE_LABELS
+from curricula.services import modules as services
+from curricula.views import bp
+from partnership import audit
+from partnership.extensions import db
+from partnership.forms import FieldError, attach_field_error
+from partnership.pagination import arg_bool, arg_str, paginate
+from partnership.spreadsheets import send_table
+
+
+def _filters() -> services.ModuleFilters:
+    return services.ModuleFilters(
+        q=arg_str("q"), audience=arg_str("audience"), all_versions=arg_bool("all")
+    )
+
+
+@bp.get("/modules")
+def module_list():
+    filters = _filters()
+    page = paginate(services.module_query(filters))
+    return render_template(
+        "curricula/module_list.html", page=page, filters=filters, audiences=AUDIENCE_LABELS
+    )
+
+
+@bp.get("/modules/export.<fmt>")
+def module_export(fmt: str):
+    modules = db.session.scalars(services.module_query(_filters()))
+    return send_table(exports.modules_table(modules), "modules", fmt)
+
+
+@bp.get("/modules/<int:module_id>")
+def module_detail(module_id: int):
+    module = services.get_module_or_404(module_id, current_user)
+    return render_template(
+        "curricula/module_detail.html",
+        module=module,
+        versions=services.versions_of(module.code),
+        in_use=services.module_in_use(module),
+        material_form=MaterialForm(),
+    )
+
+
+@bp.route("/modules/new", methods=["GET", "POST"])
+def module_create():
+    form = ModuleForm()
+    if request.method == "GET":
+        form.max_score.data = 20
+        form.duration_hours.data = 2
+    if form.validate_on_submit():
+        data = {name: field.data for name, field in form._fields.items()}
+        data["duration_hours"] = float(data["duration_hours"])
+        try:
+            module = services.create_module(data, current_user)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(_("Module %(label)s was created.", label=module.audit_label), "success")
+            return redirect(url_for("curricula.module_detail", module_id=module.id))
+    return render_template("curricula/module_form.html", form=form, module=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])
+def module_edit(module_id: int):
+    module = services.get_module_or_404(module_id, current_user, for_edit=True)
+    form = ModuleForm(obj=module)
+    if request.method == "GET":
+        form.audience.data = module.audience.value
+        form.version.data = module.version
+    else:
+        form.code.data = module.code  # the code of an existing module never changes
+    conflict = None
+    if form.validate_on_submit():
+        data = {name: field.data for name, field in form._fields.items()}
+        data["duration_hours"] = float(data["duration_hours"])
+        try:
+            audit.check_version(module, form.loaded_version())
+            services.update_module(module, data)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        except (audit.EditConflict, StaleDataError) as exc:
+            db.session.rollback()
+            db.session.refresh(module)
+            conflict = exc.entries if isinstance(exc, audit.EditConflict) else []
+        else:
+            flash(_("Your changes to %(label)s were saved.", label=module.audit_label), "success")
+            return redirect(url_for("curricula.module_detail", module_id=module.id))
+    status = 409 if conflict is not None else (422 if form.errors else 200)
+    return render_template(
+        "curricula/module_form.html", form=form, module=module, conflict=conflict
+    ), status
+
+
+@bp.post("/modules/<int:module_id>/versions")
+def module_version_create(module_id: int):
+    module = services.get_module_or_404(module_id, current_user, for_edit=True)
+    copy = services.create_new_version(module, current_user)
+    db.session.commit()
+    flash(
+        _(
+            "Version %(n)s was created; earlier trainings keep their version.",
+            n=copy.version_number,
+        ),
+        "success",
+    )
+    return redirect(url_for("curricula.module_edit", module_id=copy.id))
+
+
+@bp.post("/modules/<int:module_id>/materials")
+def material_upload(module_id: int):
+    module = services.get_module_or_404(module_id, current_user, for_edit=True)
+    form = MaterialForm()
+    if form.validate_on_submit():
+        try:
+            material = services.add_material(module, form.file.data, current_user)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(_("%(name)s was uploaded.", name=material.filename), "success")
+            return redirect(url_for("curricula.module_detail", module_id=module.id))
+    return render_template(
+        "curricula/module_detail.html",
+        module=module,
+        versions=services.versions_of(module.code),
+        in_use=services.module_in_use(module),
+        material_form=form,
+    ), 422
+
+
+@bp.get("/modules/<int:module_id>/materials/<int:material_id>")
+def material_download(module_id: int, material_id: int):
+    module = services.get_module_or_404(module_id, current_user)
+    material = services.get_material_or_404(module, material_id)
+    return send_file(
+        services.material_path(material),
+        mimetype=material.content_type,
+        as_attachment=True,
+        download_name=material.filename,
+    )
+
+
+@bp.post("/modules/<int:module_id>/materials/<int:material_id>/delete")
+def material_delete(module_id: int, material_id: int):
+    module = services.get_module_or_404(module_id, current_user, for_edit=True)
+    material = services.get_material_or_404(module, material_id)
+    name = material.filename
+    services.delete_material(material)
+    db.session.commit()
+    flash(_("%(name)s was deleted.", name=name), "success")
+    return redirect(url_for("curricula.module_detail", module_id=module.id))
+
+
+@bp.route("/modules/<int:module_id>/questions/new", methods=["GET", "POST"])
+def question_create(module_id: int):
+    module = services.get_module_or_404(module_id, current_user, for_edit=True)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_question(module, {n: f.data for n, f in form._fields.items()})
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(_("The question was added."), "success")
+            return redirect(url_for("curricula.module_detail", module_id=module.id))
+    return render_template("curricula/question_form.html", form=form, module=module), (
+        422 if form.errors else 200
+    )
