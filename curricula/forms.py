@@ -114,11 +114,35 @@ class AdoptionStepForm(FlaskForm):
 
 
 class TrainingForm(FlaskForm):
-    module_ids = SelectMultipleField(_l("Modules delivered"), coerce=int)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    starts_on = DateField(_l("First day"), validators=[DataRequired()])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=255)])
+    module_ids = SelectMultipleField(
+        _l("Modules delivered"),
+        coerce=int,
+        description=_l("The current version of each module is recorded with the training."),
+    )
+    station_ids = SelectMultipleField(
+        _l("Stations taking part"),
+        coerce=int,
+        description=_l("Their officers are offered for the register."),
+    )
     max_score = IntegerField(
-        _l("Test: maximum score"), validators=[Optional(), NumberRange(1, 1000)]
+        _l("Test: maximum score"),
+        validators=[Optional(), NumberRange(1, 1000)],
+        description=_l("Leave empty to use the first module's test."),
     )
     pass_mark = IntegerField(_l("Test: pass mark"), validators=[Optional(), NumberRange(0, 1000)])
+
+    def __init__(self, *args, modules, stations, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.module_ids.choices = [(m.id, m.label) for m in modules]
+        self.station_ids.choices = [(s.id, s.name) for s in stations]
+
+
+class ParticipantsForm(FlaskForm):
+    person_ids = SelectMultipleField(_l("Officers to add"), coerce=int)
 
 
 class ImportForm(FlaskForm):

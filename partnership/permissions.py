@@ -125,6 +125,23 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "curricula.adoption_list": SIGNED_IN,
     "curricula.adoption_create": roles(TRAINING_EDITORS),
     "curricula.adoption_advance": roles(TRAINING_EDITORS),
+    # Trainings: officers see their own stations' participants, viewers aggregates only (both
+    # enforced in the query builders and load helpers).
+    "curricula.training_list": SIGNED_IN,
+    "curricula.training_detail": SIGNED_IN,
+    "curricula.training_create": roles(TRAINING_EDITORS),
+    "curricula.training_register": roles(TRAINING_EDITORS),
+    "curricula.training_scores": roles(TRAINING_EDITORS),
+    "curricula.training_import": roles(TRAINING_EDITORS),
+    "curricula.training_import_template": roles(TRAINING_EDITORS),
+    "curricula.knowledge_gain": SIGNED_IN,
+    "curricula.coverage": SIGNED_IN,
+    "curricula.certificate_issue": roles(TRAINING_EDITORS),
+    "curricula.certificate_bulk": roles(TRAINING_EDITORS),
+    "curricula.certificate_download": roles(TRAINING_EDITORS),
+    "curricula.certificate_revoke": roles(TRAINING_EDITORS),
+    # Anyone holding a certificate's code may check it: name, training, dates, validity only.
+    "curricula.certificate_verify": PUBLIC,
 }
 
 

@@ -16,6 +16,13 @@ ALL = set(ROLES)
 EDIT = {"admin", "coordinator"}
 ADMIN = {"admin"}
 NO_OFFICER = ALL - {"officer"}
+TRAIN = {"admin", "coordinator", "trainer"}
+
+
+def _c(w):  # noqa: ANN001, ANN202
+    """The curricula records of the world (tests/curricula/records.py)."""
+    return w.curricula
+
 
 # endpoint -> (method, url builder taking the world and a person id, roles allowed)
 MATRIX = {
@@ -79,15 +86,116 @@ MATRIX = {
     "organisations.person_transfer": ("GET", lambda w, p: f"/people/{p.id}/transfer", EDIT),
     "meetings.meeting_index": ("GET", lambda w, p: "/meetings/", ALL),
     "curricula.curricula_index": ("GET", lambda w, p: "/curricula/", ALL),
+    "curricula.module_list": ("GET", lambda w, p: "/curricula/modules", ALL),
+    "curricula.module_export": ("GET", lambda w, p: "/curricula/modules/export.xlsx", ALL),
+    "curricula.module_detail": ("GET", lambda w, p: f"/curricula/modules/{_c(w).module_id}", ALL),
+    "curricula.module_create": ("GET", lambda w, p: "/curricula/modules/new", TRAIN),
+    "curricula.module_edit": (
+        "GET",
+        lambda w, p: f"/curricula/modules/{_c(w).module_id}/edit",
+        TRAIN,
+    ),
+    "curricula.module_version_create": (
+        "POST",
+        lambda w, p: f"/curricula/modules/{_c(w).module_id}/versions",
+        TRAIN,
+    ),
+    "curricula.material_upload": (
+        "GET",
+        lambda w, p: f"/curricula/modules/{_c(w).module_id}/materials/new",
+        TRAIN,
+    ),
+    "curricula.material_download": (
+        "GET",
+        lambda w, p: f"/curricula/modules/{_c(w).module_id}/materials/{_c(w).material_id}",
+        TRAIN,
+    ),
+    "curricula.material_delete": (
+        "POST",
+        lambda w, p: f"/curricula/modules/{_c(w).module_id}/materials/{_c(w).material_id}/delete",
+        TRAIN,
+    ),
+    "curricula.question_create": (
+        "GET",
+        lambda w, p: f"/curricula/modules/{_c(w).module_id}/questions/new",
+        TRAIN,
+    ),
+    "curricula.adoption_list": ("GET", lambda w, p: "/curricula/adoption", ALL),
+    "curricula.adoption_create": ("GET", lambda w, p: "/curricula/adoption/new", TRAIN),
+    "curricula.adoption_advance": (
+        "GET",
+        lambda w, p: f"/curricula/adoption/{_c(w).adoption_id}",
+        TRAIN,
+    ),
+    "curricula.training_list": ("GET", lambda w, p: "/curricula/trainings", ALL),
+    "curricula.training_detail": (
+        "GET",
+        lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}",
+        ALL,
+    ),
+    "curricula.training_create": ("GET", lambda w, p: "/curricula/trainings/new", TRAIN),
+    "curricula.training_register": (
+        "GET",
+        lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}/register",
+        TRAIN,
+    ),
+    "curricula.training_scores": (
+        "GET",
+        lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}/scores",
+        TRAIN,
+    ),
+    "curricula.training_import": (
+        "GET",
+        lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}/import",
+        TRAIN,
+    ),
+    "curricula.training_import_template": (
+        "GET",
+        lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}/template.xlsx",
+        TRAIN,
+    ),
+    "curricula.knowledge_gain": ("GET", lambda w, p: "/curricula/knowledge?by=station", ALL),
+    "curricula.coverage": ("GET", lambda w, p: "/curricula/coverage", ALL),
+    "curricula.certificate_issue": (
+        "POST",
+        lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}/certificates",
+        TRAIN,
+    ),
+    "curricula.certificate_bulk": (
+        "GET",
+        lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}/certificates.zip",
+        TRAIN,
+    ),
+    "curricula.certificate_download": (
+        "GET",
+        lambda w, p: f"/curricula/certificates/{_c(w).own_certificate_id}.pdf",
+        TRAIN,
+    ),
+    "curricula.certificate_revoke": (
+        "GET",
+        lambda w, p: f"/curricula/certificates/{_c(w).own_certificate_id}/revoke",
+        TRAIN,
+    ),
 }
 
 # Records of another station: an officer of station A gets "not found", as if they did not exist.
 OTHER_STATION = {
     "organisations.organisation_detail": lambda w, p: f"/organisations/{w.station_c.id}",
     "organisations.person_detail": lambda w, p: f"/people/{p.id}",
+    "curricula.training_detail": lambda w, p: f"/curricula/trainings/{_c(w).other_training_id}",
 }
 
-PUBLIC = {"static", "auth.login", "health"}
+PUBLIC = {"static", "auth.login", "health", "curricula.certificate_verify"}
+
+
+@pytest.fixture(autouse=True)
+def _curricula_records(request):  # noqa: ANN001, ANN202
+    """Give the world the curricula records the rows above point at."""
+    if "world" in request.fixturenames:
+        from tests.curricula.records import curricula_records
+
+        world = request.getfixturevalue("world")
+        world.curricula = curricula_records(request.getfixturevalue("app"), world)
 
 
 def test_every_endpoint_has_an_access_rule(app):

@@ -77,6 +77,8 @@ class Training(TimestampMixin, VersionedMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
+    # Number of days (ends_on − starts_on + 1), kept for completion queries in SQL.
+    day_count: Mapped[int] = mapped_column(default=1)
     venue: Mapped[str] = mapped_column(String(255), default="")
     max_score: Mapped[int] = mapped_column(default=20)
     pass_mark: Mapped[int | None]

@@ -12,4 +12,4 @@ def curricula_index():
     return render_template("curricula/index.html")
 
 
-from curricula.views import adoption, modules  # noqa: E402, F401
+from curricula.views import adoption, certificates, modules, trainings  # noqa: E402, F401

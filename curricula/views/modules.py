@@ -48,7 +48,6 @@ def module_detail(module_id: int):
         module=module,
         versions=services.versions_of(module.code),
         in_use=services.module_in_use(module),
-        material_form=MaterialForm(),
     )
 
 
@@ -123,7 +122,7 @@ def module_version_create(module_id: int):
     return redirect(url_for("curricula.module_edit", module_id=copy.id))
 
 
-@bp.post("/modules/<int:module_id>/materials")
+@bp.route("/modules/<int:module_id>/materials/new", methods=["GET", "POST"])
 def material_upload(module_id: int):
     module = services.get_module_or_404(module_id, current_user, for_edit=True)
     form = MaterialForm()
@@ -137,13 +136,9 @@ def material_upload(module_id: int):
         else:
             flash(_("%(name)s was uploaded.", name=material.filename), "success")
             return redirect(url_for("curricula.module_detail", module_id=module.id))
-    return render_template(
-        "curricula/module_detail.html",
-        module=module,
-        versions=services.versions_of(module.code),
-        in_use=services.module_in_use(module),
-        material_form=form,
-    ), 422
+    return render_template("curricula/material_form.html", module=module, form=form), (
+        422 if form.errors else 200
+    )
 
 
 @bp.get("/modules/<int:module_id>/materials/<int:material_id>")

@@ -38,9 +38,7 @@ def test_trainer_creates_a_module(app, world, trainer_client):
 
 
 def test_pass_mark_above_maximum_is_refused(app, world, trainer_client):
-    response = trainer_client.post(
-        "/curricula/modules/new", data=dict(MODULE, pass_mark="25")
-    )
+    response = trainer_client.post("/curricula/modules/new", data=dict(MODULE, pass_mark="25"))
     assert response.status_code == 422
     assert "The pass mark cannot be above the maximum score." in response.get_data(as_text=True)
     with app.app_context():
@@ -79,7 +77,7 @@ def test_new_version_copies_and_keeps_the_old_one(app, world, trainer_client, ma
 
 def _upload(client, module_id, name, content):  # noqa: ANN001, ANN202
     return client.post(
-        f"/curricula/modules/{module_id}/materials",
+        f"/curricula/modules/{module_id}/materials/new",
         data={"file": (io.BytesIO(content), name)},
         content_type="multipart/form-data",
     )
@@ -136,8 +134,12 @@ def test_question_bank(app, world, trainer_client, make_module):
     module = make_module()
     response = trainer_client.post(
         f"/curricula/modules/{module.id}/questions/new",
-        data={"text": "Where can an officer refer?", "options": "A. DIC\nB. Cell",
-              "answer_key": "A", "points": "2"},  # fmt: skip
+        data={
+            "text": "Where can an officer refer?",
+            "options": "A. DIC\nB. Cell",
+            "answer_key": "A",
+            "points": "2",
+        },  # fmt: skip
     )
     assert response.status_code == 302
     page = trainer_client.get(f"/curricula/modules/{module.id}").get_data(as_text=True)
@@ -153,8 +155,12 @@ def test_adoption_moves_forward_with_dates_and_evidence(app, world, make_org, tr
     today = date.today()
     response = trainer_client.post(
         "/curricula/adoption/new",
-        data={"centre_id": academy.id, "module_code": "HR-101",
-              "on": (today - timedelta(days=60)).isoformat(), "evidence": "Letter"},  # fmt: skip
+        data={
+            "centre_id": academy.id,
+            "module_code": "HR-101",
+            "on": (today - timedelta(days=60)).isoformat(),
+            "evidence": "Letter",
+        },  # fmt: skip
     )
     assert response.status_code == 302
     with app.app_context():
@@ -183,7 +189,10 @@ def test_adoption_needs_a_training_centre(world, trainer_client, make_module):
     make_module(code="HR-101")
     response = trainer_client.post(
         "/curricula/adoption/new",
-        data={"centre_id": world.station_a.id, "module_code": "HR-101",
-              "on": date.today().isoformat()},  # fmt: skip
+        data={
+            "centre_id": world.station_a.id,
+            "module_code": "HR-101",
+            "on": date.today().isoformat(),
+        },  # fmt: skip
     )
     assert response.status_code == 422

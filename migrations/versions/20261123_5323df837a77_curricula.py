@@ -1,8 +1,8 @@
 """curricula
 
-Revision ID: 94e78d3af9f6
+Revision ID: 5323df837a77
 Revises: 2238412968a5
-Create Date: 2026-11-23 23:32:09.692782
+Create Date: 2026-11-23 23:36:55.238365
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import partnership.mixins
 
 
 # revision identifiers, used by Alembic.
-revision = '94e78d3af9f6'
+revision = '5323df837a77'
 down_revision = '2238412968a5'
 branch_labels = None
 depends_on = None
@@ -101,6 +101,7 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('day_count', sa.Integer(), nullable=False),
     sa.Column('venue', sa.String(length=255), nullable=False),
     sa.Column('max_score', sa.Integer(), nullable=False),
     sa.Column('pass_mark', sa.Integer(), nullable=True),

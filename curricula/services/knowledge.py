@@ -1,0 +1,189 @@
+"""Knowledge gain in SQL: the sums of matched pairs per group (training, module, station,
+audience, period) in one GROUP BY query, handed to ``curricula.stats``.
+
+Scores of different trainings are pooled as percentages of each training's maximum; a single
+training keeps its own points. A training that delivered two modules counts under each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import Integer, and_, case, cast, extract, func, literal, select
+
+from curricula.models import AUDIENCE_LABELS, Audience, Module, Participant, Training
+from curricula.models import training_modules as tm
+from curricula.stats import NO_POST, NO_PRE, NO_SCORES, GainSummary, PairSums, summary_from_sums
+from partnership.extensions import db
+from partnership.organisations.models import Organisation
+from partnership.permissions import station_scope
+
+GROUPINGS = ("training", "module", "station", "audience", "period")
+SMALL_COUNT = 5
+
+
+@dataclass
+class GainRow:
+    key: object
+    label: str
+    summary: GainSummary
+
+
+def _sum_columns(percent: bool):  # noqa: ANN202
+    pre, post = Participant.pre_score, Participant.post_score
+    both = and_(pre.isnot(None), post.isnot(None))
+    factor = (literal(100.0) / Training.max_score) if percent else literal(1.0)
+    top = literal(100.0) if percent else Training.max_score
+    spre, spost = pre * factor, post * factor
+    gain = spost - spre
+    below_top = and_(both, spre < top)
+    with_mark = and_(both, Training.pass_mark.isnot(None))
+    return [
+        func.count(case((both, 1))),
+        func.coalesce(func.sum(case((both, spre))), 0),
+        func.coalesce(func.sum(case((both, spost))), 0),
+        func.coalesce(func.sum(case((both, gain))), 0),
+        func.coalesce(func.sum(case((both, gain * gain))), 0),
+        func.coalesce(func.sum(case((below_top, gain / (top - spre)))), 0),
+        func.count(case((below_top, 1))),
+        func.count(case((with_mark, 1))),
+        func.count(case((and_(with_mark, pre >= Training.pass_mark), 1))),
+        func.count(case((and_(with_mark, post >= Training.pass_mark), 1))),
+        func.count(case((and_(pre.is_(None), post.isnot(None)), 1))),
+        func.count(case((and_(pre.isnot(None), post.is_(None)), 1))),
+        func.count(case((and_(pre.is_(None), post.is_(None)), 1))),
+    ]
+
+
+def _sums(row) -> PairSums:  # noqa: ANN001
+    left_out = {
+        k: int(v) for k, v in zip((NO_PRE, NO_POST, NO_SCORES), row[10:13], strict=True) if v
+    }
+    return PairSums(
+        n=int(row[0]), sum_pre=float(row[1]), sum_post=float(row[2]), sum_gain=float(row[3]),
+        sum_gain_sq=float(row[4]), sum_individual_g=float(row[5]), n_individual_g=int(row[6]),
+        n_with_pass_mark=int(row[7]), passed_pre=int(row[8]), passed_post=int(row[9]),
+        left_out=left_out,
+    )  # fmt: skip
+
+
+def _base(stmt, user, filters: dict):  # noqa: ANN001, ANN202
+    stmt = stmt.select_from(Participant).join(Training, Training.id == Participant.training_id)
+    scope = station_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Participant.station_id.in_(scope))
+    if filters.get("date_from"):
+        stmt = stmt.where(Training.starts_on >= filters["date_from"])
+    if filters.get("date_to"):
+        stmt = stmt.where(Training.starts_on <= filters["date_to"])
+    return stmt
+
+
+def training_summary(training: Training, user) -> GainSummary:  # noqa: ANN001
+    """One training, in its own points (officers: their stations' participants only)."""
+    stmt = _base(select(*_sum_columns(percent=False)), user, {}).where(
+        Participant.training_id == training.id
+    )
+    row = db.session.execute(stmt).one()
+    return summary_from_sums(_sums(row), float(training.max_score))
+
+
+def _period_key():  # noqa: ANN202
+    year = cast(extract("year", Training.starts_on), Integer)
+    quarter = (cast(extract("month", Training.starts_on), Integer) - 1) / 3 + 1
+    return year * 10 + cast(quarter, Integer)
+
+
+def grouped_summaries(by: str, user, filters: dict | None = None) -> list[GainRow]:  # noqa: ANN001
+    """Knowledge gain per group, in percent of each test's maximum, in one query."""
+    filters = filters or {}
+    if by == "training":
+        key = Training.id
+        stmt = select(key, *_sum_columns(percent=True))
+    elif by == "module":
+        key = tm.c.module_id
+        stmt = select(key, *_sum_columns(percent=True))
+    elif by == "audience":
+        key = Module.audience
+        stmt = select(key, *_sum_columns(percent=True))
+    elif by == "station":
+        key = Participant.station_id
+        stmt = select(key, *_sum_columns(percent=True))
+    else:
+        key = _period_key()
+        stmt = select(key.label("period"), *_sum_columns(percent=True))
+    stmt = _base(stmt, user, filters)
+    if by in ("module", "audience"):
+        stmt = stmt.join(tm, tm.c.training_id == Training.id)
+        if by == "audience":
+            stmt = stmt.join(Module, Module.id == tm.c.module_id)
+    if filters.get("module_id"):
+        stmt = stmt.where(
+            Training.id.in_(select(tm.c.training_id).where(tm.c.module_id == filters["module_id"]))
+        )
+    rows = db.session.execute(stmt.group_by(key).order_by(key)).all()
+    labels = _labels(by, [r[0] for r in rows])
+    result = [
+        GainRow(
+            key=r[0],
+            label=labels.get(r[0], str(r[0])),
+            summary=summary_from_sums(_sums(r[1:]), 100.0),
+        )
+        for r in rows
+    ]
+    return sorted(result, key=lambda row: (by != "period", row.label)) if by != "period" else result
+
+
+def _labels(by: str, keys: list) -> dict:
+    keys = [k for k in keys if k is not None]
+    if by == "training" and keys:
+        return {
+            t.id: f"{t.title} ({t.starts_on.isoformat()})"
+            for t in db.session.scalars(select(Training).where(Training.id.in_(keys)))
+        }
+    if by == "module" and keys:
+        return {
+            m.id: m.label for m in db.session.scalars(select(Module).where(Module.id.in_(keys)))
+        }
+    if by == "station" and keys:
+        return {
+            o.id: o.name
+            for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(keys)))
+        }
+    if by == "audience":
+        return {
+            Audience(k) if not isinstance(k, Audience) else k: str(AUDIENCE_LABELS[Audience(k)])
+            for k in keys
+        }
+    if by == "period":
+        return {k: _("%(year)s, quarter %(q)s", year=k // 10, q=k % 10) for k in keys}
+    return {}
+
+
+def question_difficulty(training: Training) -> list[tuple]:
+    """Per question: share answering correctly before and after (the difficulty index p),
+    in one GROUP BY query."""
+    from curricula.models import Answer, Question
+
+    if training.question_module_id is None:
+        return []
+    stmt = (
+        select(
+            Question.position,
+            Question.text,
+            Answer.phase,
+            func.count(Answer.id),
+            func.count(case((Answer.correct.is_(True), 1))),
+        )
+        .join(Answer, Answer.question_id == Question.id)
+        .join(Participant, Participant.id == Answer.participant_id)
+        .where(Participant.training_id == training.id)
+        .group_by(Question.position, Question.text, Answer.phase)
+        .order_by(Question.position)
+    )
+    table: dict[int, dict] = {}
+    for position, text, phase, answered, correct in db.session.execute(stmt):
+        row = table.setdefault(position, {"position": position, "text": text})
+        row[phase] = (correct / answered) if answered else None
+    return list(table.values())

@@ -1,0 +1,249 @@
+"""Trainings: list, set-up, register, score grid, import, knowledge gain and coverage."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from curricula import charts, imports
+from curricula.forms import ImportForm, ParticipantsForm, TrainingForm
+from curricula.models import ATTENDANCE_LABELS, AttendanceStatus, Module
+from curricula.services import coverage as coverage_services
+from curricula.services import knowledge
+from curricula.services import trainings as services
+from curricula.services.certificates import certificates_of
+from curricula.services.modules import latest_modules
+from curricula.views import bp
+from partnership.extensions import db
+from partnership.forms import FieldError, attach_field_error
+from partnership.organisations.services import stations as all_stations
+from partnership.pagination import arg_int, arg_str, paginate
+from partnership.permissions import station_scope
+from partnership.spreadsheets import send_table
+
+
+def _filters() -> services.TrainingFilters:
+    return services.TrainingFilters(
+        q=arg_str("q"),
+        module_id=arg_int("module"),
+        station_id=arg_int("station"),
+        year=arg_int("year"),
+    )
+
+
+@bp.get("/trainings")
+def training_list():
+    filters = _filters()
+    page = paginate(services.training_query(current_user, filters))
+    counts = services.participant_counts([t.id for t in page.items], current_user)
+    return render_template(
+        "curricula/training_list.html",
+        page=page,
+        filters=filters,
+        counts=counts,
+        years=services.training_years(),
+        stations=all_stations(current_user),
+    )
+
+
+@bp.route("/trainings/new", methods=["GET", "POST"])
+def training_create():
+    form = TrainingForm(modules=latest_modules(), stations=all_stations())
+    if request.method == "GET":
+        form.starts_on.data = form.ends_on.data = date.today()
+        module = arg_int("module")
+        form.module_ids.data = [module] if module else []
+    if form.validate_on_submit():
+        data = {name: f.data for name, f in form._fields.items()}
+        try:
+            training = services.create_training(data, current_user)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(_("The training “%(t)s” was set up.", t=training.title), "success")
+            return redirect(url_for("curricula.training_register", training_id=training.id))
+    return render_template("curricula/training_form.html", form=form), (422 if form.errors else 200)
+
+
+@bp.get("/trainings/<int:training_id>")
+def training_detail(training_id: int):
+    training = services.get_training_or_404(training_id, current_user)
+    participants = services.visible_participants(training, current_user)
+    summary = knowledge.training_summary(training, current_user)
+    show_people = services.can_see_names(current_user)
+    return render_template(
+        "curricula/training_detail.html",
+        training=training,
+        participants=participants,
+        eligibility={p.id: services.eligibility(training, p) for p in participants},
+        summary=summary,
+        scatter=charts.scatter(participants, training.max_score) if show_people else None,
+        bars=charts.bars([(_("This training"), summary)]),
+        certificates=certificates_of(training, current_user) if show_people else [],
+        difficulty=knowledge.question_difficulty(training),
+        small=station_scope(current_user) is not None or not show_people,
+    )
+
+
+def _register_context(training, form=None):  # noqa: ANN001, ANN202
+    form = form or ParticipantsForm()
+    candidates = services.candidate_officers(training)
+    form.person_ids.choices = [
+        (o.id, f"{o.name} · {o.organisation.name if o.organisation else ''}") for o in candidates
+    ]
+    return {
+        "training": training,
+        "participants": sorted(training.participants, key=lambda p: (p.person.name, p.id)),
+        "form": form,
+        "statuses": ATTENDANCE_LABELS,
+    }
+
+
+@bp.route("/trainings/<int:training_id>/register", methods=["GET", "POST"])
+def training_register(training_id: int):
+    """The register: attendance per day, and adding participants (``action=add``)."""
+    training = services.get_training_or_404(training_id, current_user, for_edit=True)
+    if request.method == "POST" and request.form.get("action") == "add":
+        context = _register_context(training, ParticipantsForm())
+        form = context["form"]
+        if form.validate_on_submit() and form.person_ids.data:
+            try:
+                added = services.add_participants(training, form.person_ids.data)
+                db.session.commit()
+            except FieldError as error:
+                db.session.rollback()
+                attach_field_error(form, error)
+            else:
+                flash(_("%(n)s added to the register.", n=len(added)), "success")
+                return redirect(url_for("curricula.training_register", training_id=training.id))
+        if not form.errors:
+            form.person_ids.errors = [_("Choose at least one person.")]
+        return render_template("curricula/training_register.html", **context), 422
+    if request.method == "POST":
+        marks = {}
+        allowed = {s.value for s in AttendanceStatus} | {""}
+        for key, value in request.form.items():
+            if not key.startswith("mark-"):
+                continue
+            try:
+                _prefix, participant_id, day = key.split("-", 2)
+                marks[(int(participant_id), date.fromisoformat(day))] = (
+                    value if value in allowed else ""
+                )
+            except ValueError:
+                continue
+        services.record_register(training, marks)
+        db.session.commit()
+        flash(_("The register was saved."), "success")
+        return redirect(url_for("curricula.training_register", training_id=training.id))
+    return render_template("curricula/training_register.html", **_register_context(training))
+
+
+@bp.route("/trainings/<int:training_id>/scores", methods=["GET", "POST"])
+def training_scores(training_id: int):
+    training = services.get_training_or_404(training_id, current_user, for_edit=True)
+    participants = sorted(training.participants, key=lambda p: (p.person.name, p.id))
+    entered: dict = {}
+    errors: dict = {}
+    if request.method == "POST":
+        for p in participants:
+            for column in ("pre", "post"):
+                entered[(p.id, column)] = request.form.get(f"{column}-{p.id}", "")
+        values, errors = services.validate_scores(training, entered)
+        if not errors:
+            changed = services.save_scores(training, values)
+            db.session.commit()
+            flash(_("Scores saved (%(n)s participants changed).", n=changed), "success")
+            return redirect(url_for("curricula.training_detail", training_id=training.id))
+    return render_template(
+        "curricula/training_scores.html",
+        training=training,
+        participants=participants,
+        entered=entered,
+        errors=errors,
+    ), (422 if errors else 200)
+
+
+@bp.get("/trainings/<int:training_id>/template.<fmt>")
+def training_import_template(training_id: int, fmt: str):
+    training = services.get_training_or_404(training_id, current_user, for_edit=True)
+    return send_table(imports.template_table(training), f"register-training-{training.id}", fmt)
+
+
+@bp.route("/trainings/<int:training_id>/import", methods=["GET", "POST"])
+def training_import(training_id: int):
+    training = services.get_training_or_404(training_id, current_user, for_edit=True)
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = imports.import_register(training, upload.filename or "", upload.read())
+        if result.errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(n)s rows imported (%(a)s added to the register).",
+                    n=result.rows,
+                    a=result.added,
+                ),
+                "success",
+            )
+            return redirect(url_for("curricula.training_detail", training_id=training.id))
+    return render_template(
+        "curricula/training_import.html", training=training, form=form, result=result
+    ), (422 if form.errors or (result and result.errors) else 200)
+
+
+# ---- knowledge gain and coverage ---------------------------------------------------------------
+
+
+@bp.get("/knowledge")
+def knowledge_gain():
+    by = request.args.get("by", "module")
+    if by not in knowledge.GROUPINGS:
+        by = "module"
+    filters = {
+        "module_id": arg_int("module"),
+        "date_from": _date_arg("from"),
+        "date_to": _date_arg("to"),
+    }
+    rows = knowledge.grouped_summaries(by, current_user, filters)
+    return render_template(
+        "curricula/knowledge.html",
+        rows=rows,
+        by=by,
+        groupings=knowledge.GROUPINGS,
+        filters=filters,
+        modules=db.session.scalars(
+            db.select(Module).order_by(Module.code, Module.version_number)
+        ).all(),
+        bars=charts.bars([(r.label, r.summary) for r in rows]),
+        small=station_scope(current_user) is not None or current_user.role.value == "viewer",
+    )
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(arg_str(name))
+    except ValueError:
+        return None
+
+
+@bp.get("/coverage")
+def coverage():
+    since = _date_arg("since") or (date.today() - timedelta(days=180))
+    page = paginate(coverage_services.station_query(current_user))
+    return render_template(
+        "curricula/coverage.html",
+        page=page,
+        rows=coverage_services.coverage_for(list(page.items), since),
+        since=since,
+        small=station_scope(current_user) is not None or current_user.role.value == "viewer",
+    )

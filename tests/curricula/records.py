@@ -1,0 +1,76 @@
+"""A small curricula programme for access tests: a module with a material, an adoption, and two
+trainings (one at station A, one at station C) each with a participant who completed it and
+holds a certificate."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+from werkzeug.datastructures import FileStorage
+
+from partnership.extensions import db
+
+
+def curricula_records(app, world) -> SimpleNamespace:  # noqa: ANN001
+    from curricula.models import (
+        Adoption,
+        AdoptionStatus,
+        AttendanceDay,
+        AttendanceStatus,
+        Audience,
+        Certificate,
+        Module,
+        Participant,
+        Training,
+    )
+    from curricula.services.modules import add_material
+    from partnership.accounts.models import User
+    from partnership.organisations.models import Organisation, OrganisationKind, Person, PersonKind
+
+    with app.test_request_context():
+        trainer = db.session.get(User, world.users["trainer"].id)
+        module = Module(code="ACC-1", version_number=1, title="Access module",
+                        audience=Audience.OPERATIONAL, duration_hours=2, max_score=10,
+                        pass_mark=5)  # fmt: skip
+        db.session.add(module)
+        db.session.flush()
+        material = add_material(
+            module, FileStorage(io.BytesIO(b"%PDF-1.4 access"), "access.pdf"), trainer
+        )
+        academy = Organisation(kind=OrganisationKind.TRAINING_CENTRE, name="Access Academy",
+                               country="KE", city="Nairobi")  # fmt: skip
+        db.session.add(academy)
+        db.session.flush()
+        adoption = Adoption(centre_id=academy.id, module_code="ACC-1",
+                            status=AdoptionStatus.PROPOSED, proposed_on=date.today())  # fmt: skip
+        db.session.add(adoption)
+        db.session.flush()
+        out = {"module_id": module.id, "material_id": material.id, "adoption_id": adoption.id}
+        day = date.today() - timedelta(days=10)
+        for key, station_id, name in (
+            ("own", world.station_a.id, "Access Trainee Alpha"),
+            ("other", world.station_c.id, "Access Trainee Charlie"),
+        ):
+            training = Training(title=f"Access training {key}", starts_on=day, ends_on=day,
+                                day_count=1, max_score=10, pass_mark=5)  # fmt: skip
+            training.modules = [module]
+            training.stations = [db.session.get(Organisation, station_id)]
+            person = Person(kind=PersonKind.OFFICER, name=name, organisation_id=station_id)
+            db.session.add_all([training, person])
+            db.session.flush()
+            participant = Participant(training=training, person=person, station_id=station_id,
+                                      pre_score=3, post_score=8)  # fmt: skip
+            participant.days.append(AttendanceDay(day=day, status=AttendanceStatus.PRESENT))
+            certificate = Certificate(
+                training=training, person=person, code=f"ACCS-{key[:4].upper():X<4}-TEST"
+            )
+            db.session.add_all([participant, certificate])
+            db.session.flush()
+            out[f"{key}_training_id"] = training.id
+            out[f"{key}_certificate_id"] = certificate.id
+            out[f"{key}_code"] = certificate.code
+        db.session.commit()
+        db.session.remove()
+    return SimpleNamespace(**out)
