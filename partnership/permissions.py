@@ -82,6 +82,9 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "auth.logout": SIGNED_IN,
     "auth.password_change": SIGNED_IN,
     "dashboard.home": SIGNED_IN,
+    "dashboard.report_create": SIGNED_IN,
+    "dashboard.report_detail": SIGNED_IN,
+    "dashboard.report_download": SIGNED_IN,
     # Accounts and audit log: administrators only
     "accounts.user_list": roles(ADMIN_ONLY),
     "accounts.user_create": roles(ADMIN_ONLY),
