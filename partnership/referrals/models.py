@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
@@ -15,6 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership.extensions import db
 from partnership.mixins import TimestampMixin, UTCDateTime, VersionedMixin, enum_column
+
+if TYPE_CHECKING:
+    from partnership.accounts.models import User
+    from partnership.organisations.models import Organisation, Person
 
 
 class _Labelled(enum.StrEnum):
@@ -144,10 +149,10 @@ class Scheme(TimestampMixin, VersionedMixin, db.Model):
     slip_number_format: Mapped[str] = mapped_column(String(40), default="#####")
     client_code_rule: Mapped[str] = mapped_column(String(30), default="mother2-own2-year-sex")
 
-    partners: Mapped[list] = relationship(
-        "Organisation", secondary=scheme_partners, order_by="Organisation.name"
+    partners: Mapped[list[Organisation]] = relationship(
+        secondary=scheme_partners, order_by="Organisation.name"
     )
-    status_changed_by: Mapped[object | None] = relationship("User")
+    status_changed_by: Mapped[User | None] = relationship()
 
     @property
     def service_types(self) -> list[ServiceType]:
@@ -184,7 +189,7 @@ class ServicePoint(TimestampMixin, VersionedMixin, db.Model):
     last_checked: Mapped[date | None]
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    organisation: Mapped[object] = relationship("Organisation")
+    organisation: Mapped[Organisation] = relationship()
 
     @property
     def service_types(self) -> list[ServiceType]:
@@ -212,8 +217,8 @@ class Slip(TimestampMixin, VersionedMixin, db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     scheme: Mapped[Scheme] = relationship()
-    station: Mapped[object] = relationship("Organisation")
-    officer: Mapped[object | None] = relationship("Person")
+    station: Mapped[Organisation] = relationship()
+    officer: Mapped[Person | None] = relationship()
     redemption: Mapped[Redemption | None] = relationship(back_populates="slip", uselist=False)
 
     @property
@@ -256,7 +261,7 @@ class Redemption(TimestampMixin, VersionedMixin, db.Model):
 
     scheme: Mapped[Scheme] = relationship()
     slip: Mapped[Slip | None] = relationship(back_populates="redemption")
-    station: Mapped[object | None] = relationship("Organisation")
+    station: Mapped[Organisation | None] = relationship()
     service_point: Mapped[ServicePoint] = relationship()
     provided: Mapped[list[RedemptionService]] = relationship(
         cascade="all, delete-orphan", order_by="RedemptionService.service"
