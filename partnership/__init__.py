@@ -86,7 +86,9 @@ def _import_models() -> None:
     import curricula.models  # noqa: F401
     import partnership.accounts.models  # noqa: F401
     import partnership.audit  # noqa: F401
+    import partnership.dashboard.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
+    import partnership.referrals.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -96,12 +98,14 @@ def _register_blueprints(app: Flask) -> None:
     from partnership.auth import bp as auth_bp
     from partnership.dashboard.views import bp as dashboard_bp
     from partnership.organisations.views import bp as organisations_bp
+    from partnership.referrals.views import bp as referrals_bp
 
     for blueprint in (
         auth_bp,
         dashboard_bp,
         accounts_bp,
         organisations_bp,
+        referrals_bp,
         meetings_bp,
         curricula_bp,
     ):

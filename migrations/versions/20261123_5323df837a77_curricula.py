@@ -13,7 +13,7 @@ import partnership.mixins
 
 # revision identifiers, used by Alembic.
 revision = '5323df837a77'
-down_revision = '2238412968a5'
+down_revision = '952f1decaa8d'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from partnership.extensions import db
-from partnership.organisations.models import Organisation, OrganisationKind, Person, PersonKind, Posting
+from partnership.organisations.models import (
+    Organisation,
+    OrganisationKind,
+    Person,
+    PersonKind,
+    Posting,
+)
 
 
 def add_rows(app, world, n: int, start: int = 0) -> None:  # noqa: ANN001
@@ -16,7 +22,9 @@ def add_rows(app, world, n: int, start: int = 0) -> None:  # noqa: ANN001
             station = Organisation(kind=OrganisationKind.POLICE_STATION, name=f"Budget Station {i}",
                                    country="KE", city="Mombasa", command_id=world.command.id)  # fmt: skip
             db.session.add(station)
-            officer = Person(kind=PersonKind.OFFICER, name=f"Budget Officer {i}", organisation=station)
+            officer = Person(
+                kind=PersonKind.OFFICER, name=f"Budget Officer {i}", organisation=station
+            )
             db.session.add(officer)
             db.session.add(Posting(person=officer, station=station, start_date=date(2024, 1, 1)))
         db.session.commit()
