@@ -1,0 +1,440 @@
+"""Trainings: set-up from module versions, register, score grid validation, import, eligibility
+and certificates, verification page, knowledge gain pages, officer scope and coverage."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date, timedelta
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from curricula.models import Certificate, Module, Participant, Training
+from partnership.extensions import db
+
+
+def _participants(app, training_id):  # noqa: ANN001, ANN202
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Participant)
+            .where(Participant.training_id == training_id)
+            .order_by(Participant.id)
+        ).all()
+        return [(p.id, p.person_id, p.pre_score, p.post_score) for p in rows]
+
+
+# ---- set-up and versions -----------------------------------------------------------------------
+
+
+def test_training_from_two_modules_keeps_their_versions(app, world, trainer_client, make_module):
+    first = make_module(code="HR-101", max_score=20, pass_mark=12)
+    second = make_module(code="HR-102", title="Referral to services")
+    response = trainer_client.post(
+        "/curricula/trainings/new",
+        data={
+            "title": "Kisauni two-day training",
+            "starts_on": "2026-03-02",
+            "ends_on": "2026-03-03",
+            "module_ids": [first.id, second.id],
+            "station_ids": [world.station_a.id],
+        },  # fmt: skip
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        training = db.session.scalar(select(Training))
+        assert {m.id for m in training.modules} == {first.id, second.id}
+        assert training.day_count == 2 and training.max_score == 20 and training.pass_mark == 12
+        training_id = training.id
+    # A new version of a delivered module leaves the training on the old one, and the used
+    # version can no longer be edited.
+    trainer_client.post(f"/curricula/modules/{first.id}/versions")
+    with app.app_context():
+        assert {m.version_number for m in db.session.get(Training, training_id).modules} == {1}
+    edit = trainer_client.post(
+        f"/curricula/modules/{first.id}/edit",
+        data={
+            "code": "HR-101",
+            "title": "Changed",
+            "audience": "operational",
+            "duration_hours": "2",
+            "max_score": "20",
+            "version": "1",
+        },  # fmt: skip
+    )
+    assert edit.status_code == 422
+    assert "create a new version" in edit.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Module, first.id).title != "Changed"
+
+
+def test_training_needs_a_module_and_ordered_dates(app, world, trainer_client, make_module):
+    make_module()
+    no_module = trainer_client.post(
+        "/curricula/trainings/new",
+        data={"title": "X", "starts_on": "2026-03-02", "ends_on": "2026-03-02"},
+    )
+    assert no_module.status_code == 422
+    assert "Choose at least one module." in no_module.get_data(as_text=True)
+    with app.app_context():
+        module_id = db.session.scalar(select(Module.id))
+    backwards = trainer_client.post(
+        "/curricula/trainings/new",
+        data={
+            "title": "X",
+            "starts_on": "2026-03-03",
+            "ends_on": "2026-03-02",
+            "module_ids": [module_id],
+        },  # fmt: skip
+    )
+    assert "cannot be before the first day" in backwards.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Training.id))) == 0
+
+
+def test_register_adds_officers_and_records_days(app, world, trainer_client, make_person,
+                                                 make_training):  # fmt: skip
+    officer = make_person("officer", world.station_a, name="Constable Baya")
+    training_id = make_training(stations=[world.station_a])
+    page = trainer_client.get(f"/curricula/trainings/{training_id}/register")
+    assert "Constable Baya" in page.get_data(as_text=True)
+    added = trainer_client.post(
+        f"/curricula/trainings/{training_id}/register",
+        data={"action": "add", "person_ids": [officer.id]},
+    )
+    assert added.status_code == 302
+    ((participant_id, *_rest),) = _participants(app, training_id)
+    with app.app_context():
+        days = db.session.get(Training, training_id).days
+    trainer_client.post(
+        f"/curricula/trainings/{training_id}/register",
+        data={
+            f"mark-{participant_id}-{days[0]}": "present",
+            f"mark-{participant_id}-{days[1]}": "absent",
+        },  # fmt: skip
+    )
+    with app.app_context():
+        participant = db.session.get(Participant, participant_id)
+        assert [(d.day, d.status.value) for d in participant.days] == [
+            (days[0], "present"),
+            (days[1], "absent"),
+        ]
+        assert participant.station_id == world.station_a.id
+
+
+# ---- score grid --------------------------------------------------------------------------------
+
+
+def _grid_training(make_person, make_training, world, n=3):  # noqa: ANN001, ANN202
+    people = [make_person("officer", world.station_a, name=f"Officer {i}") for i in range(n)]
+    return make_training(stations=[world.station_a], people=[(p, 2, None, None) for p in people])
+
+
+def test_score_grid_saves_valid_scores(app, world, trainer_client, make_person, make_training):
+    training_id = _grid_training(make_person, make_training, world)
+    rows = _participants(app, training_id)
+    data = {}
+    for (pid, *_rest), (pre, post) in zip(rows, [("8", "15"), ("10,5", "18"), ("", "12")],
+                                           strict=True):  # fmt: skip
+        data[f"pre-{pid}"], data[f"post-{pid}"] = pre, post
+    response = trainer_client.post(f"/curricula/trainings/{training_id}/scores", data=data)
+    assert response.status_code == 302
+    assert [(r[2], r[3]) for r in _participants(app, training_id)] == [
+        (8, 15),
+        (10.5, 18),
+        (None, 12),
+    ]
+
+
+def test_score_grid_saves_nothing_while_a_cell_is_invalid(app, world, trainer_client,
+                                                         make_person, make_training):  # fmt: skip
+    training_id = _grid_training(make_person, make_training, world)
+    rows = _participants(app, training_id)
+    data = {f"pre-{rows[0][0]}": "8", f"post-{rows[0][0]}": "21",
+            f"pre-{rows[1][0]}": "abc", f"post-{rows[1][0]}": "-1",
+            f"pre-{rows[2][0]}": "5", f"post-{rows[2][0]}": "12.345"}  # fmt: skip
+    response = trainer_client.post(f"/curricula/trainings/{training_id}/scores", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "4 cells are not valid; nothing was saved." in html
+    assert "Enter a score from 0 to 20." in html and "“abc” is not a number." in html
+    assert "Use at most two decimals." in html
+    assert f'id="err-post-{rows[0][0]}"' in html and f'id="err-pre-{rows[0][0]}"' not in html
+    # The typed values stay in the grid so the trainer corrects only the bad cells.
+    assert 'value="21"' in html and 'value="abc"' in html
+    assert [(r[2], r[3]) for r in _participants(app, training_id)] == [(None, None)] * 3
+
+
+def test_pasted_column_with_decimal_commas_and_blank_cells(app, world, trainer_client,
+                                                          make_person, make_training):  # fmt: skip
+    # What the grid's paste handler sends after a column is pasted from a spreadsheet.
+    training_id = _grid_training(make_person, make_training, world)
+    rows = _participants(app, training_id)
+    pasted = "12,5\r\n \r\n7".splitlines()
+    data = {f"pre-{pid}": value for (pid, *_r), value in zip(rows, pasted, strict=True)}
+    assert (
+        trainer_client.post(f"/curricula/trainings/{training_id}/scores", data=data).status_code
+        == 302
+    )
+    assert [r[2] for r in _participants(app, training_id)] == [12.5, None, 7]
+
+
+def test_score_grid_page_is_keyboard_ready(app, world, trainer_client, make_person, make_training):
+    training_id = _grid_training(make_person, make_training, world, n=1)
+    html = trainer_client.get(f"/curricula/trainings/{training_id}/scores").get_data(as_text=True)
+    assert "js/score-grid.js" in html and 'data-max="20"' in html
+    assert 'inputmode="decimal"' in html and 'aria-label="Officer 0, pre-test"' in html
+
+
+# ---- import ------------------------------------------------------------------------------------
+
+
+def _xlsx(rows):  # noqa: ANN001, ANN202
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _import(client, training_id, name, body):  # noqa: ANN001, ANN202
+    return client.post(
+        f"/curricula/trainings/{training_id}/import",
+        data={"file": (io.BytesIO(body), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_import_template_then_good_file(app, world, trainer_client, make_person, make_training):
+    on_register = make_person("officer", world.station_a, name="Officer On Register")
+    newcomer = make_person("officer", world.station_b, name="Officer Newcomer")
+    training_id = make_training(
+        stations=[world.station_a], people=[(on_register, 0, None, None)],
+        starts_on=date(2026, 3, 2),
+    )  # fmt: skip
+    template = trainer_client.get(f"/curricula/trainings/{training_id}/template.csv")
+    header = template.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
+    assert header == ("Person ID,Name,Station,Day 1 (2026-03-02),Day 2 (2026-03-03),"
+                      "Pre-test score,Post-test score")  # fmt: skip
+    body = _xlsx([
+        header.split(","),
+        [on_register.id, "Officer On Register", "", "present", "late", 9, 16],
+        [newcomer.id, "Officer Newcomer", "", "P", "absent", "7,5", ""],
+    ])  # fmt: skip
+    response = _import(trainer_client, training_id, "register.xlsx", body)
+    assert response.status_code == 302
+    rows = {r[1]: r for r in _participants(app, training_id)}
+    assert rows[on_register.id][2:] == (9, 16)
+    assert rows[newcomer.id][2:] == (7.5, None)
+    with app.app_context():
+        newcomer_row = db.session.scalar(
+            select(Participant).where(Participant.person_id == newcomer.id)
+        )
+        assert [d.status.value for d in newcomer_row.days] == ["present", "absent"]
+        assert newcomer_row.station_id == world.station_b.id
+
+
+def test_import_with_bad_rows_writes_nothing(app, world, trainer_client, make_person,
+                                             make_training):  # fmt: skip
+    officer = make_person("officer", world.station_a)
+    training_id = make_training(people=[(officer, 0, None, None)], days=1,
+                                starts_on=date(2026, 3, 2))  # fmt: skip
+    csv_body = (
+        "Person ID,Name,Station,Day 1 (2026-03-02),Pre-test score,Post-test score\n"
+        f"{officer.id},A,,present,5,30\n"
+        "99999,Ghost,,present,5,6\n"
+        f"{officer.id},A again,,maybe,5,6\n"
+    ).encode()
+    response = _import(trainer_client, training_id, "register.csv", csv_body)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Nothing was imported" in html
+    assert "Line 2: Post-test score: Enter a score from 0 to 20." in html
+    assert "Line 3: Unknown person ID “99999”." in html
+    assert f"Line 4: Person ID {officer.id} appears twice." in html
+    assert _participants(app, training_id)[0][2:] == (None, None)
+
+
+def test_import_of_the_wrong_template_is_refused(app, world, trainer_client, make_person,
+                                                 make_training):  # fmt: skip
+    officer = make_person("officer", world.station_a)
+    training_id = make_training(people=[(officer, 0, None, None)], days=1,
+                                starts_on=date(2026, 3, 2))  # fmt: skip
+    body = f"Person ID,Name,Day 1 (2026-04-01),Score\n{officer.id},A,present,5\n".encode()
+    response = _import(trainer_client, training_id, "other.csv", body)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "The columns do not match this training" in html
+    assert "Missing: Pre-test score, Post-test score, Day (2026-03-02)." in html
+    assert "Days not in this training: 2026-04-01." in html
+    not_a_sheet = _import(trainer_client, training_id, "scores.pdf", b"%PDF")
+    assert "Upload a .csv or .xlsx file." in not_a_sheet.get_data(as_text=True)
+
+
+# ---- eligibility, certificates, verification ---------------------------------------------------
+
+
+def _certificate_world(make_person, make_training, world, pass_mark=12):  # noqa: ANN001, ANN202
+    full = make_person("officer", world.station_a, name="Full Attendance")
+    missed = make_person("officer", world.station_a, name="Missed A Day")
+    failed = make_person("officer", world.station_a, name="Failed Post Test")
+    untested = make_person("officer", world.station_a, name="No Post Test")
+    training_id = make_training(
+        stations=[world.station_a], pass_mark=pass_mark,
+        people=[(full, 2, 8, 15), (missed, 1, 8, 18), (failed, 2, 8, 10), (untested, 2, 8, None)],
+    )  # fmt: skip
+    return training_id, full, missed, failed, untested
+
+
+def test_certificates_only_for_full_completion(app, world, trainer_client, make_person,
+                                               make_training):  # fmt: skip
+    training_id, full, *_others = _certificate_world(make_person, make_training, world)
+    page = trainer_client.get(f"/curricula/trainings/{training_id}").get_data(as_text=True)
+    assert "did not attend every day" in page and "post-test below the pass mark" in page
+    assert "no post-test score" in page
+    assert (
+        trainer_client.post(f"/curricula/trainings/{training_id}/certificates").status_code == 302
+    )
+    with app.app_context():
+        certificates = db.session.scalars(select(Certificate)).all()
+        assert [c.person_id for c in certificates] == [full.id]
+        certificate_id = certificates[0].id
+    # Issuing again adds nothing.
+    trainer_client.post(f"/curricula/trainings/{training_id}/certificates")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Certificate.id))) == 1
+    pdf = trainer_client.get(f"/curricula/certificates/{certificate_id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    bundle = trainer_client.get(f"/curricula/trainings/{training_id}/certificates.zip")
+    names = zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()
+    assert len(names) == 1 and names[0].endswith(".pdf")
+
+
+def test_without_a_pass_mark_attendance_is_enough(app, world, trainer_client, make_person,
+                                                  make_training):  # fmt: skip
+    training_id, full, missed, failed, untested = _certificate_world(
+        make_person, make_training, world, pass_mark=None
+    )
+    trainer_client.post(f"/curricula/trainings/{training_id}/certificates")
+    with app.app_context():
+        holders = set(db.session.scalars(select(Certificate.person_id)))
+    assert holders == {full.id, failed.id, untested.id}
+
+
+def test_verification_page_valid_revoked_and_unknown(app, world, client, trainer_client,
+                                                     make_person, make_training):  # fmt: skip
+    training_id, full, *_ = _certificate_world(make_person, make_training, world)
+    trainer_client.post(f"/curricula/trainings/{training_id}/certificates")
+    with app.app_context():
+        certificate = db.session.scalar(select(Certificate))
+        code, certificate_id = certificate.code, certificate.id
+    valid = client.get(f"/curricula/verify/{code}")  # anonymous: the page is public
+    html = valid.get_data(as_text=True)
+    assert valid.status_code == 200 and "This certificate is valid." in html
+    assert "Full Attendance" in html and "Harm reduction for operational officers" in html
+    # Only name, training, dates and validity: no station, score or other participant.
+    assert "Alpha Police Station" not in html and "15" not in html.split("Dates")[1][:80]
+    assert "Missed A Day" not in html
+    typed = client.get(f"/curricula/verify?code={code.lower().replace('-', ' ')}")
+    assert "This certificate is valid." in typed.get_data(as_text=True)
+    refused = trainer_client.post(f"/curricula/certificates/{certificate_id}/revoke", data={})
+    assert refused.status_code == 422
+    trainer_client.post(
+        f"/curricula/certificates/{certificate_id}/revoke", data={"reason": "Issued in error"}
+    )
+    revoked = client.get(f"/curricula/verify/{code}").get_data(as_text=True)
+    assert "has been revoked and is not valid" in revoked and "Issued in error" not in revoked
+    assert trainer_client.get(f"/curricula/certificates/{certificate_id}.pdf").status_code == 302
+    unknown = client.get("/curricula/verify/ZZZZ-ZZZZ-ZZZZ")
+    assert unknown.status_code == 404
+    assert "No certificate has this code." in unknown.get_data(as_text=True)
+
+
+# ---- knowledge gain and who sees what ----------------------------------------------------------
+
+
+def _two_station_training(make_person, make_training, world):  # noqa: ANN001, ANN202
+    own = [make_person("officer", world.station_a, name=f"Alpha {i}") for i in range(5)]
+    far = [make_person("officer", world.station_c, name=f"Charlie {i}") for i in range(2)]
+    people = [(p, 2, 8 + i, 14 + i) for i, p in enumerate(own)] + [(p, 2, 2, 4) for p in far]
+    return make_training(stations=[world.station_a, world.station_c], people=people)
+
+
+def test_training_page_shows_the_summary_and_chart(app, world, trainer_client, make_person,
+                                                   make_training):  # fmt: skip
+    training_id = _two_station_training(make_person, make_training, world)
+    html = trainer_client.get(f"/curricula/trainings/{training_id}").get_data(as_text=True)
+    assert "Participants with both scores" in html and "<svg" in html
+    assert html.count('class="point"') == 7
+    assert "Charlie 0" in html and "Alpha 4" in html
+
+
+def test_officer_sees_only_own_stations_participants_and_results(app, world, login_as,
+                                                                 make_person, make_training):  # fmt: skip
+    training_id = _two_station_training(make_person, make_training, world)
+    html = login_as("officer").get(f"/curricula/trainings/{training_id}").get_data(as_text=True)
+    assert "Alpha 0" in html and "Charlie 0" not in html
+    # Mean pre-test over station A's five officers only (8..12 → 10), not all seven.
+    assert "10 / 20" in html
+    knowledge = login_as("officer").get("/curricula/knowledge?by=station").get_data(as_text=True)
+    assert "Alpha Police Station" in knowledge and "Charlie Police Station" not in knowledge
+    coverage = login_as("officer").get("/curricula/coverage").get_data(as_text=True)
+    assert "Alpha Police Station" in coverage and "Charlie Police Station" not in coverage
+
+
+def test_viewer_sees_aggregates_only(app, world, login_as, make_person, make_training):
+    training_id = _two_station_training(make_person, make_training, world)
+    viewer = login_as("viewer")
+    html = viewer.get(f"/curricula/trainings/{training_id}").get_data(as_text=True)
+    assert "Alpha 0" not in html and "Charlie 0" not in html and 'class="point"' not in html
+    assert "Participants with both scores" in html
+    by_station = viewer.get("/curricula/knowledge?by=station").get_data(as_text=True)
+    # Charlie station has two pairs: suppressed as "<5" for viewers.
+    assert "&lt;5" in by_station and "fewer than 5 pairs: not shown" in by_station
+
+
+def test_knowledge_by_each_grouping(app, world, coordinator_client, make_person, make_training):
+    _two_station_training(make_person, make_training, world)
+    for by, expected in (("module", "v1"), ("station", "Alpha Police Station"),
+                         ("audience", "Operational officers"), ("period", "quarter"),
+                         ("training", "Harm reduction for operational officers")):  # fmt: skip
+        html = coordinator_client.get(f"/curricula/knowledge?by={by}").get_data(as_text=True)
+        assert expected in html, by
+        assert "<table" in html and "<svg" in html
+
+
+# ---- coverage after a transfer -----------------------------------------------------------------
+
+
+def test_coverage_follows_a_trained_officer_who_is_transferred(app, world, coordinator_client,
+                                                               make_person, make_training):  # fmt: skip
+    long_ago = date.today() - timedelta(days=400)
+    trained = make_person("officer", world.station_a, name="Trained Mover", posted_since=long_ago)
+    make_person("officer", world.station_a, name="Untrained Stayer", posted_since=long_ago)
+    make_person("officer", world.station_b, name="Untrained B", posted_since=long_ago)
+    make_training(stations=[world.station_a], people=[(trained, 2, 5, 15)],
+                  starts_on=date.today() - timedelta(days=300))  # fmt: skip
+
+    def row(station):  # noqa: ANN001, ANN202
+        html = coordinator_client.get("/curricula/coverage").get_data(as_text=True)
+        return html.split(f">{station.name}</a>")[1].split("</tr>")[0]
+
+    before = row(world.station_a)
+    assert "50%" in before and "needed" not in before
+    transfer = coordinator_client.post(
+        f"/people/{trained.id}/transfer",
+        data={
+            "station_id": world.station_b.id,
+            "transfer_date": (date.today() - timedelta(days=10)).isoformat(),
+        },  # fmt: skip
+    )
+    assert transfer.status_code == 302
+    after_a, after_b = row(world.station_a), row(world.station_b)
+    # Station A lost its trained officer: share 0% now against 50% before → re-sensitisation.
+    assert "0%" in after_a and "needed: share fell after transfers" in after_a
+    # Station B gained a trained officer who was trained elsewhere.
+    assert "50%" in after_b and "needed" not in after_b
+    cells = [c.split(">", 1)[1] for c in after_b.split("<td")[1:]]
+    assert cells[0].startswith("2") and cells[1].startswith("1")  # officers now, trained
+    assert cells[3].startswith("1")  # trained elsewhere, moved in
