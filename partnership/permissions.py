@@ -160,6 +160,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "curricula.training_create": roles(TRAINING_EDITORS),
     "curricula.training_register": roles(TRAINING_EDITORS),
     "curricula.training_scores": roles(TRAINING_EDITORS),
+    "curricula.training_answers": roles(TRAINING_EDITORS),
     "curricula.training_import": roles(TRAINING_EDITORS),
     "curricula.training_import_template": roles(TRAINING_EDITORS),
     "curricula.knowledge_gain": SIGNED_IN,

@@ -200,6 +200,11 @@ MATRIX = {
         lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}/scores",
         TRAIN,
     ),
+    "curricula.training_answers": (
+        "GET",
+        lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}/answers/pre",
+        TRAIN,
+    ),
     "curricula.training_import": (
         "GET",
         lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}/import",

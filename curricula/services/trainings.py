@@ -107,6 +107,7 @@ def get_training_or_404(training_id: int, user, for_edit: bool = False) -> Train
                 joinedload(Participant.station),
                 selectinload(Participant.days),
             ),
+            joinedload(Training.question_module).selectinload(Module.questions),
         ],
     )
     if training is None:
@@ -346,3 +347,61 @@ def training_years() -> list[int]:
     if not first:
         return []
     return list(range(last.year, first.year - 1, -1))
+
+
+# ---- question-by-question answers --------------------------------------------------------------
+
+PHASES = ("pre", "post")
+
+
+def answers_of(training: Training, phase: str) -> dict[tuple[int, int], str]:
+    """The recorded answers of one phase: ``(participant_id, question_id) -> answer``."""
+    from curricula.models import Answer
+
+    rows = db.session.execute(
+        select(Answer.participant_id, Answer.question_id, Answer.answer)
+        .join(Participant, Participant.id == Answer.participant_id)
+        .where(Participant.training_id == training.id, Answer.phase == phase)
+    )
+    return {(p, q): a for p, q, a in rows}
+
+
+def is_correct(answer: str, key: str) -> bool:
+    return answer.strip().casefold() == key.strip().casefold()
+
+
+def record_answers(training: Training, phase: str, given: dict[tuple[int, int], str]) -> None:
+    """Save one phase's answers and compute each participant's score from the answer key (sum
+    of the points of correct answers; no answers at all leaves the score empty)."""
+    from curricula.models import Answer
+
+    if phase not in PHASES or training.question_module is None:
+        raise FieldError("phase", _("This training has no question bank."))
+    questions = {q.id: q for q in training.question_module.questions}
+    existing = {
+        (a.participant_id, a.question_id): a
+        for a in db.session.scalars(
+            select(Answer)
+            .join(Participant, Participant.id == Answer.participant_id)
+            .where(Participant.training_id == training.id, Answer.phase == phase)
+        )
+    }
+    for participant in training.participants:
+        total, answered = 0, False
+        for question in questions.values():
+            text = (given.get((participant.id, question.id)) or "").strip()[:60]
+            row = existing.get((participant.id, question.id))
+            if not text:
+                if row is not None:
+                    db.session.delete(row)
+                continue
+            answered = True
+            correct = is_correct(text, question.answer_key)
+            total += question.points if correct else 0
+            if row is None:
+                db.session.add(Answer(participant_id=participant.id, question_id=question.id,
+                                      phase=phase, answer=text, correct=correct))  # fmt: skip
+            else:
+                row.answer, row.correct = text, correct
+        setattr(participant, f"{phase}_score", float(total) if answered else None)
+    db.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -167,6 +167,34 @@ def training_scores(training_id: int):
         entered=entered,
         errors=errors,
     ), (422 if errors else 200)
+
+
+@bp.route("/trainings/<int:training_id>/answers/<phase>", methods=["GET", "POST"])
+def training_answers(training_id: int, phase: str):
+    """Question-by-question answers of one phase; scores are computed from the answer key."""
+    training = services.get_training_or_404(training_id, current_user, for_edit=True)
+    if phase not in services.PHASES or training.question_module is None:
+        abort(404)
+    participants = sorted(training.participants, key=lambda p: (p.person.name, p.id))
+    questions = training.question_module.questions
+    if request.method == "POST":
+        given = {
+            (p.id, q.id): request.form.get(f"a-{p.id}-{q.id}", "")
+            for p in participants
+            for q in questions
+        }
+        services.record_answers(training, phase, given)
+        db.session.commit()
+        flash(_("Answers saved and scores computed."), "success")
+        return redirect(url_for("curricula.training_detail", training_id=training.id))
+    return render_template(
+        "curricula/training_answers.html",
+        training=training,
+        phase=phase,
+        participants=participants,
+        questions=questions,
+        answers=services.answers_of(training, phase),
+    )
 
 
 @bp.get("/trainings/<int:training_id>/template.<fmt>")

@@ -23,6 +23,7 @@ def curricula_records(app, world) -> SimpleNamespace:  # noqa: ANN001
         Certificate,
         Module,
         Participant,
+        Question,
         Training,
     )
     from curricula.services.modules import add_material
@@ -34,6 +35,9 @@ def curricula_records(app, world) -> SimpleNamespace:  # noqa: ANN001
         module = Module(code="ACC-1", version_number=1, title="Access module",
                         audience=Audience.OPERATIONAL, duration_hours=2, max_score=10,
                         pass_mark=5)  # fmt: skip
+        module.questions.append(
+            Question(position=1, text="Where can an officer refer?", answer_key="A", points=10)
+        )
         db.session.add(module)
         db.session.flush()
         material = add_material(
@@ -54,7 +58,8 @@ def curricula_records(app, world) -> SimpleNamespace:  # noqa: ANN001
             ("other", world.station_c.id, "Access Trainee Charlie"),
         ):
             training = Training(title=f"Access training {key}", starts_on=day, ends_on=day,
-                                day_count=1, max_score=10, pass_mark=5)  # fmt: skip
+                                day_count=1, max_score=10, pass_mark=5,
+                                question_module_id=module.id)  # fmt: skip
             training.modules = [module]
             training.stations = [db.session.get(Organisation, station_id)]
             person = Person(kind=PersonKind.OFFICER, name=name, organisation_id=station_id)

@@ -438,3 +438,46 @@ def test_coverage_follows_a_trained_officer_who_is_transferred(app, world, coord
     cells = [c.split(">", 1)[1] for c in after_b.split("<td")[1:]]
     assert cells[0].startswith("2") and cells[1].startswith("1")  # officers now, trained
     assert cells[3].startswith("1")  # trained elsewhere, moved in
+
+
+# ---- question by question ----------------------------------------------------------------------
+
+
+def test_answers_compute_scores_and_question_difficulty(app, world, trainer_client, make_person,
+                                                       make_module, make_training):  # fmt: skip
+    from curricula.models import Question
+
+    module = make_module(code="HR-Q", max_score=3, pass_mark=2)
+    with app.app_context():
+        for n, (key, points) in enumerate([("A", 1), ("c", 2)], start=1):
+            db.session.add(Question(module_id=module.id, position=n, text=f"Question {n}",
+                                    answer_key=key, points=points))  # fmt: skip
+        db.session.commit()
+    people = [make_person("officer", world.station_a, name=f"Q Officer {i}") for i in range(2)]
+    training_id = make_training(modules=[module], people=[(p, 2, None, None) for p in people],
+                                max_score=3, pass_mark=2)  # fmt: skip
+    with app.app_context():
+        db.session.get(Training, training_id).question_module_id = module.id
+        db.session.commit()
+        qids = [q.id for q in db.session.scalars(select(Question).order_by(Question.position))]
+    (p1, *_a), (p2, *_b) = _participants(app, training_id)
+    pre = {f"a-{p1}-{qids[0]}": "a", f"a-{p1}-{qids[1]}": "B",  # 1 point
+           f"a-{p2}-{qids[0]}": "B", f"a-{p2}-{qids[1]}": "B"}  # 0 points  # fmt: skip
+    post = {f"a-{p1}-{qids[0]}": "A", f"a-{p1}-{qids[1]}": "C ",  # 3 points
+            f"a-{p2}-{qids[0]}": "A"}  # 1 point; question 2 not answered  # fmt: skip
+    assert (
+        trainer_client.post(f"/curricula/trainings/{training_id}/answers/pre", data=pre).status_code
+        == 302
+    )
+    trainer_client.post(f"/curricula/trainings/{training_id}/answers/post", data=post)
+    assert [(r[2], r[3]) for r in _participants(app, training_id)] == [(1, 3), (0, 1)]
+    html = trainer_client.get(f"/curricula/trainings/{training_id}").get_data(as_text=True)
+    section = html.split("Questions: share answering correctly")[1]
+    # Question 1: 1 of 2 right before, 2 of 2 after; question 2: 0 of 2 before, 1 of 1 after.
+    assert "<td>Question 1</td><td>50%</td><td>100%</td>" in section.replace("\n", "")
+    assert "<td>Question 2</td><td>0%</td><td>100%</td>" in section.replace("\n", "")
+    form = trainer_client.get(f"/curricula/trainings/{training_id}/answers/post")
+    assert 'value="C"' in form.get_data(as_text=True)
+    assert (
+        trainer_client.get(f"/curricula/trainings/{training_id}/answers/during").status_code == 404
+    )
