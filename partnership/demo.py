@@ -183,4 +183,7 @@ def seed() -> bool:
     from partnership.referrals.demo import seed_referrals
 
     seed_referrals()
+    from curricula.demo import seed_curricula
+
+    seed_curricula()
     return True

@@ -76,9 +76,11 @@ def training_detail(training_id: int):
     participants = services.visible_participants(training, current_user)
     summary = knowledge.training_summary(training, current_user)
     show_people = services.can_see_names(current_user)
+    scope = station_scope(current_user)
     return render_template(
         "curricula/training_detail.html",
         training=training,
+        stations=[s for s in training.stations if scope is None or s.id in scope],
         participants=participants,
         eligibility={p.id: services.eligibility(training, p) for p in participants},
         summary=summary,

@@ -375,6 +375,7 @@ def test_officer_sees_only_own_stations_participants_and_results(app, world, log
     training_id = _two_station_training(make_person, make_training, world)
     html = login_as("officer").get(f"/curricula/trainings/{training_id}").get_data(as_text=True)
     assert "Alpha 0" in html and "Charlie 0" not in html
+    assert "Alpha Police Station" in html and "Charlie Police Station" not in html
     # Mean pre-test over station A's five officers only (8..12 → 10), not all seven.
     assert "10 / 20" in html
     knowledge = login_as("officer").get("/curricula/knowledge?by=station").get_data(as_text=True)
