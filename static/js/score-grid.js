@@ -58,6 +58,7 @@
 
   function setup(form) {
     var max = parseFloat(form.getAttribute("data-max"));
+    form.setAttribute("data-grid-ready", "");
     form.addEventListener("keydown", function (event) {
       var input = event.target;
       if (!input.matches || !input.matches("input[data-col]")) { return; }
