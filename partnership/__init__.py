@@ -85,6 +85,7 @@ def _import_models() -> None:
     """Import every model so SQLAlchemy and Alembic know all tables."""
     import partnership.accounts.models  # noqa: F401
     import partnership.audit  # noqa: F401
+    import meetings.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
 
 
