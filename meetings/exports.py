@@ -24,9 +24,17 @@ def meetings_table(meetings: Iterable[Meeting]) -> Table:
     ]  # fmt: skip
     rows = (
         [
-            m.id, m.title, m.kind.label, m.status.label, _local(m.local_start),
-            _local(m.local_end), m.timezone, ", ".join(s.name for s in m.stations), m.venue,
-            m.organiser.name if m.organiser else "", m.expected_participants,
+            m.id,
+            m.title,
+            m.kind.label,
+            m.status.label,
+            _local(m.local_start),
+            _local(m.local_end),
+            m.timezone,
+            ", ".join(s.name for s in m.stations),
+            m.venue,
+            m.organiser.name if m.organiser else "",
+            m.expected_participants,
         ]  # fmt: skip
         for m in meetings
     )

@@ -59,12 +59,8 @@ class MeetingForm(VersionedForm):
         description=_l("Times are entered and shown in this zone."),
     )
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=255)])
-    organiser_id = SelectField(
-        _l("Organiser"), coerce=_int_or_none, validators=[Optional()]
-    )
-    facilitator_ids = SelectMultipleField(
-        _l("Facilitators"), coerce=int, validators=[Optional()]
-    )
+    organiser_id = SelectField(_l("Organiser"), coerce=_int_or_none, validators=[Optional()])
+    facilitator_ids = SelectMultipleField(_l("Facilitators"), coerce=int, validators=[Optional()])
     objectives = TextAreaField(_l("Objectives"), validators=[Optional(), Length(max=4000)])
     expected_participants = IntegerField(
         _l("Expected participants"), validators=[Optional(), NumberRange(min=1, max=5000)]
@@ -132,14 +128,16 @@ class PostponeForm(FlaskForm):
     end_date = DateField(_l("New end date"), validators=[Optional()])
     end_time = TimeField(_l("New end time"), validators=[DataRequired()])
     reason = TextAreaField(
-        _l("Reason"), validators=[DataRequired(message=_l("Say why the meeting is postponed.")), Length(max=500)]
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Say why the meeting is postponed.")), Length(max=500)],
     )
     proceed = BooleanField(_l("I have seen the warnings: move it anyway"))
 
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(
-        _l("Reason"), validators=[DataRequired(message=_l("Say why the meeting is cancelled.")), Length(max=500)]
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Say why the meeting is cancelled.")), Length(max=500)],
     )
 
 

@@ -87,7 +87,9 @@ def unpack(payload: str, meeting: Meeting) -> RegisterImport:
     try:
         data = _serializer().loads(payload)
     except BadSignature as exc:
-        raise RegisterFileError(_("The import could not be read back; upload the file again.")) from exc
+        raise RegisterFileError(
+            _("The import could not be read back; upload the file again.")
+        ) from exc
     if data.get("meeting") != meeting.id:
         raise RegisterFileError(_("This import belongs to another meeting; upload the file again."))
     return check_rows(meeting, data["headers"], data["rows"])
@@ -180,7 +182,9 @@ def check_rows(meeting: Meeting, headers: list[str], raw_rows: list[list[str]]) 
             if org is not None and org.kind is not OrganisationKind.COMMUNITY_GROUP:
                 problems.append(_("a community representative belongs to a community group"))
             if len(name) > 40:
-                problems.append(_("a community representative is named by a chosen name or initials only"))
+                problems.append(
+                    _("a community representative is named by a chosen name or initials only")
+                )
         marks = {}
         for day in meeting.days:
             value = cell(day.isoformat())
@@ -247,7 +251,9 @@ def _find_candidates(rows: list[RegisterRow]) -> None:
             row.candidates = by_key.get((row.name.lower(), row.kind, org_id), [])
 
 
-def apply_import(meeting: Meeting, result: RegisterImport, choices: dict[int, str]) -> list[tuple[int, str]]:
+def apply_import(
+    meeting: Meeting, result: RegisterImport, choices: dict[int, str]
+) -> list[tuple[int, str]]:
     """Write every row, or return the problems and write nothing (the caller rolls back).
 
     ``choices`` maps a line number to a person id or "new" for the ambiguous rows."""
@@ -280,4 +286,3 @@ def apply_import(meeting: Meeting, result: RegisterImport, choices: dict[int, st
             {(attendee.id, day): status.value for day, status in row.marks.items()},
         )
     return []
-

@@ -169,15 +169,11 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    confirmed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancelled_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     stations: Mapped[list[Organisation]] = relationship(  # noqa: F821
         secondary=meeting_stations, order_by="Organisation.name"
@@ -299,9 +295,7 @@ class AttendanceMark(db.Model):
     __table_args__ = (UniqueConstraint("attendee_id", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attendee_id: Mapped[int] = mapped_column(
-        ForeignKey("meeting_attendees.id", ondelete="CASCADE")
-    )
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("meeting_attendees.id", ondelete="CASCADE"))
     day: Mapped[date]
     status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, 20))
 

@@ -55,7 +55,9 @@ from partnership.permissions import NGO_EDITORS, NGO_ROLES, Role, station_scope
 # ---- who may do what with one meeting ----------------------------------------------------------
 
 
-def can_edit_meeting(user: User, meeting: Meeting | None = None, kind: MeetingKind | None = None) -> bool:
+def can_edit_meeting(
+    user: User, meeting: Meeting | None = None, kind: MeetingKind | None = None
+) -> bool:
     """Coordinators and admins edit every meeting; trainers edit trainings only."""
     if not user.is_authenticated:
         return False
@@ -113,9 +115,7 @@ def meeting_query(
     end: datetime | None = None,
 ) -> Select:
     """Meetings the user may see, filtered, oldest first (or the coming ones first)."""
-    stmt = select(Meeting).options(
-        selectinload(Meeting.stations), joinedload(Meeting.organiser)
-    )
+    stmt = select(Meeting).options(selectinload(Meeting.stations), joinedload(Meeting.organiser))
     scope = _scope_clause(user)
     if scope is not None:
         stmt = stmt.where(scope)
@@ -227,7 +227,9 @@ def roster_for(meeting: Meeting, attendees: list[Attendee]) -> list[Person]:
     ]
     if meeting.organiser_id:
         conditions.append(
-            and_(Person.kind == PersonKind.NGO_STAFF, Person.organisation_id == meeting.organiser_id)
+            and_(
+                Person.kind == PersonKind.NGO_STAFF, Person.organisation_id == meeting.organiser_id
+            )
         )
     people = db.session.scalars(
         select(Person)
@@ -421,9 +423,7 @@ def new_uid() -> str:
     return f"meeting-{uuid.uuid4()}@partnership-manager"
 
 
-def create_meetings(
-    data: dict, user: User, recurrence: Recurrence | None = None
-) -> list[Meeting]:
+def create_meetings(data: dict, user: User, recurrence: Recurrence | None = None) -> list[Meeting]:
     """Schedule one meeting, or a series of them from ``recurrence``; the first is returned
     first. Conflicts are not checked here: the view warns with ``find_conflicts`` first."""
     _check_kind(user, MeetingKind(data["kind"]))
@@ -596,7 +596,9 @@ def _log_status(
     return change
 
 
-def _move_to(meeting: Meeting, user: User, to: MeetingStatus, reason: str = "", previous=None) -> None:  # noqa: ANN001
+def _move_to(
+    meeting: Meeting, user: User, to: MeetingStatus, reason: str = "", previous=None
+) -> None:  # noqa: ANN001
     old = meeting.status
     meeting.status = to
     meeting.sequence = (meeting.sequence or 0) + 1
@@ -717,7 +719,9 @@ def remove_attendee(meeting: Meeting, attendee_id: int) -> None:
     db.session.flush()
 
 
-def set_marks(meeting: Meeting, attendees: list[Attendee], marks: dict[tuple[int, date], str]) -> int:
+def set_marks(
+    meeting: Meeting, attendees: list[Attendee], marks: dict[tuple[int, date], str]
+) -> int:
     """Apply the statuses chosen on the register page; "" clears a day. Returns changes made."""
     days = set(meeting.days)
     changes = 0
@@ -829,7 +833,9 @@ class DueStation:
         return self.overdue_days is None or self.overdue_days > 0
 
 
-def due_stations(user: User, filters: MeetingFilters, today: date | None = None) -> list[DueStation]:
+def due_stations(
+    user: User, filters: MeetingFilters, today: date | None = None
+) -> list[DueStation]:
     """Every visible active station with a target visit interval, most overdue first; stations
     never visited come first of all. One query, whatever the number of stations."""
     today = today or datetime.now(UTC).date()

@@ -279,9 +279,7 @@ def meeting_create():
         else:
             if created:
                 if len(created) > 1:
-                    flash(
-                        _("A series of %(n)s meetings was scheduled.", n=len(created)), "success"
-                    )
+                    flash(_("A series of %(n)s meetings was scheduled.", n=len(created)), "success")
                 else:
                     flash(_("“%(title)s” was scheduled.", title=created[0].title), "success")
                 return redirect(url_for("meetings.meeting_detail", meeting_id=created[0].id))
@@ -368,11 +366,16 @@ def meeting_edit(meeting_id: int):
             if not warnings:
                 if len(changed) > 1:
                     flash(
-                        _("Your changes were saved to %(n)s meetings of the series.", n=len(changed)),
+                        _(
+                            "Your changes were saved to %(n)s meetings of the series.",
+                            n=len(changed),
+                        ),
                         "success",
                     )
                 else:
-                    flash(_("Your changes to “%(title)s” were saved.", title=meeting.title), "success")
+                    flash(
+                        _("Your changes to “%(title)s” were saved.", title=meeting.title), "success"
+                    )
                 return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id))
     status = 409 if conflict else (422 if (form.errors or warnings) else 200)
     return render_template(
@@ -632,7 +635,9 @@ def ngettext_changes(n: int) -> str:
 
     if n == 0:
         return _("The register is saved; nothing changed.")
-    return ngettext("The register is saved: %(num)s change.", "The register is saved: %(num)s changes.", n)
+    return ngettext(
+        "The register is saved: %(num)s change.", "The register is saved: %(num)s changes.", n
+    )
 
 
 @bp.post("/<int:meeting_id>/register/add")
@@ -685,10 +690,11 @@ def attendee_remove(meeting_id: int):
     meeting = services.get_meeting_or_404(meeting_id, current_user, for_edit=True)
     attendee_id = request.form.get("attendee_id", type=int)
     if attendee_id is None:
-        abort(400)
-    services.remove_attendee(meeting, attendee_id)
-    db.session.commit()
-    flash(_("Removed from the register."), "success")
+        flash(_("Choose who to remove from the register."), "error")
+    else:
+        services.remove_attendee(meeting, attendee_id)
+        db.session.commit()
+        flash(_("Removed from the register."), "success")
     return redirect(url_for("meetings.register_edit", meeting_id=meeting.id))
 
 
@@ -719,9 +725,7 @@ def register_import(meeting_id: int):
         except imports.RegisterFileError as error:
             flash(error.message, "error")
             return render_template("meetings/register_import.html", **context), 422
-        choices = {
-            row.line: request.form.get(f"match-{row.line}", "") for row in result.ambiguous
-        }
+        choices = {row.line: request.form.get(f"match-{row.line}", "") for row in result.ambiguous}
         try:
             problems = imports.apply_import(meeting, result, choices)
         except FieldError as error:
@@ -731,9 +735,7 @@ def register_import(meeting_id: int):
             context.update(result=result, payload=imports.pack(result, meeting), errors=problems)
             return render_template("meetings/register_import.html", **context), 422
         db.session.commit()
-        flash(
-            _("The register was imported: %(n)s rows written.", n=len(result.rows)), "success"
-        )
+        flash(_("The register was imported: %(n)s rows written.", n=len(result.rows)), "success")
         return redirect(url_for("meetings.register_edit", meeting_id=meeting.id))
     if form.validate_on_submit():
         upload = form.file.data
