@@ -377,7 +377,7 @@ def meeting_edit(meeting_id: int):
                         _("Your changes to “%(title)s” were saved.", title=meeting.title), "success"
                     )
                 return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id))
-    status = 409 if conflict else (422 if (form.errors or warnings) else 200)
+    status = 409 if conflict is not None else (422 if (form.errors or warnings) else 200)
     return render_template(
         "meetings/meeting_form.html",
         form=form,
