@@ -118,9 +118,7 @@ def test_station_with_a_meeting_that_day_warns(app, world, coordinator_client):
     assert response.status_code == 422
     assert "Alpha Police Station already has “Morning briefing” that day" in response.text
     # A cancelled meeting does not count, nor does the next day.
-    response = coordinator_client.post(
-        "/meetings/new", data=_form(world, start_date="2031-05-07")
-    )
+    response = coordinator_client.post("/meetings/new", data=_form(world, start_date="2031-05-07"))
     assert response.status_code == 302
 
 
@@ -135,7 +133,9 @@ def test_moving_a_meeting_warns_about_conflicts(app, world, coordinator_client):
     response = coordinator_client.post(f"/meetings/{meeting_id}/edit", data=data)
     assert response.status_code == 422
     assert "already has “Busy day” that day" in response.text
-    response = coordinator_client.post(f"/meetings/{meeting_id}/edit", data={**data, "proceed": "y"})
+    response = coordinator_client.post(
+        f"/meetings/{meeting_id}/edit", data={**data, "proceed": "y"}
+    )
     assert response.status_code == 302
 
 
