@@ -60,11 +60,18 @@ def organisation_detail(organisation_id: int):
             50
         )
     ).all()
+    meetings = None
+    if org.is_station:
+        # meetings builds on organisations, not the other way round: import at call time.
+        from meetings.services import station_meetings
+
+        meetings = station_meetings(org, current_user)
     return render_template(
         "organisations/organisation_detail.html",
         org=org,
         stations=services.stations_of(org) if org.kind is OrganisationKind.POLICE_COMMAND else [],
         people=officers,
+        meetings=meetings,
     )
 
 
