@@ -127,7 +127,7 @@ def organisation_edit(organisation_id: int):
         if saved is not None:
             flash(_("Your changes to %(name)s were saved.", name=saved.name), "success")
             return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
-    status = 409 if conflict else (422 if form.errors else 200)
+    status = 409 if conflict is not None else (422 if form.errors else 200)
     return render_template(
         "organisations/organisation_form.html", form=form, org=org, conflict=conflict
     ), status
@@ -252,7 +252,7 @@ def person_edit(person_id: int):
         else:
             flash(_("Your changes to %(name)s were saved.", name=person.name), "success")
             return redirect(url_for("organisations.person_detail", person_id=person.id))
-    status = 409 if conflict else (422 if form.errors else 200)
+    status = 409 if conflict is not None else (422 if form.errors else 200)
     return render_template(
         "organisations/person_form.html", form=form, person=person, conflict=conflict
     ), status
