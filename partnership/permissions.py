@@ -82,6 +82,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "auth.logout": SIGNED_IN,
     "auth.password_change": SIGNED_IN,
     "dashboard.home": SIGNED_IN,
+    "dashboard.station_story": SIGNED_IN,
     "dashboard.report_create": SIGNED_IN,
     "dashboard.report_detail": SIGNED_IN,
     "dashboard.report_download": SIGNED_IN,

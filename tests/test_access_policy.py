@@ -23,6 +23,7 @@ NGO = {"admin", "coordinator", "trainer"}
 # endpoint -> (method, url builder taking the world and a person id, roles allowed)
 MATRIX = {
     "dashboard.home": ("GET", lambda w, p: "/", ALL),
+    "dashboard.station_story": ("GET", lambda w, p: f"/dashboard/stations/{w.station_a.id}", ALL),
     "dashboard.report_create": ("POST", lambda w, p: "/reports", ALL),
     "dashboard.report_detail": ("GET", lambda w, p: "/reports/999999", ALL),
     "dashboard.report_download": ("GET", lambda w, p: "/reports/999999/download", ALL),
@@ -205,6 +206,7 @@ MATRIX = {
 
 # Records of another station: an officer of station A gets "not found", as if they did not exist.
 OTHER_STATION = {
+    "dashboard.station_story": lambda w, p: f"/dashboard/stations/{w.station_c.id}",
     "organisations.organisation_detail": lambda w, p: f"/organisations/{w.station_c.id}",
     "organisations.person_detail": lambda w, p: f"/people/{p.id}",
     # A scheme only another command's station takes part in, and that station's feedback.
@@ -242,6 +244,7 @@ def world(world, app):  # noqa: ANN001, ANN201
         world.agenda_item, world.decision = item.id, decision.id
         db.session.remove()
     return world
+
 
 # Records that belong to one user (their own report jobs): everyone else, whatever the role,
 # gets "not found"; the matrix URL points at a record of nobody in the test.
