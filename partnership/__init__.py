@@ -84,6 +84,7 @@ def _finish_config(app: Flask) -> None:
 def _import_models() -> None:
     """Import every model so SQLAlchemy and Alembic know all tables."""
     import curricula.models  # noqa: F401
+    import meetings.models  # noqa: F401
     import partnership.accounts.models  # noqa: F401
     import partnership.audit  # noqa: F401
     import partnership.dashboard.models  # noqa: F401

@@ -13,7 +13,7 @@ import partnership.mixins
 
 # revision identifiers, used by Alembic.
 revision = '5323df837a77'
-down_revision = '952f1decaa8d'
+down_revision = '093751fbe599'
 branch_labels = None
 depends_on = None
 
