@@ -1,18 +1,17 @@
 """Demo curricula: modules (one in its second version, with a question bank), adoption by the
-academies, three trainings with registers and scores (one two-day training at Kisauni where a
+academies, three training meetings (held) with registers and scores (one two-day training at Kisauni where a
 participant missed a day), and certificates for those who completed."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from curricula.models import (
     Adoption,
     AdoptionStatus,
-    AttendanceDay,
-    AttendanceStatus,
     Audience,
     Module,
     Participant,
@@ -20,6 +19,16 @@ from curricula.models import (
     Training,
 )
 from curricula.services.certificates import issue_certificates
+from meetings.models import (
+    AttendanceMark,
+    AttendanceStatus,
+    Attendee,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
+from meetings.services import new_uid
+from partnership.accounts.models import User
 from partnership.extensions import db
 from partnership.organisations.models import Organisation, OrganisationKind, Person, PersonKind
 
@@ -106,32 +115,50 @@ def seed_curricula(today: date | None = None) -> None:
          ["Almalinsky District Police Station", "Auezovsky District Police Station"], 30, 1,
          [(2, 6), (4, 6)]),
     ]  # fmt: skip
+    trainer = db.session.scalar(select(User).where(User.email == "trainer@demo.example"))
+    ngo = db.session.scalar(
+        select(Organisation).where(Organisation.name == "Muslim Education and Welfare Association")
+    )
     for title, module_keys, station_names, ago, days, scores in plans:
         start = today - timedelta(days=ago)
-        training = Training(
-            title=title, starts_on=start, ends_on=start + timedelta(days=days - 1), day_count=days,
-            max_score=modules[module_keys[0]].max_score, pass_mark=modules[module_keys[0]].pass_mark,
+        zone_name = "Asia/Almaty" if "Almaty" in title else "Africa/Nairobi"
+        zone = ZoneInfo(zone_name)
+        meeting = Meeting(
+            uid=new_uid(), kind=MeetingKind.TRAINING, title=title, status=MeetingStatus.HELD,
+            starts_at=datetime.combine(start, time(9, 0), zone),
+            ends_at=datetime.combine(start + timedelta(days=days - 1), time(16, 0), zone),
+            timezone=zone_name, organiser_id=ngo.id if ngo else None,
             venue="County police headquarters" if "Almaty" not in title else "Almaty police academy",
+            objectives="Officers know the harm reduction services and refer instead of arresting.",
+            created_by_id=trainer.id if trainer else None,
         )  # fmt: skip
+        meeting.stations = [station(n) for n in station_names]
+        db.session.add(meeting)
+        db.session.flush()
+        first = modules[module_keys[0]]
+        training = Training(meeting=meeting, starts_on=start, day_count=days,
+                            max_score=first.max_score, pass_mark=first.pass_mark)  # fmt: skip
         training.modules = [modules[k] for k in module_keys]
-        training.stations = [station(n) for n in station_names]
-        if modules[module_keys[0]].questions:
-            training.question_module_id = modules[module_keys[0]].id
-            training.max_score = sum(q.points for q in modules[module_keys[0]].questions)
+        if first.questions:
+            training.question_module_id = first.id
+            training.max_score = sum(q.points for q in first.questions)
             training.pass_mark = 4
         db.session.add(training)
         for n, (officer, (pre, post)) in enumerate(
             zip(officers_of(*station_names), scores, strict=False)
         ):
-            participant = Participant(training=training, person=officer,
-                                      station_id=officer.organisation_id, pre_score=pre,
-                                      post_score=post)  # fmt: skip
-            for d, day in enumerate(training.days):
+            attendee = Attendee(meeting_id=meeting.id, person_id=officer.id,
+                                station_id=officer.organisation_id, rank=officer.rank,
+                                unit=officer.unit)  # fmt: skip
+            for d, day in enumerate(meeting.days):
                 # In the two-day training one participant missed the second day.
                 missed = days > 1 and n == 2 and d == 1
                 status = AttendanceStatus.ABSENT if missed else AttendanceStatus.PRESENT
-                participant.days.append(AttendanceDay(day=day, status=status))
-            db.session.add(participant)
+                attendee.marks.append(AttendanceMark(day=day, status=status))
+            db.session.add(attendee)
+            db.session.flush()
+            db.session.add(Participant(training=training, attendee_id=attendee.id,
+                                       pre_score=pre, post_score=post))  # fmt: skip
         db.session.flush()
         issue_certificates(training)
     db.session.flush()

@@ -13,11 +13,12 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from curricula.models import ADOPTION_STATUS_LABELS, AUDIENCE_LABELS, AdoptionStatus
-from partnership.forms import BLANK_CHOICE, VersionedForm
+from partnership.forms import BLANK_CHOICE, VersionedForm, timezone_choices
 
 
 def _int_or_none(value):  # noqa: ANN001, ANN202
@@ -113,20 +114,13 @@ class AdoptionStepForm(FlaskForm):
     )
 
 
-class TrainingForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    starts_on = DateField(_l("First day"), validators=[DataRequired()])
-    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=255)])
+class TrainingSetupForm(FlaskForm):
+    """The curricula side of a training meeting: modules and test."""
+
     module_ids = SelectMultipleField(
         _l("Modules delivered"),
         coerce=int,
-        description=_l("The current version of each module is recorded with the training."),
-    )
-    station_ids = SelectMultipleField(
-        _l("Stations taking part"),
-        coerce=int,
-        description=_l("Their officers are offered for the register."),
+        description=_l("The version chosen is recorded with the training."),
     )
     max_score = IntegerField(
         _l("Test: maximum score"),
@@ -135,10 +129,36 @@ class TrainingForm(FlaskForm):
     )
     pass_mark = IntegerField(_l("Test: pass mark"), validators=[Optional(), NumberRange(0, 1000)])
 
-    def __init__(self, *args, modules, stations, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+    def __init__(self, *args, modules, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.module_ids.choices = [(m.id, m.label) for m in modules]
+
+
+class TrainingForm(TrainingSetupForm):
+    """A new training: the meeting (kind training) and its modules in one form."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    start_date = DateField(_l("First day"), validators=[DataRequired()])
+    start_time = TimeField(_l("Start time"), validators=[DataRequired()])
+    end_date = DateField(
+        _l("Last day"),
+        validators=[Optional()],
+        description=_l("Leave empty for a one-day training."),
+    )
+    end_time = TimeField(_l("End time (last day)"), validators=[DataRequired()])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=255)])
+    station_ids = SelectMultipleField(
+        _l("Stations taking part"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Choose at least one station."))],
+        description=_l("Their officers are offered for the register."),
+    )
+
+    def __init__(self, *args, modules, stations, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        super().__init__(*args, modules=modules, **kwargs)
         self.station_ids.choices = [(s.id, s.name) for s in stations]
+        self.timezone.choices = timezone_choices()
 
 
 class ParticipantsForm(FlaskForm):

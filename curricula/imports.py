@@ -10,10 +10,11 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from curricula.models import AttendanceStatus, Training
+from curricula.models import Participant, Training
 from curricula.services import trainings as services
+from meetings.models import AttendanceStatus
 from partnership.extensions import db
-from partnership.organisations.models import Person
+from partnership.organisations.models import Person, PersonKind
 from partnership.spreadsheets import SpreadsheetError, Table, read_rows
 
 DAY_HEADER = re.compile(r"\((\d{4}-\d{2}-\d{2})\)\s*$")
@@ -42,7 +43,7 @@ def headers_for(training: Training) -> list[str]:
 def template_table(training: Training) -> Table:
     """The register as it stands: one row per participant, to complete and upload."""
     rows = []
-    for p in sorted(training.participants, key=lambda p: p.person.name):
+    for p in services.roster(training):
         marks = [(p.status_on(d).value if p.status_on(d) else "") for d in training.days]
         rows.append([p.person_id, p.person.name, p.station.name if p.station else "", *marks,
                      p.pre_score, p.post_score])  # fmt: skip
@@ -72,7 +73,8 @@ def import_register(training: Training, filename: str, data: bytes) -> ImportRes
         return result
     people_ids = {_int(_cell(r, columns["person"])) for r in rows} - {None}
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(people_ids)))}
-    participants = {p.person_id: p for p in training.participants}
+    people_on_register = services.roster(training)
+    participants = {p.person_id: p for p in people_on_register}
     planned = []
     seen: set[int] = set()
     for number, row in enumerate(rows, start=2):
@@ -80,6 +82,11 @@ def import_register(training: Training, filename: str, data: bytes) -> ImportRes
         if person_id is None or person_id not in people:
             result.errors.append(
                 (number, _("Unknown person ID “%(v)s”.", v=_cell(row, columns["person"])))
+            )
+            continue
+        if people[person_id].kind is not PersonKind.OFFICER:
+            result.errors.append(
+                (number, _("Person ID %(id)s is not a police officer.", id=person_id))
             )
             continue
         if person_id in seen:
@@ -94,7 +101,7 @@ def import_register(training: Training, filename: str, data: bytes) -> ImportRes
                     "%(day)s: “%(v)s” is not present, late, excused or absent.",
                     day=day.isoformat(), v=_cell(row, index))))  # fmt: skip
                 continue
-            marks[day] = STATUS_WORDS.get(word)
+            marks[day] = STATUS_WORDS[word].value if word else ""
         scores = {}
         for column in ("pre", "post"):
             value, error = services.parse_score(_cell(row, columns[column]), training.max_score)
@@ -105,15 +112,21 @@ def import_register(training: Training, filename: str, data: bytes) -> ImportRes
         planned.append((people[person_id], marks, scores))
     if result.errors:
         return result
+    from meetings.services import add_attendee, set_marks
+
     for person, marks, scores in planned:
         participant = participants.get(person.id)
         if participant is None:
-            participant = services.add_participant(training, person)
+            attendee = add_attendee(training.meeting, person)
+            participant = Participant(training_id=training.id, attendee_id=attendee.id)
+            participant.attendee = attendee
             result.added += 1
-        for day, status in marks.items():
-            services.set_attendance(participant, day, status)
+        set_marks(training.meeting, [participant.attendee],
+                  {(participant.attendee_id, d): v for d, v in marks.items()})  # fmt: skip
         participant.pre_score = scores["pre"]
         participant.post_score = scores["post"]
+        if participant.id is None:
+            db.session.add(participant)
     result.rows = len(planned)
     db.session.flush()
     return result

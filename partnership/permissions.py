@@ -191,7 +191,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "curricula.training_list": SIGNED_IN,
     "curricula.training_detail": SIGNED_IN,
     "curricula.training_create": roles(TRAINING_EDITORS),
-    "curricula.training_register": roles(TRAINING_EDITORS),
+    "curricula.training_setup": roles(TRAINING_EDITORS),
     "curricula.training_scores": roles(TRAINING_EDITORS),
     "curricula.training_answers": roles(TRAINING_EDITORS),
     "curricula.training_import": roles(TRAINING_EDITORS),

@@ -257,9 +257,9 @@ MATRIX = {
         ALL,
     ),
     "curricula.training_create": ("GET", lambda w, p: "/curricula/trainings/new", TRAIN),
-    "curricula.training_register": (
+    "curricula.training_setup": (
         "GET",
-        lambda w, p: f"/curricula/trainings/{_c(w).own_training_id}/register",
+        lambda w, p: f"/curricula/trainings/setup/{_c(w).unset_meeting_id}",
         TRAIN,
     ),
     "curricula.training_scores": (

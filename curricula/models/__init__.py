@@ -13,13 +13,9 @@ from curricula.models.modules import (  # noqa: F401
     Question,
 )
 from curricula.models.trainings import (  # noqa: F401, E402
-    ATTENDANCE_LABELS,
     Answer,
-    AttendanceDay,
-    AttendanceStatus,
     Certificate,
     Participant,
     Training,
     training_modules,
-    training_stations,
 )

@@ -1,51 +1,23 @@
-"""Trainings: the module versions a training delivers, its participants (with the station they
-came from, their attendance per day and their pre/post scores), answers and certificates.
-
-A training is meant to be a meeting of kind training. Until the meetings domain is part of the
-application, a training carries the few meeting facts it needs itself (title, days, stations,
-venue) and ``meeting_id`` is an unconstrained column to be linked to ``meetings.id``; every
-read of days and attendance goes through ``curricula.services.trainings`` so that switching to
-the meeting's own register changes one module.
+"""Trainings: a training is a meeting of kind training (``meetings.Meeting``); this adds the
+module versions it delivers, its test (maximum and pass mark), participants' pre/post scores
+and answers, and certificates. Who took part and on which days comes from the meeting's
+register (``meetings.Attendee`` and ``AttendanceMark``); the station an attendee came from is
+the one the register recorded, so later transfers do not rewrite history.
 """
 
 from __future__ import annotations
 
-import enum
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from partnership.extensions import db
-from partnership.mixins import TimestampMixin, UTCDateTime, VersionedMixin, enum_column, utcnow
+from partnership.mixins import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 
 if TYPE_CHECKING:
     from curricula.models.modules import Module
-
-
-class AttendanceStatus(enum.StrEnum):
-    PRESENT = "present"
-    LATE = "late"
-    EXCUSED = "excused"
-    ABSENT = "absent"
-
-    @property
-    def label(self) -> str:
-        return str(ATTENDANCE_LABELS[self])
-
-    @property
-    def attended(self) -> bool:
-        return self in (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
-
-
-ATTENDANCE_LABELS = {
-    AttendanceStatus.PRESENT: _l("Present"),
-    AttendanceStatus.LATE: _l("Late"),
-    AttendanceStatus.EXCUSED: _l("Excused"),
-    AttendanceStatus.ABSENT: _l("Absent"),
-}
 
 
 training_modules = Table(
@@ -55,41 +27,31 @@ training_modules = Table(
     Column("module_id", ForeignKey("modules.id"), primary_key=True, index=True),
 )
 
-training_stations = Table(
-    "training_stations",
-    db.metadata,
-    Column("training_id", ForeignKey("trainings.id", ondelete="CASCADE"), primary_key=True),
-    Column("station_id", ForeignKey("organisations.id"), primary_key=True, index=True),
-)
-
 
 class Training(TimestampMixin, VersionedMixin, db.Model):
-    """A training: the module versions delivered and its test (maximum and pass mark copied
-    when the training is set up, so a later module version does not change how it is scored)."""
+    """The curricula side of a training meeting. The test's maximum and pass mark are copied
+    when the training is set up, so a later module version does not change how it is scored."""
 
     __tablename__ = "trainings"
     __audited__ = True
     __table_args__ = (Index("ix_trainings_starts_on", "starts_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The meeting (kind training) this training belongs to, once meetings are linked.
-    meeting_id: Mapped[int | None] = mapped_column(unique=True)
-    title: Mapped[str] = mapped_column(String(200))
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), unique=True
+    )
+    # Copies of the meeting's first local day and number of days, kept in step with the meeting
+    # (see ``_keep_trainings_in_step``) so that reports can group and count in SQL.
     starts_on: Mapped[date]
-    ends_on: Mapped[date]
-    # Number of days (ends_on − starts_on + 1), kept for completion queries in SQL.
     day_count: Mapped[int] = mapped_column(default=1)
-    venue: Mapped[str] = mapped_column(String(255), default="")
     max_score: Mapped[int] = mapped_column(default=20)
     pass_mark: Mapped[int | None]
     # The module whose question bank scores this training question by question, if any.
     question_module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
+    meeting: Mapped[Meeting] = relationship()  # noqa: F821
     modules: Mapped[list[Module]] = relationship(secondary=training_modules, order_by="Module.code")
-    stations: Mapped[list[Organisation]] = relationship(  # noqa: F821
-        secondary=training_stations, order_by="Organisation.name"
-    )
     question_module: Mapped[Module | None] = relationship(foreign_keys=[question_module_id])
     participants: Mapped[list[Participant]] = relationship(
         back_populates="training", cascade="all, delete-orphan", order_by="Participant.id"
@@ -99,66 +61,97 @@ class Training(TimestampMixin, VersionedMixin, db.Model):
     )
 
     @property
+    def title(self) -> str:
+        return self.meeting.title
+
+    @property
     def days(self) -> list[date]:
-        return [
-            self.starts_on + timedelta(days=n)
-            for n in range((self.ends_on - self.starts_on).days + 1)
-        ]
+        return self.meeting.days
+
+    @property
+    def ends_on(self) -> date:
+        return self.meeting.days[-1]
+
+    @property
+    def stations(self) -> list:
+        return self.meeting.stations
+
+    @property
+    def venue(self) -> str:
+        return self.meeting.venue
+
+    def keep_in_step(self) -> None:
+        days = self.meeting.days
+        if self.starts_on != days[0]:
+            self.starts_on = days[0]
+        if self.day_count != len(days):
+            self.day_count = len(days)
 
     @property
     def audit_label(self) -> str:
-        return self.title
+        return f"training of meeting {self.meeting_id}"
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_trainings_in_step(session: Session, flush_context, instances) -> None:  # noqa: ANN001
+    """A training meeting moved or lengthened in the meetings pages moves its training too."""
+    from meetings.models import Meeting
+
+    changed = [o for o in (*session.new, *session.dirty) if isinstance(o, Meeting)]
+    trainings = [o for o in (*session.new, *session.dirty) if isinstance(o, Training)]
+    if changed:
+        ids = [m.id for m in changed if m.id is not None]
+        if ids:
+            with session.no_autoflush:
+                trainings += list(
+                    session.scalars(db.select(Training).where(Training.meeting_id.in_(ids)))
+                )
+    for training in trainings:
+        if training.meeting is not None:
+            training.keep_in_step()
 
 
 class Participant(TimestampMixin, db.Model):
-    """A person on a training's register with the station they came from (kept as it was, so
-    later transfers do not rewrite history) and their pre/post scores (``None``: not taken)."""
+    """A person on the training meeting's register, with their pre/post scores (``None``: not
+    taken). Rows exist for those whose scores or answers were recorded."""
 
     __tablename__ = "training_participants"
     __audited__ = True
-    __table_args__ = (UniqueConstraint("training_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("training_id", "attendee_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     training_id: Mapped[int] = mapped_column(ForeignKey("trainings.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    station_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    attendee_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_attendees.id", ondelete="CASCADE"), unique=True
+    )
     pre_score: Mapped[float | None] = mapped_column(Numeric(7, 2, asdecimal=False))
     post_score: Mapped[float | None] = mapped_column(Numeric(7, 2, asdecimal=False))
 
     training: Mapped[Training] = relationship(back_populates="participants")
-    person: Mapped[Person] = relationship()  # noqa: F821
-    station: Mapped[Organisation | None] = relationship()  # noqa: F821
-    days: Mapped[list[AttendanceDay]] = relationship(
-        back_populates="participant", cascade="all, delete-orphan", order_by="AttendanceDay.day"
-    )
+    attendee: Mapped[Attendee] = relationship()  # noqa: F821
 
-    def status_on(self, day: date) -> AttendanceStatus | None:
-        return next((d.status for d in self.days if d.day == day), None)
+    @property
+    def person(self):  # noqa: ANN201
+        return self.attendee.person
+
+    @property
+    def person_id(self) -> int:
+        return self.attendee.person_id
+
+    @property
+    def station(self):  # noqa: ANN201
+        return self.attendee.station
+
+    @property
+    def station_id(self) -> int | None:
+        return self.attendee.station_id
+
+    def status_on(self, day: date):  # noqa: ANN201
+        return self.attendee.status_on(day)
 
     @property
     def audit_label(self) -> str:
-        return f"participant {self.person_id} of training {self.training_id}"
-
-
-class AttendanceDay(db.Model):
-    """A participant's attendance on one day of the training."""
-
-    __tablename__ = "training_attendance"
-    __audited__ = True
-    __table_args__ = (UniqueConstraint("participant_id", "day"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("training_participants.id", ondelete="CASCADE")
-    )
-    day: Mapped[date]
-    status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, 20))
-
-    participant: Mapped[Participant] = relationship(back_populates="days")
-
-    @property
-    def audit_label(self) -> str:
-        return f"attendance of participant {self.participant_id} on {self.day}"
+        return f"scores of attendee {self.attendee_id} in training {self.training_id}"
 
 
 class Answer(db.Model):

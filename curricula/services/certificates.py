@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from curricula.models import Certificate, Participant, Training
-from curricula.services.trainings import eligibility
+from curricula.models import Certificate, Training
+from curricula.services.trainings import eligibility, roster
+from meetings.models import Attendee
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.mixins import utcnow
@@ -39,7 +40,7 @@ def issue_certificates(training: Training) -> list[Certificate]:
     """A certificate for each eligible participant who has none yet."""
     have = {c.person_id for c in training.certificates}
     issued = []
-    for participant in training.participants:
+    for participant in roster(training):
         ok, _reason = eligibility(training, participant)
         if ok and participant.person_id not in have:
             certificate = Certificate(
@@ -60,10 +61,10 @@ def certificates_of(training: Training, user) -> list[Certificate]:  # noqa: ANN
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.join(
-            Participant,
-            (Participant.training_id == Certificate.training_id)
-            & (Participant.person_id == Certificate.person_id),
-        ).where(Participant.station_id.in_(scope))
+            Attendee,
+            (Attendee.meeting_id == training.meeting_id)
+            & (Attendee.person_id == Certificate.person_id),
+        ).where(Attendee.station_id.in_(scope))
     return list(db.session.scalars(stmt.order_by(Certificate.id)))
 
 
@@ -74,6 +75,7 @@ def get_certificate_or_404(certificate_id: int, user) -> Certificate:  # noqa: A
         options=[
             joinedload(Certificate.person),
             joinedload(Certificate.training).selectinload(Training.modules),
+            joinedload(Certificate.training).joinedload(Training.meeting),
         ],
     )
     if certificate is None:
@@ -81,9 +83,9 @@ def get_certificate_or_404(certificate_id: int, user) -> Certificate:  # noqa: A
     scope = station_scope(user)
     if scope is not None:
         station = db.session.scalar(
-            select(Participant.station_id).where(
-                Participant.training_id == certificate.training_id,
-                Participant.person_id == certificate.person_id,
+            select(Attendee.station_id).where(
+                Attendee.meeting_id == certificate.training.meeting_id,
+                Attendee.person_id == certificate.person_id,
             )
         )
         if station not in scope:
@@ -94,7 +96,10 @@ def get_certificate_or_404(certificate_id: int, user) -> Certificate:  # noqa: A
 def find_by_code(code: str) -> Certificate | None:
     return db.session.scalar(
         select(Certificate)
-        .options(joinedload(Certificate.person), joinedload(Certificate.training))
+        .options(
+            joinedload(Certificate.person),
+            joinedload(Certificate.training).joinedload(Training.meeting),
+        )
         .where(Certificate.code == normalise_code(code))
     )
 

@@ -9,8 +9,9 @@ from datetime import date
 
 from sqlalchemy import Select, and_, distinct, func, or_, select
 
-from curricula.models import Participant, Training
+from curricula.models import Training
 from curricula.services.trainings import completed_clause
+from meetings.models import Attendee, Meeting, MeetingStatus
 from partnership.extensions import db
 from partnership.organisations.models import (
     STATION_KINDS,
@@ -63,12 +64,14 @@ def station_query(user) -> Select:  # noqa: ANN001
 def _completed(by: date | None = None):  # noqa: ANN202
     """Subquery: (person_id, station_id at the time) of every completed participation."""
     stmt = (
-        select(Participant.person_id, Participant.station_id)
-        .join(Training, Training.id == Participant.training_id)
-        .where(completed_clause())
+        select(Attendee.person_id, Attendee.station_id)
+        .join(Training, Training.meeting_id == Attendee.meeting_id)
+        .join(Meeting, Meeting.id == Attendee.meeting_id)
+        .where(completed_clause(), Meeting.status != MeetingStatus.CANCELLED)
     )
     if by is not None:
-        stmt = stmt.where(Training.ends_on <= by)
+        # Trained by then: the training had started (a training lasts at most 14 days).
+        stmt = stmt.where(Training.starts_on <= by)
     return stmt.subquery()
 
 

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import Integer, and_, case, cast, extract, func, literal, select
+from sqlalchemy.orm import joinedload
 
 from curricula.models import AUDIENCE_LABELS, Audience, Module, Participant, Training
 from curricula.models import training_modules as tm
+from curricula.services.trainings import officer_attendee
 from curricula.stats import NO_POST, NO_PRE, NO_SCORES, GainSummary, PairSums, summary_from_sums
+from meetings.models import Attendee, Meeting, MeetingStatus
 from partnership.extensions import db
 from partnership.organisations.models import Organisation
 from partnership.permissions import station_scope
@@ -69,10 +72,18 @@ def _sums(row) -> PairSums:  # noqa: ANN001
 
 
 def _base(stmt, user, filters: dict):  # noqa: ANN001, ANN202
-    stmt = stmt.select_from(Participant).join(Training, Training.id == Participant.training_id)
+    """Every officer on a training meeting's register (not cancelled), with their scores if
+    any: those without a score row count as left out."""
+    stmt = (
+        stmt.select_from(Attendee)
+        .join(Training, Training.meeting_id == Attendee.meeting_id)
+        .join(Meeting, Meeting.id == Attendee.meeting_id)
+        .outerjoin(Participant, Participant.attendee_id == Attendee.id)
+        .where(Meeting.status != MeetingStatus.CANCELLED, officer_attendee())
+    )
     scope = station_scope(user)
     if scope is not None:
-        stmt = stmt.where(Participant.station_id.in_(scope))
+        stmt = stmt.where(Attendee.station_id.in_(scope))
     if filters.get("date_from"):
         stmt = stmt.where(Training.starts_on >= filters["date_from"])
     if filters.get("date_to"):
@@ -82,9 +93,7 @@ def _base(stmt, user, filters: dict):  # noqa: ANN001, ANN202
 
 def training_summary(training: Training, user) -> GainSummary:  # noqa: ANN001
     """One training, in its own points (officers: their stations' participants only)."""
-    stmt = _base(select(*_sum_columns(percent=False)), user, {}).where(
-        Participant.training_id == training.id
-    )
+    stmt = _base(select(*_sum_columns(percent=False)), user, {}).where(Training.id == training.id)
     row = db.session.execute(stmt).one()
     return summary_from_sums(_sums(row), float(training.max_score))
 
@@ -108,7 +117,7 @@ def grouped_summaries(by: str, user, filters: dict | None = None) -> list[GainRo
         key = Module.audience
         stmt = select(key, *_sum_columns(percent=True))
     elif by == "station":
-        key = Participant.station_id
+        key = Attendee.station_id
         stmt = select(key, *_sum_columns(percent=True))
     else:
         key = _period_key()
@@ -140,7 +149,9 @@ def _labels(by: str, keys: list) -> dict:
     if by == "training" and keys:
         return {
             t.id: f"{t.title} ({t.starts_on.isoformat()})"
-            for t in db.session.scalars(select(Training).where(Training.id.in_(keys)))
+            for t in db.session.scalars(
+                select(Training).where(Training.id.in_(keys)).options(joinedload(Training.meeting))
+            )
         }
     if by == "module" and keys:
         return {

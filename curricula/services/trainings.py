@@ -1,6 +1,6 @@
-"""Trainings: setting up, the register (participants and attendance per day), scores and
-certificate eligibility. Officers see trainings their stations took part in, and only their
-own stations' participants."""
+"""Trainings: setting up (a meeting of kind training plus the modules and test), the roster
+from the meeting's register, scores, answers and certificate eligibility. Officers see trainings
+their stations took part in, and only their own stations' participants."""
 
 from __future__ import annotations
 
@@ -13,26 +13,20 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from curricula.models import (
-    AttendanceDay,
+from curricula.models import Module, Participant, Training, training_modules
+from meetings.models import (
+    AttendanceMark,
     AttendanceStatus,
-    Module,
-    Participant,
-    Training,
-    training_modules,
-    training_stations,
+    Attendee,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    meeting_stations,
 )
 from partnership.extensions import db
 from partnership.forms import FieldError
-from partnership.organisations.models import (
-    STATION_KINDS,
-    Organisation,
-    Person,
-    PersonKind,
-)
+from partnership.organisations.models import Person, PersonKind
 from partnership.permissions import TRAINING_EDITORS, Role, station_scope
-
-MAX_TRAINING_DAYS = 14
 
 
 @dataclass
@@ -44,24 +38,28 @@ class TrainingFilters:
 
 
 def _scope_clause(scope: frozenset[int]):  # noqa: ANN202
-    """Trainings that one of ``scope``'s stations took part in (as a training station or
-    through a participant posted there at the time)."""
+    """Trainings that one of ``scope``'s stations took part in (a station of the meeting, or an
+    attendee who came from there)."""
     return or_(
         exists().where(
-            training_stations.c.training_id == Training.id,
-            training_stations.c.station_id.in_(scope),
+            meeting_stations.c.meeting_id == Training.meeting_id,
+            meeting_stations.c.station_id.in_(scope),
         ),
-        exists().where(Participant.training_id == Training.id, Participant.station_id.in_(scope)),
+        exists().where(Attendee.meeting_id == Training.meeting_id, Attendee.station_id.in_(scope)),
     )
 
 
 def training_query(user, filters: TrainingFilters) -> Select:  # noqa: ANN001
-    stmt = select(Training).options(selectinload(Training.modules))
+    stmt = (
+        select(Training)
+        .join(Meeting, Meeting.id == Training.meeting_id)
+        .options(selectinload(Training.modules), joinedload(Training.meeting))
+    )
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.where(_scope_clause(scope))
     if filters.q:
-        stmt = stmt.where(func.lower(Training.title).like(f"%{filters.q.strip().lower()}%"))
+        stmt = stmt.where(func.lower(Meeting.title).like(f"%{filters.q.strip().lower()}%"))
     if filters.module_id:
         stmt = stmt.where(
             exists().where(
@@ -80,19 +78,25 @@ def training_query(user, filters: TrainingFilters) -> Select:  # noqa: ANN001
     return stmt.order_by(Training.starts_on.desc(), Training.id.desc())
 
 
-def participant_counts(training_ids: list[int], user) -> dict[int, int]:  # noqa: ANN001
-    """Participants per training (officers: their own stations' only), in one query."""
-    if not training_ids:
+def officer_attendee():  # noqa: ANN201
+    """SQL: the attendee is a police officer (trainings count officers only)."""
+    return Attendee.person_id.in_(select(Person.id).where(Person.kind == PersonKind.OFFICER))
+
+
+def participant_counts(trainings: list[Training], user) -> dict[int, int]:  # noqa: ANN001
+    """Officers on the register per training (officers: their own stations'), in one query."""
+    if not trainings:
         return {}
+    by_meeting = {t.meeting_id: t.id for t in trainings}
     stmt = (
-        select(Participant.training_id, func.count(Participant.id))
-        .where(Participant.training_id.in_(training_ids))
-        .group_by(Participant.training_id)
+        select(Attendee.meeting_id, func.count(Attendee.id))
+        .where(Attendee.meeting_id.in_(list(by_meeting)), officer_attendee())
+        .group_by(Attendee.meeting_id)
     )
     scope = station_scope(user)
     if scope is not None:
-        stmt = stmt.where(Participant.station_id.in_(scope))
-    return dict(db.session.execute(stmt).all())
+        stmt = stmt.where(Attendee.station_id.in_(scope))
+    return {by_meeting[m]: n for m, n in db.session.execute(stmt).all()}
 
 
 def get_training_or_404(training_id: int, user, for_edit: bool = False) -> Training:  # noqa: ANN001
@@ -101,12 +105,8 @@ def get_training_or_404(training_id: int, user, for_edit: bool = False) -> Train
         training_id,
         options=[
             selectinload(Training.modules),
-            selectinload(Training.stations),
-            selectinload(Training.participants).options(
-                joinedload(Participant.person),
-                joinedload(Participant.station),
-                selectinload(Participant.days),
-            ),
+            joinedload(Training.meeting).selectinload(Meeting.stations),
+            selectinload(Training.participants),
             joinedload(Training.question_module).selectinload(Module.questions),
         ],
     )
@@ -114,14 +114,39 @@ def get_training_or_404(training_id: int, user, for_edit: bool = False) -> Train
         abort(404)
     scope = station_scope(user)
     if scope is not None:
-        visible = {s.id for s in training.stations} | {
-            p.station_id for p in training.participants if p.station_id
-        }
-        if not visible & scope:
+        visible = {s.id for s in training.meeting.stations}
+        if not visible & scope and not db.session.scalar(
+            select(Attendee.id)
+            .where(Attendee.meeting_id == training.meeting_id, Attendee.station_id.in_(scope))
+            .limit(1)
+        ):
             abort(404)
     if for_edit and user.role not in TRAINING_EDITORS:
         abort(403)
     return training
+
+
+def roster(training: Training) -> list[Participant]:
+    """One participant per officer on the meeting's register, in name order: the stored score
+    rows, and unsaved ones for those without scores yet (added to the session on saving)."""
+    attendees = db.session.scalars(
+        select(Attendee)
+        .join(Person, Person.id == Attendee.person_id)
+        .where(Attendee.meeting_id == training.meeting_id, Person.kind == PersonKind.OFFICER)
+        .options(
+            joinedload(Attendee.person), joinedload(Attendee.station), selectinload(Attendee.marks)
+        )
+        .order_by(Person.name, Attendee.id)
+    ).unique()
+    stored = {p.attendee_id: p for p in training.participants}
+    result = []
+    for attendee in attendees:
+        participant = stored.get(attendee.id)
+        if participant is None:
+            participant = Participant(training_id=training.id, attendee_id=attendee.id)
+        participant.attendee = attendee
+        result.append(participant)
+    return result
 
 
 def visible_participants(training: Training, user) -> list[Participant]:  # noqa: ANN001
@@ -130,7 +155,7 @@ def visible_participants(training: Training, user) -> list[Participant]:  # noqa
     if user.role is Role.VIEWER:
         return []
     scope = station_scope(user)
-    people = sorted(training.participants, key=lambda p: (p.person.name, p.id))
+    people = roster(training)
     if scope is None:
         return people
     return [p for p in people if p.station_id in scope]
@@ -143,108 +168,68 @@ def can_see_names(user) -> bool:  # noqa: ANN001
 # ---- setting up --------------------------------------------------------------------------------
 
 
-def create_training(data: dict, user) -> Training:  # noqa: ANN001
-    modules = list(
-        db.session.scalars(select(Module).where(Module.id.in_(data.get("module_ids") or [])))
-    )
+def _modules_from(ids: list[int]) -> list[Module]:
+    modules = list(db.session.scalars(select(Module).where(Module.id.in_(ids or []))))
     if not modules:
         raise FieldError("module_ids", _("Choose at least one module."))
     if len({m.code for m in modules}) != len(modules):
         raise FieldError("module_ids", _("Choose one version of each module."))
-    starts, ends = data["starts_on"], data["ends_on"]
-    if ends < starts:
-        raise FieldError("ends_on", _("The last day cannot be before the first day."))
-    if (ends - starts).days + 1 > MAX_TRAINING_DAYS:
-        raise FieldError("ends_on", _("A training lasts at most %(n)s days.", n=MAX_TRAINING_DAYS))
-    stations = list(
-        db.session.scalars(
-            select(Organisation).where(
-                Organisation.id.in_(data.get("station_ids") or []),
-                Organisation.kind.in_(STATION_KINDS),
-            )
-        )
-    )
+    return modules
+
+
+def attach_training(meeting: Meeting, data: dict, user) -> Training:  # noqa: ANN001
+    """Make a meeting of kind training deliver modules, with its test."""
+    if meeting.kind is not MeetingKind.TRAINING:
+        raise FieldError("module_ids", _("Only a meeting of kind training delivers modules."))
+    if db.session.scalar(select(Training.id).where(Training.meeting_id == meeting.id)):
+        raise FieldError("module_ids", _("This meeting is already set up as a training."))
+    modules = _modules_from(data.get("module_ids") or [])
     max_score = data.get("max_score") or modules[0].max_score
     pass_mark = data.get("pass_mark")
     if pass_mark is None and not data.get("max_score"):
         pass_mark = modules[0].pass_mark
-    if pass_mark is not None and pass_mark > max_score:
-        raise FieldError("pass_mark", _("The pass mark cannot be above the maximum score."))
     question_module = next((m for m in modules if m.questions), None)
     if question_module is not None and not data.get("max_score"):
         max_score = sum(q.points for q in question_module.questions)
+    if pass_mark is not None and pass_mark > max_score:
+        raise FieldError("pass_mark", _("The pass mark cannot be above the maximum score."))
     training = Training(
-        title=data["title"].strip(), starts_on=starts, ends_on=ends,
-        day_count=(ends - starts).days + 1, venue=(data.get("venue") or "").strip(),
+        meeting=meeting, starts_on=meeting.days[0], day_count=len(meeting.days),
         max_score=max_score, pass_mark=pass_mark,
         question_module_id=question_module.id if question_module else None,
         created_by_id=user.id,
     )  # fmt: skip
     training.modules = modules
-    training.stations = stations
     db.session.add(training)
     db.session.flush()
     return training
 
 
-def candidate_officers(training: Training) -> list[Person]:
-    """Officers of the training's stations who are not on the register yet."""
-    station_ids = [s.id for s in training.stations]
-    if not station_ids:
-        return []
-    on_register = {p.person_id for p in training.participants}
-    officers = db.session.scalars(
-        select(Person)
-        .options(joinedload(Person.organisation))
+def create_training(data: dict, user) -> Training:  # noqa: ANN001
+    """Schedule the meeting (kind training) through the meetings domain, then the training."""
+    from meetings.services import create_meetings
+
+    _modules_from(data.get("module_ids") or [])  # report a missing module before anything else
+    (meeting,) = create_meetings({**data, "kind": MeetingKind.TRAINING.value}, user)
+    return attach_training(meeting, data, user)
+
+
+def unset_training_meetings(user) -> list[Meeting]:  # noqa: ANN001
+    """Training meetings not set up yet (no modules chosen), newest first."""
+    stmt = (
+        select(Meeting)
         .where(
-            Person.kind == PersonKind.OFFICER,
-            Person.active.is_(True),
-            Person.organisation_id.in_(station_ids),
+            Meeting.kind == MeetingKind.TRAINING,
+            Meeting.status != MeetingStatus.CANCELLED,
+            ~exists().where(Training.meeting_id == Meeting.id),
         )
-        .order_by(Person.name)
+        .order_by(Meeting.starts_at.desc())
+        .limit(20)
     )
-    return [o for o in officers if o.id not in on_register]
-
-
-def add_participant(training: Training, person: Person) -> Participant:
-    if any(p.person_id == person.id for p in training.participants):
-        raise FieldError("person_ids", _("%(name)s is already on the register.", name=person.name))
-    participant = Participant(training=training, person=person, station_id=person.organisation_id)
-    db.session.add(participant)
-    db.session.flush()
-    return participant
-
-
-def add_participants(training: Training, person_ids: list[int]) -> list[Participant]:
-    people = list(db.session.scalars(select(Person).where(Person.id.in_(person_ids))))
-    if not people:
-        raise FieldError("person_ids", _("Choose at least one person."))
-    return [add_participant(training, person) for person in people]
-
-
-def set_attendance(participant: Participant, day: date, status: AttendanceStatus | None) -> None:
-    existing = next((d for d in participant.days if d.day == day), None)
-    if status is None:
-        if existing is not None:
-            participant.days.remove(existing)
-        return
-    if existing is None:
-        participant.days.append(AttendanceDay(day=day, status=status))
-    elif existing.status is not status:
-        existing.status = status
-
-
-def record_register(training: Training, marks: dict[tuple[int, date], str]) -> None:
-    """Save the register: ``marks[(participant_id, day)]`` is a status value or ""."""
-    by_id = {p.id: p for p in training.participants}
-    days = set(training.days)
-    for (participant_id, day), value in marks.items():
-        participant = by_id.get(participant_id)
-        if participant is None or day not in days:
-            continue
-        status = AttendanceStatus(value) if value else None
-        set_attendance(participant, day, status)
-    db.session.flush()
+    scope = station_scope(user)
+    if scope is not None:
+        return []
+    return list(db.session.scalars(stmt))
 
 
 # ---- scores ------------------------------------------------------------------------------------
@@ -271,7 +256,7 @@ def validate_scores(
     training: Training, cells: dict[tuple[int, str], str]
 ) -> tuple[dict[tuple[int, str], float | None], dict[tuple[int, str], str]]:
     """Check every cell ``(participant_id, "pre"|"post") -> text``; nothing is saved here."""
-    valid_ids = {p.id for p in training.participants}
+    valid_ids = {p.attendee_id for p in roster(training)}
     values: dict[tuple[int, str], float | None] = {}
     errors: dict[tuple[int, str], str] = {}
     for (participant_id, column), text in cells.items():
@@ -285,16 +270,22 @@ def validate_scores(
     return values, errors
 
 
-def save_scores(training: Training, values: dict[tuple[int, str], float | None]) -> int:
-    """Write validated scores; returns how many participants changed."""
+def save_scores(
+    training: Training,
+    values: dict[tuple[int, str], float | None],
+    people=None,  # noqa: ANN001
+) -> int:
+    """Write validated scores keyed by attendee id; returns how many participants changed."""
     changed = 0
-    for participant in training.participants:
+    for participant in people if people is not None else roster(training):
         touched = False
         for column in ("pre", "post"):
-            key = (participant.id, column)
+            key = (participant.attendee_id, column)
             if key in values and getattr(participant, f"{column}_score") != values[key]:
                 setattr(participant, f"{column}_score", values[key])
                 touched = True
+        if touched and participant.id is None:
+            db.session.add(participant)
         changed += touched
     db.session.flush()
     return changed
@@ -321,21 +312,21 @@ def eligibility(training: Training, participant: Participant) -> tuple[bool, str
 
 
 def completed_clause():  # noqa: ANN201
-    """SQL: the participant attended every day of their training."""
+    """SQL: the attendee (``Attendee``) attended every day of their training (``Training``)."""
     attended = (
-        select(func.count(AttendanceDay.id))
+        select(func.count(AttendanceMark.id))
         .where(
-            AttendanceDay.participant_id == Participant.id,
-            AttendanceDay.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LATE]),
+            AttendanceMark.attendee_id == Attendee.id,
+            AttendanceMark.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LATE]),
         )
-        .correlate(Participant)
+        .correlate(Attendee)
         .scalar_subquery()
     )
     own = aliased(Training)
     days = (
         select(own.day_count)
-        .where(own.id == Participant.training_id)
-        .correlate(Participant)
+        .where(own.meeting_id == Attendee.meeting_id)
+        .correlate(Attendee)
         .scalar_subquery()
     )
     return attended >= days
@@ -355,11 +346,11 @@ PHASES = ("pre", "post")
 
 
 def answers_of(training: Training, phase: str) -> dict[tuple[int, int], str]:
-    """The recorded answers of one phase: ``(participant_id, question_id) -> answer``."""
+    """The recorded answers of one phase: ``(attendee_id, question_id) -> answer``."""
     from curricula.models import Answer
 
     rows = db.session.execute(
-        select(Answer.participant_id, Answer.question_id, Answer.answer)
+        select(Participant.attendee_id, Answer.question_id, Answer.answer)
         .join(Participant, Participant.id == Answer.participant_id)
         .where(Participant.training_id == training.id, Answer.phase == phase)
     )
@@ -370,14 +361,19 @@ def is_correct(answer: str, key: str) -> bool:
     return answer.strip().casefold() == key.strip().casefold()
 
 
-def record_answers(training: Training, phase: str, given: dict[tuple[int, int], str]) -> None:
-    """Save one phase's answers and compute each participant's score from the answer key (sum
-    of the points of correct answers; no answers at all leaves the score empty)."""
+def record_answers(
+    training: Training,
+    phase: str,
+    given: dict[tuple[int, int], str],
+    people=None,  # noqa: ANN001
+) -> None:
+    """Save one phase's answers (keyed by attendee and question) and compute each participant's
+    score from the answer key: the points of correct answers; no answers leaves it empty."""
     from curricula.models import Answer
 
     if phase not in PHASES or training.question_module is None:
         raise FieldError("phase", _("This training has no question bank."))
-    questions = {q.id: q for q in training.question_module.questions}
+    questions = list(training.question_module.questions)
     existing = {
         (a.participant_id, a.question_id): a
         for a in db.session.scalars(
@@ -386,10 +382,18 @@ def record_answers(training: Training, phase: str, given: dict[tuple[int, int], 
             .where(Participant.training_id == training.id, Answer.phase == phase)
         )
     }
-    for participant in training.participants:
+    for participant in people if people is not None else roster(training):
+        texts = {
+            q.id: (given.get((participant.attendee_id, q.id)) or "").strip()[:60] for q in questions
+        }
+        if participant.id is None:
+            if not any(texts.values()):
+                continue
+            db.session.add(participant)
+            db.session.flush()
         total, answered = 0, False
-        for question in questions.values():
-            text = (given.get((participant.id, question.id)) or "").strip()[:60]
+        for question in questions:
+            text = texts[question.id]
             row = existing.get((participant.id, question.id))
             if not text:
                 if row is not None:

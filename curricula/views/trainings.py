@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from curricula import charts, imports
-from curricula.forms import ImportForm, ParticipantsForm, TrainingForm
-from curricula.models import ATTENDANCE_LABELS, AttendanceStatus, Module
+from curricula.forms import ImportForm, TrainingForm, TrainingSetupForm
+from curricula.models import Module
 from curricula.services import coverage as coverage_services
 from curricula.services import knowledge
 from curricula.services import trainings as services
@@ -38,7 +38,7 @@ def _filters() -> services.TrainingFilters:
 def training_list():
     filters = _filters()
     page = paginate(services.training_query(current_user, filters))
-    counts = services.participant_counts([t.id for t in page.items], current_user)
+    counts = services.participant_counts(list(page.items), current_user)
     return render_template(
         "curricula/training_list.html",
         page=page,
@@ -46,18 +46,24 @@ def training_list():
         counts=counts,
         years=services.training_years(),
         stations=all_stations(current_user),
+        unset=services.unset_training_meetings(current_user),
     )
 
 
 @bp.route("/trainings/new", methods=["GET", "POST"])
 def training_create():
+    """Schedule a training (a meeting of kind training) and choose its modules in one step."""
     form = TrainingForm(modules=latest_modules(), stations=all_stations())
     if request.method == "GET":
-        form.starts_on.data = form.ends_on.data = date.today()
+        form.start_date.data = date.today()
+        form.start_time.data = time(9, 0)
+        form.end_time.data = time(16, 0)
+        form.timezone.data = current_user.timezone or "Africa/Nairobi"
         module = arg_int("module")
         form.module_ids.data = [module] if module else []
     if form.validate_on_submit():
         data = {name: f.data for name, f in form._fields.items()}
+        data["end_date"] = data.get("end_date") or data["start_date"]
         try:
             training = services.create_training(data, current_user)
             db.session.commit()
@@ -66,8 +72,33 @@ def training_create():
             attach_field_error(form, error)
         else:
             flash(_("The training “%(t)s” was set up.", t=training.title), "success")
-            return redirect(url_for("curricula.training_register", training_id=training.id))
-    return render_template("curricula/training_form.html", form=form), (422 if form.errors else 200)
+            return redirect(url_for("meetings.register_edit", meeting_id=training.meeting_id))
+    return render_template("curricula/training_form.html", form=form, meeting=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/trainings/setup/<int:meeting_id>", methods=["GET", "POST"])
+def training_setup(meeting_id: int):
+    """Choose the modules and test of a training meeting scheduled in the meetings pages."""
+    from meetings.services import get_meeting_or_404
+
+    meeting = get_meeting_or_404(meeting_id, current_user, for_edit=True)
+    form = TrainingSetupForm(modules=latest_modules())
+    if form.validate_on_submit():
+        data = {name: f.data for name, f in form._fields.items()}
+        try:
+            training = services.attach_training(meeting, data, current_user)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(_("The training “%(t)s” was set up.", t=training.title), "success")
+            return redirect(url_for("curricula.training_detail", training_id=training.id))
+    return render_template("curricula/training_form.html", form=form, meeting=meeting), (
+        422 if form.errors else 200
+    )
 
 
 @bp.get("/trainings/<int:training_id>")
@@ -82,7 +113,7 @@ def training_detail(training_id: int):
         training=training,
         stations=[s for s in training.stations if scope is None or s.id in scope],
         participants=participants,
-        eligibility={p.id: services.eligibility(training, p) for p in participants},
+        eligibility={p.attendee_id: services.eligibility(training, p) for p in participants},
         summary=summary,
         scatter=charts.scatter(participants, training.max_score) if show_people else None,
         bars=charts.bars([(_("This training"), summary)]),
@@ -92,73 +123,19 @@ def training_detail(training_id: int):
     )
 
 
-def _register_context(training, form=None):  # noqa: ANN001, ANN202
-    form = form or ParticipantsForm()
-    candidates = services.candidate_officers(training)
-    form.person_ids.choices = [
-        (o.id, f"{o.name} · {o.organisation.name if o.organisation else ''}") for o in candidates
-    ]
-    return {
-        "training": training,
-        "participants": sorted(training.participants, key=lambda p: (p.person.name, p.id)),
-        "form": form,
-        "statuses": ATTENDANCE_LABELS,
-    }
-
-
-@bp.route("/trainings/<int:training_id>/register", methods=["GET", "POST"])
-def training_register(training_id: int):
-    """The register: attendance per day, and adding participants (``action=add``)."""
-    training = services.get_training_or_404(training_id, current_user, for_edit=True)
-    if request.method == "POST" and request.form.get("action") == "add":
-        context = _register_context(training, ParticipantsForm())
-        form = context["form"]
-        if form.validate_on_submit() and form.person_ids.data:
-            try:
-                added = services.add_participants(training, form.person_ids.data)
-                db.session.commit()
-            except FieldError as error:
-                db.session.rollback()
-                attach_field_error(form, error)
-            else:
-                flash(_("%(n)s added to the register.", n=len(added)), "success")
-                return redirect(url_for("curricula.training_register", training_id=training.id))
-        if not form.errors:
-            form.person_ids.errors = [_("Choose at least one person.")]
-        return render_template("curricula/training_register.html", **context), 422
-    if request.method == "POST":
-        marks = {}
-        allowed = {s.value for s in AttendanceStatus} | {""}
-        for key, value in request.form.items():
-            if not key.startswith("mark-"):
-                continue
-            try:
-                _prefix, participant_id, day = key.split("-", 2)
-                marks[(int(participant_id), date.fromisoformat(day))] = (
-                    value if value in allowed else ""
-                )
-            except ValueError:
-                continue
-        services.record_register(training, marks)
-        db.session.commit()
-        flash(_("The register was saved."), "success")
-        return redirect(url_for("curricula.training_register", training_id=training.id))
-    return render_template("curricula/training_register.html", **_register_context(training))
-
-
 @bp.route("/trainings/<int:training_id>/scores", methods=["GET", "POST"])
 def training_scores(training_id: int):
     training = services.get_training_or_404(training_id, current_user, for_edit=True)
-    participants = sorted(training.participants, key=lambda p: (p.person.name, p.id))
+    participants = services.roster(training)
     entered: dict = {}
     errors: dict = {}
     if request.method == "POST":
         for p in participants:
             for column in ("pre", "post"):
-                entered[(p.id, column)] = request.form.get(f"{column}-{p.id}", "")
+                entered[(p.attendee_id, column)] = request.form.get(f"{column}-{p.attendee_id}", "")
         values, errors = services.validate_scores(training, entered)
         if not errors:
-            changed = services.save_scores(training, values)
+            changed = services.save_scores(training, values, participants)
             db.session.commit()
             flash(_("Scores saved (%(n)s participants changed).", n=changed), "success")
             return redirect(url_for("curricula.training_detail", training_id=training.id))
@@ -177,15 +154,15 @@ def training_answers(training_id: int, phase: str):
     training = services.get_training_or_404(training_id, current_user, for_edit=True)
     if phase not in services.PHASES or training.question_module is None:
         abort(404)
-    participants = sorted(training.participants, key=lambda p: (p.person.name, p.id))
+    participants = services.roster(training)
     questions = training.question_module.questions
     if request.method == "POST":
         given = {
-            (p.id, q.id): request.form.get(f"a-{p.id}-{q.id}", "")
+            (p.attendee_id, q.id): request.form.get(f"a-{p.attendee_id}-{q.id}", "")
             for p in participants
             for q in questions
         }
-        services.record_answers(training, phase, given)
+        services.record_answers(training, phase, given, participants)
         db.session.commit()
         flash(_("Answers saved and scores computed."), "success")
         return redirect(url_for("curricula.training_detail", training_id=training.id))
@@ -212,7 +189,10 @@ def training_import(training_id: int):
     result = None
     if form.validate_on_submit():
         upload = form.file.data
-        result = imports.import_register(training, upload.filename or "", upload.read())
+        try:
+            result = imports.import_register(training, upload.filename or "", upload.read())
+        except FieldError as error:
+            result = imports.ImportResult(errors=[(0, error.message)])
         if result.errors:
             db.session.rollback()
         else:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import pytest
 
 from tests.conftest import _saved
+
+_codes = itertools.count(1)
 
 
 @pytest.fixture()
@@ -31,47 +34,23 @@ def make_module(app) -> Callable:  # noqa: ANN001
 
 @pytest.fixture()
 def make_training(app, make_module) -> Callable:  # noqa: ANN001
-    """A training of ``days`` days at ``stations``, with ``people`` on the register.
-
-    ``people`` is a list of (person, attended_days, pre, post); attended days are marked
-    present, the others absent."""
+    """A held training meeting of ``days`` days at ``stations`` with ``people`` on the register:
+    a list of (person, attended days, pre, post); see tests/curricula/helpers.py."""
     from datetime import date, timedelta
 
-    from curricula.models import (
-        AttendanceDay,
-        AttendanceStatus,
-        Module,
-        Participant,
-        Training,
-    )
+    from curricula.models import Module
     from partnership.extensions import db
-    from partnership.organisations.models import Organisation
+    from tests.curricula.helpers import build_training
 
     def make(stations=(), people=(), days: int = 2, modules=None, **extra):  # noqa: ANN001, ANN003, ANN202
         start = extra.pop("starts_on", date.today() - timedelta(days=30))
+        module_list = modules or [make_module(code=f"T-{next(_codes)}")]
         with app.app_context():
-            module_ids = [m.id for m in (modules or [make_module(code=f"T-{start}-{days}")])]
-            training = Training(
-                title=extra.pop("title", "Harm reduction for operational officers"),
-                starts_on=start,
-                ends_on=start + timedelta(days=days - 1),
-                day_count=days,
-                max_score=extra.pop("max_score", 20),
-                pass_mark=extra.pop("pass_mark", 12),
-                **extra,
-            )
-            training.modules = [db.session.get(Module, i) for i in module_ids]
-            training.stations = [db.session.get(Organisation, s.id) for s in stations]
-            db.session.add(training)
-            for person, attended, pre, post in people:
-                participant = Participant(
-                    training=training, person_id=person.id, station_id=person.organisation_id,
-                    pre_score=pre, post_score=post,
-                )  # fmt: skip
-                for n, day in enumerate(training.days):
-                    status = AttendanceStatus.PRESENT if n < attended else AttendanceStatus.ABSENT
-                    participant.days.append(AttendanceDay(day=day, status=status))
-                db.session.add(participant)
+            training = build_training(
+                stations, [(p.id, a, pre, post) for p, a, pre, post in people],
+                modules=[db.session.get(Module, m.id) for m in module_list],
+                days=days, starts_on=start, **extra,
+            )  # fmt: skip
             db.session.commit()
             training_id = training.id
             db.session.remove()

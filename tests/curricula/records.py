@@ -17,18 +17,15 @@ def curricula_records(app, world) -> SimpleNamespace:  # noqa: ANN001
     from curricula.models import (
         Adoption,
         AdoptionStatus,
-        AttendanceDay,
-        AttendanceStatus,
         Audience,
         Certificate,
         Module,
-        Participant,
         Question,
-        Training,
     )
     from curricula.services.modules import add_material
     from partnership.accounts.models import User
     from partnership.organisations.models import Organisation, OrganisationKind, Person, PersonKind
+    from tests.curricula.helpers import build_training
 
     with app.test_request_context():
         trainer = db.session.get(User, world.users["trainer"].id)
@@ -57,25 +54,35 @@ def curricula_records(app, world) -> SimpleNamespace:  # noqa: ANN001
             ("own", world.station_a.id, "Access Trainee Alpha"),
             ("other", world.station_c.id, "Access Trainee Charlie"),
         ):
-            training = Training(title=f"Access training {key}", starts_on=day, ends_on=day,
-                                day_count=1, max_score=10, pass_mark=5,
-                                question_module_id=module.id)  # fmt: skip
-            training.modules = [module]
-            training.stations = [db.session.get(Organisation, station_id)]
             person = Person(kind=PersonKind.OFFICER, name=name, organisation_id=station_id)
-            db.session.add_all([training, person])
+            db.session.add(person)
             db.session.flush()
-            participant = Participant(training=training, person=person, station_id=station_id,
-                                      pre_score=3, post_score=8)  # fmt: skip
-            participant.days.append(AttendanceDay(day=day, status=AttendanceStatus.PRESENT))
-            certificate = Certificate(
-                training=training, person=person, code=f"ACCS-{key[:4].upper():X<4}-TEST"
-            )
-            db.session.add_all([participant, certificate])
+            training = build_training(
+                [station_id], [(person.id, 1, 3, 8)], modules=[module], days=1, starts_on=day,
+                title=f"Access training {key}", max_score=10, pass_mark=5,
+                question_module_id=module.id,
+            )  # fmt: skip
+            certificate = Certificate(training=training, person=person,
+                                      code=f"ACCS-{key[:4].upper():X<4}-TEST")  # fmt: skip
+            db.session.add(certificate)
             db.session.flush()
             out[f"{key}_training_id"] = training.id
+            out[f"{key}_meeting_id"] = training.meeting_id
             out[f"{key}_certificate_id"] = certificate.id
             out[f"{key}_code"] = certificate.code
+        from datetime import UTC, datetime
+
+        from meetings.models import Meeting, MeetingKind
+        from meetings.services import new_uid
+
+        starts = datetime.now(UTC) + timedelta(days=20)
+        unset = Meeting(uid=new_uid(), kind=MeetingKind.TRAINING, title="Training to set up",
+                        starts_at=starts, ends_at=starts + timedelta(hours=6),
+                        timezone="Africa/Nairobi")  # fmt: skip
+        unset.stations = [db.session.get(Organisation, world.station_a.id)]
+        db.session.add(unset)
+        db.session.flush()
+        out["unset_meeting_id"] = unset.id
         db.session.commit()
         db.session.remove()
     return SimpleNamespace(**out)

@@ -15,14 +15,13 @@ def add_programme(app, world, n: int, start: int = 0) -> int:  # noqa: ANN001
     from curricula.models import (
         Adoption,
         AdoptionStatus,
-        AttendanceDay,
-        AttendanceStatus,
         Audience,
         Certificate,
         Module,
         Participant,
         Training,
     )
+    from meetings.models import AttendanceMark, AttendanceStatus, Attendee, Meeting
     from partnership.organisations.models import (
         Organisation,
         OrganisationKind,
@@ -30,17 +29,19 @@ def add_programme(app, world, n: int, start: int = 0) -> int:  # noqa: ANN001
         PersonKind,
         Posting,
     )
+    from tests.curricula.helpers import build_training
 
     with app.app_context():
         academy = Organisation(kind=OrganisationKind.TRAINING_CENTRE, name=f"Academy {start}",
                                country="KE", city="Nairobi")  # fmt: skip
-        shared = db.session.scalar(db.select(Training).where(Training.title == "Shared"))
-        day = date.today() - timedelta(days=20)
-        if shared is None:
-            shared = Training(title="Shared", starts_on=day, ends_on=day + timedelta(days=1),
-                              day_count=2, max_score=20, pass_mark=10)  # fmt: skip
-            db.session.add(shared)
         db.session.add(academy)
+        day = date.today() - timedelta(days=20)
+        shared = db.session.scalar(
+            db.select(Training).join(Meeting).where(Meeting.title == "Shared")
+        )
+        if shared is None:
+            shared = build_training([world.station_a], [], days=2, starts_on=day, title="Shared",
+                                    max_score=20, pass_mark=10)  # fmt: skip
         for i in range(start, start + n):
             module = Module(code=f"QB-{i}", title=f"Module {i}", audience=Audience.OPERATIONAL,
                             duration_hours=2, max_score=20)  # fmt: skip
@@ -51,18 +52,19 @@ def add_programme(app, world, n: int, start: int = 0) -> int:  # noqa: ANN001
             db.session.add(Posting(person=officer, station=station, start_date=date(2024, 1, 1)))
             db.session.add(Adoption(centre=academy, module_code=module.code,
                                     status=AdoptionStatus.PILOTED, proposed_on=day))  # fmt: skip
-            training = Training(title=f"QB Training {i}", starts_on=day, ends_on=day,
-                                day_count=1, max_score=20, pass_mark=10)  # fmt: skip
-            training.modules = [module]
-            training.stations = [station]
+            db.session.flush()
+            scores = (officer.id, 2, i % 20, (i + 5) % 21)
+            build_training([station], [scores], modules=[module], days=1, starts_on=day,
+                           title=f"QB Training {i}", max_score=20, pass_mark=10)  # fmt: skip
             shared.modules.append(module)
-            db.session.add(training)
-            for t in (training, shared):
-                participant = Participant(training=t, person=officer, station=station,
-                                          pre_score=i % 20, post_score=(i + 5) % 21)  # fmt: skip
-                for d in t.days:
-                    participant.days.append(AttendanceDay(day=d, status=AttendanceStatus.PRESENT))
-                db.session.add(participant)
+            attendee = Attendee(meeting_id=shared.meeting_id, person_id=officer.id,
+                                station_id=station.id)  # fmt: skip
+            for d in shared.days:
+                attendee.marks.append(AttendanceMark(day=d, status=AttendanceStatus.PRESENT))
+            db.session.add(attendee)
+            db.session.flush()
+            db.session.add(Participant(training=shared, attendee_id=attendee.id,
+                                       pre_score=i % 20, post_score=(i + 5) % 21))  # fmt: skip
             db.session.add(Certificate(training=shared, person=officer, code=f"QB{i:010d}"))
         db.session.commit()
         return shared.id
@@ -73,11 +75,10 @@ BUDGETS = {
     "/curricula/modules": 3,
     "/curricula/modules/export.csv": 2,
     "/curricula/adoption": 4,
-    "/curricula/trainings": 8,
-    "/curricula/trainings/{shared}": 8,
-    "/curricula/trainings/{shared}/register": 6,
-    "/curricula/trainings/{shared}/scores": 6,
-    "/curricula/trainings/{shared}/template.xlsx": 6,
+    "/curricula/trainings": 9,
+    "/curricula/trainings/{shared}": 9,
+    "/curricula/trainings/{shared}/scores": 7,
+    "/curricula/trainings/{shared}/template.xlsx": 7,
     "/curricula/knowledge?by=module": 4,
     "/curricula/knowledge?by=station": 4,
     "/curricula/knowledge?by=audience": 3,

@@ -10,18 +10,17 @@ from datetime import date, timedelta
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from curricula.models import Certificate, Module, Participant, Training
+from curricula.models import Certificate, Module, Training
 from partnership.extensions import db
 
 
 def _participants(app, training_id):  # noqa: ANN001, ANN202
+    """The roster in name order: (attendee id, person id, pre, post)."""
+    from curricula.services.trainings import roster
+
     with app.app_context():
-        rows = db.session.scalars(
-            select(Participant)
-            .where(Participant.training_id == training_id)
-            .order_by(Participant.id)
-        ).all()
-        return [(p.id, p.person_id, p.pre_score, p.post_score) for p in rows]
+        training = db.session.get(Training, training_id)
+        return [(p.attendee_id, p.person_id, p.pre_score, p.post_score) for p in roster(training)]
 
 
 # ---- set-up and versions -----------------------------------------------------------------------
@@ -34,8 +33,11 @@ def test_training_from_two_modules_keeps_their_versions(app, world, trainer_clie
         "/curricula/trainings/new",
         data={
             "title": "Kisauni two-day training",
-            "starts_on": "2026-03-02",
-            "ends_on": "2026-03-03",
+            "start_date": "2026-03-02",
+            "start_time": "09:00",
+            "end_date": "2026-03-03",
+            "end_time": "16:00",
+            "timezone": "Africa/Nairobi",
             "module_ids": [first.id, second.id],
             "station_ids": [world.station_a.id],
         },  # fmt: skip
@@ -45,6 +47,10 @@ def test_training_from_two_modules_keeps_their_versions(app, world, trainer_clie
         training = db.session.scalar(select(Training))
         assert {m.id for m in training.modules} == {first.id, second.id}
         assert training.day_count == 2 and training.max_score == 20 and training.pass_mark == 12
+        # The training is a meeting of kind training, on the calendar like any other.
+        assert training.meeting.kind.value == "training"
+        assert training.meeting.days == [date(2026, 3, 2), date(2026, 3, 3)]
+        assert response.location == f"/meetings/{training.meeting_id}/register"
         training_id = training.id
     # A new version of a delivered module leaves the training on the old one, and the used
     # version can no longer be edited.
@@ -69,57 +75,57 @@ def test_training_from_two_modules_keeps_their_versions(app, world, trainer_clie
 
 
 def test_training_needs_a_module_and_ordered_dates(app, world, trainer_client, make_module):
-    make_module()
-    no_module = trainer_client.post(
-        "/curricula/trainings/new",
-        data={"title": "X", "starts_on": "2026-03-02", "ends_on": "2026-03-02"},
-    )
+    module = make_module()
+    base = {"title": "X", "start_date": "2026-03-02", "start_time": "09:00",
+            "end_time": "16:00", "timezone": "Africa/Nairobi",
+            "station_ids": [world.station_a.id]}  # fmt: skip
+    no_module = trainer_client.post("/curricula/trainings/new", data=base)
     assert no_module.status_code == 422
     assert "Choose at least one module." in no_module.get_data(as_text=True)
-    with app.app_context():
-        module_id = db.session.scalar(select(Module.id))
     backwards = trainer_client.post(
-        "/curricula/trainings/new",
-        data={
-            "title": "X",
-            "starts_on": "2026-03-03",
-            "ends_on": "2026-03-02",
-            "module_ids": [module_id],
-        },  # fmt: skip
+        "/curricula/trainings/new", data=dict(base, end_date="2026-03-01", module_ids=[module.id])
     )
-    assert "cannot be before the first day" in backwards.get_data(as_text=True)
+    assert backwards.status_code == 422
+    assert "The meeting must end after it starts." in backwards.get_data(as_text=True)
+    from meetings.models import Meeting
+
     with app.app_context():
         assert db.session.scalar(select(func.count(Training.id))) == 0
+        assert db.session.scalar(select(func.count(Meeting.id))) == 0
 
 
-def test_register_adds_officers_and_records_days(app, world, trainer_client, make_person,
-                                                 make_training):  # fmt: skip
+def test_register_of_the_meeting_feeds_the_training(app, world, trainer_client, make_person,
+                                                     make_training):  # fmt: skip
     officer = make_person("officer", world.station_a, name="Constable Baya")
     training_id = make_training(stations=[world.station_a])
-    page = trainer_client.get(f"/curricula/trainings/{training_id}/register")
-    assert "Constable Baya" in page.get_data(as_text=True)
-    added = trainer_client.post(
-        f"/curricula/trainings/{training_id}/register",
-        data={"action": "add", "person_ids": [officer.id]},
-    )
-    assert added.status_code == 302
-    ((participant_id, *_rest),) = _participants(app, training_id)
     with app.app_context():
-        days = db.session.get(Training, training_id).days
+        training = db.session.get(Training, training_id)
+        meeting_id, days = training.meeting_id, training.days
+    # Attendance is recorded on the meeting's register (the meetings domain's pages).
+    assert trainer_client.post(f"/meetings/{meeting_id}/register/add",
+                               data={"person_ids": [officer.id]}).status_code == 302  # fmt: skip
+    ((attendee_id, person_id, pre, post),) = _participants(app, training_id)
+    assert (person_id, pre, post) == (officer.id, None, None)
     trainer_client.post(
-        f"/curricula/trainings/{training_id}/register",
+        f"/meetings/{meeting_id}/register",
         data={
-            f"mark-{participant_id}-{days[0]}": "present",
-            f"mark-{participant_id}-{days[1]}": "absent",
+            f"mark-{attendee_id}-{days[0]}": "present",
+            f"mark-{attendee_id}-{days[1]}": "absent",
+            "action": "save",
         },  # fmt: skip
     )
+    page = trainer_client.get(f"/curricula/trainings/{training_id}").get_data(as_text=True)
+    assert "Constable Baya" in page
+    assert f"did not attend every day (missing {days[1].isoformat()})" in page
+    # Moving the meeting by a day moves the training's dates too.
+    from meetings.models import Meeting
+
     with app.app_context():
-        participant = db.session.get(Participant, participant_id)
-        assert [(d.day, d.status.value) for d in participant.days] == [
-            (days[0], "present"),
-            (days[1], "absent"),
-        ]
-        assert participant.station_id == world.station_a.id
+        meeting = db.session.get(Meeting, meeting_id)
+        meeting.starts_at += timedelta(days=1)
+        meeting.ends_at += timedelta(days=1)
+        db.session.commit()
+        assert db.session.get(Training, training_id).starts_on == days[0] + timedelta(days=1)
 
 
 # ---- score grid --------------------------------------------------------------------------------
@@ -228,10 +234,10 @@ def test_import_template_then_good_file(app, world, trainer_client, make_person,
     assert rows[on_register.id][2:] == (9, 16)
     assert rows[newcomer.id][2:] == (7.5, None)
     with app.app_context():
-        newcomer_row = db.session.scalar(
-            select(Participant).where(Participant.person_id == newcomer.id)
-        )
-        assert [d.status.value for d in newcomer_row.days] == ["present", "absent"]
+        from meetings.models import Attendee
+
+        newcomer_row = db.session.scalar(select(Attendee).where(Attendee.person_id == newcomer.id))
+        assert [m.status.value for m in newcomer_row.marks] == ["present", "absent"]
         assert newcomer_row.station_id == world.station_b.id
 
 

@@ -1,8 +1,8 @@
 """curricula
 
-Revision ID: 5323df837a77
-Revises: 2238412968a5
-Create Date: 2026-11-23 23:36:55.238365
+Revision ID: cd466e3359eb
+Revises: 093751fbe599
+Create Date: 2026-11-24 00:04:38.020692
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import partnership.mixins
 
 
 # revision identifiers, used by Alembic.
-revision = '5323df837a77'
+revision = 'cd466e3359eb'
 down_revision = '093751fbe599'
 branch_labels = None
 depends_on = None
@@ -97,12 +97,9 @@ def upgrade():
     )
     op.create_table('trainings',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('meeting_id', sa.Integer(), nullable=True),
-    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
-    sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('day_count', sa.Integer(), nullable=False),
-    sa.Column('venue', sa.String(length=255), nullable=False),
     sa.Column('max_score', sa.Integer(), nullable=False),
     sa.Column('pass_mark', sa.Integer(), nullable=True),
     sa.Column('question_module_id', sa.Integer(), nullable=True),
@@ -111,6 +108,7 @@ def upgrade():
     sa.Column('updated_at', partnership.mixins.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_trainings_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_trainings_meeting_id_meetings'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['question_module_id'], ['modules.id'], name=op.f('fk_trainings_question_module_id_modules')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_trainings')),
     sa.UniqueConstraint('meeting_id', name=op.f('uq_trainings_meeting_id'))
@@ -152,32 +150,17 @@ def upgrade():
     op.create_table('training_participants',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('training_id', sa.Integer(), nullable=False),
-    sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('station_id', sa.Integer(), nullable=True),
+    sa.Column('attendee_id', sa.Integer(), nullable=False),
     sa.Column('pre_score', sa.Numeric(precision=7, scale=2, asdecimal=False), nullable=True),
     sa.Column('post_score', sa.Numeric(precision=7, scale=2, asdecimal=False), nullable=True),
     sa.Column('created_at', partnership.mixins.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', partnership.mixins.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_training_participants_person_id_people')),
-    sa.ForeignKeyConstraint(['station_id'], ['organisations.id'], name=op.f('fk_training_participants_station_id_organisations')),
+    sa.ForeignKeyConstraint(['attendee_id'], ['meeting_attendees.id'], name=op.f('fk_training_participants_attendee_id_meeting_attendees'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['training_id'], ['trainings.id'], name=op.f('fk_training_participants_training_id_trainings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_training_participants')),
-    sa.UniqueConstraint('training_id', 'person_id', name=op.f('uq_training_participants_training_id_person_id'))
+    sa.UniqueConstraint('attendee_id', name=op.f('uq_training_participants_attendee_id')),
+    sa.UniqueConstraint('training_id', 'attendee_id', name=op.f('uq_training_participants_training_id_attendee_id'))
     )
-    with op.batch_alter_table('training_participants', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_training_participants_person_id'), ['person_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_training_participants_station_id'), ['station_id'], unique=False)
-
-    op.create_table('training_stations',
-    sa.Column('training_id', sa.Integer(), nullable=False),
-    sa.Column('station_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['station_id'], ['organisations.id'], name=op.f('fk_training_stations_station_id_organisations')),
-    sa.ForeignKeyConstraint(['training_id'], ['trainings.id'], name=op.f('fk_training_stations_training_id_trainings'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('training_id', 'station_id', name=op.f('pk_training_stations'))
-    )
-    with op.batch_alter_table('training_stations', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_training_stations_station_id'), ['station_id'], unique=False)
-
     op.create_table('training_answers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('participant_id', sa.Integer(), nullable=False),
@@ -193,33 +176,15 @@ def upgrade():
     with op.batch_alter_table('training_answers', schema=None) as batch_op:
         batch_op.create_index('ix_training_answers_question_phase', ['question_id', 'phase'], unique=False)
 
-    op.create_table('training_attendance',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('participant_id', sa.Integer(), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('status', sa.Enum('present', 'late', 'excused', 'absent', name='attendancestatus', native_enum=False, length=20), nullable=False),
-    sa.ForeignKeyConstraint(['participant_id'], ['training_participants.id'], name=op.f('fk_training_attendance_participant_id_training_participants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_attendance')),
-    sa.UniqueConstraint('participant_id', 'day', name=op.f('uq_training_attendance_participant_id_day'))
-    )
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_table('training_attendance')
     with op.batch_alter_table('training_answers', schema=None) as batch_op:
         batch_op.drop_index('ix_training_answers_question_phase')
 
     op.drop_table('training_answers')
-    with op.batch_alter_table('training_stations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_training_stations_station_id'))
-
-    op.drop_table('training_stations')
-    with op.batch_alter_table('training_participants', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_training_participants_station_id'))
-        batch_op.drop_index(batch_op.f('ix_training_participants_person_id'))
-
     op.drop_table('training_participants')
     with op.batch_alter_table('training_modules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_training_modules_module_id'))
