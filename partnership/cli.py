@@ -14,6 +14,7 @@ from partnership.extensions import db
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("seed-demo")
@@ -76,3 +77,16 @@ def create_user_command(
         raise click.ClickException(f"{error.field}: {error.message}") from error
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role.value}) at {orgs[0].name}.")
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command() -> None:
+    """Email each owner and reviewer a digest of action points due and overdue."""
+    from datetime import date
+
+    from partnership.actions.reminders import send_reminders
+
+    set_system_actor("send-reminders")
+    sent = send_reminders(date.today())
+    click.echo(f"Sent {sent} reminder digest(s).")

@@ -69,6 +69,19 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
+    # Open action points overdue this many days escalate to the command's senior officers.
+    ESCALATION_DAYS = _int("ESCALATION_DAYS", 14)
+    # The reminder digest lists open points due within this many days.
+    REMINDER_DUE_DAYS = _int("REMINDER_DUE_DAYS", 7)
+    # Outgoing mail (the reminder digest), through an SMTP server.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "partnership-manager@localhost")
+    # The address of the site, for links in emails.
+    BASE_URL = os.environ.get("BASE_URL", "")
     TESTING = False
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from partnership.extensions import db
-from partnership.organisations.models import Organisation, OrganisationKind, Person, PersonKind, Posting
+from partnership.organisations.models import (
+    Organisation,
+    OrganisationKind,
+    Person,
+    PersonKind,
+    Posting,
+)
 
 
 def add_rows(app, world, n: int, start: int = 0) -> None:  # noqa: ANN001
