@@ -102,8 +102,11 @@ class ActionPointForm(VersionedForm):
         coerce=_coerce_int_or_none,
         validators=[Optional()],
         description=_l("An officer's account at this station or its command; may be empty."),
+        validate_choice=False,
     )
-    ngo_owner_id = SelectField(_l("NGO owner"), coerce=_coerce_int_or_none, validators=[Optional()])
+    ngo_owner_id = SelectField(
+        _l("NGO owner"), coerce=_coerce_int_or_none, validators=[Optional()], validate_choice=False
+    )
     due_on = DateField(_l("Due date"), validators=[DataRequired()])
     priority = SelectField(
         _l("Priority"), choices=_choices(Priority), default=Priority.NORMAL.value

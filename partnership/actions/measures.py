@@ -77,7 +77,7 @@ def _median_days(side: Side, scope: frozenset[int] | None) -> dict[int, float]:
     sub = ranked.subquery()
     stmt = (
         select(sub.c.station_id, func.avg(sub.c.days * 1.0))
-        .where(sub.c.rn.in_([(sub.c.n + 1) / 2, (sub.c.n + 2) / 2]))
+        .where(sub.c.rn.in_([(sub.c.n + 1) // 2, (sub.c.n + 2) // 2]))
         .group_by(sub.c.station_id)
     )
     return {station_id: float(value) for station_id, value in db.session.execute(stmt)}
