@@ -83,10 +83,14 @@ def create_user_command(
 @with_appcontext
 def send_reminders_command() -> None:
     """Email each owner and reviewer a digest of action points due and overdue."""
+    import smtplib
     from datetime import date
 
     from partnership.actions.reminders import send_reminders
 
     set_system_actor("send-reminders")
-    sent = send_reminders(date.today())
+    try:
+        sent = send_reminders(date.today())
+    except (OSError, smtplib.SMTPException) as error:
+        raise click.ClickException(f"Could not send the reminders through the mail server: {error}")
     click.echo(f"Sent {sent} reminder digest(s).")

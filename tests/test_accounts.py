@@ -18,9 +18,16 @@ def new_user(**overrides) -> dict:  # noqa: ANN003
 
 
 def test_admin_creates_a_user_who_can_sign_in(app, world, admin_client):
-    response = admin_client.post("/admin/users/new", data=new_user(organisation_id=str(world.ngo.id)))
+    response = admin_client.post(
+        "/admin/users/new", data=new_user(organisation_id=str(world.ngo.id))
+    )
     assert response.status_code == 302
-    assert login(app.test_client(), "new.trainer@test.example", "a-long-first-passphrase-1").status_code == 302
+    assert (
+        login(
+            app.test_client(), "new.trainer@test.example", "a-long-first-passphrase-1"
+        ).status_code
+        == 302
+    )
 
 
 def test_officer_account_must_belong_to_a_police_unit(app, world, admin_client):
@@ -30,7 +37,9 @@ def test_officer_account_must_belong_to_a_police_unit(app, world, admin_client):
     assert response.status_code == 422
     assert b"belongs to a police station or command" in response.data
     with app.app_context():
-        assert db.session.scalar(select(User).where(User.email == "new.trainer@test.example")) is None
+        assert (
+            db.session.scalar(select(User).where(User.email == "new.trainer@test.example")) is None
+        )
 
 
 def test_duplicate_email_and_weak_password_are_refused(app, world, admin_client):
@@ -51,9 +60,14 @@ def test_role_change_signs_the_user_out(app, world, admin_client):
     user = world.users["viewer"]
     response = admin_client.post(
         f"/admin/users/{user.id}/edit",
-        data={"email": user.email, "name": user.name, "role": "trainer",
-              "organisation_id": str(world.ngo.id), "timezone": "Africa/Nairobi",
-              "version": "1"},  # fmt: skip
+        data={
+            "email": user.email,
+            "name": user.name,
+            "role": "trainer",
+            "organisation_id": str(world.ngo.id),
+            "timezone": "Africa/Nairobi",
+            "version": "1",
+        },  # fmt: skip
     )
     assert response.status_code == 302
     assert viewer.get("/").status_code == 302
@@ -69,15 +83,36 @@ def test_admin_cannot_deactivate_themselves(app, world, admin_client):
 def test_create_user_command(app, world):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["create-user", "--email", "cli@test.example", "--name", "CLI User", "--role",
-              "coordinator", "--organisation", "Harbour Harm Reduction", "--password",
-              "a-long-cli-passphrase-3"],  # fmt: skip
+        args=[
+            "create-user",
+            "--email",
+            "cli@test.example",
+            "--name",
+            "CLI User",
+            "--role",
+            "coordinator",
+            "--organisation",
+            "Harbour Harm Reduction",
+            "--password",
+            "a-long-cli-passphrase-3",
+        ],  # fmt: skip
     )
     assert result.exit_code == 0, result.output
     assert "Created cli@test.example" in result.output
     result = runner.invoke(
-        args=["create-user", "--email", "cli2@test.example", "--name", "CLI", "--role", "viewer",
-              "--organisation", "Harbour Harm Reduction", "--password", "short"],  # fmt: skip
+        args=[
+            "create-user",
+            "--email",
+            "cli2@test.example",
+            "--name",
+            "CLI",
+            "--role",
+            "viewer",
+            "--organisation",
+            "Harbour Harm Reduction",
+            "--password",
+            "short",
+        ],  # fmt: skip
     )
     assert result.exit_code != 0
     assert "at least 12 characters" in result.output

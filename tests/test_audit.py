@@ -48,7 +48,9 @@ def test_password_hash_is_masked(app, world, admin_client):
     assert log, "the reset is audited"
     assert log[-1].changes["password_hash"] == [MASK, MASK]
     assert "argon2" not in str([e.changes for e in entries(app)])
-    assert [e.action for e in entries(app, entity_type="User", entity_id=user.id)][-1] == "password_reset"
+    assert [e.action for e in entries(app, entity_type="User", entity_id=user.id)][
+        -1
+    ] == "password_reset"
 
 
 def test_login_and_logout_are_recorded(app, world, login_as):
@@ -61,9 +63,15 @@ def test_login_and_logout_are_recorded(app, world, login_as):
 def test_admin_browses_and_filters_the_log(app, world, admin_client, coordinator_client):
     coordinator_client.post(
         f"/organisations/{world.station_a.id}/edit",
-        data={"kind": "police_station", "name": "Alpha Renamed Station", "country": "KE",
-              "city": "Mombasa", "command_id": str(world.command.id), "timezone": "Africa/Nairobi",
-              "version": "1"},  # fmt: skip
+        data={
+            "kind": "police_station",
+            "name": "Alpha Renamed Station",
+            "country": "KE",
+            "city": "Mombasa",
+            "command_id": str(world.command.id),
+            "timezone": "Africa/Nairobi",
+            "version": "1",
+        },  # fmt: skip
     )
     html = admin_client.get("/admin/audit?entity=Organisation&action=update").data.decode()
     assert "Alpha Renamed Station" in html

@@ -116,7 +116,9 @@ def test_password_change_ends_other_sessions(app, world):
     assert phone.get("/").status_code == 302  # signed out
     assert login(app.test_client(), "coordinator@test.example").status_code == 401
     assert (
-        login(app.test_client(), "coordinator@test.example", "a-new-and-long-passphrase-7").status_code
+        login(
+            app.test_client(), "coordinator@test.example", "a-new-and-long-passphrase-7"
+        ).status_code
         == 302
     )
 
@@ -180,7 +182,9 @@ def test_idle_timeout(app, world):
     client = app.test_client()
     login(client, "coordinator@test.example")
     with app.app_context():
-        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=31)))
+        db.session.execute(
+            update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=31))
+        )
         db.session.commit()
     assert client.get("/").status_code == 302
 
@@ -189,7 +193,9 @@ def test_activity_keeps_the_session_alive(app, world):
     client = app.test_client()
     login(client, "coordinator@test.example")
     with app.app_context():
-        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=29)))
+        db.session.execute(
+            update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=29))
+        )
         db.session.commit()
     assert client.get("/").status_code == 200
     with app.app_context():

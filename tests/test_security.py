@@ -50,14 +50,20 @@ def _state_changing_rules(app: Flask):  # noqa: ANN202
             yield rule
 
 
-def test_every_state_changing_endpoint_refuses_a_request_without_csrf_token(csrf_app, world, make_person):
+def test_every_state_changing_endpoint_refuses_a_request_without_csrf_token(
+    csrf_app, world, make_person
+):
     person = make_person("officer", world.station_a)
     client = csrf_app.test_client()
     page = client.get("/login")
     token = csrf_token_from(page.data.decode())
-    assert client.post(
-        "/login", data={"email": "admin@test.example", "password": PASSWORD, "csrf_token": token}
-    ).status_code == 302
+    assert (
+        client.post(
+            "/login",
+            data={"email": "admin@test.example", "password": PASSWORD, "csrf_token": token},
+        ).status_code
+        == 302
+    )
     values = {
         "organisation_id": world.station_a.id,
         "person_id": person.id,
@@ -129,8 +135,11 @@ def test_unknown_page_is_a_plain_404(coordinator_client):
 
 def test_server_error_page_shows_no_traceback(world):
     application = create_app(
-        {**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-         "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"}  # fmt: skip
+        {
+            **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SECRET_KEY": "x",
+        }  # fmt: skip
     )
     from partnership.permissions import ENDPOINT_RULES, PUBLIC
 
@@ -164,11 +173,19 @@ def test_nothing_is_half_written_when_a_request_fails(app, world, coordinator_cl
     monkeypatch.setattr(services, "create_organisation", failing)
     response = coordinator_client.post(
         "/organisations/new",
-        data={"kind": "ngo", "name": "Half Written", "country": "KE", "city": "Mombasa",
-              "timezone": "Africa/Nairobi"},  # fmt: skip
+        data={
+            "kind": "ngo",
+            "name": "Half Written",
+            "country": "KE",
+            "city": "Mombasa",
+            "timezone": "Africa/Nairobi",
+        },  # fmt: skip
     )
     assert response.status_code == 500
     with app.app_context():
-        assert db.session.scalar(
-            select(func.count(Organisation.id)).where(Organisation.name == "Half Written")
-        ) == 0
+        assert (
+            db.session.scalar(
+                select(func.count(Organisation.id)).where(Organisation.name == "Half Written")
+            )
+            == 0
+        )

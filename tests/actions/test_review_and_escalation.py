@@ -161,3 +161,15 @@ def test_send_reminders_with_nothing_due_sends_nothing(app, world, smtp_server):
     assert result.exit_code == 0
     assert "Sent 0" in result.output
     assert smtp_server.messages == []
+
+
+def test_send_reminders_reports_an_unreachable_mail_server(app, world, make_action_point):
+    make_action_point(world.station_a, due_on=_due(1), police_owner_id=world.users["officer"].id)
+    old = app.config["MAIL_PORT"]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port())
+    try:
+        result = app.test_cli_runner().invoke(args=["send-reminders"])
+    finally:
+        app.config["MAIL_PORT"] = old
+    assert result.exit_code == 1
+    assert "Could not send the reminders" in result.output

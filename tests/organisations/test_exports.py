@@ -38,13 +38,13 @@ def test_people_xlsx_export(coordinator_client, world, make_person):
 
 
 def test_formula_injection_is_neutralised(coordinator_client, world, make_org):
-    make_org("ngo", "=HYPERLINK(\"http://evil.example\",\"x\")")
+    make_org("ngo", '=HYPERLINK("http://evil.example","x")')
     make_org("ngo", "+1+2", city="Kilifi")
     make_org("ngo", "@SUM(A1)", city="Malindi")
     make_org("ngo", "-3+cmd", city="Lamu")
     rows = read_csv(coordinator_client.get("/organisations/export.csv?kind=ngo").data)
     names = {r[1] for r in rows[1:]}
-    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in names
+    assert '\'=HYPERLINK("http://evil.example","x")' in names
     assert {"'+1+2", "'@SUM(A1)", "'-3+cmd"} <= names
 
     workbook = load_workbook(

@@ -26,7 +26,9 @@ def station_form(**overrides) -> dict:  # noqa: ANN003
 
 def count_orgs(app, name: str) -> int:  # noqa: ANN001
     with app.app_context():
-        return db.session.scalar(select(func.count(Organisation.id)).where(Organisation.name == name))
+        return db.session.scalar(
+            select(func.count(Organisation.id)).where(Organisation.name == name)
+        )
 
 
 def test_list_shows_organisations_with_their_command(coordinator_client, world):
@@ -71,8 +73,9 @@ def test_coordinator_creates_a_station(coordinator_client, world, app):
         assert station.command_id == world.command.id
         assert station.target_visit_days == 60
         entry = db.session.scalar(
-            select(AuditEntry).where(AuditEntry.entity_type == "Organisation",
-                                     AuditEntry.entity_id == station.id)  # fmt: skip
+            select(AuditEntry).where(
+                AuditEntry.entity_type == "Organisation", AuditEntry.entity_id == station.id
+            )  # fmt: skip
         )
         assert entry.action == "create"
         assert entry.actor == "coordinator@test.example"
@@ -103,18 +106,22 @@ def test_duplicate_name_in_the_same_city_is_refused(coordinator_client, world, a
     assert response.status_code == 422
     assert b"already exists in this city" in response.data
     with app.app_context():
-        assert db.session.scalar(
-            select(func.count(Organisation.id)).where(
-                func.lower(Organisation.name) == "alpha police station"
+        assert (
+            db.session.scalar(
+                select(func.count(Organisation.id)).where(
+                    func.lower(Organisation.name) == "alpha police station"
+                )
             )
-        ) == 1
+            == 1
+        )
 
 
 def test_same_name_in_another_city_is_fine(coordinator_client, world, app):
     response = coordinator_client.post(
         "/organisations/new",
-        data=station_form(name="Alpha Police Station", city="Malindi",
-                          command_id=str(world.command.id)),  # fmt: skip
+        data=station_form(
+            name="Alpha Police Station", city="Malindi", command_id=str(world.command.id)
+        ),  # fmt: skip
     )
     assert response.status_code == 302
 
@@ -134,8 +141,9 @@ def test_missing_fields_are_reported_next_to_them(coordinator_client, world, app
 def test_bad_email_and_interval_are_refused(coordinator_client, world, app):
     response = coordinator_client.post(
         "/organisations/new",
-        data=station_form(email="not-an-email", target_visit_days="2",
-                          command_id=str(world.command.id)),  # fmt: skip
+        data=station_form(
+            email="not-an-email", target_visit_days="2", command_id=str(world.command.id)
+        ),  # fmt: skip
     )
     assert response.status_code == 422
     html = response.data.decode()
@@ -149,8 +157,9 @@ def test_edit_records_old_and_new_values(coordinator_client, world, app):
     assert 'name="version" type="hidden" value="1"' in form
     response = coordinator_client.post(
         f"/organisations/{world.station_a.id}/edit",
-        data=station_form(name="Alpha Central Police Station", command_id=str(world.command.id),
-                          version="1"),  # fmt: skip
+        data=station_form(
+            name="Alpha Central Police Station", command_id=str(world.command.id), version="1"
+        ),  # fmt: skip
     )
     assert response.status_code == 302
     with app.app_context():
@@ -158,8 +167,9 @@ def test_edit_records_old_and_new_values(coordinator_client, world, app):
         assert org.name == "Alpha Central Police Station"
         assert org.version == 2
         entry = db.session.scalar(
-            select(AuditEntry).where(AuditEntry.action == "update",
-                                     AuditEntry.entity_id == org.id)  # fmt: skip
+            select(AuditEntry).where(
+                AuditEntry.action == "update", AuditEntry.entity_id == org.id
+            )  # fmt: skip
         )
         assert entry.changes["name"] == ["Alpha Police Station", "Alpha Central Police Station"]
         assert entry.version == 2
@@ -190,7 +200,9 @@ def test_deactivate_and_reactivate(coordinator_client, world, app):
     assert response.status_code == 302
     assert "was deactivated" in coordinator_client.get(response.location).data.decode()
     assert "Bravo Police Station" not in coordinator_client.get("/organisations").data.decode()
-    assert "Bravo Police Station" in coordinator_client.get("/organisations?inactive=1").data.decode()
+    assert (
+        "Bravo Police Station" in coordinator_client.get("/organisations?inactive=1").data.decode()
+    )
     coordinator_client.post(f"/organisations/{world.station_b.id}/reactivate")
     with app.app_context():
         assert db.session.get(Organisation, world.station_b.id).active is True
@@ -199,8 +211,14 @@ def test_deactivate_and_reactivate(coordinator_client, world, app):
 def test_command_with_stations_cannot_become_an_ngo(coordinator_client, world, app):
     response = coordinator_client.post(
         f"/organisations/{world.command.id}/edit",
-        data={"kind": "ngo", "name": "Coast Command", "country": "KE", "city": "Mombasa",
-              "timezone": "Africa/Nairobi", "version": "1"},  # fmt: skip
+        data={
+            "kind": "ngo",
+            "name": "Coast Command",
+            "country": "KE",
+            "city": "Mombasa",
+            "timezone": "Africa/Nairobi",
+            "version": "1",
+        },  # fmt: skip
     )
     assert response.status_code == 422
     assert b"still has stations" in response.data

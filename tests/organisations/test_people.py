@@ -23,8 +23,13 @@ def postings_of(app, person_id):  # noqa: ANN001, ANN201
 def test_create_officer_opens_a_posting(coordinator_client, world, app):
     response = coordinator_client.post(
         "/people/new",
-        data={"kind": "officer", "name": "Constable Juma Ali", "rank": "Constable",
-              "organisation_id": str(world.station_a.id), "posted_since": "2025-03-01"},  # fmt: skip
+        data={
+            "kind": "officer",
+            "name": "Constable Juma Ali",
+            "rank": "Constable",
+            "organisation_id": str(world.station_a.id),
+            "posted_since": "2025-03-01",
+        },  # fmt: skip
     )
     assert response.status_code == 302
     with app.app_context():
@@ -36,8 +41,12 @@ def test_create_officer_opens_a_posting(coordinator_client, world, app):
 def test_officer_needs_a_police_station_and_a_posting_date(coordinator_client, world, app):
     response = coordinator_client.post(
         "/people/new",
-        data={"kind": "officer", "name": "No Station", "organisation_id": str(world.ngo.id),
-              "posted_since": "2025-03-01"},  # fmt: skip
+        data={
+            "kind": "officer",
+            "name": "No Station",
+            "organisation_id": str(world.ngo.id),
+            "posted_since": "2025-03-01",
+        },  # fmt: skip
     )
     assert response.status_code == 422
     assert b"must be a police unit" in response.data
@@ -48,15 +57,25 @@ def test_officer_needs_a_police_station_and_a_posting_date(coordinator_client, w
     assert response.status_code == 422
     assert b"date the officer was posted" in response.data
     with app.app_context():
-        assert db.session.scalar(select(Person).where(Person.name.in_(["No Station", "No Date"]))) is None
+        assert (
+            db.session.scalar(select(Person).where(Person.name.in_(["No Station", "No Date"])))
+            is None
+        )
 
 
-def test_community_representative_keeps_no_contact_details(coordinator_client, world, app, make_org):
+def test_community_representative_keeps_no_contact_details(
+    coordinator_client, world, app, make_org
+):
     group = make_org("community_group", "Network of People Who Use Drugs")
     response = coordinator_client.post(
         "/people/new",
-        data={"kind": "community_rep", "name": "M.K.", "organisation_id": str(group.id),
-              "phone": "+254700000000", "email": "mk@example.org"},  # fmt: skip
+        data={
+            "kind": "community_rep",
+            "name": "M.K.",
+            "organisation_id": str(group.id),
+            "phone": "+254700000000",
+            "email": "mk@example.org",
+        },  # fmt: skip
     )
     assert response.status_code == 302
     with app.app_context():
@@ -67,7 +86,10 @@ def test_community_representative_keeps_no_contact_details(coordinator_client, w
 def test_community_representative_name_is_short(coordinator_client, world):
     response = coordinator_client.post(
         "/people/new",
-        data={"kind": "community_rep", "name": "A Very Long Full Name That Identifies Somebody Clearly"},
+        data={
+            "kind": "community_rep",
+            "name": "A Very Long Full Name That Identifies Somebody Clearly",
+        },
     )
     assert response.status_code == 422
     assert b"chosen name or initials" in response.data
@@ -77,7 +99,11 @@ def test_transfer_keeps_the_history(coordinator_client, world, app, make_person)
     officer = make_person("officer", world.station_a, posted_since=date(2024, 1, 10))
     response = coordinator_client.post(
         f"/people/{officer.id}/transfer",
-        data={"station_id": str(world.station_b.id), "transfer_date": "2025-06-01", "note": "Routine"},
+        data={
+            "station_id": str(world.station_b.id),
+            "transfer_date": "2025-06-01",
+            "note": "Routine",
+        },
     )
     assert response.status_code == 302
     assert postings_of(app, officer.id) == [
@@ -90,7 +116,9 @@ def test_transfer_keeps_the_history(coordinator_client, world, app, make_person)
     assert "Alpha Police Station" in html and "Bravo Police Station" in html
 
 
-def test_transfer_dated_before_the_previous_posting_is_refused(coordinator_client, world, app, make_person):
+def test_transfer_dated_before_the_previous_posting_is_refused(
+    coordinator_client, world, app, make_person
+):
     officer = make_person("officer", world.station_a, posted_since=date(2025, 1, 10))
     response = coordinator_client.post(
         f"/people/{officer.id}/transfer",
@@ -101,7 +129,9 @@ def test_transfer_dated_before_the_previous_posting_is_refused(coordinator_clien
     assert postings_of(app, officer.id) == [(world.station_a.id, date(2025, 1, 10), None)]
 
 
-def test_transfer_in_the_future_or_to_the_same_station_is_refused(coordinator_client, world, make_person):
+def test_transfer_in_the_future_or_to_the_same_station_is_refused(
+    coordinator_client, world, make_person
+):
     officer = make_person("officer", world.station_a)
     future = (date.today() + timedelta(days=3)).isoformat()
     response = coordinator_client.post(
@@ -120,8 +150,12 @@ def test_editing_an_officer_cannot_move_them_silently(coordinator_client, world,
     officer = make_person("officer", world.station_a, name="Sergeant Stable")
     response = coordinator_client.post(
         f"/people/{officer.id}/edit",
-        data={"kind": "officer", "name": "Sergeant Stable", "organisation_id": str(world.station_b.id),
-              "version": "1"},  # fmt: skip
+        data={
+            "kind": "officer",
+            "name": "Sergeant Stable",
+            "organisation_id": str(world.station_b.id),
+            "version": "1",
+        },  # fmt: skip
     )
     assert response.status_code == 422
     assert "Record a transfer" in response.data.decode()

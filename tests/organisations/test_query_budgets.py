@@ -22,7 +22,9 @@ def add_rows(app, world, n: int, start: int = 0) -> None:  # noqa: ANN001
             station = Organisation(kind=OrganisationKind.POLICE_STATION, name=f"Budget Station {i}",
                                    country="KE", city="Mombasa", command_id=world.command.id)  # fmt: skip
             db.session.add(station)
-            officer = Person(kind=PersonKind.OFFICER, name=f"Budget Officer {i}", organisation=station)
+            officer = Person(
+                kind=PersonKind.OFFICER, name=f"Budget Officer {i}", organisation=station
+            )
             db.session.add(officer)
             db.session.add(Posting(person=officer, station=station, start_date=date(2024, 1, 1)))
         db.session.commit()
