@@ -36,8 +36,11 @@ run: db
 	@echo "Demo accounts (password: partnership-demo):"
 	@echo "  admin@demo.example  coordinator@demo.example  trainer@demo.example"
 	@echo "  officer@demo.example (Kisauni Police Station)  viewer@demo.example"
+	@echo "Background jobs (Excel reports) run in a queue consumer started alongside."
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@PYTHONPATH=. $(BIN)/huey_consumer partnership.jobs.huey --workers 1 --worker-type thread --quiet & \
+	  consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian's Chromium for the browser tests; installed when missing and we are root.
 browser:

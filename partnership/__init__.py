@@ -86,7 +86,9 @@ def _import_models() -> None:
     import partnership.accounts.models  # noqa: F401
     import partnership.actions.models  # noqa: F401
     import partnership.audit  # noqa: F401
+    import partnership.dashboard.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
+    import partnership.referrals.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -97,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from partnership.auth import bp as auth_bp
     from partnership.dashboard.views import bp as dashboard_bp
     from partnership.organisations.views import bp as organisations_bp
+    from partnership.referrals.views import bp as referrals_bp
 
     for blueprint in (
         auth_bp,
@@ -104,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         organisations_bp,
         actions_bp,
+        referrals_bp,
         meetings_bp,
         curricula_bp,
     ):

@@ -92,5 +92,6 @@ def send_reminders_command() -> None:
     try:
         sent = send_reminders(date.today())
     except (OSError, smtplib.SMTPException) as error:
-        raise click.ClickException(f"Could not send the reminders through the mail server: {error}")
+        message = f"Could not send the reminders through the mail server: {error}"
+        raise click.ClickException(message) from error
     click.echo(f"Sent {sent} reminder digest(s).")

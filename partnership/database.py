@@ -22,6 +22,9 @@ READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 _force_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "force_immediate", default=False
 )
+_force_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "force_deferred", default=False
+)
 
 
 def sqlite_engine_options(busy_timeout_ms: int = 15000) -> dict:
@@ -34,6 +37,8 @@ def sqlite_engine_options(busy_timeout_ms: int = 15000) -> dict:
 def _wants_write_lock() -> bool:
     if _force_immediate.get():
         return True
+    if _force_deferred.get():
+        return False
     if has_request_context():
         return request.method not in READ_ONLY_METHODS
     return True  # CLI commands and jobs
@@ -70,3 +75,13 @@ def write_transaction() -> Iterator[Connection]:
             yield conn
     finally:
         _force_immediate.reset(token)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside only read (long exports): they must not hold the write lock."""
+    token = _force_deferred.set(True)
+    try:
+        yield
+    finally:
+        _force_deferred.reset(token)

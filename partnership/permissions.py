@@ -82,6 +82,9 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "auth.logout": SIGNED_IN,
     "auth.password_change": SIGNED_IN,
     "dashboard.home": SIGNED_IN,
+    "dashboard.report_create": SIGNED_IN,
+    "dashboard.report_detail": SIGNED_IN,
+    "dashboard.report_download": SIGNED_IN,
     # Accounts and audit log: administrators only
     "accounts.user_list": roles(ADMIN_ONLY),
     "accounts.user_create": roles(ADMIN_ONLY),
@@ -129,6 +132,31 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "actions.measures": SIGNED_IN,
     "actions.station_brief": roles(NGO_ROLES, Role.OFFICER),
     "actions.station_brief_pdf": roles(NGO_ROLES, Role.OFFICER),
+    # Referrals: schemes and the directory are read by all (officers: their own stations'
+    # aggregates); slips are issued by officers and NGO editors; client codes and redemption
+    # records are NGO editors' alone; viewers see aggregates only.
+    "referrals.scheme_list": SIGNED_IN,
+    "referrals.scheme_detail": SIGNED_IN,
+    "referrals.scheme_measures_export": SIGNED_IN,
+    "referrals.scheme_create": roles(NGO_EDITORS),
+    "referrals.scheme_edit": roles(NGO_EDITORS),
+    "referrals.scheme_status": roles(NGO_EDITORS),
+    "referrals.service_point_list": SIGNED_IN,
+    "referrals.service_point_export": SIGNED_IN,
+    "referrals.service_point_create": roles(NGO_EDITORS),
+    "referrals.service_point_edit": roles(NGO_EDITORS),
+    "referrals.service_point_checked": roles(NGO_EDITORS),
+    "referrals.slip_list": roles(NGO_ROLES, Role.OFFICER),
+    "referrals.slip_export": roles(NGO_ROLES, Role.OFFICER),
+    "referrals.slip_create": roles(NGO_EDITORS, Role.OFFICER),
+    "referrals.slip_import": roles(NGO_EDITORS),
+    "referrals.slip_import_template": roles(NGO_EDITORS),
+    "referrals.slip_redeem": roles(NGO_EDITORS),
+    "referrals.redemption_list": roles(NGO_EDITORS),
+    "referrals.redemption_export": roles(NGO_EDITORS),
+    "referrals.redemption_import": roles(NGO_EDITORS),
+    "referrals.redemption_import_template": roles(NGO_EDITORS),
+    "referrals.station_feedback": roles(NGO_EDITORS, Role.OFFICER),
     # Meetings
     "meetings.meeting_index": SIGNED_IN,
     # Curricula
@@ -208,11 +236,6 @@ def can_see_restricted_details(user: User) -> bool:
     return user.is_authenticated and user.role in NGO_EDITORS
 
 
-def suppress_small_counts(user: User) -> bool:
-    """Officers and viewers see counts from 1 to 4 as "<5"."""
-    return user.role in (Role.OFFICER, Role.VIEWER)
-
-
 def side_of(user: User) -> str | None:
     """The side of the partnership a user acts for on action points: "police" or "ngo"."""
     if user.role is Role.OFFICER:
@@ -237,3 +260,13 @@ def can_verify_action_point(user: User, point) -> bool:  # noqa: ANN001
         return False
     side = side_of(user)
     return side is not None and point.done_side is not None and side != point.done_side.value
+
+
+def can_see_client_codes(user: User) -> bool:
+    """Client codes and redemption records: NGO editors only (never trainers, officers, viewers)."""
+    return user.is_authenticated and user.role in NGO_EDITORS
+
+
+def suppresses_small_counts(user: User) -> bool:
+    """Officers and viewers see counts of 1 to 4 as "<5" (see referrals.measures)."""
+    return user.is_authenticated and user.role in (Role.OFFICER, Role.VIEWER)

@@ -39,6 +39,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret", "SERVER_NAME": None},
         )
     )
+    from partnership.jobs import huey
+
+    huey.immediate = True  # background jobs run in-process, at once
     with application.app_context():
         from flask_migrate import upgrade
 

@@ -17,10 +17,15 @@ EDIT = {"admin", "coordinator"}
 ADMIN = {"admin"}
 NO_OFFICER = ALL - {"officer"}
 NGO_AND_OFFICER = ALL - {"viewer"}
+NO_VIEWER = ALL - {"viewer"}
+ISSUERS = EDIT | {"officer"}
 
 # endpoint -> (method, url builder taking the world and a person id, roles allowed)
 MATRIX = {
     "dashboard.home": ("GET", lambda w, p: "/", ALL),
+    "dashboard.report_create": ("POST", lambda w, p: "/reports", ALL),
+    "dashboard.report_detail": ("GET", lambda w, p: "/reports/999999", ALL),
+    "dashboard.report_download": ("GET", lambda w, p: "/reports/999999/download", ALL),
     "auth.password_change": ("GET", lambda w, p: "/account/password", ALL),
     "auth.logout": ("POST", lambda w, p: "/logout", ALL),
     "accounts.user_list": ("GET", lambda w, p: "/admin/users", ADMIN),
@@ -133,6 +138,57 @@ MATRIX = {
         lambda w, p: f"/stations/{w.station_a.id}/brief.pdf",
         NGO_AND_OFFICER,
     ),
+    # Referrals: the URL builders use the referral scheme the tests create (see _referrals()).
+    "referrals.scheme_list": ("GET", lambda w, p: "/referrals/", ALL),
+    "referrals.scheme_detail": ("GET", lambda w, p: f"/referrals/schemes/{w.ref.scheme}", ALL),
+    "referrals.scheme_measures_export": (
+        "GET",
+        lambda w, p: f"/referrals/schemes/{w.ref.scheme}/measures.xlsx",
+        ALL,
+    ),
+    "referrals.scheme_create": ("GET", lambda w, p: "/referrals/schemes/new", EDIT),
+    "referrals.scheme_edit": ("GET", lambda w, p: f"/referrals/schemes/{w.ref.scheme}/edit", EDIT),
+    "referrals.scheme_status": (
+        "POST",
+        lambda w, p: f"/referrals/schemes/{w.ref.scheme}/status",
+        EDIT,
+    ),
+    "referrals.service_point_list": ("GET", lambda w, p: "/referrals/service-points", ALL),
+    "referrals.service_point_export": (
+        "GET",
+        lambda w, p: "/referrals/service-points/export.csv",
+        ALL,
+    ),
+    "referrals.service_point_create": ("GET", lambda w, p: "/referrals/service-points/new", EDIT),
+    "referrals.service_point_edit": (
+        "GET",
+        lambda w, p: f"/referrals/service-points/{w.ref.point}/edit",
+        EDIT,
+    ),
+    "referrals.service_point_checked": (
+        "POST",
+        lambda w, p: f"/referrals/service-points/{w.ref.point}/checked",
+        EDIT,
+    ),
+    "referrals.slip_list": ("GET", lambda w, p: "/referrals/slips", NO_VIEWER),
+    "referrals.slip_export": ("GET", lambda w, p: "/referrals/slips/export.csv", NO_VIEWER),
+    "referrals.slip_create": ("GET", lambda w, p: "/referrals/slips/new", ISSUERS),
+    "referrals.slip_import": ("GET", lambda w, p: "/referrals/slips/import", EDIT),
+    "referrals.slip_import_template": (
+        "GET",
+        lambda w, p: "/referrals/slips/import-template.xlsx",
+        EDIT,
+    ),
+    "referrals.slip_redeem": ("GET", lambda w, p: "/referrals/redemptions/new", EDIT),
+    "referrals.redemption_list": ("GET", lambda w, p: "/referrals/redemptions", EDIT),
+    "referrals.redemption_export": ("GET", lambda w, p: "/referrals/redemptions/export.csv", EDIT),
+    "referrals.redemption_import": ("GET", lambda w, p: "/referrals/redemptions/import", EDIT),
+    "referrals.redemption_import_template": (
+        "GET",
+        lambda w, p: "/referrals/redemptions/import-template.csv",
+        EDIT,
+    ),
+    "referrals.station_feedback": ("GET", lambda w, p: "/referrals/feedback", ISSUERS),
     "meetings.meeting_index": ("GET", lambda w, p: "/meetings/", ALL),
     "curricula.curricula_index": ("GET", lambda w, p: "/curricula/", ALL),
 }
@@ -144,9 +200,46 @@ OTHER_STATION = {
     "actions.concern_detail": lambda w, p: f"/concerns/{w.other_concern.id}",
     "actions.action_point_detail": lambda w, p: f"/action-points/{w.other_point.id}",
     "actions.station_brief": lambda w, p: f"/stations/{w.station_c.id}/brief",
+    # A scheme only another command's station takes part in, and that station's feedback.
+    "referrals.scheme_detail": lambda w, p: f"/referrals/schemes/{w.ref.far_scheme}",
+    "referrals.scheme_measures_export": (
+        lambda w, p: f"/referrals/schemes/{w.ref.far_scheme}/measures.csv"
+    ),
+    "referrals.station_feedback": lambda w, p: f"/referrals/feedback?station={w.station_c.id}",
 }
 
 PUBLIC = {"static", "auth.login", "health"}
+
+# Records that belong to one user (their own report jobs): everyone else, whatever the role,
+# gets "not found"; the matrix URL points at a record of nobody in the test.
+OWN_RECORDS = {"dashboard.report_detail", "dashboard.report_download"}
+
+
+@pytest.fixture(autouse=True)
+def _referrals(request):
+    """A running scheme of the Coast Command with a service point, and a scheme of station C
+    only, for the referral rows (``world.ref``)."""
+    if "world" not in request.fixturenames:
+        return
+    from types import SimpleNamespace
+
+    from partnership.extensions import db
+    from partnership.organisations.models import Organisation
+    from partnership.referrals.models import Scheme, SchemeStatus, ServicePoint
+
+    app, world = request.getfixturevalue("app"), request.getfixturevalue("world")
+    service = request.getfixturevalue("make_org")("service", "Access Test Service")
+    with app.app_context():
+        org = lambda i: db.session.get(Organisation, i)  # noqa: E731
+        point = ServicePoint(organisation_id=service.id, name="Drop-in", services="nsp")
+        near = Scheme(name="Near", status=SchemeStatus.ACTIVE,
+                      partners=[org(world.command.id), org(service.id)])  # fmt: skip
+        far = Scheme(name="Far", status=SchemeStatus.ACTIVE,
+                     partners=[org(world.station_c.id), org(service.id)])  # fmt: skip
+        db.session.add_all([point, near, far])
+        db.session.commit()
+        world.ref = SimpleNamespace(scheme=near.id, far_scheme=far.id, point=point.id)
+        db.session.remove()
 
 
 def test_every_endpoint_has_an_access_rule(app):
@@ -204,7 +297,9 @@ def test_access_matrix(login_as, loop_records, make_person, endpoint, role):
     person = make_person("officer", world.station_a)
     client = login_as(role)
     response = _request(client, method, url(world, person), data[0] if data else None)
-    if role in allowed:
+    if endpoint in OWN_RECORDS:
+        assert response.status_code == 404, (endpoint, role, response.status_code)
+    elif role in allowed:
         assert response.status_code in (200, 302), (endpoint, role, response.status_code)
         if response.status_code == 302 and endpoint != "auth.logout":
             assert not response.location.startswith("/login")

@@ -25,7 +25,7 @@ from partnership.actions.models import (
 from partnership.actions.services import today
 from partnership.extensions import db
 from partnership.organisations.models import Organisation
-from partnership.permissions import station_scope, suppress_small_counts
+from partnership.permissions import station_scope, suppresses_small_counts
 
 SMALL = 5
 
@@ -276,7 +276,7 @@ def station_brief(station: Organisation, user: User, since: date | None = None) 
         concern_changes,
         new_points,
         follow_ups,
-        suppress_small_counts(user),
+        suppresses_small_counts(user),
     )
 
 

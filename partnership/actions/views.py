@@ -38,7 +38,7 @@ from partnership.permissions import (
     can_see_restricted_details,
     can_update_action_point,
     can_verify_action_point,
-    suppress_small_counts,
+    suppresses_small_counts,
 )
 from partnership.spreadsheets import send_table
 
@@ -461,7 +461,7 @@ def measures_page():
         "actions/measures.html",
         rows=measures.action_point_measures(current_user),
         by_month=measures.concerns_by_category_month(current_user),
-        suppress=suppress_small_counts(current_user),
+        suppress=suppresses_small_counts(current_user),
         shown=measures.shown,
     )
 

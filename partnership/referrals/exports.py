@@ -1,0 +1,115 @@
+"""Row builders for referral exports. Slip exports carry redemption columns only for NGO
+editors; measures are exported with the same small-count suppression as the page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+
+from partnership.referrals.measures import Measures, count_text, median_text, rate_text
+from partnership.referrals.models import Redemption, ServicePoint, Slip
+from partnership.spreadsheets import Table
+
+
+def slips_table(slips: Iterable[Slip], with_redemptions: bool) -> Table:
+    headers = [_("Slip number"), _("Scheme"), _("Station"), _("Officer"), _("Date issued"),
+               _("Route")]  # fmt: skip
+    if with_redemptions:
+        headers += [_("Redeemed on"), _("Service point")]
+
+    def row(s: Slip) -> list:
+        values = [
+            s.number,
+            s.scheme.name,
+            s.station.name,
+            s.officer.name if s.officer else "",
+            s.issued_on,
+            s.route.label,
+        ]
+        if with_redemptions:
+            r = s.redemption
+            values += [r.redeemed_on if r else None, r.service_point.name if r else ""]
+        return values
+
+    return Table(headers, (row(s) for s in slips), sheet_name=_("Slips"))
+
+
+def redemptions_table(redemptions: Iterable[Redemption]) -> Table:
+    headers = [
+        _("Scheme"), _("Slip number"), _("Walk-in"), _("Station"), _("Date of the visit"),
+        _("Service point"), _("Consent"), _("Client code"), _("Services provided"), _("Outcome"),
+        _("Follow-up"), _("Follow-up date"),
+    ]  # fmt: skip
+    rows = (
+        [
+            r.scheme.name,
+            r.slip.number if r.slip else "",
+            r.walk_in,
+            r.station.name if r.station else "",
+            r.redeemed_on,
+            r.service_point.name,
+            r.consent,
+            r.client_code,
+            "; ".join(s.label for s in r.service_types),
+            r.outcome.label,
+            r.follow_up,
+            r.follow_up_on,
+        ]
+        for r in redemptions
+    )
+    return Table(headers, rows, sheet_name=_("Redemptions"))
+
+
+def service_points_table(points: Iterable[ServicePoint], stale) -> Table:  # noqa: ANN001
+    headers = [_("Service point"), _("Provider"), _("Address"), _("Opening hours"),
+               _("Services offered"), _("Status"), _("Last checked"), _("Needs checking")]  # fmt: skip
+    rows = (
+        [
+            p.name,
+            p.organisation.name,
+            p.address,
+            p.opening_hours,
+            "; ".join(s.label for s in p.service_types),
+            p.status.label,
+            p.last_checked,
+            stale(p),
+        ]
+        for p in points
+    )
+    return Table(headers, rows, sheet_name=_("Service points"))
+
+
+def measures_table(m: Measures, suppress: bool) -> Table:
+    headers = [_("Breakdown"), _("Group"), _("Slips issued"), _("Slips redeemed"),
+               _("Redemption rate"), _("Median days to redemption"), _("Walk-ins")]  # fmt: skip
+
+    def line_row(kind: str, line) -> list:  # noqa: ANN001
+        return [
+            kind,
+            line.label,
+            count_text(line.issued, suppress) if kind != _("Service point") else "",
+            count_text(line.redeemed, suppress),
+            rate_text(line.redeemed, line.issued, suppress) if kind != _("Service point") else "",
+            median_text(line.median_days, line.redeemed, suppress),
+            count_text(line.walk_ins, suppress),
+        ]
+
+    rows = [line_row(_("Scheme"), m.total)]
+    rows[0][1] = _("All")
+    rows += [line_row(_("Station"), line) for line in m.by_station]
+    rows += [line_row(_("Service point"), line) for line in m.by_service_point]
+    rows += [line_row(_("Month issued"), line) for line in m.by_month]
+    rows += [line_row(_("Route"), line) for line in m.by_route]
+    rows += [
+        [_("Service provided"), s.label, "", count_text(n, suppress), "", "", ""]
+        for s, n in m.services
+    ]
+    rows.append(
+        [_("Clients"), _("Distinct client codes"), "", count_text(m.clients, suppress), "", "", ""]
+    )
+    rows.append(
+        [_("Clients"), _("Returning clients"), "", count_text(m.returning_clients, suppress),
+         "", "", ""]
+    )  # fmt: skip
+    return Table(headers, rows, sheet_name=_("Measures"))

@@ -1,0 +1,136 @@
+"""The Excel programme report: built as a background job, scoped to the user, read back."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from partnership.dashboard.models import JobStatus, ReportJob
+from partnership.extensions import db
+
+
+def request_report(client, **filters):  # noqa: ANN001, ANN003, ANN201
+    response = client.post("/reports", data=filters)
+    assert response.status_code == 302
+    return response.location
+
+
+def download(client, job_url: str):  # noqa: ANN001, ANN201
+    page = client.get(job_url)
+    assert page.status_code == 200
+    assert b"The report is ready." in page.data
+    response = client.get(job_url + "/download")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    return load_workbook(io.BytesIO(response.data))
+
+
+def test_coordinator_report_has_summary_and_sheets(coordinator_client, world, make_person):
+    make_person("officer", world.station_a, name="Inspector Mary Achieng", rank="Inspector")
+    workbook = download(coordinator_client, request_report(coordinator_client))
+    assert workbook.sheetnames[:3] == ["Summary", "Stations", "Officers"]
+    summary = list(workbook["Summary"].iter_rows(values_only=True))
+    assert summary[0][0] == "Partnership programme report"
+    labels = {row[0]: row[1] for row in summary if row[0]}
+    assert labels["Police stations and posts covered"] == 3
+    assert labels["Officers posted there now"] == 1
+    assert "Generated on" in labels
+    stations = list(workbook["Stations"].iter_rows(values_only=True))
+    assert stations[0][0] == "Station"
+    assert {r[0] for r in stations[1:-1]} == {
+        "Alpha Police Station", "Bravo Police Station", "Charlie Police Station"
+    }  # fmt: skip
+    assert stations[-1][0] == "Total" and stations[-1][6] == 1
+    assert workbook["Stations"].freeze_panes == "A2"
+    assert workbook["Stations"].auto_filter.ref is not None
+
+
+def test_officer_report_contains_only_their_station(officer_client, world, make_person):
+    make_person("officer", world.station_a, name="Own Officer")
+    make_person("officer", world.station_c, name="Far Officer")
+    workbook = download(officer_client, request_report(officer_client))
+    stations = [r[0] for r in workbook["Stations"].iter_rows(values_only=True)]
+    assert "Alpha Police Station" in stations
+    assert "Charlie Police Station" not in stations and "Bravo Police Station" not in stations
+    officers = [r[0] for r in workbook["Officers"].iter_rows(values_only=True)]
+    assert "Own Officer" in officers and "Far Officer" not in officers
+
+
+def test_viewer_report_has_no_lists_of_people(viewer_client, world, make_person):
+    make_person("officer", world.station_a, name="Named Officer")
+    workbook = download(viewer_client, request_report(viewer_client))
+    assert "Officers" not in workbook.sheetnames
+    text = " ".join(
+        str(c) for ws in workbook for row in ws.iter_rows(values_only=True) for c in row
+    )
+    assert "Named Officer" not in text
+
+
+def test_filters_are_applied_and_written_on_the_summary(coordinator_client, world):
+    workbook = download(
+        coordinator_client, request_report(coordinator_client, command=str(world.other_command.id))
+    )
+    stations = [r[0] for r in workbook["Stations"].iter_rows(values_only=True)]
+    assert "Charlie Police Station" in stations and "Alpha Police Station" not in stations
+    labels = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r[0]}
+    assert labels["Command"] == "Inland Command"
+
+
+def test_another_users_report_is_not_found(login_as, world):
+    url = request_report(login_as("coordinator"))
+    other = login_as("admin")
+    assert other.get(url).status_code == 404
+    assert other.get(url + "/download").status_code == 404
+
+
+def test_report_runs_in_a_real_queue_consumer(
+    app, world, coordinator_client, tmp_path, monkeypatch
+):
+    """With the SQLite queue and a consumer thread, as `make run` runs it: queued, then done."""
+    from huey import SqliteHuey
+
+    from partnership import jobs
+    from partnership.dashboard import tasks
+
+    monkeypatch.setattr(jobs, "_app", app)  # the consumer's app, on the test database
+
+    real = SqliteHuey("test-reports", filename=str(tmp_path / "jobs.sqlite3"))
+    task = real.task()(tasks.build_report_task.func)
+    with app.app_context():
+        job = ReportJob(user_id=world.users["coordinator"].id, params={})
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    task(job_id)  # enqueued, not run yet
+    with app.app_context():
+        assert db.session.get(ReportJob, job_id).status is JobStatus.QUEUED
+    consumer = real.create_consumer(workers=1, worker_type="thread", periodic=False)
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 60
+        status = JobStatus.QUEUED
+        while time.monotonic() < deadline and status in (JobStatus.QUEUED, JobStatus.RUNNING):
+            time.sleep(0.2)
+            with app.app_context():
+                status = db.session.scalar(select(ReportJob.status).where(ReportJob.id == job_id))
+    finally:
+        consumer.stop(graceful=True)
+    assert status is JobStatus.DONE
+    assert b"The report is ready." in coordinator_client.get(f"/reports/{job_id}").data
+
+
+def test_progress_page_refreshes_until_done(coordinator_client, world, app):
+    with app.app_context():
+        job = ReportJob(user_id=world.users["coordinator"].id, params={"start": "2026-01-01",
+                                                                       "end": "2026-06-30"},
+                        rows_total=200, rows_done=50)  # fmt: skip
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    html = coordinator_client.get(f"/reports/{job_id}").data.decode()
+    assert 'http-equiv="refresh"' in html
+    assert 'value="25"' in html
+    assert coordinator_client.get(f"/reports/{job_id}/download").status_code == 404

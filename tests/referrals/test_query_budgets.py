@@ -1,0 +1,44 @@
+"""Lists and measures run the same number of queries for 10 slips as for 1,000."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.referrals.conftest import add_redemption, add_slips
+
+# page -> (role, url, queries); the count includes the session and user checks of every request.
+# The officer's feedback page runs the measures once per scheme of their stations (one here).
+BUDGETS = {
+    "slip_list": ("coordinator", "/referrals/slips", 6),
+    "slip_list_officer": ("officer", "/referrals/slips", 7),
+    "redemption_list": ("coordinator", "/referrals/redemptions", 6),
+    "scheme_detail": ("coordinator", "/referrals/schemes/{scheme}", 10),
+    "scheme_detail_officer": ("officer", "/referrals/schemes/{scheme}", 11),
+    "measures_export": ("viewer", "/referrals/schemes/{scheme}/measures.csv", 10),
+    "station_feedback": ("officer", "/referrals/feedback", 12),
+}
+
+
+def _add(app, world, referrals, start: int, count: int) -> None:
+    half = count // 2
+    ids = add_slips(app, referrals.scheme_id, world.station_a.id, half, start=start)
+    ids += add_slips(app, referrals.scheme_id, world.station_b.id, count - half, start=start + half)
+    for i, slip_id in enumerate(ids[: count // 3]):
+        add_redemption(
+            app, referrals.scheme_id, referrals.point_id, slip_id, f"MAJO{1960 + i % 40}M"
+        )
+
+
+@pytest.mark.parametrize("name", sorted(BUDGETS))
+def test_query_count_does_not_grow_with_slips(app, login_as, world, referrals, count_queries, name):
+    role, url, budget = BUDGETS[name]
+    url = url.format(scheme=referrals.scheme_id)
+    client = login_as(role)
+    _add(app, world, referrals, 1, 10)
+    client.get(url)  # warm caches (templates, babel)
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    _add(app, world, referrals, 1000, 990)
+    with count_queries() as large:
+        assert client.get(url).status_code == 200
+    assert small.count == large.count == budget, (small.statements, large.count)
