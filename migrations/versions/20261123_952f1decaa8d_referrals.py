@@ -1,7 +1,7 @@
 """referrals
 
 Revision ID: 952f1decaa8d
-Revises: 2238412968a5
+Revises: ab94e1dd2e03
 Create Date: 2026-11-23 23:21:02.540885
 
 """
@@ -13,7 +13,7 @@ import partnership.mixins
 
 # revision identifiers, used by Alembic.
 revision = '952f1decaa8d'
-down_revision = '2238412968a5'
+down_revision = 'ab94e1dd2e03'
 branch_labels = None
 depends_on = None
 
