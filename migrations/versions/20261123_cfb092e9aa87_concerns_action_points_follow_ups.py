@@ -1,7 +1,7 @@
 """concerns action points follow-ups
 
 Revision ID: cfb092e9aa87
-Revises: 952f1decaa8d, ab94e1dd2e03
+Revises: 952f1decaa8d
 Create Date: 2026-11-23 23:28:34.382184
 
 """
@@ -13,8 +13,7 @@ import partnership.mixins
 
 # revision identifiers, used by Alembic.
 revision = 'cfb092e9aa87'
-# Also joins the two heads main carries (referrals and report jobs) into one.
-down_revision = ('952f1decaa8d', 'ab94e1dd2e03')
+down_revision = '952f1decaa8d'
 branch_labels = None
 depends_on = None
 
