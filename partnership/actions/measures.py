@@ -281,9 +281,11 @@ def station_brief(station: Organisation, user: User, since: date | None = None) 
 
 
 def last_held_meeting(station_id: int):  # noqa: ANN201
-    """The station's last held meeting (filled in when meetings are wired in)."""
-    return None
+    """The station's last held meeting, if any."""
+    from partnership.actions.meetings_link import last_held_meeting as last_held
+
+    return last_held(station_id)
 
 
 def since_meeting_date(meeting) -> date | None:  # noqa: ANN001
-    return None
+    return meeting.local_date if meeting is not None else None

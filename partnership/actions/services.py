@@ -207,9 +207,16 @@ def _apply_concern(concern: Concern, data: dict) -> None:
 
 
 def create_concern(data: dict, user: User) -> Concern:
+    """Log a concern; with a meeting already coming up at the station it goes straight onto
+    that meeting's agenda (the agenda carries every open concern of its stations forward)."""
+    from partnership.actions.meetings_link import has_upcoming_meeting
+
     _validate_concern(data)
     concern = Concern(created_by_id=user.id, status=ConcernStatus.OPEN)
     _apply_concern(concern, data)
+    if has_upcoming_meeting(concern.station_id):
+        concern.status = ConcernStatus.ON_AGENDA
+        concern.status_changed_at = utcnow()
     db.session.add(concern)
     db.session.flush()
     return concern
@@ -250,6 +257,15 @@ def put_concern_on_agenda(concern: Concern) -> bool:
         change_concern_status(concern, ConcernStatus.ON_AGENDA)
         return True
     return False
+
+
+def put_station_concerns_on_agenda(station_ids: list[int]) -> int:
+    """Open concerns of the stations of a meeting now scheduled or confirmed move to "on an
+    agenda"; called by the meetings domain. Returns how many moved."""
+    moved = 0
+    for concern in open_concerns_of_stations(list(station_ids)):
+        moved += put_concern_on_agenda(concern)
+    return moved
 
 
 def seal_concern(concern: Concern, user: User) -> None:
@@ -739,3 +755,36 @@ def station_panel(station: Organisation, user: User) -> StationPanel:
     """What the station page shows of the loop; viewers get no concern summaries."""
     concerns = None if user.role is Role.VIEWER else open_concerns_of_stations([station.id])
     return StationPanel(concerns, open_action_points_of_stations([station.id]))
+
+
+# ---- meetings: the carried-forward agenda ------------------------------------------------------
+
+
+@dataclass
+class MeetingLoop:
+    concerns: list[Concern] | None
+    points: list[ActionPoint]
+    reviewed_ids: set[int]
+    agreed: list[ActionPoint]
+
+
+def meeting_loop(meeting_id: int, station_ids: list[int], user: User) -> MeetingLoop:
+    """The open concerns and open action points of a meeting's stations, as they stand now
+    (computed on display, so they always show the current status), the points agreed at the
+    meeting, and which points were reviewed there. Viewers get no concern summaries."""
+    concerns = None if user.role is Role.VIEWER else open_concerns_of_stations(station_ids)
+    points = open_action_points_of_stations(station_ids)
+    agreed = list(
+        db.session.scalars(
+            select(ActionPoint)
+            .options(*_action_point_options())
+            .where(ActionPoint.origin_meeting_id == meeting_id)
+            .order_by(ActionPoint.id)
+        )
+    )
+    reviewed = set(
+        db.session.scalars(
+            select(FollowUp.action_point_id).where(FollowUp.meeting_id == meeting_id)
+        )
+    )
+    return MeetingLoop(concerns, points, reviewed, agreed)

@@ -298,8 +298,13 @@ def action_point_create():
 
 
 def _origin_meeting(meeting_id: int):  # noqa: ANN202
-    """The meeting an action point is agreed at (wired in with the meetings domain)."""
-    return None
+    """The meeting an action point is agreed at; 404 when it does not exist."""
+    from partnership.actions.meetings_link import get_meeting
+
+    meeting = get_meeting(meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
 
 
 @bp.get("/action-points/<int:point_id>")
@@ -442,6 +447,12 @@ def action_point_verify(point_id: int):
             flash(_("The verification was recorded."), "success")
             return redirect(url_for("actions.action_point_detail", point_id=point.id))
     return render_template("actions/verify_form.html", form=form, point=point), 422
+
+
+@bp.app_template_global()
+def meeting_loop(meeting):  # noqa: ANN001, ANN201
+    """For the meeting page's problem-solving section."""
+    return services.meeting_loop(meeting.id, [s.id for s in meeting.stations], current_user)
 
 
 # ---- officer review, measures, station brief ---------------------------------------------------
