@@ -83,6 +83,7 @@ def _finish_config(app: Flask) -> None:
 
 def _import_models() -> None:
     """Import every model so SQLAlchemy and Alembic know all tables."""
+    import meetings.models  # noqa: F401
     import partnership.accounts.models  # noqa: F401
     import partnership.actions.models  # noqa: F401
     import partnership.audit  # noqa: F401

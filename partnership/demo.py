@@ -180,6 +180,10 @@ def seed() -> bool:
         db.session.add(User(email=email, name=name, role=role, organisation=organisation,
                             password_hash=password_hash, timezone="Africa/Nairobi"))  # fmt: skip
     db.session.flush()
+    from meetings.demo import seed_meetings
+
+    seed_meetings()
+
     from partnership.referrals.demo import seed_referrals
 
     seed_referrals()

@@ -1,7 +1,7 @@
 """concerns action points follow-ups
 
 Revision ID: cfb092e9aa87
-Revises: 952f1decaa8d
+Revises: 093751fbe599
 Create Date: 2026-11-23 23:28:34.382184
 
 """
@@ -13,7 +13,7 @@ import partnership.mixins
 
 # revision identifiers, used by Alembic.
 revision = 'cfb092e9aa87'
-down_revision = '952f1decaa8d'
+down_revision = '093751fbe599'
 branch_labels = None
 depends_on = None
 
@@ -48,6 +48,7 @@ def upgrade():
     sa.Column('updated_at', partnership.mixins.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['acknowledged_by_id'], ['users.id'], name=op.f('fk_action_points_acknowledged_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['origin_meeting_id'], ['meetings.id'], name=op.f('fk_action_points_origin_meeting_id_meetings'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_action_points_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['done_by_id'], ['users.id'], name=op.f('fk_action_points_done_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['ngo_owner_id'], ['users.id'], name=op.f('fk_action_points_ngo_owner_id_users'), ondelete='SET NULL'),
@@ -130,6 +131,7 @@ def upgrade():
     sa.Column('to_status', sa.Enum('open', 'in_progress', 'done', 'verified', 'reopened', 'dropped', name='actionstatus', native_enum=False, length=20), nullable=True),
     sa.Column('meeting_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['action_point_id'], ['action_points.id'], name=op.f('fk_follow_ups_action_point_id_action_points'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_follow_ups_meeting_id_meetings'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_follow_ups_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_ups'))
     )

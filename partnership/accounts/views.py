@@ -84,7 +84,7 @@ def user_edit(user_id: int):
         conflict=conflict,
         sessions=services.active_session_count(user),
         reset_form=PasswordResetForm(),
-    ), (409 if conflict else 422 if form.errors else 200)
+    ), (409 if conflict is not None else 422 if form.errors else 200)
 
 
 @bp.post("/users/<int:user_id>/deactivate")

@@ -50,7 +50,11 @@ def _ref(row) -> MeetingRef | None:  # noqa: ANN001
 
 def _select(meetings: Table):  # noqa: ANN202
     return select(
-        meetings.c.id, meetings.c.title, meetings.c.status, meetings.c.starts_at, meetings.c.timezone
+        meetings.c.id,
+        meetings.c.title,
+        meetings.c.status,
+        meetings.c.starts_at,
+        meetings.c.timezone,
     )
 
 

@@ -221,7 +221,9 @@ class ActionPoint(TimestampMixin, VersionedMixin, db.Model):
     details: Mapped[str] = mapped_column(Text, default="")
     station_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     # The meeting where it was agreed (empty when it arose from a concern between meetings).
-    origin_meeting_id: Mapped[int | None] = mapped_column(index=True)
+    origin_meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
     police_owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -292,7 +294,9 @@ class FollowUp(db.Model):
     from_status: Mapped[ActionStatus | None] = mapped_column(enum_column(ActionStatus, 20))
     to_status: Mapped[ActionStatus | None] = mapped_column(enum_column(ActionStatus, 20))
     # Set when the point was reviewed at a meeting.
-    meeting_id: Mapped[int | None] = mapped_column(index=True)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
 
     action_point: Mapped[ActionPoint] = relationship(back_populates="follow_ups")
     user: Mapped[User | None] = relationship()  # noqa: F821

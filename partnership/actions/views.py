@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy.orm.exc import StaleDataError
 
 from partnership import audit
@@ -325,9 +327,12 @@ def _render_detail(point, follow_up_form=None, verify_form=None, status: int = 2
     concerns = point.concerns
     if current_user.role.value == "viewer":
         concerns = []  # viewers read action points but only aggregates of concerns
+    from partnership.actions.meetings_link import get_meeting
+
     return render_template(
         "actions/action_point_detail.html",
         point=point,
+        origin=get_meeting(point.origin_meeting_id) if point.origin_meeting_id else None,
         concerns=concerns,
         timeline=services.action_point_timeline(point),
         follow_up_form=follow_up_form if may_update else None,
@@ -449,6 +454,25 @@ def action_point_verify(point_id: int):
     return render_template("actions/verify_form.html", form=form, point=point), 422
 
 
+@bp.post("/meetings/<int:meeting_id>/action-points/<int:point_id>/review")
+def action_point_review(meeting_id: int, point_id: int):
+    """Record that the point was reviewed at the meeting (optionally with a note)."""
+    from partnership.actions.meetings_link import meeting_station_ids
+
+    meeting = _origin_meeting(meeting_id)
+    point = services.get_action_point_or_404(point_id, current_user)
+    if point.station_id not in meeting_station_ids(meeting.id):
+        abort(404)
+    services.record_review_at_meeting(
+        point, current_user, meeting.id, (request.form.get("note") or "")[:2000]
+    )
+    db.session.commit()
+    flash(
+        _("Recorded that “%(title)s” was reviewed at this meeting.", title=point.title), "success"
+    )
+    return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id) + "#loop")
+
+
 @bp.app_template_global()
 def meeting_loop(meeting):  # noqa: ANN001, ANN201
     """For the meeting page's problem-solving section."""
@@ -510,3 +534,25 @@ def station_brief_pdf(station_id: int):
     response = Response(brief_pdf(brief), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="brief-{station.id}.pdf"'
     return response
+
+
+LOOP_REF = re.compile(r"\b(C|AP)-(\d{1,9})\b")
+
+
+@bp.app_template_filter("loop_refs")
+def loop_refs(text: str) -> Markup:
+    """Minutes text with references to concerns (C-12) and action points (AP-34) as links;
+    the page that opens still applies the reader's access rules."""
+    escaped = str(escape(text or ""))
+
+    def link(match: re.Match) -> str:
+        kind, number = match.group(1), int(match.group(2))
+        url = (
+            url_for("actions.concern_detail", concern_id=number)
+            if kind == "C"
+            else url_for("actions.action_point_detail", point_id=number)
+        )
+        return f'<a href="{url}">{match.group(0)}</a>'
+
+    # Safe: the text was escaped above; only our own links (digits and url_for) are inserted.
+    return Markup(LOOP_REF.sub(link, escaped))  # noqa: S704

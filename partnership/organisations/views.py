@@ -60,11 +60,18 @@ def organisation_detail(organisation_id: int):
             50
         )
     ).all()
+    meetings = None
+    if org.is_station:
+        # meetings builds on organisations, not the other way round: import at call time.
+        from meetings.services import station_meetings
+
+        meetings = station_meetings(org, current_user)
     return render_template(
         "organisations/organisation_detail.html",
         org=org,
         stations=services.stations_of(org) if org.kind is OrganisationKind.POLICE_COMMAND else [],
         people=officers,
+        meetings=meetings,
         loop_panel=_loop_panel(org),
     )
 
@@ -130,7 +137,7 @@ def organisation_edit(organisation_id: int):
         if saved is not None:
             flash(_("Your changes to %(name)s were saved.", name=saved.name), "success")
             return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
-    status = 409 if conflict else (422 if form.errors else 200)
+    status = 409 if conflict is not None else (422 if form.errors else 200)
     return render_template(
         "organisations/organisation_form.html", form=form, org=org, conflict=conflict
     ), status
@@ -255,7 +262,7 @@ def person_edit(person_id: int):
         else:
             flash(_("Your changes to %(name)s were saved.", name=person.name), "success")
             return redirect(url_for("organisations.person_detail", person_id=person.id))
-    status = 409 if conflict else (422 if form.errors else 200)
+    status = 409 if conflict is not None else (422 if form.errors else 200)
     return render_template(
         "organisations/person_form.html", form=form, person=person, conflict=conflict
     ), status

@@ -48,7 +48,7 @@ def _conflict(exc: Exception, obj):  # noqa: ANN001, ANN202
 
 
 def _status(form, conflict=None) -> int:  # noqa: ANN001
-    return 409 if conflict else (422 if form.errors else 200)
+    return 409 if conflict is not None else (422 if form.errors else 200)
 
 
 # ---- schemes -----------------------------------------------------------------------------------

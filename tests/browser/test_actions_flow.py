@@ -1,5 +1,5 @@
-"""The loop the product exists for, in a real browser: a concern is logged at a station, an
-action point with a police owner answers it, the officer acknowledges it and marks it done, the
+"""The loop the product exists for, in a real browser: a concern is logged at a station, the
+next meeting there carries it on its agenda and agrees an action point with a police owner, the officer acknowledges it and marks it done, the
 coordinator verifies it, the concern is resolved and the station brief shows the change."""
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ def _switch_user(page, email: str) -> None:  # noqa: ANN001
 
 
 def test_concern_to_verified_action_point(page, app, world):
+    from tests.meetings.helpers import create_meeting
+
+    meeting_id = create_meeting(app, [world.station_a], title="Quarterly meeting at Alpha")
     sign_in(page, "coordinator@test.example")
 
     # From the station page, one click to log a concern.
@@ -33,14 +36,24 @@ def test_concern_to_verified_action_point(page, app, world):
     page.get_by_text("The concern was logged.").wait_for()
     assert serious_accessibility_violations(page) == []
 
-    # From the concern, one click to agree an action point with a police owner.
-    page.get_by_role("link", name="Add an action point").first.click()
+    # The next meeting with the station carries it on its agenda; the meeting agrees an
+    # action point with a police owner, one click from the concern on the agenda.
+    page.goto(f"/meetings/{meeting_id}")
+    agenda = page.locator("#loop-section")
+    assert "Clean syringes taken from NSP clients" in agenda.inner_text()
+    assert "On an agenda" in agenda.inner_text()
+    assert serious_accessibility_violations(page) == []
+    agenda.get_by_role("link", name="Agree an action point").first.click()
+    page.get_by_text("Agreed at: Quarterly meeting at Alpha").wait_for()
     page.get_by_label("What will be done").fill("Brief night patrols that NSP kits are legal")
     page.get_by_label("Police owner").select_option(label="Test officer (Alpha Police Station)")
     page.get_by_label("Due date").fill((date.today() + timedelta(days=14)).isoformat())
     page.get_by_role("button", name="Save").click()
     page.get_by_text("The action point was added.").wait_for()
     point_url = page.url
+    page.goto(f"/meetings/{meeting_id}")
+    agreed = page.locator("ul.agreed-points").inner_text()
+    assert "Brief night patrols that NSP kits are legal" in agreed
 
     # The officer acknowledges it and marks it done from their review.
     _switch_user(page, "officer@test.example")
@@ -85,6 +98,7 @@ def test_concern_to_verified_action_point(page, app, world):
         assert point.status is ActionStatus.VERIFIED
         assert point.done_side.value == "police"
         assert point.verified_by.email == "coordinator@test.example"
+        assert point.origin_meeting_id == meeting_id
         assert db.session.scalar(select(Concern)).status is ConcernStatus.RESOLVED
 
 

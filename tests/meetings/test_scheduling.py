@@ -1,0 +1,207 @@
+"""Scheduling: local times in named zones, validation, conflicts, series and their edits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from meetings.models import Meeting, MeetingSeries
+from partnership.extensions import db
+from tests.meetings.helpers import create_meeting
+
+
+def _form(world, **overrides) -> dict:  # noqa: ANN001
+    data = {
+        "kind": "station_visit",
+        "title": "Quarterly visit",
+        "station_ids": [str(world.station_a.id)],
+        "start_date": "2031-05-06",
+        "start_time": "10:00",
+        "end_time": "12:00",
+        "timezone": "Africa/Nairobi",
+        "venue": "Station briefing room",
+        "organiser_id": str(world.ngo.id),
+        "objectives": "Introduce the referral scheme",
+        "security_notes": "Do not bring client lists",
+    }
+    data.update(overrides)
+    return data
+
+
+def _count(app) -> int:  # noqa: ANN001
+    with app.app_context():
+        return db.session.scalar(select(func.count(Meeting.id)))
+
+
+def test_nairobi_ten_oclock_is_seven_utc_and_shows_as_ten(app, world, coordinator_client):
+    response = coordinator_client.post("/meetings/new", data=_form(world))
+    assert response.status_code == 302
+    with app.app_context():
+        meeting = db.session.scalars(select(Meeting)).one()
+        assert meeting.starts_at == datetime(2031, 5, 6, 7, 0, tzinfo=UTC)
+        raw = db.session.execute(db.text("SELECT starts_at FROM meetings")).scalar_one()
+        assert "07:00" in str(raw)
+        assert meeting.status.value == "proposed"
+        meeting_id = meeting.id
+    page = coordinator_client.get(f"/meetings/{meeting_id}").text.replace("\u202f", " ")
+    assert "Tuesday, May 6, 2031, 10:00 AM–12:00 PM (Africa/Nairobi)" in page
+    assert "Do not bring client lists" in page
+
+
+def test_invalid_form_writes_nothing_and_says_why(app, world, coordinator_client):
+    response = coordinator_client.post(
+        "/meetings/new", data=_form(world, title="", station_ids=[], end_time="09:00")
+    )
+    assert response.status_code == 422
+    assert "This field is required." in response.text
+    assert "Choose at least one station." in response.text
+    assert _count(app) == 0
+    response = coordinator_client.post("/meetings/new", data=_form(world, end_time="09:00"))
+    assert response.status_code == 422
+    assert "The meeting must end after it starts." in response.text
+    assert _count(app) == 0
+
+
+def test_time_skipped_by_a_clock_change_is_refused(app, world, coordinator_client):
+    response = coordinator_client.post(
+        "/meetings/new",
+        data=_form(world, timezone="Europe/Berlin", start_date="2031-03-30", start_time="02:30"),
+    )
+    assert response.status_code == 422
+    assert "does not exist in that time zone" in response.text
+    assert _count(app) == 0
+
+
+def test_officer_and_viewer_cannot_schedule(app, world, login_as):
+    for role in ("officer", "viewer"):
+        assert login_as(role).post("/meetings/new", data=_form(world)).status_code == 403
+    assert _count(app) == 0
+
+
+def test_trainer_schedules_trainings_only(app, world, trainer_client):
+    response = trainer_client.post("/meetings/new", data=_form(world))
+    assert response.status_code == 422
+    assert _count(app) == 0
+    response = trainer_client.post("/meetings/new", data=_form(world, kind="training"))
+    assert response.status_code == 302
+    assert _count(app) == 1
+
+
+def test_facilitator_conflict_warns_and_can_be_overridden(app, world, coordinator_client):
+    coordinator = world.users["coordinator"]
+    create_meeting(
+        app,
+        [world.station_c],
+        title="Inland review",
+        starts=datetime(2031, 5, 6, 8, 0, tzinfo=UTC),
+        facilitators=[coordinator],
+    )
+    data = _form(world, facilitator_ids=[str(coordinator.id)])
+    response = coordinator_client.post("/meetings/new", data=data)
+    assert response.status_code == 422
+    assert "Test coordinator is already booked for “Inland review”" in response.text
+    assert _count(app) == 1
+    response = coordinator_client.post("/meetings/new", data={**data, "proceed": "y"})
+    assert response.status_code == 302
+    assert _count(app) == 2
+
+
+def test_station_with_a_meeting_that_day_warns(app, world, coordinator_client):
+    create_meeting(
+        app,
+        [world.station_a],
+        title="Morning briefing",
+        starts=datetime(2031, 5, 6, 4, 0, tzinfo=UTC),
+    )
+    response = coordinator_client.post("/meetings/new", data=_form(world))
+    assert response.status_code == 422
+    assert "Alpha Police Station already has “Morning briefing” that day" in response.text
+    # A cancelled meeting does not count, nor does the next day.
+    response = coordinator_client.post("/meetings/new", data=_form(world, start_date="2031-05-07"))
+    assert response.status_code == 302
+
+
+def test_moving_a_meeting_warns_about_conflicts(app, world, coordinator_client):
+    create_meeting(
+        app, [world.station_a], title="Busy day", starts=datetime(2031, 6, 1, 7, 0, tzinfo=UTC)
+    )
+    meeting_id = create_meeting(
+        app, [world.station_a], starts=datetime(2031, 6, 2, 7, 0, tzinfo=UTC)
+    )
+    data = _form(world, start_date="2031-06-01", start_time="14:00", end_time="15:00")
+    response = coordinator_client.post(f"/meetings/{meeting_id}/edit", data=data)
+    assert response.status_code == 422
+    assert "already has “Busy day” that day" in response.text
+    response = coordinator_client.post(
+        f"/meetings/{meeting_id}/edit", data={**data, "proceed": "y"}
+    )
+    assert response.status_code == 302
+
+
+def test_series_keeps_local_time_across_a_clock_change(app, world, coordinator_client):
+    data = _form(
+        world,
+        timezone="Europe/Berlin",
+        start_date="2031-01-15",
+        repeat="monthly",
+        repeat_interval="3",
+        repeat_count="4",
+    )
+    assert coordinator_client.post("/meetings/new", data=data).status_code == 302
+    with app.app_context():
+        meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+        assert [m.local_start.strftime("%Y-%m-%d %H:%M") for m in meetings] == [
+            "2031-01-15 10:00", "2031-04-15 10:00", "2031-07-15 10:00", "2031-10-15 10:00",
+        ]  # fmt: skip
+        # Winter is UTC+1, summer UTC+2: the UTC hour moves so the local hour does not.
+        assert [m.starts_at.hour for m in meetings] == [9, 8, 8, 8]
+        series = db.session.scalars(select(MeetingSeries)).one()
+        assert series.rule == "FREQ=MONTHLY;INTERVAL=3;COUNT=4"
+        assert len({m.uid for m in meetings}) == 4
+
+
+def _series(app, world, coordinator_client) -> list[int]:  # noqa: ANN001
+    data = _form(world, repeat="monthly", repeat_interval="3", repeat_count="4")
+    assert coordinator_client.post("/meetings/new", data=data).status_code == 302
+    with app.app_context():
+        return list(db.session.scalars(select(Meeting.id).order_by(Meeting.starts_at)))
+
+
+def test_edit_one_occurrence_only(app, world, coordinator_client):
+    ids = _series(app, world, coordinator_client)
+    with app.app_context():
+        version = db.session.get(Meeting, ids[1]).version
+    data = _form(world, start_date="2031-08-06", title="Moved visit", scope="this",
+                 version=str(version))  # fmt: skip
+    assert coordinator_client.post(f"/meetings/{ids[1]}/edit", data=data).status_code == 302
+    with app.app_context():
+        titles = [db.session.get(Meeting, i).title for i in ids]
+        assert titles == ["Quarterly visit", "Moved visit", "Quarterly visit", "Quarterly visit"]
+
+
+def test_edit_this_and_following(app, world, coordinator_client):
+    ids = _series(app, world, coordinator_client)
+    with app.app_context():
+        uids = [db.session.get(Meeting, i).uid for i in ids]
+    data = _form(world, start_date="2031-08-06", start_time="14:00", end_time="15:30",
+                 title="Afternoon visit", scope="following")  # fmt: skip
+    assert coordinator_client.post(f"/meetings/{ids[1]}/edit", data=data).status_code == 302
+    with app.app_context():
+        meetings = [db.session.get(Meeting, i) for i in ids]
+        assert [m.title for m in meetings] == ["Quarterly visit"] + ["Afternoon visit"] * 3
+        assert [m.local_start.strftime("%m-%d %H:%M") for m in meetings] == [
+            "05-06 10:00", "08-06 14:00", "11-06 14:00", "02-06 14:00",
+        ]  # fmt: skip
+        assert all(m.ends_at - m.starts_at == timedelta(minutes=90) for m in meetings[1:])
+        assert [m.uid for m in meetings] == uids  # UIDs stay stable across edits
+        assert all(m.sequence > 0 for m in meetings[1:])
+
+
+def test_stale_edit_is_refused(app, world, coordinator_client):
+    meeting_id = create_meeting(app, [world.station_a])
+    data = _form(world, title="Old tab", version="0")
+    response = coordinator_client.post(f"/meetings/{meeting_id}/edit", data=data)
+    assert response.status_code == 409
+    with app.app_context():
+        assert db.session.get(Meeting, meeting_id).title == "Sensitisation meeting"
