@@ -152,3 +152,20 @@ def test_minutes_references_link_to_concerns_and_points(app):
     assert '<a href="/action-points/7">AP-7</a>' in html
     assert "&lt;script&gt;" in html
     assert "NC-3" in html and "/concerns/3" not in html
+
+
+def test_meeting_page_query_count_does_not_grow_with_carried_items(
+    app, world, make_concern, make_action_point, coordinator_client, count_queries
+):
+    meeting_id = create_meeting(app, [world.station_a, world.station_b])
+    make_concern(world.station_a)
+    make_action_point(world.station_b)
+    coordinator_client.get(f"/meetings/{meeting_id}")
+    with count_queries() as small:
+        assert coordinator_client.get(f"/meetings/{meeting_id}").status_code == 200
+    for _ in range(15):
+        make_concern(world.station_b)
+        make_action_point(world.station_a, police_owner_id=world.users["officer"].id)
+    with count_queries() as large:
+        assert coordinator_client.get(f"/meetings/{meeting_id}").status_code == 200
+    assert small.count == large.count, large.statements
