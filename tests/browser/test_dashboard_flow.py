@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from openpyxl import load_workbook
 
 from tests.browser.conftest import serious_accessibility_violations, sign_in
@@ -31,7 +33,8 @@ def test_coordinator_filters_to_a_station_and_downloads_the_workbook(page, progr
     page.get_by_text("The report is ready.").wait_for()
     with page.expect_download() as info:
         page.get_by_role("link", name="Download the workbook").click()
-    workbook = load_workbook(info.value.path())
+    with open(info.value.path(), "rb") as fh:
+        workbook = load_workbook(io.BytesIO(fh.read()))
     labels = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r[0]}
     assert labels["Station"] == "Alpha Police Station"
     assert labels["Referral slips issued"] == 6
