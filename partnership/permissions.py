@@ -95,6 +95,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "accounts.user_password_reset": roles(ADMIN_ONLY),
     "accounts.user_sessions_end": roles(ADMIN_ONLY),
     "accounts.audit_list": roles(ADMIN_ONLY),
+    "accounts.audit_export": roles(ADMIN_ONLY),
+    "accounts.user_export": roles(ADMIN_ONLY),
     # Organisations and people: NGO editors edit, everyone reads (officers their own)
     "organisations.organisation_list": SIGNED_IN,
     "organisations.organisation_export": SIGNED_IN,
@@ -143,6 +145,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "meetings.meeting_calendar": SIGNED_IN,
     "meetings.meeting_export": SIGNED_IN,
     "meetings.meeting_due": SIGNED_IN,
+    "meetings.meeting_due_export": SIGNED_IN,
     "meetings.meeting_detail": SIGNED_IN,
     "meetings.meeting_ics": SIGNED_IN,
     "meetings.meeting_station_feed": SIGNED_IN,

@@ -53,6 +53,8 @@ MATRIX = {
         ADMIN,
     ),
     "accounts.audit_list": ("GET", lambda w, p: "/admin/audit", ADMIN),
+    "accounts.audit_export": ("GET", lambda w, p: "/admin/audit/export.csv", ADMIN),
+    "accounts.user_export": ("GET", lambda w, p: "/admin/users/export.xlsx", ADMIN),
     "organisations.organisation_list": ("GET", lambda w, p: "/organisations", ALL),
     "organisations.organisation_export": ("GET", lambda w, p: "/organisations/export.csv", ALL),
     "organisations.organisation_detail": (
@@ -139,6 +141,7 @@ MATRIX = {
     "meetings.meeting_calendar": ("GET", lambda w, p: "/meetings/calendar?view=week", ALL),
     "meetings.meeting_export": ("GET", lambda w, p: "/meetings/export.xlsx", ALL),
     "meetings.meeting_due": ("GET", lambda w, p: "/meetings/due", ALL),
+    "meetings.meeting_due_export": ("GET", lambda w, p: "/meetings/due/export.csv", ALL),
     "meetings.meeting_detail": ("GET", lambda w, p: f"/meetings/{w.meeting}", ALL),
     "meetings.meeting_ics": ("GET", lambda w, p: f"/meetings/{w.meeting}.ics", ALL),
     "meetings.meeting_station_feed": (
