@@ -24,6 +24,7 @@ NGO = {"admin", "coordinator", "trainer"}
 # endpoint -> (method, url builder taking the world and a person id, roles allowed)
 MATRIX = {
     "dashboard.home": ("GET", lambda w, p: "/", ALL),
+    "dashboard.station_story": ("GET", lambda w, p: f"/dashboard/stations/{w.station_a.id}", ALL),
     "dashboard.report_create": ("POST", lambda w, p: "/reports", ALL),
     "dashboard.report_detail": ("GET", lambda w, p: "/reports/999999", ALL),
     "dashboard.report_download": ("GET", lambda w, p: "/reports/999999/download", ALL),
@@ -53,6 +54,8 @@ MATRIX = {
         ADMIN,
     ),
     "accounts.audit_list": ("GET", lambda w, p: "/admin/audit", ADMIN),
+    "accounts.audit_export": ("GET", lambda w, p: "/admin/audit/export.csv", ADMIN),
+    "accounts.user_export": ("GET", lambda w, p: "/admin/users/export.xlsx", ADMIN),
     "organisations.organisation_list": ("GET", lambda w, p: "/organisations", ALL),
     "organisations.organisation_export": ("GET", lambda w, p: "/organisations/export.csv", ALL),
     "organisations.organisation_detail": (
@@ -199,6 +202,7 @@ MATRIX = {
     "meetings.meeting_calendar": ("GET", lambda w, p: "/meetings/calendar?view=week", ALL),
     "meetings.meeting_export": ("GET", lambda w, p: "/meetings/export.xlsx", ALL),
     "meetings.meeting_due": ("GET", lambda w, p: "/meetings/due", ALL),
+    "meetings.meeting_due_export": ("GET", lambda w, p: "/meetings/due/export.csv", ALL),
     "meetings.meeting_detail": ("GET", lambda w, p: f"/meetings/{w.meeting}", ALL),
     "meetings.meeting_ics": ("GET", lambda w, p: f"/meetings/{w.meeting}.ics", ALL),
     "meetings.meeting_station_feed": (
@@ -266,6 +270,7 @@ MATRIX = {
 
 # Records of another station: an officer of station A gets "not found", as if they did not exist.
 OTHER_STATION = {
+    "dashboard.station_story": lambda w, p: f"/dashboard/stations/{w.station_c.id}",
     "organisations.organisation_detail": lambda w, p: f"/organisations/{w.station_c.id}",
     "organisations.person_detail": lambda w, p: f"/people/{p.id}",
     "actions.concern_detail": lambda w, p: f"/concerns/{w.other_concern.id}",

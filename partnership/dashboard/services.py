@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from flask import request
 from sqlalchemy import Select, func, or_, select
@@ -110,3 +110,201 @@ def station_and_officer_counts(user, filters: DashboardFilters) -> tuple[int, in
         )
     )
     return stations or 0, officers or 0
+
+
+# ---- periods -------------------------------------------------------------------------------------
+
+
+def months_between(start: date, end: date) -> list[tuple[int, int]]:
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append((year, month))
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    return months[-24:]  # charts show at most two years
+
+
+def month_label(year: int, month: int) -> str:
+    from flask_babel import format_date
+
+    return format_date(date(year, month, 1), "MMM yy")
+
+
+def _year_month(col):  # noqa: ANN001, ANN202
+    from sqlalchemy import Integer, cast, extract
+
+    return cast(extract("year", col), Integer), cast(extract("month", col), Integer)
+
+
+def _period_bounds(filters: DashboardFilters):  # noqa: ANN202
+    from datetime import datetime
+
+    start = datetime(filters.start.year, filters.start.month, filters.start.day, tzinfo=UTC)
+    end = datetime(filters.end.year, filters.end.month, filters.end.day, tzinfo=UTC) + timedelta(
+        days=1
+    )
+    return start, end
+
+
+def _place_restricted(user, filters: DashboardFilters) -> bool:  # noqa: ANN001
+    return station_scope(user) is not None or bool(
+        filters.country or filters.command_id or filters.station_id
+    )
+
+
+# ---- meetings ------------------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingIndicators:
+    planned: int
+    held: int
+    cancelled: int
+    by_month: dict[tuple[int, int], tuple[int, int]]  # (planned, held)
+
+
+def meeting_indicators(user, filters: DashboardFilters) -> MeetingIndicators:  # noqa: ANN001
+    from sqlalchemy import case
+
+    from meetings.models import HAPPENED_STATUSES, Meeting, MeetingStatus, meeting_stations
+
+    start, end = _period_bounds(filters)
+    year, month = _year_month(Meeting.starts_at)
+    held = case((Meeting.status.in_(list(HAPPENED_STATUSES)), 1), else_=0)
+    cancelled = case((Meeting.status == MeetingStatus.CANCELLED, 1), else_=0)
+    stmt = (
+        select(year, month, func.count(Meeting.id), func.sum(held), func.sum(cancelled))
+        .where(Meeting.starts_at >= start, Meeting.starts_at < end)
+        .group_by(year, month)
+    )
+    if _place_restricted(user, filters):
+        stmt = stmt.where(
+            Meeting.id.in_(
+                select(meeting_stations.c.meeting_id).where(
+                    meeting_stations.c.station_id.in_(station_ids_query(user, filters))
+                )
+            )
+        )
+    by_month: dict[tuple[int, int], tuple[int, int]] = {}
+    planned_total = held_total = cancelled_total = 0
+    for y, m, total, n_held, n_cancelled in db.session.execute(stmt):
+        planned = int(total) - int(n_cancelled or 0)
+        by_month[(int(y), int(m))] = (planned, int(n_held or 0))
+        planned_total += planned
+        held_total += int(n_held or 0)
+        cancelled_total += int(n_cancelled or 0)
+    return MeetingIndicators(planned_total, held_total, cancelled_total, by_month)
+
+
+@dataclass
+class VisitIndicators:
+    stations: int
+    within_interval: int
+    overdue: int
+    never_visited: int
+    median_days_since: float | None
+    most_overdue: list
+
+
+def visit_indicators(user, filters: DashboardFilters) -> VisitIndicators:  # noqa: ANN001
+    from statistics import median
+
+    from meetings.services import MeetingFilters, due_stations
+
+    rows = due_stations(
+        user,
+        MeetingFilters(
+            station_id=filters.station_id, command_id=filters.command_id, country=filters.country
+        ),
+    )
+    visited = [r for r in rows if r.days_since is not None]
+    within = [r for r in visited if not r.is_overdue]
+    return VisitIndicators(
+        stations=len(rows),
+        within_interval=len(within),
+        overdue=len(rows) - len(within),
+        never_visited=len(rows) - len(visited),
+        median_days_since=median([r.days_since for r in visited]) if visited else None,
+        most_overdue=[r for r in rows if r.is_overdue][:10],
+    )
+
+
+@dataclass
+class ReachIndicators:
+    officers_sensitised: int
+    officers_trained: int
+
+
+def reach_indicators(user, filters: DashboardFilters) -> ReachIndicators:  # noqa: ANN001
+    """Unique officers who attended (present or late) a meeting held in the period."""
+    from sqlalchemy import case, distinct
+
+    from meetings.models import (
+        HAPPENED_STATUSES,
+        AttendanceMark,
+        AttendanceStatus,
+        Attendee,
+        Meeting,
+        MeetingKind,
+    )
+
+    start, end = _period_bounds(filters)
+    trained = case((Meeting.kind == MeetingKind.TRAINING, Attendee.person_id), else_=None)
+    stmt = (
+        select(func.count(distinct(Attendee.person_id)), func.count(distinct(trained)))
+        .join(Meeting, Meeting.id == Attendee.meeting_id)
+        .join(Person, Person.id == Attendee.person_id)
+        .where(
+            Person.kind == PersonKind.OFFICER,
+            Meeting.status.in_(list(HAPPENED_STATUSES)),
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+            Attendee.id.in_(
+                select(AttendanceMark.attendee_id).where(
+                    AttendanceMark.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LATE])
+                )
+            ),
+        )
+    )
+    if _place_restricted(user, filters):
+        stmt = stmt.where(Attendee.station_id.in_(station_ids_query(user, filters)))
+    sensitised, trained_count = db.session.execute(stmt).one()
+    return ReachIndicators(int(sensitised or 0), int(trained_count or 0))
+
+
+# ---- referrals -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ReferralIndicators:
+    issued: int
+    redeemed: int
+    by_month: dict[tuple[int, int], tuple[int, int]]  # (issued, redeemed)
+
+    @property
+    def rate(self) -> float | None:
+        return self.redeemed / self.issued if self.issued else None
+
+
+def referral_indicators(user, filters: DashboardFilters) -> ReferralIndicators:  # noqa: ANN001
+    from partnership.referrals.models import Redemption, Slip
+
+    year, month = _year_month(Slip.issued_on)
+    redeemed = func.count(Redemption.id)
+    stmt = (
+        select(year, month, func.count(Slip.id), redeemed)
+        .outerjoin(Redemption, Redemption.slip_id == Slip.id)
+        .where(Slip.issued_on >= filters.start, Slip.issued_on <= filters.end)
+        .group_by(year, month)
+    )
+    if _place_restricted(user, filters):
+        stmt = stmt.where(Slip.station_id.in_(station_ids_query(user, filters)))
+    by_month = {}
+    issued_total = redeemed_total = 0
+    for y, m, issued, n_redeemed in db.session.execute(stmt):
+        by_month[(int(y), int(m))] = (int(issued), int(n_redeemed))
+        issued_total += int(issued)
+        redeemed_total += int(n_redeemed)
+    return ReferralIndicators(issued_total, redeemed_total, by_month)

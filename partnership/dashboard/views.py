@@ -12,14 +12,17 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
+from partnership.dashboard import services
+from partnership.dashboard.charts import BarChart, Series
 from partnership.dashboard.models import JobStatus, ReportJob
 from partnership.dashboard.services import DashboardFilters
 from partnership.dashboard.tasks import build_report_task
 from partnership.extensions import db
-from partnership.organisations.models import STATION_KINDS, Organisation, Person, PersonKind
+from partnership.forms import country_choices
+from partnership.organisations import services as org_services
 from partnership.permissions import station_scope
 from partnership.spreadsheets import XLSX_MIMETYPE
 
@@ -28,21 +31,85 @@ bp = Blueprint("dashboard", __name__)
 
 @bp.get("/")
 def home():
-    scope = station_scope(current_user)
-    stations = select(func.count(Organisation.id)).where(
-        Organisation.kind.in_(STATION_KINDS), Organisation.active.is_(True)
+    filters = DashboardFilters.from_request()
+    return render_template("dashboard/home.html", **dashboard_context(current_user, filters))
+
+
+def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
+    """Everything the dashboard shows, computed with a fixed number of aggregate queries."""
+    suppressed = services.suppress_small_counts(user)
+    meetings = services.meeting_indicators(user, filters)
+    visits = services.visit_indicators(user, filters)
+    reach = services.reach_indicators(user, filters)
+    referrals = services.referral_indicators(user, filters)
+    stations, officers = services.station_and_officer_counts(user, filters)
+    months = services.months_between(filters.start, filters.end)
+    labels = [services.month_label(y, m) for y, m in months]
+
+    def count(value: int) -> int | str:
+        return services.shown_count(value, suppressed)
+
+    meeting_chart = BarChart(
+        _("Meetings per month"),
+        labels,
+        [
+            Series(_("Planned"), [meetings.by_month.get(k, (0, 0))[0] for k in months], "planned"),
+            Series(_("Held"), [meetings.by_month.get(k, (0, 0))[1] for k in months], "held"),
+        ],
     )
-    officers = select(func.count(Person.id)).where(
-        Person.kind == PersonKind.OFFICER, Person.active.is_(True)
+    issued = [referrals.by_month.get(k, (0, 0))[0] for k in months]
+    redeemed = [referrals.by_month.get(k, (0, 0))[1] for k in months]
+    referral_chart = BarChart(
+        _("Referral slips per month"),
+        labels,
+        [Series(_("Issued"), issued, "issued"), Series(_("Redeemed"), redeemed, "redeemed")],
+        suppressed={
+            (s, c)
+            for s, values in enumerate((issued, redeemed))
+            for c, v in enumerate(values)
+            if suppressed and 0 < v < services.SUPPRESS_BELOW
+        },
     )
-    if scope is not None:
-        stations = stations.where(Organisation.id.in_(scope))
-        officers = officers.where(Person.organisation_id.in_(scope))
-    return render_template(
-        "dashboard/home.html",
-        station_count=db.session.scalar(stations),
-        officer_count=db.session.scalar(officers),
-    )
+    return {
+        "filters": filters,
+        "suppressed": suppressed,
+        "meetings": meetings,
+        "visits": visits,
+        "reach": reach,
+        "referrals": referrals,
+        "station_count": stations,
+        "officer_count": count(officers),
+        "officers_sensitised": count(reach.officers_sensitised),
+        "officers_trained": count(reach.officers_trained),
+        "slips_issued": count(referrals.issued),
+        "slips_redeemed": count(referrals.redeemed),
+        "redemption_rate": (
+            None
+            if referrals.rate is None
+            or (suppressed and referrals.redeemed < services.SUPPRESS_BELOW)
+            else referrals.rate
+        ),
+        "charts": [meeting_chart, referral_chart],
+        "countries": country_choices() if station_scope(user) is None else [],
+        "commands": org_services.commands() if station_scope(user) is None else [],
+        "stations": org_services.stations(user),
+        "chart_rows": list(zip(labels, months, strict=True)),
+    }
+
+
+@bp.get("/dashboard/stations/<int:organisation_id>")
+def station_story(organisation_id: int):
+    """One station's story over time: visits, officers reached and trained, referrals, and
+    (with the problem-solving loop) concerns before and after sensitisation."""
+    station = org_services.get_organisation_or_404(organisation_id, current_user)
+    if not station.is_station:
+        abort(404)
+    filters = DashboardFilters.from_request()
+    filters.station_id = station.id
+    filters.command_id = None
+    filters.country = ""
+    context = dashboard_context(current_user, filters)
+    return render_template("dashboard/station_story.html", station=station, **context)
 
 
 # ---- programme report (background job) ---------------------------------------------------------
