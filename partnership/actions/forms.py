@@ -20,13 +20,7 @@ from partnership.actions.models import (
     ConsentScope,
     Priority,
 )
-from partnership.forms import BLANK_CHOICE, VersionedForm
-
-
-def _coerce_int_or_none(value):  # noqa: ANN001, ANN202
-    if value in (None, "", "None"):
-        return None
-    return int(value)
+from partnership.forms import BLANK_CHOICE, VersionedForm, int_or_none
 
 
 def _choices(members) -> list[tuple[str, str]]:  # noqa: ANN001
@@ -36,7 +30,7 @@ def _choices(members) -> list[tuple[str, str]]:  # noqa: ANN001
 class ConcernForm(VersionedForm):
     category = SelectField(_l("Category"), validators=[DataRequired()])
     station_id = SelectField(
-        _l("Police station or post"), coerce=_coerce_int_or_none, validators=[DataRequired()]
+        _l("Police station or post"), coerce=int_or_none, validators=[DataRequired()]
     )
     occurred_on = DateField(_l("Date"), validators=[DataRequired()])
     place = StringField(
@@ -44,7 +38,7 @@ class ConcernForm(VersionedForm):
         validators=[Optional(), Length(max=160)],
         description=_l("The hotspot or service name. Never a person's address or location."),
     )
-    raised_by_id = SelectField(_l("Raised by"), coerce=_coerce_int_or_none, validators=[Optional()])
+    raised_by_id = SelectField(_l("Raised by"), coerce=int_or_none, validators=[Optional()])
     people_affected = IntegerField(
         _l("Number of people affected"), validators=[Optional(), NumberRange(min=0, max=100000)]
     )
@@ -92,20 +86,20 @@ class ActionPointForm(VersionedForm):
     title = StringField(_l("What will be done"), validators=[DataRequired(), Length(max=300)])
     details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)])
     station_id = SelectField(
-        _l("Police station or post"), coerce=_coerce_int_or_none, validators=[DataRequired()]
+        _l("Police station or post"), coerce=int_or_none, validators=[DataRequired()]
     )
     concern_ids = SelectMultipleField(
         _l("Concerns it answers"), coerce=int, validators=[Optional()], validate_choice=False
     )
     police_owner_id = SelectField(
         _l("Police owner"),
-        coerce=_coerce_int_or_none,
+        coerce=int_or_none,
         validators=[Optional()],
         description=_l("An officer's account at this station or its command; may be empty."),
         validate_choice=False,
     )
     ngo_owner_id = SelectField(
-        _l("NGO owner"), coerce=_coerce_int_or_none, validators=[Optional()], validate_choice=False
+        _l("NGO owner"), coerce=int_or_none, validators=[Optional()], validate_choice=False
     )
     due_on = DateField(_l("Due date"), validators=[DataRequired()])
     priority = SelectField(
