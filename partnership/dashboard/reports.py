@@ -183,11 +183,111 @@ def referrals_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN0
     )
 
 
+def action_points_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN001
+    from partnership.actions.models import ActionPoint
+
+    stmt = (
+        select(ActionPoint)
+        .options(
+            joinedload(ActionPoint.station),
+            joinedload(ActionPoint.police_owner),
+            joinedload(ActionPoint.ngo_owner),
+        )  # fmt: skip
+        .where(ActionPoint.station_id.in_(station_ids_query(user, filters)))
+        .order_by(ActionPoint.due_on, ActionPoint.id)
+    )
+
+    def row(p: ActionPoint) -> list:
+        return [f"AP-{p.id}", p.title, p.station.name, p.status.label, p.priority.label, p.due_on,
+                p.police_owner.name if p.police_owner else "",
+                p.ngo_owner.name if p.ngo_owner else "", p.done_on,
+                p.verified_at.date() if p.verified_at else None]  # fmt: skip
+
+    return Section(
+        _("Action points"),
+        [
+            _("Reference"),
+            _("Action"),
+            _("Station"),
+            _("Status"),
+            _("Priority"),
+            _("Due"),
+            _("Police owner"),
+            _("NGO owner"),
+            _("Done on"),
+            _("Verified on"),
+        ],  # fmt: skip
+        lambda: _count(stmt),
+        lambda: _stream(stmt, row),
+    )
+
+
+def concerns_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN001
+    """Concern summaries raised in the period (restricted details never leave the app); for
+    viewers, counts per station, month and category only."""
+    from partnership.actions.models import Concern
+
+    stations = station_ids_query(user, filters)
+    in_period = (Concern.occurred_on >= filters.start, Concern.occurred_on <= filters.end,
+                 Concern.station_id.in_(stations))  # fmt: skip
+    if user.role is Role.VIEWER:
+        stmt = (
+            select(
+                Organisation.name, Concern.occurred_month, Concern.category, func.count(Concern.id)
+            )
+            .join(Organisation, Organisation.id == Concern.station_id)
+            .where(*in_period)
+            .group_by(Organisation.name, Concern.occurred_month, Concern.category)
+            .order_by(Organisation.name, Concern.occurred_month)
+        )
+
+        def aggregate_rows() -> Iterator[list]:
+            for name, month, category, n in db.session.execute(stmt):
+                yield [name, month, category.label, services.shown_count(int(n), True)]
+
+        return Section(
+            _("Concerns"),
+            [_("Station"), _("Month"), _("Category"), _("Concerns")],
+            lambda: _count(stmt),
+            aggregate_rows,
+        )
+    stmt = (
+        select(Concern)
+        .options(joinedload(Concern.station))
+        .where(*in_period)
+        .order_by(Concern.occurred_on, Concern.id)
+    )
+
+    def row(c: Concern) -> list:
+        return [f"C-{c.id}", c.occurred_on, c.station.name, c.category.label, c.place,
+                c.people_affected, c.status.label, c.summary]  # fmt: skip
+
+    return Section(
+        _("Concerns"),
+        [
+            _("Reference"),
+            _("Date"),
+            _("Station"),
+            _("Category"),
+            _("Place"),
+            _("People affected"),
+            _("Status"),
+            _("Summary"),
+        ],  # fmt: skip
+        lambda: _count(stmt),
+        lambda: _stream(stmt, row),
+    )
+
+
 def report_sections(user, filters: DashboardFilters) -> list[Section]:  # noqa: ANN001
     sections = [stations_section(user, filters), meetings_section(user, filters)]
     if user.role is not Role.VIEWER:  # viewers get aggregates, not lists of people
         sections.append(officers_section(user, filters))
-    sections.append(referrals_section(user, filters))
+    sections += [
+        referrals_section(user, filters),
+        action_points_section(user, filters),
+        concerns_section(user, filters),
+    ]
     return sections
 
 
@@ -203,6 +303,7 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
     visits = services.visit_indicators(user, filters)
     reach = services.reach_indicators(user, filters)
     referrals = services.referral_indicators(user, filters)
+    loop = services.loop_indicators(user, filters)
     rate = referrals.rate
     if rate is not None and suppressed and referrals.redeemed < services.SUPPRESS_BELOW:
         rate = None
@@ -222,6 +323,16 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
         Indicator(_("Referral slips issued"), count(referrals.issued)),
         Indicator(_("Referral slips redeemed"), count(referrals.redeemed)),
         Indicator(_("Redemption rate"), round(rate, 3) if rate is not None else "—"),
+        Indicator(_("Action points open (today)"), loop.open_points),
+        Indicator(_("Action points overdue (today)"), loop.overdue_points),
+        Indicator(_("Action points escalated to the command (today)"), loop.escalated_points),
+        Indicator(_("Action points verified in the period"), loop.verified_in_period),
+        Indicator(_("… of which done on time"), loop.verified_on_time),
+        Indicator(_("Concerns raised in the period"), count(loop.concerns_in_period)),
+        *(
+            Indicator(_("Concerns: %(category)s", category=label), count(n))
+            for label, n in loop.concerns_by_category
+        ),
     ]
     months = services.months_between(filters.start, filters.end)
     labels = [f"{y:04d}-{m:02d}" for y, m in months]
@@ -246,7 +357,16 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
                 _("Issued"): series(referrals.by_month, 0, suppressed),
                 _("Redeemed"): series(referrals.by_month, 1, suppressed),
             },
-        ),  # fmt: skip
+        ),
+        ChartSpec(
+            _("Concerns raised per month"),
+            labels,
+            {
+                _("Concerns"): series(
+                    {k: (v,) for k, v in loop.concerns_by_month.items()}, 0, suppressed
+                )
+            },
+        ),
     ]
     return indicators, charts
 
