@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -82,29 +84,37 @@ def collect_digests(on: date) -> list[Digest]:
 
 def _line(point: ActionPoint, on: date) -> str:
     late = (on - point.due_on).days
-    when = f"{late} days overdue" if late > 0 else f"due {point.due_on.isoformat()}"
-    return f"- #{point.id} {point.title} ({point.station.name}; {when})"
+    when = (
+        ngettext("%(num)d day overdue", "%(num)d days overdue", late)
+        if late > 0
+        else _("due %(date)s", date=format_date(point.due_on, "medium"))
+    )
+    return f"- AP-{point.id} {point.title} ({point.station.name}; {when})"
 
 
 def digest_message(item: Digest, on: date, base_url: str = "") -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
-    message["Subject"] = f"Action points due and overdue ({on.isoformat()})"
+    message["Subject"] = _(
+        "Action points due and overdue (%(date)s)", date=format_date(on, "medium")
+    )
     message["From"] = config["MAIL_FROM"]
     message["To"] = item.user.email
-    lines = [f"Hello {item.user.name},", ""]
+    lines = [_("Hello %(name)s,", name=item.user.name), ""]
     for title, points in (
-        ("Overdue", item.overdue),
-        ("Due soon", item.due),
-        ("Escalated to your command", item.escalated),
+        (_("Overdue"), item.overdue),
+        (_("Due soon"), item.due),
+        (_("Escalated to your command"), item.escalated),
     ):
         if points:
             lines.append(f"{title}:")
             lines.extend(_line(p, on) for p in points)
             lines.append("")
     if base_url:
-        lines.append(f"Review them at {base_url.rstrip('/')}/action-points?overdue=1")
-    lines.append("— Partnership manager")
+        lines.append(
+            _("Review them at %(url)s", url=f"{base_url.rstrip('/')}/action-points?overdue=1")
+        )
+    lines.append("— " + _("Partnership manager"))
     message.set_content("\n".join(lines))
     return message
 
