@@ -82,3 +82,25 @@ def register_table(
 def register_template(meeting: Meeting) -> Table:
     """An empty register with the columns the import expects."""
     return Table(register_headers(meeting), [], sheet_name=_("Register"))
+
+
+def due_table(rows) -> Table:  # noqa: ANN001
+    """Stations due for a visit, as on the page: most overdue first."""
+    headers = [_("Station"), _("Command"), _("Target interval (days)"), _("Last visit"),
+               _("Days since the last visit"), _("Days overdue"), _("Next planned meeting")]  # fmt: skip
+    return Table(
+        headers,
+        (
+            [
+                r.station.name,
+                r.station.command.name if r.station.command else "",
+                r.station.target_visit_days,
+                r.last_visit.date() if r.last_visit else None,
+                r.days_since,
+                r.overdue_days,
+                r.next_meeting.date() if r.next_meeting else None,
+            ]  # fmt: skip
+            for r in rows
+        ),
+        sheet_name=_("Due for a visit"),
+    )

@@ -17,15 +17,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from meetings.models import MeetingKind
-from partnership.forms import BLANK_CHOICE, VersionedForm, timezone_choices
+from partnership.forms import BLANK_CHOICE, VersionedForm, int_or_none, timezone_choices
 from partnership.organisations.models import PERSON_KIND_LABELS
-
-
-def _int_or_none(value):  # noqa: ANN001, ANN202
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
 
 MEETING_ZONES = ["Africa/Nairobi", "Europe/Minsk", "Asia/Almaty", "Asia/Tbilisi", "Asia/Dushanbe"]
 
@@ -59,7 +52,7 @@ class MeetingForm(VersionedForm):
         description=_l("Times are entered and shown in this zone."),
     )
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=255)])
-    organiser_id = SelectField(_l("Organiser"), coerce=_int_or_none, validators=[Optional()])
+    organiser_id = SelectField(_l("Organiser"), coerce=int_or_none, validators=[Optional()])
     facilitator_ids = SelectMultipleField(_l("Facilitators"), coerce=int, validators=[Optional()])
     objectives = TextAreaField(_l("Objectives"), validators=[Optional(), Length(max=4000)])
     expected_participants = IntegerField(
@@ -166,7 +159,7 @@ class NewAttendeeForm(FlaskForm):
         description=_l("Community representatives: a chosen name or initials only."),
     )
     organisation_id = SelectField(
-        _l("Station or organisation"), coerce=_int_or_none, validators=[Optional()]
+        _l("Station or organisation"), coerce=int_or_none, validators=[Optional()]
     )
     rank = StringField(_l("Rank"), validators=[Optional(), Length(max=80)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=120)])

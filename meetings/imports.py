@@ -143,7 +143,8 @@ def check_rows(meeting: Meeting, headers: list[str], raw_rows: list[list[str]]) 
     organisations = _organisations_by_name()
     result = RegisterImport(headers=headers, raw_rows=[list(r) for r in raw_rows])
     seen: dict[tuple, int] = {}
-    for line, raw in enumerate(raw_rows, start=2):
+    for position, raw in enumerate(raw_rows, start=2):
+        line = getattr(raw, "line", position)
         cells = [*raw, *([""] * len(headers))]
 
         def cell(name: str, cells=cells) -> str:

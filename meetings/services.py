@@ -463,7 +463,16 @@ def create_meetings(data: dict, user: User, recurrence: Recurrence | None = None
     for meeting in created:
         _log_status(meeting, user, None, MeetingStatus.PROPOSED)
     db.session.flush()
+    _carry_concerns_forward(created[0])
     return created
+
+
+def _carry_concerns_forward(meeting: Meeting) -> None:
+    """The stations' open concerns go on the agenda of the next meeting with them."""
+    from partnership.actions.services import put_station_concerns_on_agenda
+
+    if meeting.kind is not MeetingKind.WEBINAR:
+        put_station_concerns_on_agenda([s.id for s in meeting.stations])
 
 
 def occurrences_from(meeting: Meeting) -> list[Meeting]:
@@ -611,6 +620,7 @@ def confirm_meeting(meeting: Meeting, user: User) -> None:
     meeting.confirmed_at = utcnow()
     meeting.confirmed_by_id = user.id
     _move_to(meeting, user, MeetingStatus.CONFIRMED)
+    _carry_concerns_forward(meeting)
 
 
 def postpone_meeting(

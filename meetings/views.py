@@ -200,6 +200,12 @@ def meeting_due():
     )
 
 
+@bp.get("/due/export.<fmt>")
+def meeting_due_export(fmt: str):
+    rows = services.due_stations(current_user, _filters())
+    return send_table(exports.due_table(rows), "stations-due-for-a-visit", fmt)
+
+
 # ---- scheduling --------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import Flask, g, request
@@ -86,6 +86,7 @@ def _import_models() -> None:
     import curricula.models  # noqa: F401
     import meetings.models  # noqa: F401
     import partnership.accounts.models  # noqa: F401
+    import partnership.actions.models  # noqa: F401
     import partnership.audit  # noqa: F401
     import partnership.dashboard.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from curricula.views import bp as curricula_bp
     from meetings.views import bp as meetings_bp
     from partnership.accounts.views import bp as accounts_bp
+    from partnership.actions.views import bp as actions_bp
     from partnership.auth import bp as auth_bp
     from partnership.dashboard.views import bp as dashboard_bp
     from partnership.organisations.views import bp as organisations_bp
@@ -106,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard_bp,
         accounts_bp,
         organisations_bp,
+        actions_bp,
         referrals_bp,
         meetings_bp,
         curricula_bp,
@@ -170,7 +173,10 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=permissions.can,
         can_edit_organisations=permissions.can_edit_organisations,
+        can_update_action_point=permissions.can_update_action_point,
+        can_verify_action_point=permissions.can_verify_action_point,
         country_name=country_name,
+        today_date=date.today,
         Role=permissions.Role,
     )
 

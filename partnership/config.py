@@ -66,11 +66,25 @@ class Config:
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     PER_PAGE = _int("PER_PAGE", 25)
+    REFERRAL_DIRECTORY_STALE_DAYS = _int("REFERRAL_DIRECTORY_STALE_DAYS", 180)
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Africa/Nairobi")
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
+    # Open action points overdue this many days escalate to the command's senior officers.
+    ESCALATION_DAYS = _int("ESCALATION_DAYS", 14)
+    # The reminder digest lists open points due within this many days.
+    REMINDER_DUE_DAYS = _int("REMINDER_DUE_DAYS", 7)
+    # Outgoing mail (the reminder digest), through an SMTP server.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "partnership-manager@localhost")
+    # The address of the site, for links in emails.
+    BASE_URL = os.environ.get("BASE_URL", "")
     TESTING = False
 
 

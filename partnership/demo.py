@@ -187,6 +187,10 @@ def seed() -> bool:
     from partnership.referrals.demo import seed_referrals
 
     seed_referrals()
+
+    from partnership.actions.demo import seed_actions
+
+    seed_actions()
     from curricula.demo import seed_curricula
 
     seed_curricula()

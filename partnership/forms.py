@@ -30,6 +30,13 @@ def attach_field_error(form: FlaskForm, error: FieldError) -> None:
         field.errors = [*field.errors, error.message]
 
 
+def int_or_none(value):  # noqa: ANN001, ANN201
+    """Coerce a select's value to an id; the blank choice becomes None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
 class VersionedForm(FlaskForm):
     """An edit form that remembers which version of the record the user started from."""
 

@@ -95,6 +95,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "accounts.user_password_reset": roles(ADMIN_ONLY),
     "accounts.user_sessions_end": roles(ADMIN_ONLY),
     "accounts.audit_list": roles(ADMIN_ONLY),
+    "accounts.audit_export": roles(ADMIN_ONLY),
+    "accounts.user_export": roles(ADMIN_ONLY),
     # Organisations and people: NGO editors edit, everyone reads (officers their own)
     "organisations.organisation_list": SIGNED_IN,
     "organisations.organisation_export": SIGNED_IN,
@@ -111,6 +113,29 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "organisations.person_deactivate": roles(NGO_EDITORS),
     "organisations.person_reactivate": roles(NGO_EDITORS),
     "organisations.person_transfer": roles(NGO_EDITORS),
+    # Problem-solving loop: concerns (summaries: not for viewers, who get aggregates only),
+    # action points and follow-ups (everyone reads; officers update their stations' points).
+    "actions.concern_list": roles(NGO_ROLES, Role.OFFICER),
+    "actions.concern_export": roles(NGO_ROLES, Role.OFFICER),
+    "actions.concern_detail": roles(NGO_ROLES, Role.OFFICER),
+    "actions.concern_create": roles(NGO_EDITORS),
+    "actions.concern_edit": roles(NGO_EDITORS),
+    "actions.concern_status": roles(NGO_EDITORS),
+    "actions.concern_seal": roles(NGO_EDITORS),
+    "actions.concern_annotate": roles(NGO_EDITORS),
+    "actions.action_point_list": SIGNED_IN,
+    "actions.action_point_export": SIGNED_IN,
+    "actions.action_point_detail": SIGNED_IN,
+    "actions.action_point_create": roles(NGO_EDITORS),
+    "actions.action_point_edit": roles(NGO_EDITORS),
+    "actions.action_point_follow_up": roles(NGO_EDITORS, Role.OFFICER),
+    "actions.action_point_acknowledge": roles(Role.OFFICER),
+    "actions.action_point_verify": roles(NGO_EDITORS, Role.OFFICER),
+    "actions.action_point_review": roles(NGO_EDITORS),
+    "actions.my_review": roles(Role.OFFICER),
+    "actions.measures": SIGNED_IN,
+    "actions.station_brief": roles(NGO_ROLES, Role.OFFICER),
+    "actions.station_brief_pdf": roles(NGO_ROLES, Role.OFFICER),
     # Referrals: schemes and the directory are read by all (officers: their own stations'
     # aggregates); slips are issued by officers and NGO editors; client codes and redemption
     # records are NGO editors' alone; viewers see aggregates only.
@@ -143,6 +168,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "meetings.meeting_calendar": SIGNED_IN,
     "meetings.meeting_export": SIGNED_IN,
     "meetings.meeting_due": SIGNED_IN,
+    "meetings.meeting_due_export": SIGNED_IN,
     "meetings.meeting_detail": SIGNED_IN,
     "meetings.meeting_ics": SIGNED_IN,
     "meetings.meeting_station_feed": SIGNED_IN,
@@ -272,6 +298,37 @@ def can_see_security_notes(user: User) -> bool:
 
 def can_see_community_names(user: User) -> bool:
     return user.is_authenticated and user.role in NGO_ROLES
+
+
+def can_see_restricted_details(user: User) -> bool:
+    """Concern restricted details (names, specifics): admins and coordinators only."""
+    return user.is_authenticated and user.role in NGO_EDITORS
+
+
+def side_of(user: User) -> str | None:
+    """The side of the partnership a user acts for on action points: "police" or "ngo"."""
+    if user.role is Role.OFFICER:
+        return "police"
+    if user.role in NGO_EDITORS:
+        return "ngo"
+    return None
+
+
+def can_update_action_point(user: User, point) -> bool:  # noqa: ANN001
+    """Follow-ups, progress and done: NGO editors, and officers of the point's station."""
+    if user.role in NGO_EDITORS:
+        return True
+    return user.role is Role.OFFICER and can_see_organisation(user, point.station_id)
+
+
+def can_verify_action_point(user: User, point) -> bool:  # noqa: ANN001
+    """Verification is by the other side from the one that marked the point done."""
+    from partnership.actions.models import ActionStatus
+
+    if point.status is not ActionStatus.DONE or not can_update_action_point(user, point):
+        return False
+    side = side_of(user)
+    return side is not None and point.done_side is not None and side != point.done_side.value
 
 
 def can_see_client_codes(user: User) -> bool:

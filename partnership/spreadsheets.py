@@ -123,8 +123,21 @@ class SpreadsheetError(Exception):
     """The uploaded file is not a readable CSV or xlsx file."""
 
 
-def read_rows(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows (as text) of an uploaded CSV or xlsx file, for imports."""
+class Row(list):
+    """A data row of an uploaded file, remembering its line in the file for error reports."""
+
+    line: int
+
+    def __init__(self, cells: list[str], line: int) -> None:
+        super().__init__(cells)
+        self.line = line
+
+
+def read_rows(filename: str, data: bytes) -> tuple[list[str], list[Row]]:
+    """Headers and rows (as text) of an uploaded CSV or xlsx file, for imports.
+
+    Blank lines are left out; each row keeps its line number in the file (``row.line``) so an
+    error report points at the right line even when the file has blank lines."""
     name = filename.lower()
     if name.endswith(".xlsx"):
         return _read_xlsx(data)
@@ -138,10 +151,18 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpreadsheetError("The CSV file is not UTF-8 text.") from exc
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
-    if not rows:
+    numbered = [
+        Row([c.strip() for c in row], line)
+        for line, row in enumerate(csv.reader(io.StringIO(text)), start=1)
+        if any(c.strip() for c in row)
+    ]
+    return _split_header(numbered)
+
+
+def _split_header(numbered: list[Row]) -> tuple[list[str], list[Row]]:
+    if not numbered:
         raise SpreadsheetError("The file is empty.")
-    return [h.strip() for h in rows[0]], [[c.strip() for c in row] for row in rows[1:]]
+    return list(numbered[0]), numbered[1:]
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
@@ -154,15 +175,13 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise SpreadsheetError("The file is not a valid Excel (.xlsx) workbook.") from exc
     sheet = workbook.worksheets[0]
-    rows = []
-    for raw in sheet.iter_rows(values_only=True):
-        cells = ["" if v is None else _cell_text(v) for v in raw]
-        if any(c.strip() for c in cells):
-            rows.append([c.strip() for c in cells])
+    numbered = []
+    for line, raw in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = ["" if v is None else _cell_text(v).strip() for v in raw]
+        if any(cells):
+            numbered.append(Row(cells, line))
     workbook.close()
-    if not rows:
-        raise SpreadsheetError("The file is empty.")
-    return rows[0], rows[1:]
+    return _split_header(numbered)
 
 
 def _cell_text(value: Any) -> str:

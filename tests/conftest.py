@@ -288,3 +288,61 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+# ---- problem-solving loop ----------------------------------------------------------------------
+
+
+@pytest.fixture()
+def make_concern(app) -> Callable:  # noqa: ANN001
+    from partnership.actions.models import Concern, ConcernCategory, ConcernStatus, ConsentScope
+
+    def make(station, **extra):  # noqa: ANN001, ANN003, ANN202
+        occurred_on = extra.pop("occurred_on", date.today() - timedelta(days=3))
+        concern = Concern(
+            category=ConcernCategory(extra.pop("category", "confiscation")),
+            station_id=station.id,
+            occurred_on=occurred_on,
+            occurred_month=occurred_on.strftime("%Y-%m"),
+            place=extra.pop("place", "Old Town hotspot"),
+            summary=extra.pop("summary", "Syringes taken from clients at the hotspot."),
+            restricted_details=extra.pop("restricted_details", ""),
+            consent_scope=ConsentScope(extra.pop("consent_scope", "individual_help")),
+            status=ConcernStatus(extra.pop("status", "open")),
+            **extra,
+        )
+        return _saved(app, concern)
+
+    return make
+
+
+@pytest.fixture()
+def make_action_point(app) -> Callable:  # noqa: ANN001
+    from partnership.actions.models import ActionPoint, ActionStatus, Priority, Side
+
+    def make(station, **extra):  # noqa: ANN001, ANN003, ANN202
+        concerns = extra.pop("concerns", [])
+        done_side = extra.pop("done_side", None)
+        point = ActionPoint(
+            title=extra.pop("title", "Stop confiscating syringes at the hotspot"),
+            station_id=station.id,
+            due_on=extra.pop("due_on", date.today() + timedelta(days=10)),
+            priority=Priority(extra.pop("priority", "normal")),
+            status=ActionStatus(extra.pop("status", "open")),
+            done_side=Side(done_side) if done_side else None,
+            **extra,
+        )
+        if concerns:
+            from partnership.actions.models import Concern
+
+            with app.app_context():
+                point.concerns = [_db.session.get(Concern, c.id) for c in concerns]
+                _db.session.add(point)
+                _db.session.commit()
+                _db.session.refresh(point)
+                _db.session.expunge_all()
+                _db.session.remove()
+            return point
+        return _saved(app, point)
+
+    return make

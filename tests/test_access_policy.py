@@ -16,6 +16,7 @@ ALL = set(ROLES)
 EDIT = {"admin", "coordinator"}
 ADMIN = {"admin"}
 NO_OFFICER = ALL - {"officer"}
+NGO_AND_OFFICER = ALL - {"viewer"}
 NO_VIEWER = ALL - {"viewer"}
 ISSUERS = EDIT | {"officer"}
 NGO = {"admin", "coordinator", "trainer"}
@@ -60,6 +61,8 @@ MATRIX = {
         ADMIN,
     ),
     "accounts.audit_list": ("GET", lambda w, p: "/admin/audit", ADMIN),
+    "accounts.audit_export": ("GET", lambda w, p: "/admin/audit/export.csv", ADMIN),
+    "accounts.user_export": ("GET", lambda w, p: "/admin/users/export.xlsx", ADMIN),
     "organisations.organisation_list": ("GET", lambda w, p: "/organisations", ALL),
     "organisations.organisation_export": ("GET", lambda w, p: "/organisations/export.csv", ALL),
     "organisations.organisation_detail": (
@@ -91,6 +94,66 @@ MATRIX = {
     "organisations.person_deactivate": ("POST", lambda w, p: f"/people/{p.id}/deactivate", EDIT),
     "organisations.person_reactivate": ("POST", lambda w, p: f"/people/{p.id}/reactivate", EDIT),
     "organisations.person_transfer": ("GET", lambda w, p: f"/people/{p.id}/transfer", EDIT),
+    # Problem-solving loop: w.concern is an open concern at station A, w.point an action point
+    # there that the NGO side marked done (so only the police side may verify it).
+    "actions.concern_list": ("GET", lambda w, p: "/concerns", NGO_AND_OFFICER),
+    "actions.concern_export": ("GET", lambda w, p: "/concerns/export.csv", NGO_AND_OFFICER),
+    "actions.concern_detail": ("GET", lambda w, p: f"/concerns/{w.concern.id}", NGO_AND_OFFICER),
+    "actions.concern_create": ("GET", lambda w, p: "/concerns/new", EDIT),
+    "actions.concern_edit": ("GET", lambda w, p: f"/concerns/{w.concern.id}/edit", EDIT),
+    "actions.concern_status": (
+        "POST",
+        lambda w, p: f"/concerns/{w.concern.id}/status",
+        EDIT,
+        {"status": "on_agenda"},
+    ),
+    "actions.concern_seal": ("POST", lambda w, p: f"/concerns/{w.concern.id}/seal", EDIT),
+    "actions.concern_annotate": (
+        "POST",
+        lambda w, p: f"/concerns/{w.concern.id}/notes",
+        EDIT,
+        {"text": "Checked with the outreach team."},
+    ),
+    "actions.action_point_list": ("GET", lambda w, p: "/action-points", ALL),
+    "actions.action_point_export": ("GET", lambda w, p: "/action-points/export.xlsx", ALL),
+    "actions.action_point_detail": ("GET", lambda w, p: f"/action-points/{w.point.id}", ALL),
+    "actions.action_point_create": ("GET", lambda w, p: "/action-points/new", EDIT),
+    "actions.action_point_edit": ("GET", lambda w, p: f"/action-points/{w.point.id}/edit", EDIT),
+    "actions.action_point_follow_up": (
+        "POST",
+        lambda w, p: f"/action-points/{w.point.id}/follow-up",
+        EDIT | {"officer"},
+        {"note": "Discussed with the OCS."},
+    ),
+    "actions.action_point_acknowledge": (
+        "POST",
+        lambda w, p: f"/action-points/{w.point.id}/acknowledge",
+        {"officer"},
+    ),
+    # The rule admits both sides; the object rule leaves only the other side from the one
+    # that marked the point done.
+    "actions.action_point_verify": (
+        "GET",
+        lambda w, p: f"/action-points/{w.point.id}/verify",
+        {"officer"},
+    ),
+    "actions.action_point_review": (
+        "POST",
+        lambda w, p: f"/meetings/{w.loop_meeting}/action-points/{w.point.id}/review",
+        EDIT,
+    ),
+    "actions.my_review": ("GET", lambda w, p: "/my-review", {"officer"}),
+    "actions.measures": ("GET", lambda w, p: "/measures", ALL),
+    "actions.station_brief": (
+        "GET",
+        lambda w, p: f"/stations/{w.station_a.id}/brief",
+        NGO_AND_OFFICER,
+    ),
+    "actions.station_brief_pdf": (
+        "GET",
+        lambda w, p: f"/stations/{w.station_a.id}/brief.pdf",
+        NGO_AND_OFFICER,
+    ),
     # Referrals: the URL builders use the referral scheme the tests create (see _referrals()).
     "referrals.scheme_list": ("GET", lambda w, p: "/referrals/", ALL),
     "referrals.scheme_detail": ("GET", lambda w, p: f"/referrals/schemes/{w.ref.scheme}", ALL),
@@ -146,6 +209,7 @@ MATRIX = {
     "meetings.meeting_calendar": ("GET", lambda w, p: "/meetings/calendar?view=week", ALL),
     "meetings.meeting_export": ("GET", lambda w, p: "/meetings/export.xlsx", ALL),
     "meetings.meeting_due": ("GET", lambda w, p: "/meetings/due", ALL),
+    "meetings.meeting_due_export": ("GET", lambda w, p: "/meetings/due/export.csv", ALL),
     "meetings.meeting_detail": ("GET", lambda w, p: f"/meetings/{w.meeting}", ALL),
     "meetings.meeting_ics": ("GET", lambda w, p: f"/meetings/{w.meeting}.ics", ALL),
     "meetings.meeting_station_feed": (
@@ -312,6 +376,9 @@ OTHER_STATION = {
     "organisations.organisation_detail": lambda w, p: f"/organisations/{w.station_c.id}",
     "organisations.person_detail": lambda w, p: f"/people/{p.id}",
     "curricula.training_detail": lambda w, p: f"/curricula/trainings/{_c(w).other_training_id}",
+    "actions.concern_detail": lambda w, p: f"/concerns/{w.other_concern.id}",
+    "actions.action_point_detail": lambda w, p: f"/action-points/{w.other_point.id}",
+    "actions.station_brief": lambda w, p: f"/stations/{w.station_c.id}/brief",
     # A scheme only another command's station takes part in, and that station's feedback.
     "referrals.scheme_detail": lambda w, p: f"/referrals/schemes/{w.ref.far_scheme}",
     "referrals.scheme_measures_export": (
@@ -415,13 +482,27 @@ def test_endpoint_without_rule_is_refused(app, admin_client, monkeypatch):
     assert admin_client.get("/organisations").status_code == 403
 
 
-def _request(client, method, url):
-    return client.get(url) if method == "GET" else client.post(url)
+@pytest.fixture()
+def loop_records(app, world, make_concern, make_action_point):
+    """Concerns and action points at station A and, out of the officer's scope, station C."""
+    world.concern = make_concern(world.station_a, summary="Syringes taken at the market")
+    world.point = make_action_point(world.station_a, status="done", done_side="ngo")
+    world.other_concern = make_concern(world.station_c, place="Charlie Police Station yard")
+    world.other_point = make_action_point(world.station_c, title="Charlie Police Station task")
+    from tests.meetings.helpers import create_meeting
+
+    world.loop_meeting = create_meeting(app, [world.station_a])
+    return world
+
+
+def _request(client, method, url, data=None):
+    return client.get(url) if method == "GET" else client.post(url, data=data or {})
 
 
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_anonymous_is_sent_to_login(client, world, make_person, endpoint):
-    method, url, _ = MATRIX[endpoint]
+def test_anonymous_is_sent_to_login(client, loop_records, make_person, endpoint):
+    world = loop_records
+    method, url = MATRIX[endpoint][:2]
     person = make_person("officer", world.station_a)
     response = _request(client, method, url(world, person))
     assert response.status_code == 302
@@ -430,11 +511,12 @@ def test_anonymous_is_sent_to_login(client, world, make_person, endpoint):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_access_matrix(login_as, world, make_person, endpoint, role):
-    method, url, allowed = MATRIX[endpoint]
+def test_access_matrix(login_as, loop_records, make_person, endpoint, role):
+    world = loop_records
+    method, url, allowed, *data = MATRIX[endpoint]
     person = make_person("officer", world.station_a)
     client = login_as(role)
-    response = _request(client, method, url(world, person))
+    response = _request(client, method, url(world, person), data[0] if data else None)
     if endpoint in OWN_RECORDS:
         assert response.status_code == 404, (endpoint, role, response.status_code)
     elif role in allowed:
@@ -448,8 +530,9 @@ def test_access_matrix(login_as, world, make_person, endpoint, role):
 
 @pytest.mark.parametrize("endpoint", sorted(OTHER_STATION))
 def test_officer_gets_not_found_for_another_stations_records(
-    login_as, world, make_person, endpoint
+    login_as, loop_records, make_person, endpoint
 ):
+    world = loop_records
     other_officer = make_person("officer", world.station_c, name="Other Station Officer")
     client = login_as("officer")
     response = client.get(OTHER_STATION[endpoint](world, other_officer))

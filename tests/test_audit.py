@@ -83,3 +83,31 @@ def test_admin_browses_and_filters_the_log(app, world, admin_client, coordinator
 def test_only_admins_see_the_audit_log(login_as, world):
     for role in ("coordinator", "trainer", "officer", "viewer"):
         assert login_as(role).get("/admin/audit").status_code == 403
+
+
+def test_audit_and_account_exports(app, world, admin_client, coordinator_client):
+    import csv
+    import io
+
+    coordinator_client.post(
+        f"/organisations/{world.station_a.id}/edit",
+        data={
+            "kind": "police_station",
+            "name": "Alpha Exported Station",
+            "country": "KE",
+            "city": "Mombasa",
+            "command_id": str(world.command.id),
+            "timezone": "Africa/Nairobi",
+            "version": "1",
+        },  # fmt: skip
+    )
+    rows = list(csv.reader(io.StringIO(
+        admin_client.get("/admin/audit/export.csv?entity=Organisation&action=update").data.decode("utf-8-sig")
+    )))  # fmt: skip
+    assert rows[0][:3] == ["When (UTC)", "Who", "Action"]
+    assert len(rows) == 2 and "Alpha Exported Station" in rows[1][6]
+    users = list(csv.reader(io.StringIO(
+        admin_client.get("/admin/users/export.csv?role=officer").data.decode("utf-8-sig")
+    )))  # fmt: skip
+    assert [r[0] for r in users[1:]] == ["officer@test.example"]
+    assert "argon2" not in admin_client.get("/admin/users/export.csv").data.decode()

@@ -24,7 +24,9 @@ def test_sign_in_and_reach_home(client, world):
     response = login(client, "coordinator@test.example")
     assert response.status_code == 302
     assert response.location == "/"
-    assert b"<h1>Dashboard</h1>" in client.get("/").data
+    home = client.get("/").data
+    assert b"<h1>Dashboard</h1>" in home
+    assert b"Test coordinator" in home
 
 
 def test_wrong_password_is_refused_with_a_message(client, world, app):

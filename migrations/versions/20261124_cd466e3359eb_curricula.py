@@ -13,7 +13,7 @@ import partnership.mixins
 
 # revision identifiers, used by Alembic.
 revision = 'cd466e3359eb'
-down_revision = '093751fbe599'
+down_revision = 'cfb092e9aa87'
 branch_labels = None
 depends_on = None
 

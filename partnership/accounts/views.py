@@ -9,14 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from partnership import audit
-from partnership.accounts import services
+from partnership.accounts import exports, services
 from partnership.accounts.forms import NewUserForm, PasswordResetForm, UserForm
 from partnership.accounts.models import User, UserSession
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.organisations.models import Organisation
-from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.pagination import arg_int, arg_str, paginate
 from partnership.permissions import ROLE_LABELS
+from partnership.spreadsheets import send_table
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
 
@@ -146,13 +147,17 @@ def user_sessions_end(user_id: int):
     return redirect(url_for("accounts.user_edit", user_id=user.id))
 
 
-@bp.get("/audit")
-def audit_list():
+def _audit_filters() -> dict:
+    return {
+        "entity": arg_str("entity"),
+        "entity_id": arg_int("entity_id"),
+        "actor": arg_str("actor"),
+        "action": arg_str("action"),
+    }
+
+
+def _audit_query(entity: str, entity_id: int | None, actor: str, action: str):  # noqa: ANN202
     stmt = select(audit.AuditEntry).order_by(audit.AuditEntry.id.desc())
-    entity = arg_str("entity")
-    actor = arg_str("actor")
-    action = arg_str("action")
-    entity_id = arg_int("entity_id")
     if entity:
         stmt = stmt.where(audit.AuditEntry.entity_type == entity)
     if entity_id:
@@ -161,19 +166,35 @@ def audit_list():
         stmt = stmt.where(func.lower(audit.AuditEntry.actor).like(f"%{actor.lower()}%"))
     if action:
         stmt = stmt.where(audit.AuditEntry.action == action)
+    return stmt
+
+
+@bp.get("/audit")
+def audit_list():
+    filters = _audit_filters()
     entity_types = db.session.scalars(
         select(audit.AuditEntry.entity_type).distinct().order_by(audit.AuditEntry.entity_type)
     ).all()
     return render_template(
         "accounts/audit_list.html",
-        page=paginate(stmt),
-        entity=entity,
-        entity_id=entity_id,
-        actor=actor,
-        action=action,
+        page=paginate(_audit_query(**filters)),
         entity_types=[e for e in entity_types if e],
-        show_inactive=arg_bool("inactive"),
+        **filters,
     )
+
+
+@bp.get("/audit/export.<fmt>")
+def audit_export(fmt: str):
+    entries = db.session.scalars(_audit_query(**_audit_filters()).limit(100_000))
+    return send_table(exports.audit_table(entries), "audit-log", fmt)
+
+
+@bp.get("/users/export.<fmt>")
+def user_export(fmt: str):
+    users = db.session.scalars(
+        services.user_query(services.UserFilters(q=arg_str("q"), role=arg_str("role")))
+    )
+    return send_table(exports.users_table(users), "accounts", fmt)
 
 
 __all__ = ["bp", "User", "UserSession"]

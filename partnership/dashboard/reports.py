@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from partnership.dashboard import services
 from partnership.dashboard.models import ReportJob
 from partnership.dashboard.services import (
     DashboardFilters,
@@ -23,7 +24,13 @@ from partnership.extensions import db
 from partnership.forms import country_name
 from partnership.organisations.models import Organisation, Person, PersonKind
 from partnership.permissions import Role
-from partnership.spreadsheets import Indicator, ReportSheet, Table, write_report_workbook
+from partnership.spreadsheets import (
+    ChartSpec,
+    Indicator,
+    ReportSheet,
+    Table,
+    write_report_workbook,
+)
 
 
 @dataclass
@@ -105,11 +112,263 @@ def officers_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN00
     )
 
 
+def meetings_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN001
+    from zoneinfo import ZoneInfo
+
+    from meetings.models import Meeting
+    from meetings.services import MeetingFilters, meeting_query
+
+    start, end = services._period_bounds(filters)
+    stmt = meeting_query(
+        user,
+        MeetingFilters(
+            station_id=filters.station_id, command_id=filters.command_id, country=filters.country
+        ),  # fmt: skip
+        start=start,
+        end=end,
+    )
+
+    def row(m: Meeting) -> list:
+        local = m.starts_at.astimezone(ZoneInfo(m.timezone))
+        return [local.replace(tzinfo=None), m.timezone, m.kind.label, m.title,
+                ", ".join(s.name for s in m.stations), m.status.label,
+                m.organiser.name if m.organiser else ""]  # fmt: skip
+
+    return Section(
+        _("Meetings"),
+        [
+            _("Starts (local time)"),
+            _("Time zone"),
+            _("Kind"),
+            _("Title"),
+            _("Stations"),
+            _("Status"),
+            _("Organiser"),
+        ],  # fmt: skip
+        lambda: _count(stmt),
+        lambda: _stream(stmt, row),
+    )
+
+
+def referrals_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN001
+    """Slips issued and redeemed per station and month: aggregates only, never a client."""
+    from partnership.referrals.models import Redemption, Slip
+
+    year, month = services._year_month(Slip.issued_on)
+    stmt = (
+        select(Organisation.name, year, month, func.count(Slip.id), func.count(Redemption.id))
+        .join(Organisation, Organisation.id == Slip.station_id)
+        .outerjoin(Redemption, Redemption.slip_id == Slip.id)
+        .where(
+            Slip.issued_on >= filters.start,
+            Slip.issued_on <= filters.end,
+            Slip.station_id.in_(station_ids_query(user, filters)),
+        )  # fmt: skip
+        .group_by(Organisation.name, year, month)
+        .order_by(Organisation.name, year, month)
+    )
+    suppressed = services.suppress_small_counts(user)
+
+    def rows() -> Iterator[list]:
+        for name, y, m, issued, redeemed in db.session.execute(stmt):
+            yield [name, f"{int(y):04d}-{int(m):02d}", services.shown_count(int(issued), suppressed),
+                   services.shown_count(int(redeemed), suppressed)]  # fmt: skip
+
+    return Section(
+        _("Referrals"),
+        [_("Station"), _("Month"), _("Slips issued"), _("Slips redeemed")],
+        lambda: _count(stmt),
+        rows,
+        totals=() if suppressed else (2, 3),
+    )
+
+
+def action_points_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN001
+    from partnership.actions.models import ActionPoint
+
+    stmt = (
+        select(ActionPoint)
+        .options(
+            joinedload(ActionPoint.station),
+            joinedload(ActionPoint.police_owner),
+            joinedload(ActionPoint.ngo_owner),
+        )  # fmt: skip
+        .where(ActionPoint.station_id.in_(station_ids_query(user, filters)))
+        .order_by(ActionPoint.due_on, ActionPoint.id)
+    )
+
+    def row(p: ActionPoint) -> list:
+        return [f"AP-{p.id}", p.title, p.station.name, p.status.label, p.priority.label, p.due_on,
+                p.police_owner.name if p.police_owner else "",
+                p.ngo_owner.name if p.ngo_owner else "", p.done_on,
+                p.verified_at.date() if p.verified_at else None]  # fmt: skip
+
+    return Section(
+        _("Action points"),
+        [
+            _("Reference"),
+            _("Action"),
+            _("Station"),
+            _("Status"),
+            _("Priority"),
+            _("Due"),
+            _("Police owner"),
+            _("NGO owner"),
+            _("Done on"),
+            _("Verified on"),
+        ],  # fmt: skip
+        lambda: _count(stmt),
+        lambda: _stream(stmt, row),
+    )
+
+
+def concerns_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN001
+    """Concern summaries raised in the period (restricted details never leave the app); for
+    viewers, counts per station, month and category only."""
+    from partnership.actions.models import Concern
+
+    stations = station_ids_query(user, filters)
+    in_period = (Concern.occurred_on >= filters.start, Concern.occurred_on <= filters.end,
+                 Concern.station_id.in_(stations))  # fmt: skip
+    if user.role is Role.VIEWER:
+        stmt = (
+            select(
+                Organisation.name, Concern.occurred_month, Concern.category, func.count(Concern.id)
+            )
+            .join(Organisation, Organisation.id == Concern.station_id)
+            .where(*in_period)
+            .group_by(Organisation.name, Concern.occurred_month, Concern.category)
+            .order_by(Organisation.name, Concern.occurred_month)
+        )
+
+        def aggregate_rows() -> Iterator[list]:
+            for name, month, category, n in db.session.execute(stmt):
+                yield [name, month, category.label, services.shown_count(int(n), True)]
+
+        return Section(
+            _("Concerns"),
+            [_("Station"), _("Month"), _("Category"), _("Concerns")],
+            lambda: _count(stmt),
+            aggregate_rows,
+        )
+    stmt = (
+        select(Concern)
+        .options(joinedload(Concern.station))
+        .where(*in_period)
+        .order_by(Concern.occurred_on, Concern.id)
+    )
+
+    def row(c: Concern) -> list:
+        return [f"C-{c.id}", c.occurred_on, c.station.name, c.category.label, c.place,
+                c.people_affected, c.status.label, c.summary]  # fmt: skip
+
+    return Section(
+        _("Concerns"),
+        [
+            _("Reference"),
+            _("Date"),
+            _("Station"),
+            _("Category"),
+            _("Place"),
+            _("People affected"),
+            _("Status"),
+            _("Summary"),
+        ],  # fmt: skip
+        lambda: _count(stmt),
+        lambda: _stream(stmt, row),
+    )
+
+
 def report_sections(user, filters: DashboardFilters) -> list[Section]:  # noqa: ANN001
-    sections = [stations_section(user, filters)]
+    sections = [stations_section(user, filters), meetings_section(user, filters)]
     if user.role is not Role.VIEWER:  # viewers get aggregates, not lists of people
         sections.append(officers_section(user, filters))
+    sections += [
+        referrals_section(user, filters),
+        action_points_section(user, filters),
+        concerns_section(user, filters),
+    ]
     return sections
+
+
+def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[ChartSpec]]:  # noqa: ANN001
+    """The dashboard's indicators and monthly series, for the summary sheet."""
+    suppressed = services.suppress_small_counts(user)
+
+    def count(value: int) -> int | str:
+        return services.shown_count(value, suppressed)
+
+    stations, officers = station_and_officer_counts(user, filters)
+    meetings = services.meeting_indicators(user, filters)
+    visits = services.visit_indicators(user, filters)
+    reach = services.reach_indicators(user, filters)
+    referrals = services.referral_indicators(user, filters)
+    loop = services.loop_indicators(user, filters)
+    rate = referrals.rate
+    if rate is not None and suppressed and referrals.redeemed < services.SUPPRESS_BELOW:
+        rate = None
+    indicators = [
+        Indicator(_("Police stations and posts covered"), stations),
+        Indicator(_("Officers posted there now"), count(officers)),
+        Indicator(_("Meetings planned in the period"), meetings.planned),
+        Indicator(_("Meetings held in the period"), meetings.held),
+        Indicator(_("Meetings cancelled in the period"), meetings.cancelled),
+        Indicator(
+            _("Stations visited within their target interval (today)"), visits.within_interval
+        ),
+        Indicator(_("Stations due or overdue for a visit (today)"), visits.overdue),
+        Indicator(_("Median days since the last visit"), visits.median_days_since),
+        Indicator(_("Unique officers reached at meetings"), count(reach.officers_sensitised)),
+        Indicator(_("Unique officers trained"), count(reach.officers_trained)),
+        Indicator(_("Referral slips issued"), count(referrals.issued)),
+        Indicator(_("Referral slips redeemed"), count(referrals.redeemed)),
+        Indicator(_("Redemption rate"), round(rate, 3) if rate is not None else "—"),
+        Indicator(_("Action points open (today)"), loop.open_points),
+        Indicator(_("Action points overdue (today)"), loop.overdue_points),
+        Indicator(_("Action points escalated to the command (today)"), loop.escalated_points),
+        Indicator(_("Action points verified in the period"), loop.verified_in_period),
+        Indicator(_("… of which done on time"), loop.verified_on_time),
+        Indicator(_("Concerns raised in the period"), count(loop.concerns_in_period)),
+        *(
+            Indicator(_("Concerns: %(category)s", category=label), count(n))
+            for label, n in loop.concerns_by_category
+        ),
+    ]
+    months = services.months_between(filters.start, filters.end)
+    labels = [f"{y:04d}-{m:02d}" for y, m in months]
+
+    def series(by_month: dict, index: int, hide: bool) -> list:
+        values = [by_month.get(k, (0, 0))[index] for k in months]
+        return [0 if hide and 0 < v < services.SUPPRESS_BELOW else v for v in values]
+
+    charts = [
+        ChartSpec(
+            _("Meetings per month"),
+            labels,
+            {
+                _("Planned"): series(meetings.by_month, 0, False),
+                _("Held"): series(meetings.by_month, 1, False),
+            },
+        ),  # fmt: skip
+        ChartSpec(
+            _("Referral slips per month"),
+            labels,
+            {
+                _("Issued"): series(referrals.by_month, 0, suppressed),
+                _("Redeemed"): series(referrals.by_month, 1, suppressed),
+            },
+        ),
+        ChartSpec(
+            _("Concerns raised per month"),
+            labels,
+            {
+                _("Concerns"): series(
+                    {k: (v,) for k, v in loop.concerns_by_month.items()}, 0, suppressed
+                )
+            },
+        ),
+    ]
+    return indicators, charts
 
 
 def report_path(job: ReportJob) -> Path:
@@ -125,11 +384,7 @@ def build_report(
     filters = DashboardFilters.from_params(job.params)
     sections = report_sections(user, filters)
     on_total(sum(section.count() for section in sections))
-    stations, officers = station_and_officer_counts(user, filters)
-    indicators = [
-        Indicator(_("Police stations and posts covered"), stations),
-        Indicator(_("Officers posted there now"), officers),
-    ]
+    indicators, charts = summary_of(user, filters)
     filter_rows = [
         (_("Period"), f"{filters.start.isoformat()} – {filters.end.isoformat()}"),
         (_("Country"), country_name(filters.country) if filters.country else _("All")),
@@ -144,7 +399,7 @@ def build_report(
         _("Partnership programme report"),
         filter_rows,
         indicators,
-        [],
+        charts,
         [ReportSheet(Table(s.headers, s.rows(), s.name), totals=s.totals) for s in sections],
         progress=progress,
     )

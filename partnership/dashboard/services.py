@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, timedelta
 
 from flask import request
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 
 from partnership.extensions import db
 from partnership.organisations.models import STATION_KINDS, Organisation, Person, PersonKind
@@ -308,3 +308,134 @@ def referral_indicators(user, filters: DashboardFilters) -> ReferralIndicators: 
         issued_total += int(issued)
         redeemed_total += int(n_redeemed)
     return ReferralIndicators(issued_total, redeemed_total, by_month)
+
+
+# ---- the problem-solving loop ------------------------------------------------------------------
+
+
+@dataclass
+class LoopIndicators:
+    open_points: int
+    overdue_points: int
+    escalated_points: int
+    verified_in_period: int
+    verified_on_time: int
+    concerns_in_period: int
+    concerns_by_month: dict[tuple[int, int], int]
+    concerns_by_category: list[tuple[str, int]]
+
+
+def loop_indicators(user, filters: DashboardFilters, today: date | None = None) -> LoopIndicators:  # noqa: ANN001
+    """Action points (open and overdue now; verified in the period, and how many on time) and
+    concerns raised in the period, by month and by category. Summaries only, never details."""
+    from sqlalchemy import and_, case
+
+    from partnership.actions.models import (
+        OPEN_ACTION_STATUSES,
+        ActionPoint,
+        ActionStatus,
+        Concern,
+        ConcernCategory,
+    )
+    from partnership.actions.services import escalation_days
+
+    today = today or date.today()
+    restricted = _place_restricted(user, filters)
+    stations = station_ids_query(user, filters)
+    is_open = ActionPoint.status.in_(list(OPEN_ACTION_STATUSES))
+    start, end = _period_bounds(filters)
+    verified = and_(
+        ActionPoint.status == ActionStatus.VERIFIED,
+        ActionPoint.verified_at >= start,
+        ActionPoint.verified_at < end,
+    )
+    points = select(
+        func.sum(case((is_open, 1), else_=0)),
+        func.sum(case((and_(is_open, ActionPoint.due_on < today), 1), else_=0)),
+        func.sum(
+            case(
+                (and_(is_open, ActionPoint.due_on <= today - timedelta(days=escalation_days())), 1),
+                else_=0,
+            )
+        ),
+        func.sum(case((verified, 1), else_=0)),
+        func.sum(case((and_(verified, ActionPoint.done_on <= ActionPoint.due_on), 1), else_=0)),
+    )
+    if restricted:
+        points = points.where(ActionPoint.station_id.in_(stations))
+    open_n, overdue_n, escalated_n, verified_n, on_time_n = db.session.execute(points).one()
+
+    concerns = (
+        select(Concern.occurred_month, Concern.category, func.count(Concern.id))
+        .where(Concern.occurred_on >= filters.start, Concern.occurred_on <= filters.end)
+        .group_by(Concern.occurred_month, Concern.category)
+    )
+    if restricted:
+        concerns = concerns.where(Concern.station_id.in_(stations))
+    by_month: dict[tuple[int, int], int] = {}
+    by_category: dict[ConcernCategory, int] = {}
+    total = 0
+    for month_text, category, n in db.session.execute(concerns):
+        y, m = (int(part) for part in month_text.split("-"))
+        by_month[(y, m)] = by_month.get((y, m), 0) + n
+        by_category[category] = by_category.get(category, 0) + n
+        total += n
+    return LoopIndicators(
+        open_points=int(open_n or 0),
+        overdue_points=int(overdue_n or 0),
+        escalated_points=int(escalated_n or 0),
+        verified_in_period=int(verified_n or 0),
+        verified_on_time=int(on_time_n or 0),
+        concerns_in_period=total,
+        concerns_by_month=by_month,
+        concerns_by_category=[
+            (c.label, by_category.get(c, 0)) for c in ConcernCategory if by_category.get(c)
+        ],
+    )
+
+
+@dataclass
+class BeforeAfter:
+    first_sensitisation: date | None
+    window_days: int
+    before: int
+    after: int
+
+
+def concerns_before_and_after_sensitisation(
+    station_id: int, today: date | None = None
+) -> BeforeAfter:
+    """Concerns at a station in equal windows before and after its first held sensitisation
+    meeting (at most 180 days each side, shorter when the meeting is recent)."""
+    from meetings.models import HAPPENED_STATUSES, Meeting, MeetingKind, meeting_stations
+    from partnership.actions.models import Concern
+
+    today = today or date.today()
+    first = db.session.scalar(
+        select(func.min(Meeting.starts_at))
+        .join(meeting_stations, meeting_stations.c.meeting_id == Meeting.id)
+        .where(
+            meeting_stations.c.station_id == station_id,
+            Meeting.kind == MeetingKind.SENSITISATION,
+            Meeting.status.in_(list(HAPPENED_STATUSES)),
+        )
+    )
+    if first is None:
+        return BeforeAfter(None, 0, 0, 0)
+    if isinstance(first, str):  # SQLite hands aggregates back as text
+        from datetime import datetime
+
+        first = datetime.fromisoformat(first)
+    pivot = first.date()
+    window = max(min(180, (today - pivot).days), 1)
+    before, after = db.session.execute(
+        select(
+            func.sum(case((Concern.occurred_on < pivot, 1), else_=0)),
+            func.sum(case((Concern.occurred_on >= pivot, 1), else_=0)),
+        ).where(
+            Concern.station_id == station_id,
+            Concern.occurred_on >= pivot - timedelta(days=window),
+            Concern.occurred_on < pivot + timedelta(days=window),
+        )
+    ).one()
+    return BeforeAfter(pivot, window, int(before or 0), int(after or 0))

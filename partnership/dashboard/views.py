@@ -42,6 +42,7 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
     visits = services.visit_indicators(user, filters)
     reach = services.reach_indicators(user, filters)
     referrals = services.referral_indicators(user, filters)
+    loop = services.loop_indicators(user, filters)
     stations, officers = services.station_and_officer_counts(user, filters)
     months = services.months_between(filters.start, filters.end)
     labels = [services.month_label(y, m) for y, m in months]
@@ -70,9 +71,21 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
             if suppressed and 0 < v < services.SUPPRESS_BELOW
         },
     )
+    concerns = [loop.concerns_by_month.get(k, 0) for k in months]
+    concern_chart = BarChart(
+        _("Concerns raised per month"),
+        labels,
+        [Series(_("Concerns"), concerns, "concerns")],
+        suppressed={
+            (0, c) for c, v in enumerate(concerns) if suppressed and 0 < v < services.SUPPRESS_BELOW
+        },
+    )
     return {
         "filters": filters,
         "suppressed": suppressed,
+        "loop": loop,
+        "concerns_in_period": count(loop.concerns_in_period),
+        "concerns_by_category": [(label, count(n)) for label, n in loop.concerns_by_category],
         "meetings": meetings,
         "visits": visits,
         "reach": reach,
@@ -89,7 +102,7 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
             or (suppressed and referrals.redeemed < services.SUPPRESS_BELOW)
             else referrals.rate
         ),
-        "charts": [meeting_chart, referral_chart],
+        "charts": [meeting_chart, referral_chart, concern_chart],
         "countries": country_choices() if station_scope(user) is None else [],
         "commands": org_services.commands() if station_scope(user) is None else [],
         "stations": org_services.stations(user),
@@ -109,7 +122,15 @@ def station_story(organisation_id: int):
     filters.command_id = None
     filters.country = ""
     context = dashboard_context(current_user, filters)
-    return render_template("dashboard/station_story.html", station=station, **context)
+    before_after = services.concerns_before_and_after_sensitisation(station.id)
+    return render_template(
+        "dashboard/station_story.html",
+        station=station,
+        before_after=before_after,
+        before=services.shown_count(before_after.before, context["suppressed"]),
+        after=services.shown_count(before_after.after, context["suppressed"]),
+        **context,
+    )
 
 
 # ---- programme report (background job) ---------------------------------------------------------

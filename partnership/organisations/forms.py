@@ -4,19 +4,19 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from partnership.forms import BLANK_CHOICE, VersionedForm, country_choices, timezone_choices
+from partnership.forms import (
+    BLANK_CHOICE,
+    VersionedForm,
+    country_choices,
+    int_or_none,
+    timezone_choices,
+)
 from partnership.organisations.models import (
     ORGANISATION_KIND_LABELS,
     PERSON_KIND_LABELS,
     STATION_KINDS,
     Organisation,
 )
-
-
-def _coerce_int_or_none(value):  # noqa: ANN001, ANN202
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 def organisation_choices(orgs: list[Organisation]) -> list[tuple[str, str]]:
@@ -35,7 +35,7 @@ class OrganisationForm(VersionedForm):
     city = StringField(_l("City or town"), validators=[DataRequired(), Length(max=120)])
     command_id = SelectField(
         _l("Police command"),
-        coerce=_coerce_int_or_none,
+        coerce=int_or_none,
         description=_l("Required for police stations and posts."),
     )
     target_visit_days = IntegerField(
@@ -74,7 +74,7 @@ class PersonForm(VersionedForm):
         description=_l("For community representatives: a chosen name or initials only."),
     )
     organisation_id = SelectField(
-        _l("Organisation or station"), coerce=_coerce_int_or_none, validators=[Optional()]
+        _l("Organisation or station"), coerce=int_or_none, validators=[Optional()]
     )
     posted_since = DateField(
         _l("Posted there since"),
@@ -95,9 +95,7 @@ class PersonForm(VersionedForm):
 
 
 class TransferForm(VersionedForm):
-    station_id = SelectField(
-        _l("New station"), coerce=_coerce_int_or_none, validators=[DataRequired()]
-    )
+    station_id = SelectField(_l("New station"), coerce=int_or_none, validators=[DataRequired()])
     transfer_date = DateField(_l("Transfer date"), validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=255)])
 

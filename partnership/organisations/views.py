@@ -72,7 +72,17 @@ def organisation_detail(organisation_id: int):
         stations=services.stations_of(org) if org.kind is OrganisationKind.POLICE_COMMAND else [],
         people=officers,
         meetings=meetings,
+        loop_panel=_loop_panel(org),
     )
+
+
+def _loop_panel(org):  # noqa: ANN001, ANN202
+    """The station's open concerns and action points (the problem-solving loop)."""
+    if not org.is_station:
+        return None
+    from partnership.actions.services import station_panel
+
+    return station_panel(org, current_user)
 
 
 def _save_organisation(form: OrganisationForm, org=None):  # noqa: ANN001, ANN202

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from partnership.forms import BLANK_CHOICE, VersionedForm
+from partnership.forms import BLANK_CHOICE, VersionedForm, int_or_none
 from partnership.referrals.codes import CLIENT_CODE_RULES
 from partnership.referrals.models import (
     Outcome,
@@ -22,12 +22,6 @@ from partnership.referrals.models import (
     ServicePointStatus,
     ServiceType,
 )
-
-
-def _int_or_none(value):  # noqa: ANN001, ANN202
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 class CheckboxesField(SelectMultipleField):
@@ -94,7 +88,7 @@ class SchemeStatusForm(VersionedForm):
 
 
 class ServicePointForm(VersionedForm):
-    organisation_id = SelectField(_l("Provider"), coerce=_int_or_none, validators=[DataRequired()])
+    organisation_id = SelectField(_l("Provider"), coerce=int_or_none, validators=[DataRequired()])
     name = StringField(
         _l("Name of the service point"), validators=[DataRequired(), Length(max=160)]
     )
@@ -123,10 +117,10 @@ class ServicePointForm(VersionedForm):
 
 
 class SlipForm(VersionedForm):
-    scheme_id = SelectField(_l("Scheme"), coerce=_int_or_none, validators=[DataRequired()])
+    scheme_id = SelectField(_l("Scheme"), coerce=int_or_none, validators=[DataRequired()])
     number = StringField(_l("Slip number"), validators=[DataRequired(), Length(max=40)])
-    station_id = SelectField(_l("Station"), coerce=_int_or_none, validators=[DataRequired()])
-    officer_id = SelectField(_l("Issuing officer"), coerce=_int_or_none, validators=[Optional()])
+    station_id = SelectField(_l("Station"), coerce=int_or_none, validators=[DataRequired()])
+    officer_id = SelectField(_l("Issuing officer"), coerce=int_or_none, validators=[Optional()])
     issued_on = DateField(_l("Date issued"), validators=[DataRequired()])
     route = SelectField(
         _l("Route"),
@@ -144,18 +138,18 @@ class SlipForm(VersionedForm):
 
 
 class RedemptionForm(VersionedForm):
-    scheme_id = SelectField(_l("Scheme"), coerce=_int_or_none, validators=[DataRequired()])
+    scheme_id = SelectField(_l("Scheme"), coerce=int_or_none, validators=[DataRequired()])
     slip_number = StringField(_l("Slip number"), validators=[Optional(), Length(max=40)])
     walk_in = BooleanField(_l("Walk-in: says the police referred them, but has no slip"))
     station_id = SelectField(
         _l("Station the walk-in named"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         validators=[Optional()],
         description=_l("Only for walk-ins, if they said which station."),
     )
     redeemed_on = DateField(_l("Date of the visit"), validators=[DataRequired()])
     service_point_id = SelectField(
-        _l("Service point"), coerce=_int_or_none, validators=[DataRequired()]
+        _l("Service point"), coerce=int_or_none, validators=[DataRequired()]
     )
     consent = BooleanField(_l("The client consented to their code being recorded"))
     client_code = StringField(
@@ -191,7 +185,7 @@ class RedemptionForm(VersionedForm):
 
 
 class ImportForm(VersionedForm):
-    scheme_id = SelectField(_l("Scheme"), coerce=_int_or_none, validators=[DataRequired()])
+    scheme_id = SelectField(_l("Scheme"), coerce=int_or_none, validators=[DataRequired()])
     file = FileField(
         _l("Spreadsheet (.xlsx or .csv)"),
         description=_l("Use the template; the first row holds the column names."),

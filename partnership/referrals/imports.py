@@ -91,9 +91,9 @@ def _by_name(model, names: set[str]) -> dict[str, object]:  # noqa: ANN001
     return {r.name.lower(): r for r in rows}
 
 
-def _line(i: int) -> int:
-    """Spreadsheet line of data row ``i`` (0-based): the header is line 1."""
-    return i + 2
+def _line(rows: list, i: int) -> int:
+    """The file's line of data row ``i``: read_rows keeps it; plain lists count from line 2."""
+    return getattr(rows[i], "line", i + 2)
 
 
 def import_slips(scheme: Scheme, headers: list[str], rows: list[list[str]], user) -> ImportResult:  # noqa: ANN001
@@ -117,7 +117,7 @@ def import_slips(scheme: Scheme, headers: list[str], rows: list[list[str]], user
         if issued_on is None:
             problems.append(_("the date is missing or not a date (use YYYY-MM-DD)"))
         if problems:
-            result.errors.append((_line(i), "; ".join(problems)))
+            result.errors.append((_line(rows, i), "; ".join(problems)))
             continue
         try:
             services.issue_slip(
@@ -132,7 +132,7 @@ def import_slips(scheme: Scheme, headers: list[str], rows: list[list[str]], user
                 user,
             )
         except FieldError as error:
-            result.errors.append((_line(i), error.message))
+            result.errors.append((_line(rows, i), error.message))
         else:
             result.created += 1
     return result
@@ -189,7 +189,7 @@ def import_redemptions(
         if station_name and station is None:
             problems.append(_("unknown station “%(name)s”", name=station_name))
         if problems:
-            result.errors.append((_line(i), "; ".join(problems)))
+            result.errors.append((_line(rows, i), "; ".join(problems)))
             continue
         slip_number = _cell(row, cols, "slip")
         try:
@@ -211,7 +211,7 @@ def import_redemptions(
                 user,
             )
         except FieldError as error:
-            result.errors.append((_line(i), error.message))
+            result.errors.append((_line(rows, i), error.message))
         else:
             result.created += 1
     return result

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.meetings.helpers import create_meeting
-from tests.referrals.conftest import add_redemption, add_slips, referrals  # noqa: F401
+from tests.referrals.conftest import add_redemption, add_slips, redeemed, referrals  # noqa: F401
 
 PERIOD = "start=2026-01-01&end=2026-06-30"
 

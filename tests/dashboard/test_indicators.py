@@ -37,11 +37,13 @@ def test_monthly_chart_numbers(coordinator_client, programme):
     ]
     # Meetings chart (planned, held) comes first, then slips (issued, redeemed), per month.
     feb = [v for k, v in cells if k.startswith("Feb")]
-    assert feb == [["1", "1"], ["6", "2"]]
+    # Then concerns raised (none in this programme).
+    feb = [v for k, v in cells if k.startswith("Feb")]
+    assert feb == [["1", "1"], ["6", "2"], ["0"]]
     mar = [v for k, v in cells if k.startswith("Mar")]
-    assert mar == [["1", "1"], ["3", "1"]]  # the cancelled visit is not planned
+    assert mar == [["1", "1"], ["3", "1"], ["0"]]  # the cancelled visit is not planned
     may = [v for k, v in cells if k.startswith("May")]
-    assert may == [["1", "0"], ["0", "0"]]
+    assert may == [["1", "0"], ["0", "0"], ["0"]]
 
 
 def test_officer_sees_only_their_station_with_small_counts_suppressed(officer_client, programme):

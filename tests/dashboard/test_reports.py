@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -31,7 +32,8 @@ def download(client, job_url: str):  # noqa: ANN001, ANN201
 def test_coordinator_report_has_summary_and_sheets(coordinator_client, world, make_person):
     make_person("officer", world.station_a, name="Inspector Mary Achieng", rank="Inspector")
     workbook = download(coordinator_client, request_report(coordinator_client))
-    assert workbook.sheetnames[:3] == ["Summary", "Stations", "Officers"]
+    assert workbook.sheetnames == ["Summary", "Stations", "Meetings", "Officers", "Referrals",
+                                   "Action points", "Concerns"]  # fmt: skip
     summary = list(workbook["Summary"].iter_rows(values_only=True))
     assert summary[0][0] == "Partnership programme report"
     labels = {row[0]: row[1] for row in summary if row[0]}
@@ -134,3 +136,85 @@ def test_progress_page_refreshes_until_done(coordinator_client, world, app):
     assert 'http-equiv="refresh"' in html
     assert 'value="25"' in html
     assert coordinator_client.get(f"/reports/{job_id}/download").status_code == 404
+
+
+def test_report_of_the_fixture_programme(coordinator_client, programme, world):
+    from tests.dashboard.conftest import PERIOD
+
+    params = dict(pair.split("=") for pair in PERIOD.split("&"))
+    workbook = download(coordinator_client, request_report(coordinator_client, **params))
+    labels = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r[0]}
+    assert labels["Meetings planned in the period"] == 4
+    assert labels["Meetings held in the period"] == 3
+    assert labels["Meetings cancelled in the period"] == 1
+    assert labels["Unique officers reached at meetings"] == 3
+    assert labels["Referral slips issued"] == 9
+    assert labels["Referral slips redeemed"] == 3
+    assert labels["Period"] == "2026-01-01 – 2026-06-30"
+    assert len(workbook["Summary"]._charts) == 3  # native Excel charts
+    meetings = list(workbook["Meetings"].iter_rows(values_only=True))
+    assert len(meetings) == 1 + 5  # header + the five meetings in the period
+    assert {r[5] for r in meetings[1:]} >= {"Held", "Cancelled", "Confirmed"}
+    # 10:00 in Nairobi is written as local time.
+    assert all(r[0].hour == 10 for r in meetings[1:])
+    referrals = list(workbook["Referrals"].iter_rows(values_only=True))
+    assert ("Alpha Police Station", "2026-02", 6, 2) in referrals
+    assert ("Charlie Police Station", "2026-03", 3, 1) in referrals
+    assert referrals[-1][0] == "Total" and referrals[-1][2:4] == (9, 3)
+
+
+def test_officer_report_suppresses_small_counts_and_has_no_client_codes(officer_client, programme):
+    from tests.dashboard.conftest import PERIOD
+
+    params = dict(pair.split("=") for pair in PERIOD.split("&"))
+    workbook = download(officer_client, request_report(officer_client, **params))
+    referrals = list(workbook["Referrals"].iter_rows(values_only=True))
+    assert ("Alpha Police Station", "2026-02", 6, "<5") in referrals
+    assert all(r[0] != "Charlie Police Station" for r in referrals)
+    labels = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r[0]}
+    assert labels["Unique officers reached at meetings"] == "<5"
+    assert labels["Referral slips redeemed"] == "<5"
+
+
+@pytest.mark.parametrize("role", ["officer", "trainer", "viewer"])
+def test_no_client_code_in_reports_or_dashboards_of_other_roles(login_as, redeemed, role):  # noqa: F811
+    from tests.referrals.conftest import CODES
+
+    client = login_as(role)
+    html = client.get("/").data.decode()
+    workbook = download(client, request_report(client))
+    text = html + " ".join(
+        str(c) for ws in workbook for row in ws.iter_rows(values_only=True) for c in row
+    )
+    for code in CODES:
+        assert code not in text
+
+
+@pytest.mark.parametrize("role", ["coordinator", "officer", "trainer", "viewer"])
+def test_loop_sheets_respect_roles(login_as, world, make_concern, make_action_point, role):
+    from tests.dashboard.test_loop_indicators import loop_fixture
+
+    loop_fixture(world, make_concern, make_action_point)
+    client = login_as(role)
+    workbook = download(client, request_report(client, start="2026-01-01", end="2026-06-30"))
+    text = " ".join(
+        str(c) for ws in workbook for row in ws.iter_rows(values_only=True) for c in row
+    )
+    assert "Name X" not in text  # restricted details never leave the app
+    concerns = list(workbook["Concerns"].iter_rows(values_only=True))
+    points = list(workbook["Action points"].iter_rows(values_only=True))
+    labels = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r[0]}
+    if role == "viewer":
+        assert concerns[0] == ("Station", "Month", "Category", "Concerns")
+        assert ("Alpha Police Station", "2026-02", "Raids at hotspots", "<5") in concerns
+        assert "Syringes taken" not in text
+    elif role == "officer":
+        assert len(concerns) == 1 + 3 and all(r[2] == "Alpha Police Station" for r in concerns[1:])
+        assert len(points) == 1 + 4
+        assert labels["Concerns raised in the period"] == "<5"
+    else:
+        assert len(concerns) == 1 + 4
+        assert len(points) == 1 + 5
+        assert labels["Action points overdue (today)"] == 2
+        assert labels["Concerns raised in the period"] == 4
+    assert len(workbook["Summary"]._charts) == 3

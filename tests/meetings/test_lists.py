@@ -110,3 +110,14 @@ def test_station_page_shows_meetings_last_visit_officers_reached(
     assert "Held one" in page and "Next one" in page
     assert "30 days ago" in page
     assert "Unique officers reached</dt><dd>2</dd>" in page
+
+
+def test_due_list_export_follows_the_page(coordinator_client, world):
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(
+        coordinator_client.get(f"/meetings/due/export.csv?command={world.command.id}").data.decode("utf-8-sig")
+    )))  # fmt: skip
+    assert rows[0][0] == "Station"
+    assert sorted(r[0] for r in rows[1:]) == ["Alpha Police Station", "Bravo Police Station"]

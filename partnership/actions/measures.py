@@ -1,0 +1,291 @@
+"""Aggregates of the problem-solving loop, computed in SQL (GROUP BY, window functions) that
+runs the same on SQLite and PostgreSQL: measures per station and side, concerns by category and
+month, and the one-page station brief."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload
+
+from partnership.accounts.models import User
+from partnership.actions.models import (
+    OPEN_ACTION_STATUSES,
+    OPEN_CONCERN_STATUSES,
+    ActionPoint,
+    ActionStatus,
+    Concern,
+    ConcernCategory,
+    FollowUp,
+    Side,
+)
+from partnership.actions.services import today
+from partnership.extensions import db
+from partnership.organisations.models import Organisation
+from partnership.permissions import station_scope, suppresses_small_counts
+
+SMALL = 5
+
+
+def shown(count: int | None, suppress: bool) -> str:
+    """A count as shown to the user: 1 to 4 become "<5" where small counts are suppressed."""
+    count = int(count or 0)
+    if suppress and 0 < count < SMALL:
+        return "<5"
+    return str(count)
+
+
+@dataclass
+class StationMeasure:
+    station_id: int
+    station: str
+    side: Side
+    open: int = 0
+    overdue: int = 0
+    done_on_time: int = 0
+    done: int = 0
+    median_days_to_verification: float | None = None
+
+
+def _side_owner(side: Side):  # noqa: ANN202
+    return (
+        ActionPoint.police_owner_id.is_not(None)
+        if side is Side.POLICE
+        else ActionPoint.ngo_owner_id.is_not(None)
+    )
+
+
+def _median_days(side: Side, scope: frozenset[int] | None) -> dict[int, float]:
+    """Median of days to verification per station: the middle row(s) by ROW_NUMBER."""
+    ranked = select(
+        ActionPoint.station_id.label("station_id"),
+        ActionPoint.days_to_verification.label("days"),
+        func.row_number()
+        .over(partition_by=ActionPoint.station_id, order_by=ActionPoint.days_to_verification)
+        .label("rn"),
+        func.count().over(partition_by=ActionPoint.station_id).label("n"),
+    ).where(
+        ActionPoint.status == ActionStatus.VERIFIED,
+        ActionPoint.days_to_verification.is_not(None),
+        _side_owner(side),
+    )
+    if scope is not None:
+        ranked = ranked.where(ActionPoint.station_id.in_(scope))
+    sub = ranked.subquery()
+    stmt = (
+        select(sub.c.station_id, func.avg(sub.c.days * 1.0))
+        .where(sub.c.rn.in_([(sub.c.n + 1) // 2, (sub.c.n + 2) // 2]))
+        .group_by(sub.c.station_id)
+    )
+    return {station_id: float(value) for station_id, value in db.session.execute(stmt)}
+
+
+def action_point_measures(user: User) -> list[StationMeasure]:
+    """Per station and owner side (a point with owners on both sides counts for both)."""
+    scope = station_scope(user)
+    now = today()
+    is_open = ActionPoint.status.in_(list(OPEN_ACTION_STATUSES))
+    finished = ActionPoint.status.in_([ActionStatus.DONE, ActionStatus.VERIFIED])
+    rows: list[StationMeasure] = []
+    for side in (Side.POLICE, Side.NGO):
+        stmt = (
+            select(
+                ActionPoint.station_id,
+                Organisation.name,
+                func.sum(case((is_open, 1), else_=0)),
+                func.sum(case((and_(is_open, ActionPoint.due_on < now), 1), else_=0)),
+                func.sum(
+                    case((and_(finished, ActionPoint.done_on <= ActionPoint.due_on), 1), else_=0)
+                ),
+                func.sum(case((finished, 1), else_=0)),
+            )
+            .join(Organisation, Organisation.id == ActionPoint.station_id)
+            .where(_side_owner(side))
+            .group_by(ActionPoint.station_id, Organisation.name)
+        )
+        if scope is not None:
+            stmt = stmt.where(ActionPoint.station_id.in_(scope))
+        medians = _median_days(side, scope)
+        for station_id, name, open_, overdue, on_time, done in db.session.execute(stmt):
+            rows.append(
+                StationMeasure(
+                    station_id,
+                    name,
+                    side,
+                    int(open_ or 0),
+                    int(overdue or 0),
+                    int(on_time or 0),
+                    int(done or 0),
+                    medians.get(station_id),
+                )
+            )
+    return sorted(rows, key=lambda r: (r.station, r.side.value))
+
+
+@dataclass
+class CategoryMonths:
+    months: list[str]
+    counts: dict[ConcernCategory, dict[str, int]]
+    totals: dict[str, int]
+
+
+def concerns_by_category_month(user: User, months: int = 12, station_id: int | None = None):  # noqa: ANN201
+    now = today()
+    first = date(now.year, now.month, 1)
+    keys = []
+    year, month = first.year, first.month
+    for _ in range(months):
+        keys.append(f"{year:04d}-{month:02d}")
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    keys.reverse()
+    stmt = (
+        select(Concern.category, Concern.occurred_month, func.count(Concern.id))
+        .where(Concern.occurred_month >= keys[0])
+        .group_by(Concern.category, Concern.occurred_month)
+    )
+    scope = station_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Concern.station_id.in_(scope))
+    if station_id:
+        stmt = stmt.where(Concern.station_id == station_id)
+    counts: dict[ConcernCategory, dict[str, int]] = {c: {} for c in ConcernCategory}
+    totals: dict[str, int] = defaultdict(int)
+    for category, month_key, count in db.session.execute(stmt):
+        counts[category][month_key] = count
+        totals[month_key] += count
+    return CategoryMonths(keys, counts, dict(totals))
+
+
+# ---- the station brief -------------------------------------------------------------------------
+
+
+@dataclass
+class Brief:
+    station: Organisation
+    since: date
+    since_meeting: object | None
+    concerns_by_category: list[tuple[ConcernCategory, int]]
+    points_by_status: list[tuple[ActionStatus, int, int, int]]  # status, police, ngo, no owner
+    overdue: list[ActionPoint]
+    new_concerns: list[Concern]
+    concern_changes: list[Concern]
+    new_points: list[ActionPoint]
+    follow_ups: list[FollowUp] = field(default_factory=list)
+    suppress: bool = False
+
+
+def station_brief(station: Organisation, user: User, since: date | None = None) -> Brief:
+    since_meeting = None
+    if since is None:
+        since_meeting = last_held_meeting(station.id)
+        since = since_meeting_date(since_meeting) or (today() - timedelta(days=90))
+    since_at = datetime.combine(since, time.min, tzinfo=UTC)
+    by_category = list(
+        db.session.execute(
+            select(Concern.category, func.count(Concern.id))
+            .where(
+                Concern.station_id == station.id,
+                Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
+            )
+            .group_by(Concern.category)
+            .order_by(func.count(Concern.id).desc())
+        )
+    )
+    police = ActionPoint.police_owner_id.is_not(None)
+    ngo = ActionPoint.ngo_owner_id.is_not(None)
+    by_status = [
+        (status, int(p or 0), int(n or 0), int(none or 0))
+        for status, p, n, none in db.session.execute(
+            select(
+                ActionPoint.status,
+                func.sum(case((police, 1), else_=0)),
+                func.sum(case((ngo, 1), else_=0)),
+                func.sum(case((and_(~police, ~ngo), 1), else_=0)),
+            )
+            .where(ActionPoint.station_id == station.id)
+            .group_by(ActionPoint.status)
+        )
+    ]
+    order = list(ActionStatus)
+    by_status.sort(key=lambda row: order.index(row[0]))
+    options = [joinedload(ActionPoint.police_owner), joinedload(ActionPoint.ngo_owner)]
+    overdue = list(
+        db.session.scalars(
+            select(ActionPoint)
+            .options(*options)
+            .where(
+                ActionPoint.station_id == station.id,
+                ActionPoint.status.in_(list(OPEN_ACTION_STATUSES)),
+                ActionPoint.due_on < today(),
+            )
+            .order_by(ActionPoint.due_on)
+        )
+    )
+    new_concerns = list(
+        db.session.scalars(
+            select(Concern)
+            .where(Concern.station_id == station.id, Concern.created_at >= since_at)
+            .order_by(Concern.created_at)
+        )
+    )
+    concern_changes = list(
+        db.session.scalars(
+            select(Concern)
+            .where(
+                Concern.station_id == station.id,
+                Concern.status_changed_at >= since_at,
+                Concern.created_at < since_at,
+            )
+            .order_by(Concern.status_changed_at)
+        )
+    )
+    new_points = list(
+        db.session.scalars(
+            select(ActionPoint)
+            .options(*options)
+            .where(ActionPoint.station_id == station.id, ActionPoint.created_at >= since_at)
+            .order_by(ActionPoint.created_at)
+        )
+    )
+    follow_ups = list(
+        db.session.scalars(
+            select(FollowUp)
+            .join(ActionPoint, ActionPoint.id == FollowUp.action_point_id)
+            .options(joinedload(FollowUp.action_point), joinedload(FollowUp.user))
+            .where(
+                ActionPoint.station_id == station.id,
+                FollowUp.at >= since_at,
+                FollowUp.to_status.is_not(None),
+            )
+            .order_by(FollowUp.at)
+        )
+    )
+    return Brief(
+        station,
+        since,
+        since_meeting,
+        by_category,
+        by_status,
+        overdue,
+        new_concerns,
+        concern_changes,
+        new_points,
+        follow_ups,
+        suppresses_small_counts(user),
+    )
+
+
+def last_held_meeting(station_id: int):  # noqa: ANN201
+    """The station's last held meeting, if any."""
+    from partnership.actions.meetings_link import last_held_meeting as last_held
+
+    return last_held(station_id)
+
+
+def since_meeting_date(meeting) -> date | None:  # noqa: ANN001
+    return meeting.local_date if meeting is not None else None

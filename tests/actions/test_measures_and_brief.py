@@ -1,0 +1,121 @@
+"""Measures per station and side (SQL aggregates, small counts suppressed) and the brief."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from partnership.actions.models import ActionPoint
+
+
+def _due(days: int) -> date:
+    return date.today() + timedelta(days=days)
+
+
+def test_measures_per_station_and_side(app, db, world, make_action_point, coordinator_client):
+    officer, coordinator = world.users["officer"].id, world.users["coordinator"].id
+    for _ in range(6):
+        make_action_point(world.station_a, police_owner_id=officer, due_on=_due(-2))
+    make_action_point(world.station_a, ngo_owner_id=coordinator, status="done",
+                      done_on=_due(-1), due_on=_due(0))  # fmt: skip
+    for days in (2, 4, 10):
+        make_action_point(world.station_a, ngo_owner_id=coordinator, status="verified",
+                          days_to_verification=days, done_on=_due(-5), due_on=_due(-10))  # fmt: skip
+    with app.test_request_context():
+        from flask_login import login_user
+
+        from partnership.accounts.models import User
+        from partnership.actions.measures import action_point_measures
+
+        login_user(db.session.get(User, world.users["coordinator"].id))
+        rows = {
+            (r.station, r.side.value): r
+            for r in action_point_measures(db.session.get(User, coordinator))
+        }
+    police = rows[("Alpha Police Station", "police")]
+    assert (police.open, police.overdue, police.done) == (6, 6, 0)
+    ngo = rows[("Alpha Police Station", "ngo")]
+    assert (ngo.open, ngo.overdue, ngo.done_on_time, ngo.done) == (0, 0, 1, 4)
+    assert ngo.median_days_to_verification == 4
+    page = coordinator_client.get("/measures").data.decode()
+    assert (
+        "Alpha Police Station" in page
+        and "<5" not in page.replace("&lt;5", "<5").split("Concerns by")[0]
+    )
+
+
+def test_median_of_an_even_number_is_the_mean_of_the_middle_two(app, db, world, make_action_point):
+    for days in (1, 3, 5, 100):
+        make_action_point(world.station_b, ngo_owner_id=world.users["coordinator"].id,
+                          status="verified", days_to_verification=days)  # fmt: skip
+    from partnership.accounts.models import User
+    from partnership.actions.measures import _median_days
+    from partnership.actions.models import Side
+
+    with app.app_context():
+        assert db.session.get(User, world.users["coordinator"].id)
+        assert _median_days(Side.NGO, None) == {world.station_b.id: 4.0}
+
+
+def test_small_counts_are_suppressed_for_officers_and_viewers(
+    world, make_action_point, make_concern, login_as
+):
+    make_action_point(world.station_a, police_owner_id=world.users["officer"].id)
+    make_concern(world.station_a, category="extortion")
+    for role, suppressed in (("officer", True), ("viewer", True), ("coordinator", False)):
+        page = login_as(role).get("/measures").data.decode()
+        points_body, concerns_body = (b.split("</tbody>")[0] for b in page.split("<tbody>")[1:3])
+        assert ("&lt;5" in points_body) is suppressed, role
+        assert ("&lt;5" in concerns_body) is suppressed, role
+        assert (">1<" in concerns_body) is not suppressed, role
+
+
+def test_concerns_by_category_per_month_counts_in_sql(
+    app, db, world, make_concern, coordinator_client
+):
+    for _ in range(7):
+        make_concern(world.station_a, category="raids", occurred_on=date.today())
+    page = coordinator_client.get("/measures").data.decode()
+    row = page.split("Raids at hotspots")[1].split("</tr>")[0]
+    assert ">7<" in row
+
+
+def test_station_brief_and_pdf(app, db, world, make_concern, make_action_point, coordinator_client):
+    concern = make_concern(world.station_a, category="raids", restricted_details="Name of client X")
+    make_action_point(world.station_a, title="Overdue briefing", due_on=_due(-3),
+                      police_owner_id=world.users["officer"].id)  # fmt: skip
+    since = (date.today() - timedelta(days=7)).isoformat()
+    page = coordinator_client.get(
+        f"/stations/{world.station_a.id}/brief?since={since}"
+    ).data.decode()
+    assert "Raids at hotspots" in page
+    assert "Overdue briefing" in page
+    assert "New concern</span>" in page or f"#{concern.id} Raids" in page
+    assert "Name of client X" not in page
+    pdf = coordinator_client.get(f"/stations/{world.station_a.id}/brief.pdf?since={since}")
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    assert b"Name of client X" not in pdf.data
+
+
+def test_brief_of_a_command_is_not_found(world, coordinator_client):
+    assert coordinator_client.get(f"/stations/{world.command.id}/brief").status_code == 404
+
+
+def test_brief_what_changed_respects_the_date(
+    app, db, world, make_action_point, coordinator_client
+):
+    point = make_action_point(world.station_a, title="Old point")
+    with app.app_context():
+        obj = db.session.get(ActionPoint, point.id)
+        from datetime import UTC, datetime
+
+        obj.created_at = datetime(2020, 1, 1, tzinfo=UTC)
+        db.session.commit()
+    since = (date.today() - timedelta(days=7)).isoformat()
+    page = coordinator_client.get(
+        f"/stations/{world.station_a.id}/brief?since={since}"
+    ).data.decode()
+    changed = page.split('id="b-changes"')[1]
+    assert "Old point" not in changed
+    assert "Nothing changed." in changed
