@@ -150,3 +150,20 @@ def case_elsewhere(done):  # noqa: ANN001, ANN201
     from sqlalchemy import case
 
     return case((done.c.station_id != Person.organisation_id, Person.id))
+
+
+def station_summary(station: Organisation, user, since: date | None = None) -> dict:  # noqa: ANN001
+    """Coverage and knowledge gain of one station, for the dashboard's station story."""
+    from datetime import timedelta
+
+    from curricula.services.knowledge import grouped_summaries
+
+    since = since or (date.today() - timedelta(days=180))
+    (coverage,) = coverage_for([station], since)
+    rows = grouped_summaries("station", user, {"station_id": station.id})
+    return {
+        "coverage": coverage,
+        "gain": rows[0].summary if rows else None,
+        "since": since,
+        "small": station_scope(user) is not None or user.role.value == "viewer",
+    }

@@ -84,6 +84,8 @@ def _base(stmt, user, filters: dict):  # noqa: ANN001, ANN202
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.where(Attendee.station_id.in_(scope))
+    if filters.get("station_id"):
+        stmt = stmt.where(Attendee.station_id == filters["station_id"])
     if filters.get("date_from"):
         stmt = stmt.where(Training.starts_on >= filters["date_from"])
     if filters.get("date_to"):

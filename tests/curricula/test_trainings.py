@@ -488,3 +488,14 @@ def test_answers_compute_scores_and_question_difficulty(app, world, trainer_clie
     assert (
         trainer_client.get(f"/curricula/trainings/{training_id}/answers/during").status_code == 404
     )
+
+
+def test_station_story_shows_training_coverage_and_gain(app, world, coordinator_client,
+                                                        make_person, make_training):  # fmt: skip
+    _two_station_training(make_person, make_training, world)
+    html = coordinator_client.get(f"/dashboard/stations/{world.station_a.id}").get_data(
+        as_text=True
+    )
+    assert "Training of this station&#39;s officers" in html or "Training of this station" in html
+    # Five officers posted at Alpha, all completed: 100%; scores 8..12 → 14..18 of 20.
+    assert "100%" in html and "50% → 80%" in html
