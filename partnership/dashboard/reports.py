@@ -304,6 +304,9 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
     reach = services.reach_indicators(user, filters)
     referrals = services.referral_indicators(user, filters)
     loop = services.loop_indicators(user, filters)
+    training = services.training_indicators(user, filters)
+    gain = training.gain
+    gain_shown = gain.n >= (services.SUPPRESS_BELOW if suppressed else 1)
     rate = referrals.rate
     if rate is not None and suppressed and referrals.redeemed < services.SUPPRESS_BELOW:
         rate = None
@@ -320,6 +323,30 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
         Indicator(_("Median days since the last visit"), visits.median_days_since),
         Indicator(_("Unique officers reached at meetings"), count(reach.officers_sensitised)),
         Indicator(_("Unique officers trained"), count(reach.officers_trained)),
+        Indicator(_("Officers posted now who completed a training"), count(training.trained)),
+        Indicator(
+            _("Share of officers posted now who completed a training"),
+            round(training.share, 3) if training.share is not None else "—",
+        ),
+        Indicator(
+            _("Stations to re-sensitise (share fell after transfers)"),
+            len(training.flagged_stations),
+        ),  # fmt: skip
+        Indicator(_("Officers with pre- and post-test scores"), count(gain.n)),
+        Indicator(
+            _("Mean pre-test score (% of maximum)"),
+            round(gain.mean_pre, 1) if gain_shown and gain.mean_pre is not None else "—",
+        ),  # fmt: skip
+        Indicator(
+            _("Mean post-test score (% of maximum)"),
+            round(gain.mean_post, 1) if gain_shown and gain.mean_post is not None else "—",
+        ),  # fmt: skip
+        Indicator(
+            _("Normalised gain"),
+            round(gain.normalised_gain, 3)
+            if gain_shown and gain.normalised_gain is not None
+            else "—",
+        ),
         Indicator(_("Referral slips issued"), count(referrals.issued)),
         Indicator(_("Referral slips redeemed"), count(referrals.redeemed)),
         Indicator(_("Redemption rate"), round(rate, 3) if rate is not None else "—"),

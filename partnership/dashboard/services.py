@@ -439,3 +439,51 @@ def concerns_before_and_after_sensitisation(
         )
     ).one()
     return BeforeAfter(pivot, window, int(before or 0), int(after or 0))
+
+
+# ---- training ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TrainingIndicators:
+    officers: int
+    trained: int
+    flagged_stations: list
+    gain: object  # curricula.stats.GainSummary
+
+    @property
+    def share(self) -> float | None:
+        return self.trained / self.officers if self.officers else None
+
+
+def training_indicators(
+    user, filters: DashboardFilters, today: date | None = None
+) -> TrainingIndicators:  # noqa: ANN001
+    """Share of the officers posted now who completed a training (transfers included: the
+    training moves with the officer), stations whose share fell after transfers, and the
+    knowledge gain of the trainings in the period."""
+    from curricula.services.coverage import coverage_for
+    from curricula.services.knowledge import pooled_summary
+
+    today = today or date.today()
+    stations = list(
+        db.session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.id.in_(station_ids_query(user, filters)), Organisation.active.is_(True)
+            )
+            .order_by(Organisation.name)
+        )
+    )
+    coverage = coverage_for(stations, since=today - timedelta(days=180))
+    gain = pooled_summary(
+        user,
+        {"date_from": filters.start, "date_to": filters.end},
+        station_ids=station_ids_query(user, filters) if _place_restricted(user, filters) else None,
+    )
+    return TrainingIndicators(
+        officers=sum(c.officers for c in coverage),
+        trained=sum(c.trained for c in coverage),
+        flagged_stations=[c.station for c in coverage if c.needs_resensitisation],
+        gain=gain,
+    )

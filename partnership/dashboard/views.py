@@ -43,6 +43,7 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
     reach = services.reach_indicators(user, filters)
     referrals = services.referral_indicators(user, filters)
     loop = services.loop_indicators(user, filters)
+    training = services.training_indicators(user, filters)
     stations, officers = services.station_and_officer_counts(user, filters)
     months = services.months_between(filters.start, filters.end)
     labels = [services.month_label(y, m) for y, m in months]
@@ -84,6 +85,10 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
         "filters": filters,
         "suppressed": suppressed,
         "loop": loop,
+        "training": training,
+        "officers_posted_trained": count(training.trained),
+        "gain_shown": training.gain.n >= (services.SUPPRESS_BELOW if suppressed else 1),
+        "gain_pairs": count(training.gain.n),
         "concerns_in_period": count(loop.concerns_in_period),
         "concerns_by_category": [(label, count(n)) for label, n in loop.concerns_by_category],
         "meetings": meetings,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests.curricula.conftest import make_module, make_training  # noqa: F401
 from tests.meetings.helpers import create_meeting
 from tests.referrals.conftest import add_redemption, add_slips, redeemed, referrals  # noqa: F401
 
