@@ -40,3 +40,14 @@ def test_interface_text_goes_through_babel(client):
 
 def test_health_endpoint(client):
     assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_stylesheet_blocks_are_balanced():
+    """An unclosed block silently moves every later rule into it (e.g. into a media query)."""
+    css = (ROOT / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    depth = 0
+    for line_no, line in enumerate(css.splitlines(), start=1):
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, f"unexpected '}}' at line {line_no}"
+    assert depth == 0
