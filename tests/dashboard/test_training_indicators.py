@@ -48,3 +48,10 @@ def test_workbook_carries_the_training_indicators(
     assert labels["Mean pre-test score (% of maximum)"] == 45
     assert labels["Mean post-test score (% of maximum)"] == 85
     assert labels["Normalised gain"] == 0.727
+
+
+def test_trainer_dashboard_leads_with_training(trainer_client, coordinator_client, world):
+    trainer = trainer_client.get("/").data.decode()
+    assert trainer.index("<h2>Training</h2>") < trainer.index("<h2>Station work</h2>")
+    coordinator = coordinator_client.get("/").data.decode()
+    assert coordinator.index("<h2>Station work</h2>") < coordinator.index("<h2>Training</h2>")
