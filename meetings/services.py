@@ -648,6 +648,14 @@ def cancel_meeting(meeting: Meeting, user: User, reason: str) -> None:
     meeting.cancelled_by_id = user.id
     meeting.status_reason = reason.strip()
     _move_to(meeting, user, MeetingStatus.CANCELLED, reason.strip())
+    _return_concerns(meeting)
+
+
+def _return_concerns(meeting: Meeting) -> None:
+    """Concerns waiting for this meeting go back to open when no other meeting is coming."""
+    from partnership.actions.services import take_station_concerns_off_agenda
+
+    take_station_concerns_off_agenda([s.id for s in meeting.stations])
 
 
 def hold_meeting(meeting: Meeting, user: User, now: datetime | None = None) -> None:

@@ -18,7 +18,21 @@ def _curricula_helpers() -> dict:
 
         return station_summary(station, current_user)
 
-    return {"curricula_station_summary": curricula_station_summary}
+    def curricula_training_of(meeting):  # noqa: ANN001, ANN202
+        """The training set up on a training meeting, for a link from the meeting page."""
+        from sqlalchemy import select
+
+        from curricula.models import Training
+        from partnership.extensions import db
+
+        if meeting.kind.value != "training":
+            return None
+        return db.session.scalar(select(Training.id).where(Training.meeting_id == meeting.id))
+
+    return {
+        "curricula_station_summary": curricula_station_summary,
+        "curricula_training_of": curricula_training_of,
+    }
 
 
 @bp.get("/")

@@ -268,6 +268,21 @@ def put_station_concerns_on_agenda(station_ids: list[int]) -> int:
     return moved
 
 
+def take_station_concerns_off_agenda(station_ids: list[int]) -> int:
+    """A meeting was cancelled: concerns "on an agenda" at stations that now have no upcoming
+    meeting go back to "open", so the due lists and the next meeting pick them up again.
+    Called by the meetings domain; returns how many moved."""
+    from partnership.actions.meetings_link import has_upcoming_meeting
+
+    moved = 0
+    waiting = [sid for sid in station_ids if not has_upcoming_meeting(sid)]
+    for concern in open_concerns_of_stations(waiting):
+        if concern.status is ConcernStatus.ON_AGENDA:
+            change_concern_status(concern, ConcernStatus.OPEN, _("The meeting was cancelled."))
+            moved += 1
+    return moved
+
+
 def seal_concern(concern: Concern, user: User) -> None:
     if concern.sealed:
         raise SealedError()

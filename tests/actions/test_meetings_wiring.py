@@ -169,3 +169,27 @@ def test_meeting_page_query_count_does_not_grow_with_carried_items(
     with count_queries() as large:
         assert coordinator_client.get(f"/meetings/{meeting_id}").status_code == 200
     assert small.count == large.count, large.statements
+
+
+def test_cancelling_the_only_coming_meeting_returns_concerns_to_open(
+    app, db, world, make_concern, coordinator_client
+):
+    waiting = make_concern(world.station_a)
+    first = create_meeting(app, [world.station_a])
+    second = create_meeting(app, [world.station_a], starts=datetime.now(UTC) + timedelta(days=40))
+    coordinator_client.post(f"/meetings/{first}/confirm")
+    with app.app_context():
+        assert db.session.get(Concern, waiting.id).status is ConcernStatus.ON_AGENDA
+    # Another meeting is still coming: the concern stays on the agenda.
+    response = coordinator_client.post(
+        f"/meetings/{first}/cancel", data={"reason": "Election week"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Concern, waiting.id).status is ConcernStatus.ON_AGENDA
+    # The last one goes too: the concern is open again, with the reason recorded.
+    coordinator_client.post(f"/meetings/{second}/cancel", data={"reason": "Station closed"})
+    with app.app_context():
+        concern = db.session.get(Concern, waiting.id)
+        assert concern.status is ConcernStatus.OPEN
+        assert concern.status_reason == "The meeting was cancelled."
