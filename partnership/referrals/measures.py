@@ -38,11 +38,18 @@ NOT_SHOWN = "—"
 # ---- presentation of counts --------------------------------------------------------------------
 
 
+class Withheld(int):
+    """A count of 5 or more withheld so that a "<5" beside it cannot be worked out by
+    subtracting the other rows from the total (complementary suppression)."""
+
+
 def is_suppressed(n: int | None, suppress: bool) -> bool:
-    return bool(suppress and n and 0 < n < SUPPRESS_BELOW)
+    return bool(suppress and n and (isinstance(n, Withheld) or 0 < n < SUPPRESS_BELOW))
 
 
 def count_text(n: int | None, suppress: bool) -> str:
+    if suppress and isinstance(n, Withheld):
+        return NOT_SHOWN
     if is_suppressed(n, suppress):
         return SUPPRESSED
     return format_decimal(n or 0)
@@ -287,6 +294,22 @@ def scheme_measures(
         clients=clients,
         returning_clients=int(returning or 0),
     )
+
+
+def protect_totals(m: Measures) -> Measures:
+    """Where exactly one row of a breakdown is shown as "<5" next to a shown total, withhold
+    the smallest other row too, so the hidden count cannot be recovered by subtraction."""
+    for lines in (m.by_station, m.by_service_point, m.by_month, m.by_route):
+        for attr in ("issued", "redeemed", "walk_ins"):
+            values = [getattr(line, attr) for line in lines]
+            small = [v for v in values if 0 < v < SUPPRESS_BELOW]
+            if len(small) != 1 or 0 < getattr(m.total, attr) < SUPPRESS_BELOW:
+                continue
+            larger = sorted((v, i) for i, v in enumerate(values) if v >= SUPPRESS_BELOW)
+            if larger:
+                index = larger[0][1]
+                setattr(lines[index], attr, Withheld(values[index]))
+    return m
 
 
 # ---- chart -------------------------------------------------------------------------------------

@@ -66,6 +66,8 @@ def scheme_list():
 def _measures_context(scheme, **kwargs) -> dict:  # noqa: ANN001, ANN003
     suppress = suppresses_small_counts(current_user)
     m = measures.scheme_measures(scheme, current_user, **kwargs)
+    if suppress:
+        measures.protect_totals(m)
     return {
         "m": m,
         "suppress": suppress,
@@ -97,7 +99,10 @@ def scheme_detail(scheme_id: int):
 def scheme_measures_export(scheme_id: int, fmt: str):
     scheme = services.get_scheme_or_404(scheme_id, current_user)
     m = measures.scheme_measures(scheme, current_user)
-    table = exports.measures_table(m, suppresses_small_counts(current_user))
+    suppress = suppresses_small_counts(current_user)
+    if suppress:
+        measures.protect_totals(m)
+    table = exports.measures_table(m, suppress)
     return send_table(table, f"scheme-{scheme.id}-measures", fmt)
 
 
@@ -497,7 +502,7 @@ def station_feedback():
         ).all()
         for scheme in schemes:
             m = measures.scheme_measures(scheme, current_user, station_ids=station_ids)
-            rows.append((scheme, m))
+            rows.append((scheme, measures.protect_totals(m)))
 
     def count(n: int) -> str:
         return measures.count_text(n, True)

@@ -128,3 +128,42 @@ def test_officer_feedback_counts(app, officer_client, world, referrals):
     assert "6 of 8 slips reached services." in html
     assert "Needle and syringe programme: 6" in html
     assert "MAJO19" not in html
+
+
+def test_a_single_small_row_cannot_be_worked_out_from_the_total(app, world, referrals):
+    """Station A issued 12 slips and station C 3: the viewer sees a total of 15, so C's "<5"
+    would be 15 − 12; A's count is withheld too (complementary suppression)."""
+    from partnership.referrals.measures import Withheld, protect_totals
+
+    s = referrals.scheme_id
+    add_slips(app, s, world.station_a.id, 12, start=1, issued_on=date(2025, 6, 1))
+    add_slips(app, s, world.station_c.id, 3, start=100, issued_on=date(2025, 6, 2))
+    m = protect_totals(_measures(app, world, "viewer", referrals))
+    issued = {line.label: line.issued for line in m.by_station}
+    assert issued == {"Alpha Police Station": 12, "Charlie Police Station": 3}
+    assert isinstance(issued["Alpha Police Station"], Withheld)
+    with app.test_request_context():
+        assert count_text(issued["Alpha Police Station"], True) == "—"
+        assert count_text(issued["Charlie Police Station"], True) == "<5"
+        assert count_text(m.total.issued, True) == "15"
+        assert count_text(issued["Alpha Police Station"], False) == "12"  # NGO editors see all
+    # Two small rows hide each other: nothing more is withheld.
+    add_slips(app, s, world.station_b.id, 2, start=200, issued_on=date(2025, 6, 3))
+    m = protect_totals(_measures(app, world, "viewer", referrals))
+    assert not any(isinstance(line.issued, Withheld) for line in m.by_station)
+
+
+def test_viewer_page_withholds_the_complementary_row(
+    viewer_client, coordinator_client, app, world, referrals
+):
+    s = referrals.scheme_id
+    add_slips(app, s, world.station_a.id, 12, start=1, issued_on=date.today())
+    add_slips(app, s, world.station_c.id, 3, start=100, issued_on=date.today())
+    url = f"/referrals/schemes/{s}/measures.csv"
+    viewer = viewer_client.get(url).get_data(as_text=True)
+    alpha = next(line for line in viewer.splitlines() if "Alpha Police Station" in line)
+    assert ",12," not in alpha and "—" in alpha
+    coordinator = coordinator_client.get(url).get_data(as_text=True)
+    assert ",12," in next(
+        line for line in coordinator.splitlines() if "Alpha Police Station" in line
+    )
