@@ -270,6 +270,52 @@ def validate_scores(
     return values, errors
 
 
+def _same(a: float | None, b: float | None) -> bool:
+    return (a is None and b is None) or (
+        a is not None and b is not None and round(a, 2) == round(b, 2)
+    )
+
+
+def same_score_text(a: str, b: str, max_score: int) -> bool:
+    """Whether two cell texts mean the same score ("8", "8.0" and "8,0" do)."""
+    return _same(parse_score(a, max_score)[0], parse_score(b, max_score)[0])
+
+
+def merge_score_edits(
+    training: Training,
+    participants,  # noqa: ANN001
+    values: dict[tuple[int, str], float | None],
+    shown: dict[tuple[int, str], str],
+) -> tuple[dict[tuple[int, str], float | None], dict[tuple[int, str], str]]:
+    """Keep only the cells this trainer changed, against the values the grid showed them.
+
+    A cell someone else saved meanwhile is kept as they saved it when this trainer did not
+    touch it, and is a conflict when both changed it: nothing is lost silently. A grid sent
+    without the shown values (an old page) writes every cell, as before."""
+    to_write: dict[tuple[int, str], float | None] = {}
+    conflicts: dict[tuple[int, str], str] = {}
+    for participant in participants:
+        for column in ("pre", "post"):
+            key = (participant.attendee_id, column)
+            if key not in values:
+                continue
+            if key not in shown:
+                to_write[key] = values[key]
+                continue
+            was, _error = parse_score(shown[key], training.max_score)
+            if _same(values[key], was):
+                continue
+            now = getattr(participant, f"{column}_score")
+            if _same(now, was):
+                to_write[key] = values[key]
+            else:
+                conflicts[key] = _(
+                    "Someone else saved %(v)s here meanwhile; check and save again.",
+                    v="—" if now is None else f"{now:g}",
+                )
+    return to_write, conflicts
+
+
 def save_scores(
     training: Training,
     values: dict[tuple[int, str], float | None],

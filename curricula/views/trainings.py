@@ -128,24 +128,40 @@ def training_scores(training_id: int):
     training = services.get_training_or_404(training_id, current_user, for_edit=True)
     participants = services.roster(training)
     entered: dict = {}
+    shown: dict = {}
     errors: dict = {}
+    conflict = False
     if request.method == "POST":
         for p in participants:
             for column in ("pre", "post"):
-                entered[(p.attendee_id, column)] = request.form.get(f"{column}-{p.attendee_id}", "")
+                key = (p.attendee_id, column)
+                entered[key] = request.form.get(f"{column}-{p.attendee_id}", "")
+                if f"was-{column}-{p.attendee_id}" in request.form:
+                    shown[key] = request.form[f"was-{column}-{p.attendee_id}"]
         values, errors = services.validate_scores(training, entered)
+        if not errors:
+            values, errors = services.merge_score_edits(training, participants, values, shown)
+            conflict = bool(errors)
         if not errors:
             changed = services.save_scores(training, values, participants)
             db.session.commit()
             flash(_("Scores saved (%(n)s participants changed).", n=changed), "success")
             return redirect(url_for("curricula.training_detail", training_id=training.id))
+        if conflict:
+            # Cells this trainer left as they were now show what is stored, and the next save
+            # compares against that; their own entries stay, the clashing ones marked.
+            for key, text in shown.items():
+                if services.same_score_text(entered.get(key, ""), text, training.max_score):
+                    entered.pop(key, None)
+            shown = {}
     return render_template(
         "curricula/training_scores.html",
         training=training,
         participants=participants,
         entered=entered,
+        shown=shown,
         errors=errors,
-    ), (422 if errors else 200)
+    ), (409 if conflict else 422 if errors else 200)
 
 
 @bp.route("/trainings/<int:training_id>/answers/<phase>", methods=["GET", "POST"])

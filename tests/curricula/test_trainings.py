@@ -499,3 +499,46 @@ def test_station_story_shows_training_coverage_and_gain(app, world, coordinator_
     assert "Training of this station&#39;s officers" in html or "Training of this station" in html
     # Five officers posted at Alpha, all completed: 100%; scores 8..12 → 14..18 of 20.
     assert "100%" in html and "50% → 80%" in html
+
+
+def test_two_trainers_saving_the_grid_lose_nothing(
+    app, world, login_as, make_person, make_training
+):
+    """Both open the empty grid. The first enters row 1; the second enters row 2 and also
+    types into row 1's pre-test: row 2 is kept, row 1's clash is refused with a message."""
+    import re
+
+    training_id = _grid_training(make_person, make_training, world, n=2)
+    (a, *_), (b, *_) = _participants(app, training_id)
+    url = f"/curricula/trainings/{training_id}/scores"
+    first, second = login_as("trainer"), login_as("coordinator")
+    page = second.get(url).get_data(as_text=True)
+    shown = dict(re.findall(r'name="(was-[a-z]+-\d+)" value="([^"]*)"', page))
+    assert shown == {
+        f"was-pre-{a}": "",
+        f"was-post-{a}": "",
+        f"was-pre-{b}": "",
+        f"was-post-{b}": "",
+    }
+
+    saved = first.post(url, data={f"pre-{a}": "8", f"post-{a}": "15", f"pre-{b}": "", f"post-{b}": "",
+                                  **{f"was-{c}-{i}": "" for c in ("pre", "post") for i in (a, b)}})  # fmt: skip
+    assert saved.status_code == 302
+
+    # The second trainer's stale grid: row 1 post untouched (kept), row 1 pre clashes.
+    clash = second.post(url, data={f"pre-{a}": "9", f"post-{a}": "", f"pre-{b}": "11", f"post-{b}": "17",
+                                   **shown})  # fmt: skip
+    assert clash.status_code == 409
+    assert "Someone else saved 8 here meanwhile" in clash.get_data(as_text=True)
+    assert [(r[2], r[3]) for r in _participants(app, training_id)] == [(8, 15), (None, None)]
+
+    # The page now shows the stored post-test of row 1 and keeps this trainer's entries;
+    # saving it as shown (the trainer confirms 9) keeps the first trainer's post-test score.
+    page = clash.get_data(as_text=True)
+    shown = dict(re.findall(r'name="(was-[a-z]+-\d+)" value="([^"]*)"', page))
+    assert shown[f"was-pre-{a}"] == "8" and shown[f"was-post-{a}"] == "15"
+    cells = dict(re.findall(r'name="((?:pre|post)-\d+)" id="[^"]+"\s+value="([^"]*)"', page))
+    assert cells == {f"pre-{a}": "9", f"post-{a}": "15", f"pre-{b}": "11", f"post-{b}": "17"}
+    again = second.post(url, data={**cells, **shown})
+    assert again.status_code == 302
+    assert [(r[2], r[3]) for r in _participants(app, training_id)] == [(9, 15), (11, 17)]
