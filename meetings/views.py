@@ -362,12 +362,7 @@ def meeting_edit(meeting_id: int):
             attach_field_error(form, error)
         except (audit.EditConflict, StaleDataError) as exc:
             db.session.rollback()
-            db.session.refresh(meeting)
-            conflict = (
-                exc.entries
-                if isinstance(exc, audit.EditConflict)
-                else audit.changes_since(meeting, meeting.version - 1)
-            )
+            conflict = audit.conflict_entries(exc, meeting)
         else:
             if not warnings:
                 if len(changed) > 1:

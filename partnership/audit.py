@@ -207,3 +207,13 @@ def check_version(obj: Any, loaded_version: int | None) -> None:
     if loaded_version is None or loaded_version == obj.version:
         return
     raise EditConflict(obj, changes_since(obj, loaded_version))
+
+
+def conflict_entries(exc: Exception, obj: Any) -> list[AuditEntry]:
+    """What someone else changed, after a refused save (``EditConflict`` from the form's
+    version, or SQLAlchemy's ``StaleDataError`` when the race was lost at commit): reload the
+    record and return the changes to show instead of saving over them. Call after rollback."""
+    db.session.refresh(obj)
+    if isinstance(exc, EditConflict):
+        return exc.entries
+    return changes_since(obj, obj.version - 1)

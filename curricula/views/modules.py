@@ -96,8 +96,7 @@ def module_edit(module_id: int):
             attach_field_error(form, error)
         except (audit.EditConflict, StaleDataError) as exc:
             db.session.rollback()
-            db.session.refresh(module)
-            conflict = exc.entries if isinstance(exc, audit.EditConflict) else []
+            conflict = audit.conflict_entries(exc, module)
         else:
             flash(_("Your changes to %(label)s were saved.", label=module.audit_label), "success")
             return redirect(url_for("curricula.module_detail", module_id=module.id))

@@ -73,8 +73,7 @@ def user_edit(user_id: int):
             attach_field_error(form, error)
         except (audit.EditConflict, StaleDataError) as exc:
             db.session.rollback()
-            db.session.refresh(user)
-            conflict = exc.entries if isinstance(exc, audit.EditConflict) else []
+            conflict = audit.conflict_entries(exc, user)
         else:
             flash(_("The account %(email)s was saved.", email=user.email), "success")
             return redirect(url_for("accounts.user_edit", user_id=user.id))

@@ -47,13 +47,6 @@ from partnership.spreadsheets import send_table
 bp = Blueprint("actions", __name__)
 
 
-def _conflict(exc: Exception, obj):  # noqa: ANN001, ANN202
-    db.session.refresh(obj)
-    if isinstance(exc, audit.EditConflict):
-        return exc.entries
-    return audit.changes_since(obj, obj.version - 1)
-
-
 # ---- concerns ----------------------------------------------------------------------------------
 
 
@@ -162,7 +155,7 @@ def concern_edit(concern_id: int):
             attach_field_error(form, error)
         except (audit.EditConflict, StaleDataError) as exc:
             db.session.rollback()
-            conflict = _conflict(exc, concern)
+            conflict = audit.conflict_entries(exc, concern)
         else:
             flash(_("Your changes were saved."), "success")
             return redirect(url_for("actions.concern_detail", concern_id=concern.id))
@@ -363,7 +356,7 @@ def action_point_edit(point_id: int):
             attach_field_error(form, error)
         except (audit.EditConflict, StaleDataError) as exc:
             db.session.rollback()
-            conflict = _conflict(exc, point)
+            conflict = audit.conflict_entries(exc, point)
         else:
             flash(_("Your changes were saved."), "success")
             return redirect(url_for("actions.action_point_detail", point_id=point.id))

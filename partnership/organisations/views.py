@@ -132,7 +132,7 @@ def organisation_edit(organisation_id: int):
             saved = _save_organisation(form, org)
         except (audit.EditConflict, StaleDataError) as exc:
             db.session.rollback()
-            conflict = _conflict(exc, org)
+            conflict = audit.conflict_entries(exc, org)
             saved = None
         if saved is not None:
             flash(_("Your changes to %(name)s were saved.", name=saved.name), "success")
@@ -141,14 +141,6 @@ def organisation_edit(organisation_id: int):
     return render_template(
         "organisations/organisation_form.html", form=form, org=org, conflict=conflict
     ), status
-
-
-def _conflict(exc: Exception, obj):  # noqa: ANN001, ANN202
-    """What someone else changed, for the message shown instead of saving over it."""
-    db.session.refresh(obj)
-    if isinstance(exc, audit.EditConflict):
-        return exc.entries
-    return audit.changes_since(obj, obj.version - 1)
 
 
 @bp.post("/organisations/<int:organisation_id>/deactivate")
@@ -258,7 +250,7 @@ def person_edit(person_id: int):
             attach_field_error(form, error)
         except (audit.EditConflict, StaleDataError) as exc:
             db.session.rollback()
-            conflict = _conflict(exc, person)
+            conflict = audit.conflict_entries(exc, person)
         else:
             flash(_("Your changes to %(name)s were saved.", name=person.name), "success")
             return redirect(url_for("organisations.person_detail", person_id=person.id))

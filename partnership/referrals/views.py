@@ -40,13 +40,6 @@ def _form_data(form) -> dict:  # noqa: ANN001
     return {name: f.data for name, f in form._fields.items()}
 
 
-def _conflict(exc: Exception, obj):  # noqa: ANN001, ANN202
-    db.session.refresh(obj)
-    if isinstance(exc, audit.EditConflict):
-        return exc.entries
-    return audit.changes_since(obj, obj.version - 1)
-
-
 def _status(form, conflict=None) -> int:  # noqa: ANN001
     return 409 if conflict is not None else (422 if form.errors else 200)
 
@@ -151,7 +144,7 @@ def scheme_edit(scheme_id: int):
             attach_field_error(form, error)
         except (audit.EditConflict, StaleDataError) as exc:
             db.session.rollback()
-            conflict = _conflict(exc, scheme)
+            conflict = audit.conflict_entries(exc, scheme)
         else:
             flash(_("Your changes to %(name)s were saved.", name=scheme.name), "success")
             return redirect(url_for("referrals.scheme_detail", scheme_id=scheme.id))
@@ -262,7 +255,7 @@ def service_point_edit(point_id: int):
             attach_field_error(form, error)
         except (audit.EditConflict, StaleDataError) as exc:
             db.session.rollback()
-            conflict = _conflict(exc, point)
+            conflict = audit.conflict_entries(exc, point)
         else:
             flash(_("Your changes to %(name)s were saved.", name=point.name), "success")
             return redirect(url_for("referrals.service_point_list"))
