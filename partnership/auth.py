@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     g,
     redirect,
@@ -18,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -25,10 +28,12 @@ from partnership import audit
 from partnership.accounts import services
 from partnership.extensions import db, login_manager
 from partnership.forms import FieldError, attach_field_error
+from partnership.mixins import utcnow
 
 bp = Blueprint("auth", __name__)
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a session key name, not a secret
+SEEN_KEY = "seen"  # the time of the session's last request, in seconds since the epoch
 
 
 class LoginForm(FlaskForm):
@@ -51,13 +56,38 @@ class PasswordChangeForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(user_id: str):  # noqa: ANN201
-    row = services.load_session(session.get(SESSION_TOKEN_KEY))
+    row = services.load_session(session.get(SESSION_TOKEN_KEY), seen_at=_cookie_seen_at())
     if row is None or str(row.user_id) != user_id:
         return None
-    if services.session_needs_touch(row):
-        services.touch_session(row.id)
     g.user_session_id = row.id
+    g.session_touch_due = services.session_needs_touch(row)
+    # The exact time of this request, in the signed cookie: the idle timeout counts from it.
+    session[SEEN_KEY] = round(utcnow().timestamp(), 3)
     return row.user
+
+
+def _cookie_seen_at() -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(session.get(SEEN_KEY)), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def record_activity(_error: BaseException | None = None) -> None:
+    """Write the session's activity time once the request's own transaction has ended.
+
+    Done inside the request, SQLite would make the update wait for the write lock that the
+    request itself holds (a save after more than a minute without requests failed with
+    "database is locked"). Here the request holds nothing; a failure only postpones the
+    update, since the exact time is in the cookie."""
+    session_id = g.pop("user_session_id", None)
+    if session_id is None or not g.pop("session_touch_due", False):
+        return
+    db.session.remove()
+    try:
+        services.touch_session(session_id)
+    except SQLAlchemyError as exc:
+        current_app.logger.warning("session activity not recorded this time: %s", exc)
 
 
 def safe_next(target: str | None) -> str:
