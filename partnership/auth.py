@@ -29,6 +29,7 @@ from partnership.accounts import services
 from partnership.extensions import db, login_manager
 from partnership.forms import FieldError, attach_field_error
 from partnership.mixins import utcnow
+from partnership.storage import storage_problem
 
 bp = Blueprint("auth", __name__)
 
@@ -141,20 +142,44 @@ def login():
                 and user.active
                 and services.verify_password(user, form.password.data)
             ):
-                services.clear_failed_logins(email)
-                sign_in(user)
-                audit.record_event("login", user)
-                db.session.commit()
+                try:
+                    services.clear_failed_logins(email)
+                    sign_in(user)
+                    audit.record_event("login", user)
+                    db.session.commit()
+                except SQLAlchemyError as error:
+                    return _sign_in_unavailable(form, error)
                 return redirect(safe_next(request.args.get("next")))
             if user is None:
                 services.burn_verification_time(form.password.data)
-            services.record_failed_login(email, ip)
-            db.session.commit()
+            try:
+                services.record_failed_login(email, ip)
+                db.session.commit()
+            except SQLAlchemyError as error:
+                return _sign_in_unavailable(form, error)
             form.form_errors.append(_("The email or password is not correct."))
             status = 401
     elif form.errors:
         status = 422
     return render_template("auth/login.html", form=form), status
+
+
+def _sign_in_unavailable(form: LoginForm, error: SQLAlchemyError):  # noqa: ANN202
+    """A sign-in must store its session (and a failed one its attempt, for throttling): when
+    storage refuses writes, nobody can sign in until it is fixed. Say so on the form (503)
+    instead of an error page; the administrator's log names the cause."""
+    db.session.rollback()
+    cause = storage_problem(error)
+    if cause is None:
+        raise error
+    current_app.logger.error("sign-in refused, cannot save the session: %s [%s]", cause, error)
+    form.form_errors.append(
+        _(
+            "Signing in is not possible right now: the server cannot save your session. "
+            "Nothing was changed. Try again later, or tell your administrator."
+        )
+    )
+    return render_template("auth/login.html", form=form), 503
 
 
 @bp.post("/logout")

@@ -39,6 +39,10 @@ _OS_CAUSES = {
 }
 
 
+class _WriteWorked(Exception):
+    """Leaves the start-up check's test write uncommitted."""
+
+
 class StorageUnavailable(Exception):
     """Raised where code wants to say "cannot save right now" with its cause."""
 
@@ -86,6 +90,14 @@ def database_problem() -> str | None:
     try:
         with write_transaction(wait_ms=200) as conn:
             conn.execute(text("SELECT 1"))
+            if conn.dialect.name == "sqlite":
+                # A read-only file opens and even takes the lock; only a write shows it. The
+                # header field is written back unchanged, and the transaction rolled back.
+                version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+                conn.exec_driver_sql(f"PRAGMA user_version={int(version or 0)}")
+                raise _WriteWorked
+    except _WriteWorked:
+        return None
     except SQLAlchemyError as exc:
         cause = storage_problem(exc) or str(getattr(exc, "orig", None) or exc).splitlines()[0]
         if "locked" in cause:

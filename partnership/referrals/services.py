@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.integrity import unique_as_field_error
 from partnership.mixins import utcnow
 from partnership.organisations.models import (
     POLICE_KINDS,
@@ -531,7 +532,20 @@ def issue_slip(data: dict, user) -> Slip:  # noqa: ANN001
         recorded_by_id=getattr(user, "id", None),
     )
     db.session.add(slip)
-    db.session.flush()
+    # Two people entering the same number at the same moment both pass the check above.
+    with unique_as_field_error(
+        {
+            "uq_slips_scheme_id_number": (
+                "number",
+                _(
+                    "Slip %(number)s was recorded in this scheme by someone else a moment ago. "
+                    "Nothing was saved: check the number on the slip.",
+                    number=number,
+                ),
+            )
+        }
+    ):
+        db.session.flush()
     return slip
 
 
@@ -671,5 +685,17 @@ def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
         provided=[RedemptionService(service=s) for s in dict.fromkeys(services)],
     )
     db.session.add(redemption)
-    db.session.flush()
+    # The same slip presented twice at the same moment both pass the check above.
+    with unique_as_field_error(
+        {
+            "uq_redemptions_slip_id": (
+                "slip_number",
+                _(
+                    "This slip was redeemed by someone else a moment ago. Nothing was saved: "
+                    "open the redemptions to see the stored visit."
+                ),
+            )
+        }
+    ):
+        db.session.flush()
     return redemption
