@@ -1,6 +1,9 @@
-"""Command-line tools: ``flask init``, ``flask seed-demo``, ``flask create-user``, ..."""
+"""Command-line tools: ``flask init``, ``flask seed-demo``, ``flask create-user``,
+``flask backup``, ``flask restore``, ..."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -17,6 +20,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(bench_report)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def _country(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -172,6 +177,58 @@ def send_reminders_command() -> None:
         message = f"Could not send the reminders through the mail server: {error}"
         raise click.ClickException(message) from error
     click.echo(f"Sent {sent} reminder digest(s).")
+
+
+@click.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the archive (default: instance/backups/).",
+)
+@with_appcontext
+def backup_command(output: Path | None) -> None:
+    """Back up the database, module materials and secret key into one checked archive.
+
+    Safe while the server runs and users write."""
+    from flask import current_app
+
+    from partnership.backups import BackupError, create_backup
+
+    folder = output or Path(current_app.instance_path) / "backups"
+    try:
+        result = create_backup(folder)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Backed up the {result.database} database and {result.files - 1} file(s) to {result.path}"
+    )
+    click.echo(f"SHA-256 {result.sha256} (also in {result.path.name}.sha256)")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(archive: Path, yes: bool) -> None:
+    """Replace the database, module materials and secret key with a backup's.
+
+    The archive is checked first; a damaged one is refused and nothing is changed. Stop the web
+    server and the queue consumer before restoring."""
+    from partnership.backups import BackupError, restore_backup
+
+    if not yes:
+        click.confirm("This replaces ALL current data with the backup's. Continue?", abort=True)
+    try:
+        manifest = restore_backup(archive)
+    except BackupError as error:
+        raise click.ClickException(f"Nothing was restored. {error}") from error
+    click.echo(
+        f"Restored the backup of {manifest['created_at']} ({len(manifest['files'])} file(s))."
+    )
+    click.echo(
+        "Run `flask db upgrade` if this release is newer than the backup, then start the server."
+    )
 
 
 @click.command("bench-report")
