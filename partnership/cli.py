@@ -1,5 +1,5 @@
-"""Command-line tools: ``flask seed-demo``, ``flask create-user``, ``flask backup``,
-``flask restore``, ..."""
+"""Command-line tools: ``flask init``, ``flask seed-demo``, ``flask create-user``,
+``flask backup``, ``flask restore``, ..."""
 
 from __future__ import annotations
 
@@ -15,12 +15,88 @@ from partnership.extensions import db
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(init_command)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(bench_report)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+
+
+def _country(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from babel import Locale
+
+    code = (value or "").strip().upper()
+    if code not in Locale.parse("en").territories or len(code) != 2 or not code.isalpha():
+        raise click.BadParameter(f"{value!r} is not a two-letter country code (e.g. KE, GE).")
+    return code
+
+
+def _timezone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from zoneinfo import available_timezones
+
+    if value != "UTC" and value not in available_timezones():
+        raise click.BadParameter(f"{value!r} is not a time zone (e.g. Africa/Nairobi).")
+    return value
+
+
+@click.command("init")
+@with_appcontext
+@click.option("--organisation", prompt="Your organisation's name", help="e.g. your NGO.")
+@click.option(
+    "--kind",
+    default="ngo",
+    show_default=True,
+    type=click.Choice(["ngo", "government", "training_centre", "service", "community_group"]),
+    help="What kind of organisation it is.",
+)
+@click.option("--country", prompt="Country (two-letter code)", default="KE", callback=_country)
+@click.option("--city", default="")
+@click.option("--timezone", default="Africa/Nairobi", callback=_timezone, show_default=True)
+@click.option("--email", prompt="Administrator's email")
+@click.option("--name", prompt="Administrator's name")
+@click.password_option(help="At least 12 characters; asked for twice, hidden, when not given.")
+def init_command(
+    organisation: str, kind: str, country: str, city: str, timezone: str, email: str,
+    name: str, password: str,
+) -> None:  # fmt: skip
+    """First start: create your organisation and the first administrator.
+
+    Run once on a new, migrated database; refused when an administrator already exists. Asks
+    for what is not given as an option."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from partnership.accounts.services import create_first_administrator, has_administrator
+    from partnership.forms import FieldError
+
+    set_system_actor("init")
+    try:
+        already = has_administrator()
+    except (OperationalError, ProgrammingError) as error:
+        db.session.rollback()
+        raise click.ClickException(
+            "The database has no tables yet: run `flask --app wsgi db upgrade` first."
+        ) from error
+    if already:
+        raise click.ClickException(
+            "This database already has an administrator; nothing was created. "
+            "Sign in as an administrator to add organisations and accounts."
+        )
+    try:
+        user = create_first_administrator(
+            {"kind": kind, "name": organisation, "country": country, "city": city,
+             "timezone": timezone},
+            {"email": email, "name": name, "timezone": timezone, "password": password},
+        )  # fmt: skip
+    except FieldError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.field}: {error.message}") from error
+    db.session.commit()
+    click.echo(
+        f"Created {organisation} and its administrator {user.email}. Sign in at /login to add "
+        "stations, people and accounts (or import them from spreadsheets)."
+    )
 
 
 @click.command("seed-demo")
