@@ -35,7 +35,9 @@ def _size_options(function):  # noqa: ANN001, ANN202
 @click.option("--rounds", default=3, show_default=True)
 @click.option("--connections", default=8, show_default=True)
 @click.option("--workers", default=2, show_default=True, help="gunicorn workers.")
-@click.option("--json", "json_path", default="", help="Where to write JSON (default: in the instance folder).")
+@click.option(
+    "--json", "json_path", default="", help="Where to write JSON (default: in the instance folder)."
+)
 @click.option("--tiny", is_flag=True, help="A tiny programme (proves the bench works).")
 @click.option("--rebuild", is_flag=True, help="Build again even when a database exists.")
 @click.option("--build-only", is_flag=True, help="Build (or reuse) the database and stop.")
@@ -86,7 +88,9 @@ def main(pages: str, seconds: float, rounds: int, connections: int, workers: int
     results, context = run.run(options)
     click.echo(run.table(results, context))
     target = Path(json_path) if json_path else instance / f"bench-{dialect}.json"
-    target.write_text(run.to_json(results, context, {"database": dialect, "sizes": dataclasses.asdict(sizes)}))
+    target.write_text(
+        run.to_json(results, context, {"database": dialect, "sizes": dataclasses.asdict(sizes)})
+    )
     click.echo(f"JSON: {target}")
     failed = [r for r in results if r.failures]
     if failed:

@@ -137,8 +137,13 @@ def build(sizes: Sizes, echo=print) -> None:  # noqa: ANN001
     )
     from partnership.audit import set_system_actor
     from partnership.demo import seed
-    from partnership.organisations.models import Organisation, OrganisationKind, Person, Posting
-    from partnership.organisations.models import PersonKind
+    from partnership.organisations.models import (
+        Organisation,
+        OrganisationKind,
+        Person,
+        PersonKind,
+        Posting,
+    )
     from partnership.permissions import Role
     from partnership.referrals.models import (
         Outcome,
@@ -341,7 +346,9 @@ def build(sizes: Sizes, echo=print) -> None:  # noqa: ANN001
 
     echo(f"Meetings: {sizes.meetings} meetings, {sizes.trainings} trainings...")
     module_id = db.session.scalar(select(Module.id).order_by(Module.id))
-    meetings, links, attendees, marks, trainings, participants, train_modules = ([] for _ in range(7))
+    meetings, links, attendees, marks, trainings, participants, train_modules = (
+        [] for _ in range(7)
+    )
     open_meeting_ids: list[int] = []
     marks_budget = sizes.attendance_marks
     participants_budget = sizes.participants
@@ -531,9 +538,9 @@ def _reset_sequences() -> None:
         return
     for table in db.metadata.sorted_tables:
         if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
-            db.session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"GREATEST((SELECT max(id) FROM {table.name}), 1))"
-                )
+            name = table.name
+            statement = (
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
+                f"GREATEST((SELECT max(id) FROM {name}), 1))"
             )
+            db.session.execute(text(statement))

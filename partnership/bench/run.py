@@ -76,8 +76,16 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn and arguments
-            [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", app],  # fmt: skip
+            [
+                gunicorn,
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                app,
+            ],  # fmt: skip
             cwd=ROOT,
             env={**os.environ, **env},
         )
