@@ -85,6 +85,8 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "partnership-manager@localhost")
     # The address of the site, for links in emails.
     BASE_URL = os.environ.get("BASE_URL", "")
+    # Bench only (make bench): count SQL statements per request into response headers.
+    BENCH_COUNT_SQL = _bool("BENCH_COUNT_SQL", False)
     TESTING = False
 
 
