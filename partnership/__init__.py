@@ -52,6 +52,9 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     _check_storage(app)
     _register_blueprints(app)
     _register_hooks(app)
+    from partnership import submissions
+
+    submissions.init_app(app)
     _register_template_helpers(app)
 
     from partnership import cli
@@ -120,6 +123,7 @@ def _import_models() -> None:
     import partnership.dashboard.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
     import partnership.referrals.models  # noqa: F401
+    import partnership.submissions  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -12,9 +12,10 @@ from werkzeug.exceptions import HTTPException
 from partnership.extensions import db
 from partnership.integrity import violated_constraint
 from partnership.storage import storage_problem
+from partnership.submissions import answer_for_twin
 
 
-def _back_link() -> str | None:
+def back_link() -> str | None:
     """The page the form was on, when it is one of ours: where to look at the record now."""
     from partnership.auth import safe_next
 
@@ -33,7 +34,7 @@ def conflict_page(message: str):  # noqa: ANN201
         code=409,
         heading=_("Not saved: someone else was faster"),
         message=message,
-        back=_back_link(),
+        back=back_link(),
     ), 409
 
 
@@ -59,7 +60,7 @@ def cannot_save_page(cause: str, error: BaseException):  # noqa: ANN201
         code=503,
         heading=_("The server cannot save right now"),
         message=message,
-        back=_back_link(),
+        back=back_link(),
     ), 503
 
 
@@ -98,6 +99,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):  # noqa: ANN202
+        twin = answer_for_twin(error)
+        if twin is not None:
+            return twin
         db.session.rollback()
         app.logger.info(
             "lost a race on %s (%s): %s", request.path, violated_constraint(error), error.orig

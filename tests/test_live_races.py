@@ -18,7 +18,8 @@ from partnership.extensions import db
 from partnership.referrals.models import Redemption, Slip
 from tests.conftest import PASSWORD
 from tests.live import Answer, Browser, live_server
-from tests.referrals.conftest import add_slips, referrals  # noqa: F401 - the fixture
+from tests.referrals.conftest import add_slips
+from tests.referrals.conftest import referrals as referrals  # noqa: F401 - the fixture
 
 CLIENTS = 8
 
@@ -130,3 +131,33 @@ def test_concurrent_status_changes(app, world, make_concern, tmp_path):  # noqa:
         stored = db.session.get(Concern, concern.id)
         assert stored.status.value == "being_addressed"
         assert stored.version == 2
+
+
+def test_the_same_form_sent_four_times_at_once_is_stored_once(app, world, tmp_path):  # noqa: ANN001
+    """A impatient double (quadruple) click: the same rendered form, sent side by side."""
+    from partnership.organisations.models import Organisation
+
+    with live_server(app, tmp_path, workers=4) as server:
+        browser = server.browser()
+        browser.sign_in(world.users["coordinator"].email, PASSWORD)
+        fields = browser.form_fields("/organisations/new")
+        data = {
+            **fields,
+            "kind": "ngo",
+            "name": "Clicked NGO",
+            "country": "KE",
+            "city": "Mombasa",
+            "timezone": "Africa/Nairobi",
+        }
+        answers = _all_at_once([browser] * 4, lambda b: b.post("/organisations/new", data))
+        log = server.log_text()
+    with app.app_context():
+        ids = list(
+            db.session.scalars(select(Organisation.id).where(Organisation.name == "Clicked NGO"))
+        )
+    assert len(ids) == 1
+    assert sorted(a.status for a in answers) == [302, 303, 303, 303], (
+        [a.status for a in answers],
+        log[-3000:],
+    )
+    assert {a.location for a in answers} == {f"/organisations/{ids[0]}"}

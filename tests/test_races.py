@@ -12,7 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from partnership.extensions import db
 from partnership.referrals import services as referral_services
 from partnership.referrals.models import Redemption, Slip
-from tests.referrals.conftest import add_slips, referrals  # noqa: F401 - the fixture
+from tests.referrals.conftest import add_slips
+from tests.referrals.conftest import referrals as referrals  # noqa: F401 - the fixture
 
 
 def _count(app, model) -> int:  # noqa: ANN001
@@ -20,7 +21,9 @@ def _count(app, model) -> int:  # noqa: ANN001
         return db.session.scalar(select(func.count(model.id)))
 
 
-def test_slip_number_taken_between_check_and_save(app, coordinator_client, world, referrals, monkeypatch):  # noqa: E501, F811
+def test_slip_number_taken_between_check_and_save(
+    app, coordinator_client, world, referrals, monkeypatch
+):  # noqa: E501
     add_slips(app, referrals.scheme_id, world.station_a.id, 1)
     # The check ran before the other save was committed: it saw no slip 00001.
     monkeypatch.setattr(referral_services, "slip_number_problem", lambda scheme, number: None)
@@ -41,7 +44,9 @@ def test_slip_number_taken_between_check_and_save(app, coordinator_client, world
     assert _count(app, Slip) == 1
 
 
-def test_slip_redeemed_between_check_and_save(app, coordinator_client, world, referrals, monkeypatch):  # noqa: E501, F811
+def test_slip_redeemed_between_check_and_save(
+    app, coordinator_client, world, referrals, monkeypatch
+):  # noqa: E501
     slip_id = add_slips(
         app, referrals.scheme_id, world.station_a.id, 1, issued_on=date.today() - timedelta(days=2)
     )[0]

@@ -75,7 +75,7 @@ def test_disk_full_save_says_nothing_was_saved_and_logs_why(app, coordinator_cli
     page = response.get_data(as_text=True)
     assert "The server cannot save right now" in page
     assert "nothing was saved" in page
-    assert f"NGO {n}" not in [o for o in _names(app)]
+    assert f"NGO {n}" not in _names(app)
     assert _org_count(app) == before + n
     assert "the disk holding the database is full" in caplog.text
 
