@@ -58,6 +58,10 @@ def create_app(test_config: dict | type | None = None) -> Flask:
 
     register_error_handlers(app)
     cli.register(app)
+    if app.config.get("BENCH_COUNT_SQL"):
+        from partnership.bench.sqlcount import install
+
+        install(app)
     return app
 
 
