@@ -139,9 +139,9 @@ def _wrote(session: Session, *_args: Any) -> None:
 
 
 def _on_orm_execute(state: Any) -> None:
-    if (state.is_insert or state.is_update or state.is_delete) and has_request_context():
-        if g.get("submission"):
-            g.submission_wrote = True
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and has_request_context() and g.get("submission"):
+        g.submission_wrote = True
 
 
 def _before_commit(session: Session) -> None:
