@@ -107,7 +107,6 @@ def get_concern_or_404(concern_id: int, user: User, for_edit: bool = False) -> C
             joinedload(Concern.station),
             joinedload(Concern.raised_by),
             joinedload(Concern.sealed_by),
-            selectinload(Concern.notes).joinedload(ConcernNote.user),
             selectinload(Concern.action_points).joinedload(ActionPoint.station),
         ],
     )
@@ -300,10 +299,24 @@ def annotate_concern(concern: Concern, user: User, text: str, restricted: bool) 
     return note
 
 
-def visible_notes(concern: Concern, user: User) -> list[ConcernNote]:
-    if can_see_restricted_details(user):
-        return list(concern.notes)
-    return [n for n in concern.notes if not n.restricted]
+def visible_notes(
+    concern: Concern, user: User, page: int = 1, per_page: int | None = None
+) -> TimelinePage:
+    """The notes ``user`` may read, newest first, one page at a time (a concern followed for
+    years gathers many). Two queries whatever the number of notes."""
+    per_page = per_page or current_app.config["PER_PAGE"]
+    stmt = select(ConcernNote).where(ConcernNote.concern_id == concern.id)
+    if not can_see_restricted_details(user):
+        stmt = stmt.where(ConcernNote.restricted.is_(False))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    notes = db.session.scalars(
+        stmt.options(joinedload(ConcernNote.user))
+        .order_by(ConcernNote.at.desc(), ConcernNote.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return TimelinePage(list(notes), page, per_page, total)
 
 
 # ---- action points: queries --------------------------------------------------------------------
@@ -368,7 +381,6 @@ def get_action_point_or_404(point_id: int, user: User, for_edit: bool = False) -
             joinedload(ActionPoint.verified_by),
             joinedload(ActionPoint.acknowledged_by),
             selectinload(ActionPoint.concerns),
-            selectinload(ActionPoint.follow_ups).joinedload(FollowUp.user),
         ],
     )
     if point is None:
@@ -673,8 +685,62 @@ class TimelineEntry:
     changes: dict | None = None
 
 
-def action_point_timeline(point: ActionPoint) -> list[TimelineEntry]:
-    """Follow-ups merged with the audit history of the point, newest first (one query)."""
+@dataclass
+class TimelinePage:
+    """The newest entries of a timeline, and where the older ones are."""
+
+    entries: list[TimelineEntry]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.entries else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.entries)
+
+    @property
+    def older_page(self) -> int | None:
+        return self.page + 1 if self.last_shown < self.total else None
+
+    @property
+    def newer_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+
+def action_point_timeline(
+    point: ActionPoint, page: int = 1, per_page: int | None = None
+) -> TimelinePage:
+    """Follow-ups merged with the audit history of the point, newest first, one page at a time.
+
+    A point followed up for years gathers more than a thousand entries; the page shows the
+    newest ``per_page`` and links to older ones. Four queries whatever the length: the newest
+    rows of each source up to this page, and the two totals."""
+    per_page = per_page or current_app.config["PER_PAGE"]
+    totals = db.session.execute(
+        select(
+            select(func.count(FollowUp.id))
+            .where(FollowUp.action_point_id == point.id)
+            .scalar_subquery(),
+            select(func.count(AuditEntry.id))
+            .where(AuditEntry.entity_type == "ActionPoint", AuditEntry.entity_id == point.id)
+            .scalar_subquery(),
+        )
+    ).one()
+    total = int(totals[0] or 0) + int(totals[1] or 0)
+    last_page = max(1, -(-total // per_page))
+    page = min(max(1, page), last_page)
+    upto = page * per_page
+    follow_ups = db.session.scalars(
+        select(FollowUp)
+        .options(joinedload(FollowUp.user))
+        .where(FollowUp.action_point_id == point.id)
+        .order_by(FollowUp.at.desc(), FollowUp.id.desc())
+        .limit(upto)
+    )
     entries = [
         TimelineEntry(
             at=f.at,
@@ -683,18 +749,20 @@ def action_point_timeline(point: ActionPoint) -> list[TimelineEntry]:
             text=f.note,
             follow_up=f,
         )
-        for f in point.follow_ups
+        for f in follow_ups
     ]
     audit_rows = db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.entity_type == "ActionPoint", AuditEntry.entity_id == point.id)
-        .order_by(AuditEntry.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(upto)
     )
     for row in audit_rows:
         entries.append(
             TimelineEntry(at=row.at, who=row.actor, kind=row.action, text="", changes=row.changes)
         )
-    return sorted(entries, key=lambda e: e.at, reverse=True)
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return TimelinePage(entries[upto - per_page : upto], page, per_page, total)
 
 
 # ---- escalation and review ---------------------------------------------------------------------

@@ -125,7 +125,9 @@ def concern_detail(concern_id: int):
         "actions/concern_detail.html",
         concern=concern,
         show_restricted=editor,
-        notes=services.visible_notes(concern, current_user),
+        notes=services.visible_notes(
+            concern, current_user, page=request.args.get("notes", 1, type=int) or 1
+        ),
         status_form=ConcernStatusForm(allowed=services.concern_transitions(concern))
         if editor
         else None,
@@ -327,7 +329,9 @@ def _render_detail(point, follow_up_form=None, verify_form=None, status: int = 2
         point=point,
         origin=get_meeting(point.origin_meeting_id) if point.origin_meeting_id else None,
         concerns=concerns,
-        timeline=services.action_point_timeline(point),
+        timeline=services.action_point_timeline(
+            point, page=request.args.get("timeline", 1, type=int) or 1
+        ),
         follow_up_form=follow_up_form if may_update else None,
         verify_form=verify_form if may_verify else None,
         may_acknowledge=current_user.role.value == "officer" and point.acknowledged_at is None,
