@@ -43,7 +43,10 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # sessions are checked against the database
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    from partnership.i18n import select_locale
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)
 
     _import_models()
     from partnership.database import configure_engine
@@ -146,10 +149,6 @@ def _register_hooks(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
         return response
-
-
-def _select_locale() -> str:
-    return "en"
 
 
 def _select_timezone() -> str | None:

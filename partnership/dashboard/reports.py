@@ -334,11 +334,11 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
         ),  # fmt: skip
         Indicator(_("Officers with pre- and post-test scores"), count(gain.n)),
         Indicator(
-            _("Mean pre-test score (% of maximum)"),
+            _("Mean pre-test score (percent of maximum)"),
             round(gain.mean_pre, 1) if gain_shown and gain.mean_pre is not None else "—",
         ),  # fmt: skip
         Indicator(
-            _("Mean post-test score (% of maximum)"),
+            _("Mean post-test score (percent of maximum)"),
             round(gain.mean_post, 1) if gain_shown and gain.mean_post is not None else "—",
         ),  # fmt: skip
         Indicator(

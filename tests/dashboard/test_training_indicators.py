@@ -45,8 +45,8 @@ def test_workbook_carries_the_training_indicators(
     labels = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r[0]}
     assert labels["Officers posted now who completed a training"] == 2
     assert labels["Share of officers posted now who completed a training"] == 1
-    assert labels["Mean pre-test score (% of maximum)"] == 45
-    assert labels["Mean post-test score (% of maximum)"] == 85
+    assert labels["Mean pre-test score (percent of maximum)"] == 45
+    assert labels["Mean post-test score (percent of maximum)"] == 85
     assert labels["Normalised gain"] == 0.727
 
 
