@@ -162,6 +162,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     from partnership import permissions
     from partnership.forms import country_name
+    from partnership.i18n import LANGUAGES, request_language
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["numberformat"] = format_decimal
@@ -175,6 +176,8 @@ def _register_template_helpers(app: Flask) -> None:
         can_update_action_point=permissions.can_update_action_point,
         can_verify_action_point=permissions.can_verify_action_point,
         country_name=country_name,
+        current_language=request_language,
+        languages=LANGUAGES,
         today_date=date.today,
         Role=permissions.Role,
     )

@@ -9,6 +9,8 @@ English in Kenya, Russian conventions in Russian).
 
 from __future__ import annotations
 
+import os
+
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
@@ -63,3 +65,28 @@ def select_locale() -> str:
 
 def language_choices() -> list[tuple[str, str]]:
     return list(LANGUAGES.items())
+
+
+def compile_stale_catalogues(directory: str) -> list[str]:
+    """Compile each translations/<lang>/LC_MESSAGES/messages.po whose .mo is missing or older.
+
+    `make run` and `make test` do this through the Makefile; the test suite calls it too, so a
+    test run straight through pytest never reads an outdated catalogue."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = []
+    for po in sorted(Path(directory).glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=po.parent.parent.name)
+        tmp = mo.with_suffix(f".mo.{os.getpid()}")
+        with tmp.open("wb") as fh:
+            write_mo(fh, catalog)
+        tmp.replace(mo)  # atomic: parallel test runs never read half a file
+        compiled.append(str(mo))
+    return compiled
