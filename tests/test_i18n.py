@@ -108,8 +108,12 @@ def test_plural_forms_headers():
 
 # --- templates carry no unmarked visible text -------------------------------------------------
 
-# Words that are the same in every language: file formats, code prefixes, an example code.
+# Words that are the same in every language: file formats, code prefixes, an example code,
+# statistical symbols (t(df), p, dz).
 TEMPLATE_TEXT_ALLOWED = {
+    "t(",
+    ", p",
+    "; dz =",
     "Excel",
     "CSV",
     "C-",
