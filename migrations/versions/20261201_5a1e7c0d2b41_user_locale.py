@@ -1,7 +1,7 @@
 """users.locale: the interface language each person chose
 
 Revision ID: 5a1e7c0d2b41
-Revises: 5c1e0a7b9d21
+Revises: 5e1a3c0b7d21
 Create Date: 2026-12-01 15:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '5a1e7c0d2b41'
-down_revision = '5c1e0a7b9d21'
+down_revision = '5e1a3c0b7d21'
 branch_labels = None
 depends_on = None
 
