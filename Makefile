@@ -37,6 +37,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 translations: $(MO_FILES)
 
 # Extract every marked string and merge it into each catalogue (new ones arrive untranslated).
+# The extraction date is pinned so that parallel branches do not conflict on it.
 messages: | $(BIN)/.installed
 	@set -o pipefail; $(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location \
 	  --ignore-dirs='.* __pycache__ node_modules instance tests migrations static' \
@@ -48,6 +49,8 @@ messages: | $(BIN)/.installed
 	  else \
 	    $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$l; \
 	  fi; \
+	  sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-12-01 00:00+0000\\n"/' \
+	    translations/$$l/LC_MESSAGES/messages.po; \
 	done
 	@for l in $(LANGS); do \
 	  $(BIN)/pybabel compile --statistics -l $$l -i translations/$$l/LC_MESSAGES/messages.po \
