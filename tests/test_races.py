@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from partnership.extensions import db
-from partnership.referrals import services as referral_services
 from partnership.referrals.models import Redemption, Slip
+from partnership.referrals.services import slips as referral_services
 from tests.referrals.conftest import add_slips
 from tests.referrals.conftest import referrals as referrals  # noqa: F401 - the fixture
 
