@@ -116,7 +116,7 @@ def meetings_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN00
     from zoneinfo import ZoneInfo
 
     from meetings.models import Meeting
-    from meetings.services import MeetingFilters, meeting_query
+    from meetings.services.queries import MeetingFilters, meeting_query
 
     start, end = services._period_bounds(filters)
     stmt = meeting_query(

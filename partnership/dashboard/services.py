@@ -211,7 +211,8 @@ class VisitIndicators:
 def visit_indicators(user, filters: DashboardFilters) -> VisitIndicators:  # noqa: ANN001
     from statistics import median
 
-    from meetings.services import MeetingFilters, due_stations
+    from meetings.services.due import due_stations
+    from meetings.services.queries import MeetingFilters
 
     rows = due_stations(
         user,

@@ -63,7 +63,7 @@ def organisation_detail(organisation_id: int):
     meetings = None
     if org.is_station:
         # meetings builds on organisations, not the other way round: import at call time.
-        from meetings.services import station_meetings
+        from meetings.services.queries import station_meetings
 
         meetings = station_meetings(org, current_user)
     return render_template(

@@ -91,8 +91,8 @@ def test_due_list_for_officer_is_own_station_without_scheduling(app, world, offi
 def test_station_page_shows_meetings_last_visit_officers_reached(
     app, world, make_person, coordinator_client
 ):
-    from meetings import services
     from meetings.models import Meeting
+    from meetings.services import register
     from partnership.extensions import db
     from partnership.organisations.models import Person
 
@@ -103,8 +103,8 @@ def test_station_page_shows_meetings_last_visit_officers_reached(
     with app.app_context():
         meeting = db.session.get(Meeting, held)
         for person in officers:
-            attendee = services.add_attendee(meeting, db.session.get(Person, person.id))
-            services.mark_all_present(meeting, [attendee], None)
+            attendee = register.add_attendee(meeting, db.session.get(Person, person.id))
+            register.mark_all_present(meeting, [attendee], None)
         db.session.commit()
     page = coordinator_client.get(f"/organisations/{world.station_a.id}").text
     assert "Held one" in page and "Next one" in page
