@@ -23,7 +23,7 @@ def minutes_text(meeting: Meeting) -> str:
 
 def carry_concerns_forward(meeting: Meeting) -> None:
     """The stations' open concerns go on the agenda of the next meeting with them."""
-    from partnership.actions.services import put_station_concerns_on_agenda
+    from partnership.actions.services.concerns import put_station_concerns_on_agenda
 
     if meeting.kind is not MeetingKind.WEBINAR:
         put_station_concerns_on_agenda([s.id for s in meeting.stations])
@@ -31,7 +31,7 @@ def carry_concerns_forward(meeting: Meeting) -> None:
 
 def return_concerns(meeting: Meeting) -> None:
     """Concerns waiting for this meeting go back to open when no other meeting is coming."""
-    from partnership.actions.services import take_station_concerns_off_agenda
+    from partnership.actions.services.concerns import take_station_concerns_off_agenda
 
     take_station_concerns_off_agenda([s.id for s in meeting.stations])
 

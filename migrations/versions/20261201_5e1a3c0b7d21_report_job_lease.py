@@ -1,7 +1,7 @@
 """report jobs: attempts and heartbeat (a job whose consumer died is noticed and retried)
 
 Revision ID: 5e1a3c0b7d21
-Revises: cd466e3359eb
+Revises: 5c1e0a7b9d21
 Create Date: 2026-12-01 15:40:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import partnership.mixins
 
 revision = "5e1a3c0b7d21"
-down_revision = "cd466e3359eb"
+down_revision = "5c1e0a7b9d21"
 branch_labels = None
 depends_on = None
 

@@ -95,7 +95,7 @@ def seed_actions() -> None:
     # Kisauni's last held meeting, and concerns at stations with a meeting coming up are on
     # its agenda.
     from partnership.actions.meetings_link import has_upcoming_meeting, last_held_meeting
-    from partnership.actions.services import put_station_concerns_on_agenda
+    from partnership.actions.services.concerns import put_station_concerns_on_agenda
 
     held = last_held_meeting(kisauni.id)
     if held is not None:

@@ -338,7 +338,7 @@ def loop_indicators(user, filters: DashboardFilters, today: date | None = None) 
         Concern,
         ConcernCategory,
     )
-    from partnership.actions.services import escalation_days
+    from partnership.actions.services.concerns import escalation_days
 
     today = today or date.today()
     restricted = _place_restricted(user, filters)

@@ -80,7 +80,7 @@ def _loop_panel(org):  # noqa: ANN001, ANN202
     """The station's open concerns and action points (the problem-solving loop)."""
     if not org.is_station:
         return None
-    from partnership.actions.services import station_panel
+    from partnership.actions.services.review import station_panel
 
     return station_panel(org, current_user)
 
