@@ -256,7 +256,7 @@ def import_start():
         try:
             outcome = _run_onboarding(kind, upload.filename or "", data)
         except SpreadsheetError as error:
-            form.file.errors = [*form.file.errors, _(str(error))]
+            form.file.errors = [*form.file.errors, str(error)]
         except FieldError as error:
             attach_field_error(form, error)
         # The preview writes nothing: it ran the import to see what it would do.
