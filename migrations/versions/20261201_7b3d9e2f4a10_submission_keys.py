@@ -1,7 +1,7 @@
-"""submission keys: a form sent twice is stored once (also joins the two branches of 1 December)
+"""submission keys: a form sent twice is stored once (also joins the two migration branches on main)
 
 Revision ID: 7b3d9e2f4a10
-Revises: 5c1e0a7b9d21, 5a1e7c0d2b41
+Revises: 3d604a03198d, 5a1e7c0d2b41
 Create Date: 2026-12-01 16:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import partnership.mixins
 
 revision = "7b3d9e2f4a10"
-down_revision = ("5c1e0a7b9d21", "5a1e7c0d2b41")
+down_revision = ("3d604a03198d", "5a1e7c0d2b41")
 branch_labels = None
 depends_on = None
 
