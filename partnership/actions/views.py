@@ -27,6 +27,7 @@ from partnership.actions.models import (
     ConcernStatus,
     Side,
 )
+from partnership.caching import cached, viewer_key
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.organisations.models import OrganisationKind
@@ -487,8 +488,17 @@ def my_review():
 def measures_page():
     return render_template(
         "actions/measures.html",
-        rows=measures.action_point_measures(current_user),
-        by_month=measures.concerns_by_category_month(current_user),
+        # Over all history: kept until the next write (partnership.caching).
+        rows=cached(
+            "action-point-measures",
+            lambda: measures.action_point_measures(current_user),
+            viewer_key(current_user),
+        ),
+        by_month=cached(
+            "concerns-by-category-month",
+            lambda: measures.concerns_by_category_month(current_user),
+            viewer_key(current_user),
+        ),
         suppress=suppresses_small_counts(current_user),
         shown=measures.shown,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -58,7 +58,7 @@ def scheme_list():
 
 def _measures_context(scheme, **kwargs) -> dict:  # noqa: ANN001, ANN003
     suppress = suppresses_small_counts(current_user)
-    m = measures.scheme_measures(scheme, current_user, **kwargs)
+    m = measures.cached_scheme_measures(scheme, current_user, **kwargs)
     if suppress:
         measures.protect_totals(m)
     return {
@@ -91,7 +91,7 @@ def scheme_detail(scheme_id: int):
 @bp.get("/schemes/<int:scheme_id>/measures.<fmt>")
 def scheme_measures_export(scheme_id: int, fmt: str):
     scheme = services.get_scheme_or_404(scheme_id, current_user)
-    m = measures.scheme_measures(scheme, current_user)
+    m = measures.cached_scheme_measures(scheme, current_user)
     suppress = suppresses_small_counts(current_user)
     if suppress:
         measures.protect_totals(m)
@@ -315,19 +315,22 @@ def slip_export(fmt: str):
 def slip_create():
     schemes = services.schemes_for_issue(current_user)
     stations = services.issuing_stations(current_user)
-    form = SlipForm(
-        schemes=schemes, stations=stations, officers=services.officers_at(s.id for s in stations)
-    )
+    form = SlipForm(schemes=schemes, stations=stations)
     if request.method == "GET":
         form.issued_on.data = date.today()
         form.scheme_id.data = arg_int("scheme") or (schemes[0].id if len(schemes) == 1 else None)
         form.station_id.data = stations[0].id if len(stations) == 1 else None
     if form.validate_on_submit():
         try:
-            slip = services.issue_slip(_form_data(form), current_user)
+            data = _form_data(form)
+            if not data.get("officer_id") and (form.officer_name.data or "").strip():
+                data["officer_id"] = services.officer_named(current_user, form.officer_name.data)
+            slip = services.issue_slip(data, current_user)
             db.session.commit()
         except FieldError as error:
             db.session.rollback()
+            if error.field == "officer_id":  # shown next to the name the user typed
+                error = FieldError("officer_name", error.message)
             attach_field_error(form, error)
         else:
             flash(_("Slip %(number)s was recorded.", number=slip.number), "success")
@@ -336,6 +339,22 @@ def slip_create():
             return redirect(url_for("referrals.slip_list"))
     return render_template("referrals/slip_form.html", form=form, no_schemes=not schemes), _status(
         form
+    )
+
+
+@bp.get("/officers.json")
+def officer_search():
+    """Suggestions for the issuing officer field: officers of the user's stations by name."""
+    officers = services.search_officers(current_user, arg_str("q"), station_id=arg_int("station"))
+    return jsonify(
+        [
+            {
+                "id": p.id,
+                "label": f"{p.rank} {p.name}".strip(),
+                "station": p.organisation.name if p.organisation else "",
+            }
+            for p in officers
+        ]
     )
 
 
@@ -494,7 +513,7 @@ def station_feedback():
             )
         ).all()
         for scheme in schemes:
-            m = measures.scheme_measures(scheme, current_user, station_ids=station_ids)
+            m = measures.cached_scheme_measures(scheme, current_user, station_ids=station_ids)
             rows.append((scheme, measures.protect_totals(m)))
 
     def count(n: int) -> str:
