@@ -22,7 +22,7 @@ from partnership.actions.models import (
     FollowUp,
     Side,
 )
-from partnership.actions.services import today
+from partnership.actions.services.concerns import today
 from partnership.extensions import db
 from partnership.organisations.models import Organisation
 from partnership.permissions import station_scope, suppresses_small_counts
