@@ -8,7 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from partnership.extensions import db
 from partnership.forms import FieldError
@@ -28,6 +28,7 @@ from partnership.referrals.models import (
     Redemption,
     Route,
     Scheme,
+    ServicePoint,
     Slip,
 )
 from partnership.referrals.services.schemes import scheme_station_ids, visible_partner_ids
@@ -46,14 +47,21 @@ class SlipFilters:
 
 def slip_query(user, filters: SlipFilters | None = None) -> Select:  # noqa: ANN001
     filters = filters or SlipFilters()
+    # Only the columns the list and its download show: never a redemption's client code.
     options = [
-        joinedload(Slip.scheme),
-        joinedload(Slip.station),
-        joinedload(Slip.officer),
+        load_only(Slip.number, Slip.issued_on, Slip.route, Slip.scheme_id, Slip.station_id),
+        joinedload(Slip.scheme).load_only(Scheme.name, Scheme.status),
+        joinedload(Slip.station).load_only(Organisation.name),
+        joinedload(Slip.officer).load_only(Person.name),
     ]
     editor = can_see_client_codes(user)
     if editor:
-        options.append(joinedload(Slip.redemption))
+        options.append(
+            joinedload(Slip.redemption)
+            .load_only(Redemption.redeemed_on)
+            .joinedload(Redemption.service_point)
+            .load_only(ServicePoint.name)
+        )
     stmt = select(Slip).options(*options)
     scope = station_scope(user)
     if scope is not None:
