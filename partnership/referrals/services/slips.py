@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.integrity import unique_as_field_error
 from partnership.organisations.models import (
     STATION_KINDS,
     Organisation,
@@ -236,5 +237,18 @@ def issue_slip(data: dict, user) -> Slip:  # noqa: ANN001
         recorded_by_id=getattr(user, "id", None),
     )
     db.session.add(slip)
-    db.session.flush()
+    # Two people entering the same number at the same moment both pass the check above.
+    with unique_as_field_error(
+        {
+            "uq_slips_scheme_id_number": (
+                "number",
+                _(
+                    "Slip %(number)s was recorded in this scheme by someone else a moment ago. "
+                    "Nothing was saved: check the number on the slip.",
+                    number=number,
+                ),
+            )
+        }
+    ):
+        db.session.flush()
     return slip
