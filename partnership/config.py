@@ -112,6 +112,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # One process: an in-memory cache, emptied between tests like the database.
+    CACHE_TYPE = "SimpleCache"
     WTF_CSRF_ENABLED = False
     # Cheap hashing keeps the suite fast; production parameters stay in Config.
     ARGON2_TIME_COST = 1
