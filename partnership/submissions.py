@@ -200,10 +200,33 @@ def answer_for_twin(error: IntegrityError) -> Response | None:
     return answer_again(*submission)
 
 
+# A form sent by the page's script (static/js/app.js, which keeps the typed values on the device
+# when the network fails) asks with this header. A redirect is then answered as a plain 200 naming
+# the place, so the script can open it as the browser would have: fetch would otherwise follow the
+# redirect itself and take the page's one-time messages ("The concern was logged.") with it.
+SCRIPT_HEADER = "X-Kept-Form"
+LOCATION_HEADER = "X-Kept-Form-Location"
+
+
+def _redirect_for_script(response: Response) -> Response:
+    if request.headers.get(SCRIPT_HEADER) != "1":
+        return response
+    if not (300 <= response.status_code < 400 and response.location):
+        return response
+    response.headers[LOCATION_HEADER] = response.location
+    del response.headers["Location"]
+    response.status_code = 200
+    response.set_data(b"")
+    response.mimetype = "text/plain"
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension(SubmissionKeyExtension)
     app.jinja_env.globals["submission_key_field"] = submission_key_field
     app.before_request(_before_request)
+    # Registered first so that it runs last, once the key has recorded where the answer went.
+    app.after_request(_redirect_for_script)
     app.after_request(_after_request)
 
 

@@ -40,6 +40,7 @@ def test_form_errors_are_accessible(page, world):
     sign_in(page, "coordinator@test.example")
     page.goto("/organisations/new")
     page.get_by_role("button", name="Save").click()
+    page.locator(".error").first.wait_for()
     assert page.locator(".error").count() > 0
     assert serious_accessibility_violations(page) == []
 

@@ -1,0 +1,121 @@
+"""A form sent while the network is down is not lost: what was typed stays on the device with a
+"Send again" button, comes back when the page is opened again, and is stored exactly once."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.browser.conftest import serious_accessibility_violations, sign_in
+
+NOTICE = "Not sent yet: kept on this device."
+SUMMARY = "Kits taken from outreach workers during the night patrol."
+
+
+def _count(app, model, *where) -> int:  # noqa: ANN001
+    from partnership.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(select(func.count(model.id)).where(*where))
+
+
+def _kept(page) -> str:  # noqa: ANN001
+    return page.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('kept-form:'))"
+        ".map(k => localStorage.getItem(k)).join('\\n')"
+    )
+
+
+def _fill_concern(page, station_id: int) -> None:  # noqa: ANN001
+    page.goto(f"/concerns/new?station={station_id}")
+    page.get_by_label("Category").select_option(
+        label="Confiscation of syringes or other commodities"
+    )
+    page.get_by_label("Place").fill("Mlaleo hotspot")
+    page.get_by_label("Summary").fill(SUMMARY)
+    page.get_by_label("Restricted details").fill("Client B.K. lost a kit.")
+
+
+def test_a_concern_and_a_follow_up_sent_offline_are_sent_again_once(
+    page, app, world, make_action_point
+):  # noqa: ANN001
+    from partnership.actions.models import Concern, FollowUp
+
+    sign_in(page, "coordinator@test.example")
+    _fill_concern(page, world.station_a.id)
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Log the concern").click()
+    page.get_by_text(NOTICE).wait_for()
+    # The form is still there with what was typed, and nothing reached the server.
+    assert page.get_by_label("Summary").input_value() == SUMMARY
+    assert _count(app, Concern, Concern.summary == SUMMARY) == 0
+    assert SUMMARY in _kept(page)
+    assert serious_accessibility_violations(page) == []
+
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Send again").click()
+    page.get_by_text("The concern was logged.").wait_for()
+    assert _count(app, Concern, Concern.summary == SUMMARY) == 1
+    assert _kept(page) == ""
+
+    # A follow-up from the officer's review, the same way.
+    point = make_action_point(world.station_a, title="Brief the night shift")
+    page.context.clear_cookies()
+    sign_in(page, "officer@test.example")
+    page.goto("/my-review")
+    page.locator("summary", has_text="Comment or mark done").first.click()
+    page.get_by_label("Comment").fill("Briefed two of the four shifts so far.")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save").first.click()
+    page.get_by_text(NOTICE).wait_for()
+    assert _count(app, FollowUp, FollowUp.action_point_id == point.id) == 0
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Send again").click()
+    page.get_by_text("The follow-up was recorded.").wait_for()
+    notes = select(FollowUp.note).where(FollowUp.action_point_id == point.id)
+    from partnership.extensions import db
+
+    with app.app_context():
+        assert db.session.scalars(notes).all() == ["Briefed two of the four shifts so far."]
+
+
+def test_kept_values_come_back_when_the_page_is_opened_again(page, app, world):  # noqa: ANN001
+    from partnership.actions.models import Concern
+
+    sign_in(page, "coordinator@test.example")
+    _fill_concern(page, world.station_a.id)
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Log the concern").click()
+    page.get_by_text(NOTICE).wait_for()
+    page.context.set_offline(False)
+
+    page.reload()
+    page.get_by_text(NOTICE).wait_for()
+    assert page.get_by_label("Summary").input_value() == SUMMARY
+    assert page.get_by_label("Place").input_value() == "Mlaleo hotspot"
+    assert page.get_by_label("Restricted details").input_value() == "Client B.K. lost a kit."
+    page.get_by_role("button", name="Send again").click()
+    page.get_by_text("The concern was logged.").wait_for()
+    assert _count(app, Concern, Concern.summary == SUMMARY) == 1
+
+    # Sending the kept form again (a second tab, a second press) stores nothing more.
+    _fill_concern(page, world.station_a.id)
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Log the concern").click()
+    page.get_by_text(NOTICE).wait_for()
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Log the concern").click()
+    page.get_by_text("The concern was logged.").wait_for()
+    assert _count(app, Concern, Concern.summary == SUMMARY) == 2
+
+
+def test_nothing_is_kept_after_sign_out(page, world):  # noqa: ANN001
+    sign_in(page, "coordinator@test.example")
+    _fill_concern(page, world.station_a.id)
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Log the concern").click()
+    page.get_by_text(NOTICE).wait_for()
+    assert "Client B.K." in _kept(page)
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login**")
+    assert _kept(page) == ""
