@@ -121,8 +121,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from partnership.permissions import enforce_access_policy
+    from partnership.organisations.services import scope_ids_for_organisation
+    from partnership.permissions import enforce_access_policy, register_scope_resolver
 
+    register_scope_resolver(scope_ids_for_organisation)
     app.before_request(enforce_access_policy)
 
     @app.after_request
@@ -161,7 +163,8 @@ def _select_timezone() -> str | None:
 def _register_template_helpers(app: Flask) -> None:
     from flask_babel import format_date, format_decimal
 
-    from partnership import permissions
+    from partnership import disclosure, permissions
+    from partnership.dashboard.charts import shown_text
     from partnership.forms import country_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -170,15 +173,11 @@ def _register_template_helpers(app: Flask) -> None:
         format_date(value, fmt) if value else ""
     )
 
-    app.jinja_env.globals.update(
-        can=permissions.can,
-        can_edit_organisations=permissions.can_edit_organisations,
-        can_update_action_point=permissions.can_update_action_point,
-        can_verify_action_point=permissions.can_verify_action_point,
-        country_name=country_name,
-        today_date=date.today,
-        Role=permissions.Role,
-    )
+    # Templates ask the same policy functions as the views (see permissions.TEMPLATE_HELPERS).
+    app.jinja_env.globals.update(permissions.TEMPLATE_HELPERS)
+    app.jinja_env.globals.update(country_name=country_name, today_date=date.today)
+    app.jinja_env.globals["small_count"] = lambda n, small: str(disclosure.figure(n, small))
+    app.jinja_env.globals["chart_text"] = shown_text
 
     @app.context_processor
     def _request_helpers() -> dict:

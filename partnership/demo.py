@@ -23,7 +23,7 @@ from partnership.organisations.models import (
 from partnership.organisations.models import (
     OrganisationKind as K,
 )
-from partnership.permissions import Role
+from partnership.roles import Role
 
 DEMO_PASSWORD = "partnership-demo"  # noqa: S105 - the documented demo password
 DEMO_ACCOUNTS = {

@@ -16,6 +16,8 @@ from typing import Any
 import xlsxwriter
 from flask import Response, abort
 
+from partnership.disclosure import Figure
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,6 +92,8 @@ def write_xlsx(tables: Sequence[Table]) -> bytes:
 
 
 def _write_cell(sheet, row, col, value, date_fmt, datetime_fmt) -> None:  # noqa: ANN001
+    if isinstance(value, Figure):  # already suppressed for the reader: the number or "<5"
+        value = value.export_value
     if value is None:
         sheet.write_blank(row, col, None)
     elif isinstance(value, bool):
@@ -212,7 +216,7 @@ class ChartSpec:
 
     title: str
     categories: Sequence[str]
-    series: dict[str, Sequence[float]]
+    series: dict[str, Sequence[float | Figure]]  # Figures come already suppressed
     kind: str = "column"
 
 
@@ -288,21 +292,37 @@ def write_report_workbook(
             summary.write_string(row, col, neutralise(name), header_fmt)
         row += 1
         first = row
+        withheld: dict[int, set[int]] = {}
         for i, category in enumerate(spec.categories):
             summary.write_string(row, 0, neutralise(str(category)))
             for col, values in enumerate(spec.series.values(), start=1):
-                _write_cell(summary, row, col, values[i], date_fmt, datetime_fmt)
+                value = values[i]
+                if isinstance(value, Figure):
+                    if value.withheld:
+                        withheld.setdefault(col, set()).add(i)
+                    value = value.export_value
+                _write_cell(summary, row, col, value, date_fmt, datetime_fmt)
             row += 1
         last = max(first, row - 1)
         chart = workbook.add_chart({"type": spec.kind})
         for col in range(1, len(spec.series) + 1):
-            chart.add_series(
-                {
-                    "name": ["Summary", header_row, col],
-                    "categories": ["Summary", first, 0, last, 0],
-                    "values": ["Summary", first, col, last, col],
+            options: dict[str, Any] = {
+                "name": ["Summary", header_row, col],
+                "categories": ["Summary", first, 0, last, 0],
+                "values": ["Summary", first, col, last, col],
+            }
+            if withheld.get(col):
+                # A withheld count is labelled as such on the chart, not left as a bare gap
+                # that reads as zero.
+                values = list(spec.series.values())[col - 1]
+                options["data_labels"] = {
+                    "value": True,
+                    "custom": [
+                        {"value": values[i].text} if i in withheld[col] else {"delete": True}
+                        for i in range(len(spec.categories))
+                    ],
                 }
-            )
+            chart.add_series(options)
         chart.set_title({"name": spec.title})
         chart.set_legend({"position": "bottom"})
         summary.insert_chart(chart_anchor_row, 4, chart, {"x_scale": 1.2, "y_scale": 1.0})

@@ -128,7 +128,7 @@ def make_org(app) -> Callable:  # noqa: ANN001
 def make_user(app) -> Callable:  # noqa: ANN001
     from partnership.accounts.models import User
     from partnership.accounts.services import hash_password
-    from partnership.permissions import Role
+    from partnership.roles import Role
 
     def make(role: str, organisation, email: str | None = None, **extra):  # noqa: ANN001, ANN003, ANN202
         with app.app_context():

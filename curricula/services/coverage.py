@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, distinct, func, or_, select
 from curricula.models import Training
 from curricula.services.trainings import completed_clause
 from meetings.models import Attendee, Meeting, MeetingStatus
+from partnership import disclosure
 from partnership.extensions import db
 from partnership.organisations.models import (
     STATION_KINDS,
@@ -165,5 +166,5 @@ def station_summary(station: Organisation, user, since: date | None = None) -> d
         "coverage": coverage,
         "gain": rows[0].summary if rows else None,
         "since": since,
-        "small": station_scope(user) is not None or user.role.value == "viewer",
+        "small": disclosure.applies_to(user),
     }

@@ -17,7 +17,7 @@ from werkzeug.utils import secure_filename
 from curricula.models import Audience, Module, ModuleMaterial, Question
 from partnership.extensions import db
 from partnership.forms import FieldError
-from partnership.permissions import TRAINING_EDITORS
+from partnership.permissions import can_edit_modules
 
 # Files trainers share with each other: documents, slides, spreadsheets, images, plain text.
 MATERIAL_TYPES = {
@@ -85,7 +85,7 @@ def get_module_or_404(module_id: int, user, for_edit: bool = False) -> Module:  
     )
     if module is None:
         abort(404)
-    if for_edit and user.role not in TRAINING_EDITORS:
+    if for_edit and not can_edit_modules(user, module):
         abort(403)
     return module
 

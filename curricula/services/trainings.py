@@ -26,7 +26,7 @@ from meetings.models import (
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import Person, PersonKind
-from partnership.permissions import TRAINING_EDITORS, Role, station_scope
+from partnership.permissions import can_edit_trainings, sees_people_lists, station_scope
 
 
 @dataclass
@@ -121,7 +121,7 @@ def get_training_or_404(training_id: int, user, for_edit: bool = False) -> Train
             .limit(1)
         ):
             abort(404)
-    if for_edit and user.role not in TRAINING_EDITORS:
+    if for_edit and not can_edit_trainings(user, training):
         abort(403)
     return training
 
@@ -152,7 +152,7 @@ def roster(training: Training) -> list[Participant]:
 def visible_participants(training: Training, user) -> list[Participant]:  # noqa: ANN001
     """Who the user may see by name: NGO roles everyone; officers their own stations' people;
     viewers nobody (aggregates only)."""
-    if user.role is Role.VIEWER:
+    if not sees_people_lists(user):
         return []
     scope = station_scope(user)
     people = roster(training)
@@ -162,7 +162,7 @@ def visible_participants(training: Training, user) -> list[Participant]:  # noqa
 
 
 def can_see_names(user) -> bool:  # noqa: ANN001
-    return user.role is not Role.VIEWER
+    return sees_people_lists(user)
 
 
 # ---- setting up --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from curricula.services import trainings as services
 from curricula.services.certificates import certificates_of
 from curricula.services.modules import latest_modules
 from curricula.views import bp
+from partnership import disclosure
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.organisations.services import stations as all_stations
@@ -251,7 +252,7 @@ def knowledge_gain():
             db.select(Module).order_by(Module.code, Module.version_number)
         ).all(),
         bars=charts.bars([(r.label, r.summary) for r in rows]),
-        small=station_scope(current_user) is not None or current_user.role.value == "viewer",
+        small=disclosure.applies_to(current_user),
     )
 
 
@@ -271,5 +272,5 @@ def coverage():
         page=page,
         rows=coverage_services.coverage_for(list(page.items), since),
         since=since,
-        small=station_scope(current_user) is not None or current_user.role.value == "viewer",
+        small=disclosure.applies_to(current_user),
     )

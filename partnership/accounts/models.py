@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership.extensions import db
 from partnership.mixins import TimestampMixin, UTCDateTime, VersionedMixin, enum_column, utcnow
-from partnership.permissions import Role
+from partnership.roles import Role
 
 
 class User(TimestampMixin, VersionedMixin, db.Model):

@@ -22,7 +22,8 @@ from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.mixins import utcnow
 from partnership.organisations.models import POLICE_KINDS, Organisation
-from partnership.permissions import Role
+from partnership.permissions import role_needs_police_organisation
+from partnership.roles import Role
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -241,7 +242,7 @@ def user_query(filters: UserFilters) -> Select:
         stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
     if filters.role:
         with contextlib.suppress(ValueError):
-            stmt = stmt.where(User.role == Role(filters.role))
+            stmt = stmt.filter_by(role=Role(filters.role))  # the administrator's list filter
     if not filters.include_inactive:
         stmt = stmt.where(User.active.is_(True))
     return stmt.order_by(User.email)
@@ -262,12 +263,12 @@ def _validate_user(data: dict, existing: User | None) -> None:
     org = db.session.get(Organisation, data["organisation_id"])
     if org is None:
         raise FieldError("organisation_id", _("Choose an organisation."))
-    role = Role(data["role"])
-    if role is Role.OFFICER and org.kind not in POLICE_KINDS:
+    police = role_needs_police_organisation(data["role"])
+    if police and org.kind not in POLICE_KINDS:
         raise FieldError(
             "organisation_id", _("An officer account belongs to a police station or command.")
         )
-    if role is not Role.OFFICER and org.kind in POLICE_KINDS:
+    if not police and org.kind in POLICE_KINDS:
         raise FieldError("role", _("Accounts of police units have the officer role."))
 
 
@@ -289,8 +290,9 @@ def create_user(data: dict) -> User:
 
 def update_user(user: User, data: dict) -> User:
     _validate_user(data, user)
-    role_or_org_changed = (
-        user.role is not Role(data["role"]) or user.organisation_id != data["organisation_id"]
+    role_or_org_changed = (user.role, user.organisation_id) != (
+        Role(data["role"]),
+        data["organisation_id"],
     )
     user.email = data["email"].strip().lower()
     user.name = data["name"].strip()

@@ -16,7 +16,7 @@ from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.organisations.models import Organisation
 from partnership.pagination import arg_int, arg_str, paginate
-from partnership.permissions import ROLE_LABELS
+from partnership.roles import ROLE_LABELS
 from partnership.spreadsheets import send_table
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
@@ -60,7 +60,7 @@ def user_edit(user_id: int):
     user = services.get_user_or_404(user_id)
     form = UserForm(obj=user, organisations=_organisations())
     if request.method == "GET":
-        form.role.data = user.role.value
+        form.role.data = str(user.role)
         form.version.data = user.version
     conflict = None
     if form.validate_on_submit():

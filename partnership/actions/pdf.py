@@ -7,7 +7,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from partnership.actions.measures import Brief, shown
+from partnership.actions.measures import Brief
 
 # A Unicode font for Cyrillic and other non-Latin names when the system has one (Debian's
 # fonts-dejavu-core); otherwise the PDF core font with unsupported characters replaced.
@@ -47,7 +47,7 @@ def brief_pdf(brief: Brief) -> bytes:
     line(_("Changes since %(date)s", date=brief.since.isoformat()))
     heading(_("Open concerns by category"))
     for category, count in brief.concerns_by_category:
-        line(f"{category.label}: {shown(count, brief.suppress)}")
+        line(f"{category.label}: {count}")
     if not brief.concerns_by_category:
         line(_("No open concerns."))
     heading(_("Action points by status and owner side"))

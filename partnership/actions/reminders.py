@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from partnership.accounts.models import User
 from partnership.actions.models import OPEN_ACTION_STATUSES, ActionPoint
 from partnership.extensions import db
-from partnership.permissions import Role
+from partnership.roles import POLICE_ROLES
 
 
 @dataclass
@@ -59,7 +59,7 @@ def collect_digests(on: date) -> list[Digest]:
     if command_ids - {None}:
         for user in db.session.scalars(
             select(User).where(
-                User.role == Role.OFFICER,
+                User.role.in_(list(POLICE_ROLES)),
                 User.active.is_(True),
                 User.organisation_id.in_(command_ids - {None}),
             )

@@ -36,14 +36,19 @@ from partnership.forms import FieldError
 from partnership.mixins import utcnow
 from partnership.organisations.models import STATION_KINDS, Organisation, OrganisationKind
 from partnership.permissions import (
-    NGO_EDITORS,
-    NGO_ROLES,
-    Role,
+    action_status_changes,
+    can_acknowledge_action_point,
+    can_edit_action_point,
+    can_edit_concern,
     can_see_restricted_details,
     can_verify_action_point,
+    may_own_ngo_side,
+    may_own_police_side,
+    sees_concern_summaries,
     side_of,
     station_scope,
 )
+from partnership.roles import NGO_ROLES, POLICE_ROLES
 
 
 class TransitionError(Exception):
@@ -116,9 +121,9 @@ def get_concern_or_404(concern_id: int, user: User, for_edit: bool = False) -> C
     scope = station_scope(user)
     if scope is not None and concern.station_id not in scope:
         abort(404)
-    if user.role is Role.VIEWER:
+    if not sees_concern_summaries(user):
         abort(403)
-    if for_edit and user.role not in NGO_EDITORS:
+    if for_edit and not can_edit_concern(user, concern):
         abort(403)
     return concern
 
@@ -376,7 +381,7 @@ def get_action_point_or_404(point_id: int, user: User, for_edit: bool = False) -
     scope = station_scope(user)
     if scope is not None and point.station_id not in scope:
         abort(404)
-    if for_edit and user.role not in NGO_EDITORS:
+    if for_edit and not can_edit_action_point(user, point):
         abort(403)
     return point
 
@@ -402,7 +407,7 @@ def police_owner_choices(station_id: int | None = None) -> list[User]:
     stmt = (
         select(User)
         .options(joinedload(User.organisation))
-        .where(User.role == Role.OFFICER, User.active.is_(True))
+        .where(User.role.in_(list(POLICE_ROLES)), User.active.is_(True))
         .order_by(User.name)
     )
     if station_id:
@@ -458,7 +463,7 @@ def _validate_action_point(data: dict) -> list[Concern]:
     if police_owner_id:
         owner = db.session.get(User, police_owner_id)
         allowed = {station.id, station.command_id}
-        if owner is None or owner.role is not Role.OFFICER or owner.organisation_id not in allowed:
+        if owner is None or not may_own_police_side(owner) or owner.organisation_id not in allowed:
             raise FieldError(
                 "police_owner_id",
                 _("The police owner must be an officer of this station or its command."),
@@ -466,7 +471,7 @@ def _validate_action_point(data: dict) -> list[Concern]:
     ngo_owner_id = data.get("ngo_owner_id")
     if ngo_owner_id:
         owner = db.session.get(User, ngo_owner_id)
-        if owner is None or owner.role not in NGO_ROLES:
+        if owner is None or not may_own_ngo_side(owner):
             raise FieldError("ngo_owner_id", _("The NGO owner must be an NGO account."))
     concern_ids = [int(i) for i in data.get("concern_ids") or []]
     concerns = (
@@ -516,11 +521,9 @@ def update_action_point(point: ActionPoint, data: dict) -> ActionPoint:
 
 def allowed_status_changes(point: ActionPoint, user: User) -> list[ActionStatus]:
     """The statuses ``user`` may move the point to through a follow-up (not verification)."""
-    allowed = ACTION_TRANSITIONS[point.status] - {ActionStatus.VERIFIED}
-    if user.role is Role.OFFICER:
-        allowed &= OFFICER_STATUS_CHANGES
-    elif user.role not in NGO_EDITORS:
-        return []
+    allowed = action_status_changes(
+        user, ACTION_TRANSITIONS[point.status] - {ActionStatus.VERIFIED}, OFFICER_STATUS_CHANGES
+    )
     return [s for s in ActionStatus if s in allowed]
 
 
@@ -599,10 +602,10 @@ def _clear_completion(point: ActionPoint) -> None:
 
 
 def acknowledge_action_point(point: ActionPoint, user: User) -> None:
-    if user.role is not Role.OFFICER:
-        raise TransitionError(_("Only officers acknowledge action points."))
     if point.acknowledged_at is not None:
         raise TransitionError(_("This action point was already acknowledged."))
+    if not can_acknowledge_action_point(user, point):
+        raise TransitionError(_("Only officers acknowledge action points."))
     point.acknowledged_at = utcnow()
     point.acknowledged_by_id = user.id
     db.session.add(
@@ -768,7 +771,7 @@ class StationPanel:
 
 def station_panel(station: Organisation, user: User) -> StationPanel:
     """What the station page shows of the loop; viewers get no concern summaries."""
-    concerns = None if user.role is Role.VIEWER else open_concerns_of_stations([station.id])
+    concerns = open_concerns_of_stations([station.id]) if sees_concern_summaries(user) else None
     return StationPanel(concerns, open_action_points_of_stations([station.id]))
 
 
@@ -787,7 +790,7 @@ def meeting_loop(meeting_id: int, station_ids: list[int], user: User) -> Meeting
     """The open concerns and open action points of a meeting's stations, as they stand now
     (computed on display, so they always show the current status), the points agreed at the
     meeting, and which points were reviewed there. Viewers get no concern summaries."""
-    concerns = None if user.role is Role.VIEWER else open_concerns_of_stations(station_ids)
+    concerns = open_concerns_of_stations(station_ids) if sees_concern_summaries(user) else None
     points = open_action_points_of_stations(station_ids)
     agreed = list(
         db.session.scalars(

@@ -11,7 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.orm.exc import StaleDataError
 
-from partnership import audit
+from partnership import audit, disclosure
 from partnership.actions import exports, measures, services
 from partnership.actions.forms import (
     ActionPointForm,
@@ -37,10 +37,13 @@ from partnership.organisations.services import (
 )
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
 from partnership.permissions import (
+    can_acknowledge_action_point,
+    can_agree_action_point,
     can_see_restricted_details,
     can_update_action_point,
     can_verify_action_point,
-    suppresses_small_counts,
+    is_police,
+    sees_concern_summaries,
 )
 from partnership.spreadsheets import send_table
 
@@ -269,6 +272,10 @@ def action_point_create():
     station_id = request.form.get("station_id", type=int) or arg_int("station")
     meeting_id = request.form.get("meeting_id", type=int) or arg_int("meeting")
     meeting = _origin_meeting(meeting_id) if meeting_id else None
+    if meeting is not None and not can_agree_action_point(current_user, meeting):
+        # The meeting page hides the button; a direct request is refused the same way.
+        flash(_("No action point can be agreed at a cancelled meeting."), "error")
+        return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id), 303)
     form = _action_point_form(station_id)
     if request.method == "GET":
         form.station_id.data = station_id
@@ -317,9 +324,8 @@ def _render_detail(point, follow_up_form=None, verify_form=None, status: int = 2
     may_verify = can_verify_action_point(current_user, point)
     if verify_form is None and may_verify:
         verify_form = VerifyForm()
-    concerns = point.concerns
-    if current_user.role.value == "viewer":
-        concerns = []  # viewers read action points but only aggregates of concerns
+    # Viewers read action points but only aggregates of concerns.
+    concerns = point.concerns if sees_concern_summaries(current_user) else []
     from partnership.actions.meetings_link import get_meeting
 
     return render_template(
@@ -330,7 +336,7 @@ def _render_detail(point, follow_up_form=None, verify_form=None, status: int = 2
         timeline=services.action_point_timeline(point),
         follow_up_form=follow_up_form if may_update else None,
         verify_form=verify_form if may_verify else None,
-        may_acknowledge=current_user.role.value == "officer" and point.acknowledged_at is None,
+        may_acknowledge=can_acknowledge_action_point(current_user, point),
         overdue_days=point.overdue_days(date.today()),
         escalated=services.is_escalated(point),
     ), status
@@ -402,7 +408,7 @@ def action_point_follow_up(point_id: int):
 
 def _back(point) -> str:  # noqa: ANN001
     """Back to the officer's review when the change was made there, else to the point."""
-    if request.form.get("next") == "review" and current_user.role.value == "officer":
+    if request.form.get("next") == "review" and is_police(current_user):
         return url_for("actions.my_review")
     return url_for("actions.action_point_detail", point_id=point.id)
 
@@ -489,8 +495,7 @@ def measures_page():
         "actions/measures.html",
         rows=measures.action_point_measures(current_user),
         by_month=measures.concerns_by_category_month(current_user),
-        suppress=suppresses_small_counts(current_user),
-        shown=measures.shown,
+        suppress=disclosure.applies_to(current_user),
     )
 
 
@@ -515,7 +520,7 @@ def _brief_station(station_id: int):  # noqa: ANN202
 def station_brief(station_id: int):
     station = _brief_station(station_id)
     brief = measures.station_brief(station, current_user, _since())
-    return render_template("actions/station_brief.html", brief=brief, shown=measures.shown)
+    return render_template("actions/station_brief.html", brief=brief)
 
 
 @bp.get("/stations/<int:station_id>/brief.pdf")

@@ -23,7 +23,7 @@ from partnership.dashboard.services import (
 from partnership.extensions import db
 from partnership.forms import country_name
 from partnership.organisations.models import Organisation, Person, PersonKind
-from partnership.permissions import Role
+from partnership.permissions import sees_concern_summaries, sees_people_lists
 from partnership.spreadsheets import (
     ChartSpec,
     Indicator,
@@ -230,7 +230,7 @@ def concerns_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN00
     stations = station_ids_query(user, filters)
     in_period = (Concern.occurred_on >= filters.start, Concern.occurred_on <= filters.end,
                  Concern.station_id.in_(stations))  # fmt: skip
-    if user.role is Role.VIEWER:
+    if not sees_concern_summaries(user):
         stmt = (
             select(
                 Organisation.name, Concern.occurred_month, Concern.category, func.count(Concern.id)
@@ -281,7 +281,7 @@ def concerns_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN00
 
 def report_sections(user, filters: DashboardFilters) -> list[Section]:  # noqa: ANN001
     sections = [stations_section(user, filters), meetings_section(user, filters)]
-    if user.role is not Role.VIEWER:  # viewers get aggregates, not lists of people
+    if sees_people_lists(user):  # viewers get aggregates, not lists of people
         sections.append(officers_section(user, filters))
     sections += [
         referrals_section(user, filters),
@@ -308,8 +308,6 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
     gain = training.gain
     gain_shown = gain.n >= (services.SUPPRESS_BELOW if suppressed else 1)
     rate = referrals.rate
-    if rate is not None and suppressed and referrals.redeemed < services.SUPPRESS_BELOW:
-        rate = None
     indicators = [
         Indicator(_("Police stations and posts covered"), stations),
         Indicator(_("Officers posted there now"), count(officers)),
@@ -365,8 +363,8 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
     labels = [f"{y:04d}-{m:02d}" for y, m in months]
 
     def series(by_month: dict, index: int, hide: bool) -> list:
-        values = [by_month.get(k, (0, 0))[index] for k in months]
-        return [0 if hide and 0 < v < services.SUPPRESS_BELOW else v for v in values]
+        # Referral and concern figures come already suppressed from the services.
+        return [by_month.get(k, (0, 0))[index] for k in months]
 
     charts = [
         ChartSpec(

@@ -20,6 +20,7 @@ from partnership.dashboard.charts import BarChart, Series
 from partnership.dashboard.models import JobStatus, ReportJob
 from partnership.dashboard.services import DashboardFilters
 from partnership.dashboard.tasks import build_report_task
+from partnership.disclosure import SHOWN_ZERO
 from partnership.extensions import db
 from partnership.forms import country_choices
 from partnership.organisations import services as org_services
@@ -48,7 +49,7 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
     months = services.months_between(filters.start, filters.end)
     labels = [services.month_label(y, m) for y, m in months]
 
-    def count(value: int) -> int | str:
+    def count(value) -> int | str:  # noqa: ANN001
         return services.shown_count(value, suppressed)
 
     meeting_chart = BarChart(
@@ -59,27 +60,17 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
             Series(_("Held"), [meetings.by_month.get(k, (0, 0))[1] for k in months], "held"),
         ],
     )
-    issued = [referrals.by_month.get(k, (0, 0))[0] for k in months]
-    redeemed = [referrals.by_month.get(k, (0, 0))[1] for k in months]
+    zero = (SHOWN_ZERO, SHOWN_ZERO)
+    issued = [referrals.by_month.get(k, zero)[0] for k in months]
+    redeemed = [referrals.by_month.get(k, zero)[1] for k in months]
     referral_chart = BarChart(
         _("Referral slips per month"),
         labels,
         [Series(_("Issued"), issued, "issued"), Series(_("Redeemed"), redeemed, "redeemed")],
-        suppressed={
-            (s, c)
-            for s, values in enumerate((issued, redeemed))
-            for c, v in enumerate(values)
-            if suppressed and 0 < v < services.SUPPRESS_BELOW
-        },
     )
-    concerns = [loop.concerns_by_month.get(k, 0) for k in months]
+    concerns = [loop.concerns_by_month.get(k, SHOWN_ZERO) for k in months]
     concern_chart = BarChart(
-        _("Concerns raised per month"),
-        labels,
-        [Series(_("Concerns"), concerns, "concerns")],
-        suppressed={
-            (0, c) for c, v in enumerate(concerns) if suppressed and 0 < v < services.SUPPRESS_BELOW
-        },
+        _("Concerns raised per month"), labels, [Series(_("Concerns"), concerns, "concerns")]
     )
     return {
         "filters": filters,
@@ -101,12 +92,7 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
         "officers_trained": count(reach.officers_trained),
         "slips_issued": count(referrals.issued),
         "slips_redeemed": count(referrals.redeemed),
-        "redemption_rate": (
-            None
-            if referrals.rate is None
-            or (suppressed and referrals.redeemed < services.SUPPRESS_BELOW)
-            else referrals.rate
-        ),
+        "redemption_rate": referrals.rate,
         "charts": [meeting_chart, referral_chart, concern_chart],
         "countries": country_choices() if station_scope(user) is None else [],
         "commands": org_services.commands() if station_scope(user) is None else [],

@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from partnership.extensions import db
@@ -25,7 +25,12 @@ from partnership.organisations.models import (
     PersonKind,
     Posting,
 )
-from partnership.permissions import Role, station_scope
+from partnership.permissions import (
+    can_edit_organisations,
+    can_edit_person,
+    sees_names,
+    station_scope,
+)
 
 # ---- scope -------------------------------------------------------------------------------------
 
@@ -126,7 +131,7 @@ def get_organisation_or_404(organisation_id: int, user, for_edit: bool = False) 
     scope = station_scope(user)
     if scope is not None and org.id not in scope:
         abort(404)
-    if for_edit and user.role not in (Role.ADMIN, Role.COORDINATOR):
+    if for_edit and not can_edit_organisations(user):
         abort(403)
     return org
 
@@ -255,9 +260,14 @@ def person_query(user, filters: PersonFilters) -> Select:  # noqa: ANN001
         stmt = stmt.where(Person.kind == PersonKind.OFFICER, Person.organisation_id.in_(scope))
     if filters.q:
         like = f"%{filters.q.strip().lower()}%"
+        # A community representative's name is searchable only by those who may read it:
+        # otherwise a match would confirm the name.
+        name_match = func.lower(Person.name).like(like)
+        if not sees_names(user):
+            name_match = and_(name_match, Person.kind != PersonKind.COMMUNITY_REP)
         stmt = stmt.where(
             or_(
-                func.lower(Person.name).like(like),
+                name_match,
                 func.lower(Person.rank).like(like),
                 func.lower(Person.unit).like(like),
                 func.lower(Person.position).like(like),
@@ -301,7 +311,7 @@ def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  
         person.kind is PersonKind.OFFICER and person.organisation_id in scope
     ):
         abort(404)
-    if for_edit and user.role not in (Role.ADMIN, Role.COORDINATOR):
+    if for_edit and not can_edit_person(user, person):
         abort(403)
     return person
 

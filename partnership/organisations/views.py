@@ -193,7 +193,7 @@ def person_list():
 @bp.get("/people/export.<fmt>")
 def person_export(fmt: str):
     people = db.session.scalars(services.person_query(current_user, _person_filters()))
-    return send_table(exports.people_table(people), "people", fmt)
+    return send_table(exports.people_table(people, current_user), "people", fmt)
 
 
 @bp.get("/people/<int:person_id>")

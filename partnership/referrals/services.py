@@ -26,7 +26,7 @@ from partnership.organisations.models import (
     Person,
     PersonKind,
 )
-from partnership.permissions import Role, can_see_client_codes, station_scope
+from partnership.permissions import can_edit_referrals, can_see_client_codes, station_scope
 from partnership.referrals.codes import (
     CLIENT_CODE_RULES,
     client_code_problem,
@@ -122,7 +122,7 @@ def get_scheme_or_404(scheme_id: int, user, for_edit: bool = False) -> Scheme:  
     partner_ids = visible_partner_ids(user)
     if partner_ids is not None and not partner_ids & {o.id for o in scheme.partners}:
         abort(404)
-    if for_edit and user.role not in (Role.ADMIN, Role.COORDINATOR):
+    if for_edit and not can_edit_referrals(user):
         abort(403)
     return scheme
 
@@ -303,7 +303,7 @@ def get_service_point_or_404(point_id: int, user, for_edit: bool = False) -> Ser
     point = db.session.get(ServicePoint, point_id, options=[joinedload(ServicePoint.organisation)])
     if point is None:
         abort(404)
-    if for_edit and user.role not in (Role.ADMIN, Role.COORDINATOR):
+    if for_edit and not can_edit_referrals(user):
         abort(403)
     return point
 

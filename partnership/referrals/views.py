@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from partnership import audit
+from partnership import audit, disclosure
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
-from partnership.permissions import can_see_client_codes, station_scope, suppresses_small_counts
+from partnership.permissions import can_see_client_codes, station_scope
 from partnership.referrals import exports, imports, measures, services
 from partnership.referrals.codes import CLIENT_CODE_RULES
 from partnership.referrals.forms import (
@@ -57,10 +57,8 @@ def scheme_list():
 
 
 def _measures_context(scheme, **kwargs) -> dict:  # noqa: ANN001, ANN003
-    suppress = suppresses_small_counts(current_user)
+    suppress = disclosure.applies_to(current_user)
     m = measures.scheme_measures(scheme, current_user, **kwargs)
-    if suppress:
-        measures.protect_totals(m)
     return {
         "m": m,
         "suppress": suppress,
@@ -92,9 +90,7 @@ def scheme_detail(scheme_id: int):
 def scheme_measures_export(scheme_id: int, fmt: str):
     scheme = services.get_scheme_or_404(scheme_id, current_user)
     m = measures.scheme_measures(scheme, current_user)
-    suppress = suppresses_small_counts(current_user)
-    if suppress:
-        measures.protect_totals(m)
+    suppress = disclosure.applies_to(current_user)
     table = exports.measures_table(m, suppress)
     return send_table(table, f"scheme-{scheme.id}-measures", fmt)
 
@@ -494,8 +490,10 @@ def station_feedback():
             )
         ).all()
         for scheme in schemes:
-            m = measures.scheme_measures(scheme, current_user, station_ids=station_ids)
-            rows.append((scheme, measures.protect_totals(m)))
+            m = measures.scheme_measures(
+                scheme, current_user, station_ids=station_ids, suppress=True
+            )
+            rows.append((scheme, m))
 
     def count(n: int) -> str:
         return measures.count_text(n, True)
