@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -124,7 +125,10 @@ def login():
             status = 401
     elif form.errors:
         status = 422
-    return render_template("auth/login.html", form=form), status
+    response = make_response(render_template("auth/login.html", form=form), status)
+    if status == 429:
+        response.headers["Retry-After"] = str(throttle.retry_after_seconds)
+    return response
 
 
 @bp.post("/logout")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -187,6 +188,7 @@ def active_session_count(user: User) -> int:
 class Throttle:
     blocked: bool
     retry_after_minutes: int = 0
+    retry_after_seconds: int = 0  # for the Retry-After header of the 429 answer
 
 
 def login_throttle(email: str, ip: str) -> Throttle:
@@ -206,7 +208,7 @@ def login_throttle(email: str, ip: str) -> Throttle:
         if len(recent) >= limit:
             oldest: datetime = recent[-1]
             wait = (oldest + window - utcnow()).total_seconds()
-            return Throttle(True, max(1, int(wait // 60) + 1))
+            return Throttle(True, max(1, int(wait // 60) + 1), max(1, math.ceil(wait)))
     return Throttle(False)
 
 

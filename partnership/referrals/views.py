@@ -425,15 +425,18 @@ def slip_redeem():
     ), _status(form)
 
 
-def _redemption_filters() -> services.RedemptionFilters:
+def _redemption_filters(code: str = "") -> services.RedemptionFilters:
+    # A client code is never read from the address: addresses end up in access logs, browser
+    # history and proxies. It comes only in the body of the search form's POST.
     return services.RedemptionFilters(
-        scheme_id=arg_int("scheme"), service_point_id=arg_int("point"), code=arg_str("code")
+        scheme_id=arg_int("scheme"), service_point_id=arg_int("point"), code=code
     )
 
 
-@bp.get("/redemptions")
+@bp.route("/redemptions", methods=["GET", "POST"])
 def redemption_list():
-    filters = _redemption_filters()
+    code = (request.form.get("code") or "").strip()[:64] if request.method == "POST" else ""
+    filters = _redemption_filters(code)
     page = paginate(services.redemption_query(filters))
     return render_template(
         "referrals/redemption_list.html",
@@ -446,8 +449,7 @@ def redemption_list():
 @bp.get("/redemptions/export.<fmt>")
 def redemption_export(fmt: str):
     redemptions = db.session.scalars(services.redemption_query(_redemption_filters()))
-    audit.record_event("export", label="redemptions")
-    db.session.commit()
+    audit.record_event_on_read("export", label="redemptions")
     return send_table(exports.redemptions_table(redemptions), "redemptions", fmt)
 
 

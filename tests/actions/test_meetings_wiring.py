@@ -75,6 +75,37 @@ def test_action_point_agreed_at_the_meeting(app, db, world, make_concern, coordi
     assert "Sensitisation meeting" in detail
 
 
+def test_no_action_point_is_agreed_at_a_cancelled_meeting(
+    app, db, world, make_concern, coordinator_client
+):
+    """The meeting page hides the button; a direct request is refused the same way and writes
+    nothing."""
+    concern = make_concern(world.station_a)
+    meeting_id = create_meeting(app, [world.station_a], status="cancelled")
+    page = coordinator_client.get(f"/meetings/{meeting_id}").data.decode()
+    assert f"/action-points/new?meeting={meeting_id}" not in page
+    shown = coordinator_client.get(f"/action-points/new?meeting={meeting_id}")
+    assert shown.status_code == 303
+    response = coordinator_client.post(
+        "/action-points/new",
+        data={
+            "meeting_id": meeting_id,
+            "title": "Agreed at a meeting that never happened",
+            "station_id": world.station_a.id,
+            "concern_ids": [str(concern.id)],
+            "due_on": (date.today() + timedelta(days=30)).isoformat(),
+            "priority": "normal",
+        },
+    )
+    assert response.status_code == 303
+    assert response.location.endswith(f"/meetings/{meeting_id}")
+    with app.app_context():
+        assert db.session.scalars(db.select(ActionPoint)).all() == []
+        assert db.session.get(Concern, concern.id).status is ConcernStatus.OPEN
+    followed = coordinator_client.get(response.location).data.decode()
+    assert "No action point can be agreed at a cancelled meeting." in followed
+
+
 def test_unknown_origin_meeting_is_not_found(world, coordinator_client):
     assert coordinator_client.get("/action-points/new?meeting=99999").status_code == 404
 

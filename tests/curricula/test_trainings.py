@@ -542,3 +542,39 @@ def test_two_trainers_saving_the_grid_lose_nothing(
     again = second.post(url, data={**cells, **shown})
     assert again.status_code == 302
     assert [(r[2], r[3]) for r in _participants(app, training_id)] == [(9, 15), (11, 17)]
+
+
+def test_certificates_zip_records_its_download_in_a_write_transaction(
+    app, world, trainer_client, make_person, make_training
+):
+    """A GET reads without the write lock; its audit entry is written in a short transaction
+    that takes the lock when it begins (BEGIN IMMEDIATE on SQLite), so a download at the same
+    moment as a save does not fail with "database is locked"."""
+    from sqlalchemy import event
+
+    from partnership.audit import AuditEntry
+
+    training_id, *_people = _certificate_world(make_person, make_training, world)
+    trainer_client.post(f"/curricula/trainings/{training_id}/certificates")
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, *args):  # noqa: ANN001, ANN002, ANN202
+        statements.append(statement.strip().upper())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        response = trainer_client.get(f"/curricula/trainings/{training_id}/certificates.zip")
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert response.status_code == 200
+    with app.app_context():
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "certificates_downloaded")
+        ).one()
+        assert entry.entity_id == training_id and entry.changes == {"count": 1}
+    if engine.dialect.name == "sqlite":
+        insert_at = next(i for i, s in enumerate(statements) if "INTO AUDIT_ENTRIES" in s)
+        begins = [s for s in statements[:insert_at] if s.startswith("BEGIN")]
+        assert begins[-1] == "BEGIN IMMEDIATE"
