@@ -9,11 +9,12 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup db browser lint help
+.PHONY: run test setup db browser lint help bench wrk
 
 help:
 	@echo "make run   - set up and serve the demo on http://127.0.0.1:$(PORT)"
 	@echo "make test  - set up and run the whole test suite"
+	@echo "make bench - build a programme-scale database and load every page (BENCH_ARGS=--help)"
 
 $(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +53,22 @@ browser:
 	    echo "!!! Chromium is missing and cannot be installed here: browser tests will be skipped. !!!"; \
 	  fi; \
 	fi
+
+# The load generator of make bench (Debian's wrk); installed when missing and we are root.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing wrk for the benchmark (apt)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk is missing: install it (apt-get install wrk) to run the benchmark."; exit 1; \
+	  fi; \
+	fi
+
+# Builds (or reuses) a programme-scale database in instance-bench/ (or DATABASE_URL), serves it
+# with gunicorn -w 2, loads every page with wrk and fails when a page misses its target.
+bench: setup wrk
+	$(BIN)/python -m partnership.bench $(BENCH_ARGS)
 
 test: db node_modules/.installed browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

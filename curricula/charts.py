@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from partnership.numbers import round_half_up
+
 WIDTH, HEIGHT, PAD = 320, 240, 36
 
 
@@ -63,6 +65,6 @@ def bars(groups) -> dict | None:  # noqa: ANN001
             "label": label, "y": y, "bar_h": bar_h,
             "pre_w": round(max(pre_pct, 0) / 100 * span, 1),
             "post_w": round(max(post_pct, 0) / 100 * span, 1),
-            "pre": round(pre_pct), "post": round(post_pct),
+            "pre": int(round_half_up(pre_pct)), "post": int(round_half_up(post_pct)),
         })  # fmt: skip
     return {"width": WIDTH, "height": height, "pad": PAD, "rows": items, "span": span}

@@ -14,6 +14,10 @@ Definitions (the ones the programme's reports cite):
 - paired t-test (two-sided) on the gains, p-value from Student's t distribution with n − 1
   degrees of freedom; effect size Cohen's d_z = mean gain / standard deviation of the gains.
   Both need at least two pairs and gains that vary; otherwise they are ``None`` with a reason.
+- 95 % confidence interval of the mean gain: mean ± t(0.975, n − 1) · sd / √n, the interval a
+  journal or donor report quotes next to t(df) and p.
+- When every pre-test is already at the maximum the normalised gain has no denominator; it is
+  ``None`` with ``normalised_note`` = "all_at_ceiling" so pages can say why.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ ZERO_VARIANCE = 1e-12
 NO_PRE = "no_pre"
 NO_POST = "no_post"
 NO_SCORES = "no_scores"
+
+# Why the normalised gain of a group is not available.
+ALL_AT_CEILING = "all_at_ceiling"
+CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,11 @@ class GainSummary:
     test_note: str
     share_passing_pre: float | None
     share_passing_post: float | None
+    # Degrees of freedom of the paired t-test and the 95 % confidence interval of the mean gain.
+    df: int | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    normalised_note: str = ""
 
     @property
     def left_out_total(self) -> int:
@@ -154,15 +167,19 @@ def summary_from_sums(sums: PairSums, scale_max: float) -> GainSummary:
             mean_gain=None, normalised_gain=None, band=None, mean_individual_gain=None,
             at_ceiling=0, t_statistic=None, p_value=None, effect_size=None,
             test_note="no_pairs", share_passing_pre=None, share_passing_post=None,
+            normalised_note="no_pairs",
         )  # fmt: skip
     mean_pre = sums.sum_pre / n
     mean_post = sums.sum_post / n
     mean_gain = sums.sum_gain / n
     normalised = None
+    normalised_note = ALL_AT_CEILING
     if scale_max - mean_pre > ZERO_VARIANCE:
         normalised = (mean_post - mean_pre) / (scale_max - mean_pre)
+        normalised_note = ""
     individual = sums.sum_individual_g / sums.n_individual_g if sums.n_individual_g else None
     t_stat, p_value, effect, note = paired_test(n, sums.sum_gain, sums.sum_gain_sq)
+    ci_low, ci_high = mean_gain_interval(n, sums.sum_gain, sums.sum_gain_sq)
     share_pre = share_post = None
     if sums.n_with_pass_mark:
         share_pre = sums.passed_pre / sums.n_with_pass_mark
@@ -184,6 +201,10 @@ def summary_from_sums(sums: PairSums, scale_max: float) -> GainSummary:
         test_note=note,
         share_passing_pre=share_pre,
         share_passing_post=share_post,
+        df=n - 1 if t_stat is not None else None,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        normalised_note=normalised_note,
     )
 
 
@@ -204,6 +225,23 @@ def paired_test(
     sd = math.sqrt(variance)
     t = mean / (sd / math.sqrt(n))
     return t, student_t_two_sided_p(t, n - 1), mean / sd, ""
+
+
+def mean_gain_interval(
+    n: int, sum_gain: float, sum_gain_sq: float, confidence: float = CONFIDENCE
+) -> tuple[float | None, float | None]:
+    """Confidence interval of the mean gain from Student's t with n − 1 degrees of freedom;
+    (None, None) where the t-test does not apply (fewer than two pairs, gains all equal)."""
+    if n < 2:
+        return None, None
+    mean = sum_gain / n
+    variance = (sum_gain_sq - sum_gain * sum_gain / n) / (n - 1)
+    if variance <= ZERO_VARIANCE * max(1.0, abs(sum_gain_sq)):
+        return None, None
+    from scipy.stats import t as student_t
+
+    half = float(student_t.ppf(0.5 + confidence / 2, n - 1)) * math.sqrt(variance / n)
+    return mean - half, mean + half
 
 
 def student_t_two_sided_p(t: float, df: int) -> float:

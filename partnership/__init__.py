@@ -58,6 +58,10 @@ def create_app(test_config: dict | type | None = None) -> Flask:
 
     register_error_handlers(app)
     cli.register(app)
+    if app.config.get("BENCH_COUNT_SQL"):
+        from partnership.bench.sqlcount import install
+
+        install(app)
     return app
 
 
@@ -166,9 +170,13 @@ def _register_template_helpers(app: Flask) -> None:
     from partnership import disclosure, permissions
     from partnership.dashboard.charts import shown_text
     from partnership.forms import country_name
+    from partnership.numbers import percent, round_half_up
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["numberformat"] = format_decimal
+    # Displayed figures round half up (Jinja's own filter rounds half to even).
+    app.jinja_env.filters["round"] = round_half_up
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else ""
     )

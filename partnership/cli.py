@@ -1,6 +1,9 @@
-"""Command-line tools: ``flask seed-demo``, ``flask create-user``."""
+"""Command-line tools: ``flask init``, ``flask seed-demo``, ``flask create-user``,
+``flask backup``, ``flask restore``, ..."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -12,10 +15,88 @@ from partnership.extensions import db
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(init_command)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(bench_report)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+
+def _country(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from babel import Locale
+
+    code = (value or "").strip().upper()
+    if code not in Locale.parse("en").territories or len(code) != 2 or not code.isalpha():
+        raise click.BadParameter(f"{value!r} is not a two-letter country code (e.g. KE, GE).")
+    return code
+
+
+def _timezone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from zoneinfo import available_timezones
+
+    if value != "UTC" and value not in available_timezones():
+        raise click.BadParameter(f"{value!r} is not a time zone (e.g. Africa/Nairobi).")
+    return value
+
+
+@click.command("init")
+@with_appcontext
+@click.option("--organisation", prompt="Your organisation's name", help="e.g. your NGO.")
+@click.option(
+    "--kind",
+    default="ngo",
+    show_default=True,
+    type=click.Choice(["ngo", "government", "training_centre", "service", "community_group"]),
+    help="What kind of organisation it is.",
+)
+@click.option("--country", prompt="Country (two-letter code)", default="KE", callback=_country)
+@click.option("--city", default="")
+@click.option("--timezone", default="Africa/Nairobi", callback=_timezone, show_default=True)
+@click.option("--email", prompt="Administrator's email")
+@click.option("--name", prompt="Administrator's name")
+@click.password_option(help="At least 12 characters; asked for twice, hidden, when not given.")
+def init_command(
+    organisation: str, kind: str, country: str, city: str, timezone: str, email: str,
+    name: str, password: str,
+) -> None:  # fmt: skip
+    """First start: create your organisation and the first administrator.
+
+    Run once on a new, migrated database; refused when an administrator already exists. Asks
+    for what is not given as an option."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from partnership.accounts.services import create_first_administrator, has_administrator
+    from partnership.forms import FieldError
+
+    set_system_actor("init")
+    try:
+        already = has_administrator()
+    except (OperationalError, ProgrammingError) as error:
+        db.session.rollback()
+        raise click.ClickException(
+            "The database has no tables yet: run `flask --app wsgi db upgrade` first."
+        ) from error
+    if already:
+        raise click.ClickException(
+            "This database already has an administrator; nothing was created. "
+            "Sign in as an administrator to add organisations and accounts."
+        )
+    try:
+        user = create_first_administrator(
+            {"kind": kind, "name": organisation, "country": country, "city": city,
+             "timezone": timezone},
+            {"email": email, "name": name, "timezone": timezone, "password": password},
+        )  # fmt: skip
+    except FieldError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.field}: {error.message}") from error
+    db.session.commit()
+    click.echo(
+        f"Created {organisation} and its administrator {user.email}. Sign in at /login to add "
+        "stations, people and accounts (or import them from spreadsheets)."
+    )
 
 
 @click.command("seed-demo")
@@ -96,6 +177,58 @@ def send_reminders_command() -> None:
         message = f"Could not send the reminders through the mail server: {error}"
         raise click.ClickException(message) from error
     click.echo(f"Sent {sent} reminder digest(s).")
+
+
+@click.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the archive (default: instance/backups/).",
+)
+@with_appcontext
+def backup_command(output: Path | None) -> None:
+    """Back up the database, module materials and secret key into one checked archive.
+
+    Safe while the server runs and users write."""
+    from flask import current_app
+
+    from partnership.backups import BackupError, create_backup
+
+    folder = output or Path(current_app.instance_path) / "backups"
+    try:
+        result = create_backup(folder)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Backed up the {result.database} database and {result.files - 1} file(s) to {result.path}"
+    )
+    click.echo(f"SHA-256 {result.sha256} (also in {result.path.name}.sha256)")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(archive: Path, yes: bool) -> None:
+    """Replace the database, module materials and secret key with a backup's.
+
+    The archive is checked first; a damaged one is refused and nothing is changed. Stop the web
+    server and the queue consumer before restoring."""
+    from partnership.backups import BackupError, restore_backup
+
+    if not yes:
+        click.confirm("This replaces ALL current data with the backup's. Continue?", abort=True)
+    try:
+        manifest = restore_backup(archive)
+    except BackupError as error:
+        raise click.ClickException(f"Nothing was restored. {error}") from error
+    click.echo(
+        f"Restored the backup of {manifest['created_at']} ({len(manifest['files'])} file(s))."
+    )
+    click.echo(
+        "Run `flask db upgrade` if this release is newer than the backup, then start the server."
+    )
 
 
 @click.command("bench-report")

@@ -66,6 +66,8 @@ class Config:
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     PER_PAGE = _int("PER_PAGE", 25)
+    # How deep a list may be paged; deeper, the page points to the filters and the download.
+    LIST_MAX_PAGES = _int("LIST_MAX_PAGES", 100)
     REFERRAL_DIRECTORY_STALE_DAYS = _int("REFERRAL_DIRECTORY_STALE_DAYS", 180)
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Africa/Nairobi")
@@ -85,6 +87,8 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "partnership-manager@localhost")
     # The address of the site, for links in emails.
     BASE_URL = os.environ.get("BASE_URL", "")
+    # Bench only (make bench): count SQL statements per request into response headers.
+    BENCH_COUNT_SQL = _bool("BENCH_COUNT_SQL", False)
     TESTING = False
 
 

@@ -2,7 +2,10 @@
 audience, period) in one GROUP BY query, handed to ``curricula.stats``.
 
 Scores of different trainings are pooled as percentages of each training's maximum; a single
-training keeps its own points. A training that delivered two modules counts under each.
+training keeps its own points. A training that delivered two modules counts under each module,
+but only once under an audience: grouping by audience joins the distinct (training, audience)
+pairs, so every participant of a training is one matched pair however many of its modules share
+that audience.
 """
 
 from __future__ import annotations
@@ -116,7 +119,13 @@ def grouped_summaries(by: str, user, filters: dict | None = None) -> list[GainRo
         key = tm.c.module_id
         stmt = select(key, *_sum_columns(percent=True))
     elif by == "audience":
-        key = Module.audience
+        audiences = (
+            select(tm.c.training_id, Module.audience)
+            .join(Module, Module.id == tm.c.module_id)
+            .distinct()
+            .subquery()
+        )
+        key = audiences.c.audience
         stmt = select(key, *_sum_columns(percent=True))
     elif by == "station":
         key = Attendee.station_id
@@ -125,10 +134,10 @@ def grouped_summaries(by: str, user, filters: dict | None = None) -> list[GainRo
         key = _period_key()
         stmt = select(key.label("period"), *_sum_columns(percent=True))
     stmt = _base(stmt, user, filters)
-    if by in ("module", "audience"):
+    if by == "module":
         stmt = stmt.join(tm, tm.c.training_id == Training.id)
-        if by == "audience":
-            stmt = stmt.join(Module, Module.id == tm.c.module_id)
+    elif by == "audience":
+        stmt = stmt.join(audiences, audiences.c.training_id == Training.id)
     if filters.get("module_id"):
         stmt = stmt.where(
             Training.id.in_(select(tm.c.training_id).where(tm.c.module_id == filters["module_id"]))

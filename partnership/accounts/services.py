@@ -23,6 +23,7 @@ from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.mixins import utcnow
 from partnership.organisations.models import POLICE_KINDS, Organisation
+from partnership.organisations.services import create_organisation
 from partnership.permissions import role_needs_police_organisation
 from partnership.roles import Role
 
@@ -224,6 +225,19 @@ def clear_failed_logins(email: str) -> None:
 
 
 # ---- users -------------------------------------------------------------------------------------
+
+
+def has_administrator() -> bool:
+    return db.session.scalar(select(User.id).where(User.role == Role.ADMIN).limit(1)) is not None
+
+
+def create_first_administrator(organisation: dict, user: dict) -> User:
+    """First start: the programme's own organisation and its first administrator, on a
+    database without an administrator (an existing one must create further accounts)."""
+    if has_administrator():
+        raise FieldError("email", _("This database already has an administrator."))
+    org = create_organisation(organisation)
+    return create_user({**user, "role": Role.ADMIN.value, "organisation_id": org.id})
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -133,6 +133,8 @@ class Concern(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         Index("ix_concerns_station_status", "station_id", "status"),
         Index("ix_concerns_month_category", "occurred_month", "category"),
+        # The concerns list's ORDER BY occurred_on DESC, id DESC.
+        Index("ix_concerns_occurred_on_id", "occurred_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,6 +216,8 @@ class ActionPoint(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         Index("ix_action_points_station_status", "station_id", "status"),
         Index("ix_action_points_status_due", "status", "due_on"),
+        # The action points list's ORDER BY due_on, id.
+        Index("ix_action_points_due_on_id", "due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -109,7 +109,11 @@ class Person(TimestampMixin, VersionedMixin, db.Model):
 
     __tablename__ = "people"
     __audited__ = True
-    __table_args__ = (Index("ix_people_kind_organisation", "kind", "organisation_id"),)
+    __table_args__ = (
+        Index("ix_people_kind_organisation", "kind", "organisation_id"),
+        # The people list's ORDER BY name, id (and name searches by prefix).
+        Index("ix_people_name_id", "name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[PersonKind] = mapped_column(enum_column(PersonKind, 20))

@@ -19,6 +19,7 @@ from sqlalchemy import Integer, cast, extract, func, literal, select
 
 from partnership import disclosure
 from partnership.extensions import db
+from partnership.numbers import round_half_up
 from partnership.organisations.models import Organisation
 from partnership.permissions import station_scope
 from partnership.referrals.models import (
@@ -59,7 +60,8 @@ def count_text(n: int | None, suppress: bool) -> str:
 def rate_text(part: int, whole: int, suppress: bool) -> str:
     if not whole or is_suppressed(part, suppress) or is_suppressed(whole, suppress):
         return NOT_SHOWN
-    return format_percent(part / whole, format="#,##0%")
+    # Babel rounds half to even; round the share half up first (17 of 40 shows as 43 %).
+    return format_percent(round_half_up(part / whole, 2), format="#,##0%")
 
 
 def median_text(median: float | None, based_on: int, suppress: bool) -> str:

@@ -205,6 +205,8 @@ class Slip(TimestampMixin, VersionedMixin, db.Model):
         UniqueConstraint("scheme_id", "number"),
         Index("ix_slips_scheme_issued", "scheme_id", "issued_on"),
         Index("ix_slips_station_issued", "station_id", "issued_on"),
+        # The slips list's ORDER BY issued_on DESC, id DESC, read backwards from the index.
+        Index("ix_slips_issued_on_id", "issued_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -241,6 +243,8 @@ class Redemption(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         Index("ix_redemptions_scheme_redeemed", "scheme_id", "redeemed_on"),
         Index("ix_redemptions_scheme_code", "scheme_id", "client_code"),
+        # The redemptions list's ORDER BY redeemed_on DESC, id DESC.
+        Index("ix_redemptions_redeemed_on_id", "redeemed_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
