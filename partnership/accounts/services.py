@@ -25,7 +25,7 @@ from partnership.mixins import utcnow
 from partnership.organisations.models import POLICE_KINDS, Organisation
 from partnership.organisations.services import create_organisation
 from partnership.permissions import role_needs_police_organisation
-from partnership.roles import Role
+from partnership.roles import ADMIN_ONLY, Role
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -228,7 +228,7 @@ def clear_failed_logins(email: str) -> None:
 
 
 def has_administrator() -> bool:
-    return db.session.scalar(select(User.id).where(User.role == Role.ADMIN).limit(1)) is not None
+    return db.session.scalar(select(User.id).where(User.role.in_(list(ADMIN_ONLY))).limit(1)) is not None
 
 
 def create_first_administrator(organisation: dict, user: dict) -> User:
