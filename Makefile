@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup db browser lint help bench wrk
+.PHONY: run test setup db browser office lint help bench wrk
 
 help:
 	@echo "make run   - set up and serve the demo on http://127.0.0.1:$(PORT)"
@@ -54,6 +54,18 @@ browser:
 	  fi; \
 	fi
 
+# LibreOffice (headless Calc) and pdftotext print the programme workbook to PDF in the tests;
+# installed when missing and we are root, like Chromium.
+office:
+	@if ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing LibreOffice Calc and poppler-utils for the workbook printing test (apt)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null; \
+	  else \
+	    echo "!!! LibreOffice or pdftotext is missing and cannot be installed here: the workbook printing test will be skipped. !!!"; \
+	  fi; \
+	fi
+
 # The load generator of make bench (Debian's wrk); installed when missing and we are root.
 wrk:
 	@if ! command -v wrk >/dev/null; then \
@@ -70,7 +82,7 @@ wrk:
 bench: setup wrk
 	$(BIN)/python -m partnership.bench $(BENCH_ARGS)
 
-test: db node_modules/.installed browser
+test: db node_modules/.installed browser office
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -27,7 +27,7 @@ from meetings.models import (
     MeetingKind,
     MeetingStatus,
 )
-from meetings.services import new_uid
+from meetings.services.scheduling import new_uid
 from partnership.accounts.models import User
 from partnership.extensions import db
 from partnership.organisations.models import Organisation, OrganisationKind, Person, PersonKind

@@ -112,7 +112,7 @@ def import_register(training: Training, filename: str, data: bytes) -> ImportRes
         planned.append((people[person_id], marks, scores))
     if result.errors:
         return result
-    from meetings.services import add_attendee, set_marks
+    from meetings.services.register import add_attendee, set_marks
 
     for person, marks, scores in planned:
         participant = participants.get(person.id)

@@ -21,7 +21,7 @@ from meetings.models import (
     MeetingStatusChange,
     MinutesRevision,
 )
-from meetings.services import new_uid
+from meetings.services.scheduling import new_uid
 from partnership.accounts.models import User
 from partnership.extensions import db
 from partnership.organisations.models import STATION_KINDS, Organisation, Person, PersonKind

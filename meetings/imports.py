@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
-from meetings import services
 from meetings.exports import register_headers
 from meetings.models import ATTENDANCE_STATUS_LABELS, AttendanceStatus, Meeting
+from meetings.services import register
 from partnership.extensions import db
 from partnership.organisations import services as org_services
 from partnership.organisations.models import (
@@ -280,8 +280,8 @@ def apply_import(
                     "posted_since": meeting.local_start.date(),
                 }
             )
-        attendee = services.add_attendee(meeting, person)
-        services.set_marks(
+        attendee = register.add_attendee(meeting, person)
+        register.set_marks(
             meeting,
             [attendee],
             {(attendee.id, day): status.value for day, status in row.marks.items()},

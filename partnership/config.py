@@ -85,6 +85,18 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_FROM = os.environ.get("MAIL_FROM", "partnership-manager@localhost")
+    # Imports (CSV/xlsx): the largest file, the most a workbook may unpack to (zip bombs), and
+    # the most rows and columns; checked before rows are read.
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+    IMPORT_MAX_UNPACKED_BYTES = _int("IMPORT_MAX_UNPACKED_BYTES", 60 * 1024 * 1024)
+    IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 50_000)
+    IMPORT_MAX_COLUMNS = _int("IMPORT_MAX_COLUMNS", 60)
+    # Background jobs: a consumer building a job proves it is alive this often (a job silent for
+    # longer has lost its consumer); such a job is started again at most this many times, and a
+    # job nothing has worked on for this long is given up and its page says so.
+    JOB_LEASE_SECONDS = _int("JOB_LEASE_SECONDS", 120)
+    JOB_MAX_ATTEMPTS = _int("JOB_MAX_ATTEMPTS", 3)
+    JOB_GIVE_UP_MINUTES = _int("JOB_GIVE_UP_MINUTES", 30)
     # The address of the site, for links in emails.
     BASE_URL = os.environ.get("BASE_URL", "")
     # Bench only (make bench): count SQL statements per request into response headers.

@@ -85,6 +85,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "dashboard.station_story": SIGNED_IN,
     "dashboard.report_create": SIGNED_IN,
     "dashboard.report_detail": SIGNED_IN,
+    "dashboard.report_retry": SIGNED_IN,
     "dashboard.report_download": SIGNED_IN,
     # Accounts and audit log: administrators only
     "accounts.user_list": roles(ADMIN_ONLY),

@@ -1,7 +1,12 @@
 """The one spreadsheet writer (xlsx and CSV) and reader (imports) every domain uses.
 
 Exports are a header row plus rows of plain values; a view turns them into a download with
-``send_table``. Cells that a spreadsheet program would run as a formula are written as text.
+``send_table``. Cells that a spreadsheet program would run as a formula are written as text: in
+CSV with a leading apostrophe (CSV has no cell types), in xlsx as a string cell with Excel's
+"quote prefix" style, so the cell shows the text as typed and stays text when edited.
+
+Every sheet prints readably: columns as wide as their content (capped), landscape, one page
+wide, the header row repeated on every page.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from flask import Response, abort
 from partnership.disclosure import Figure
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Column widths in characters: at least a short header's, at most what fits on a page.
+MIN_WIDTH, MAX_WIDTH = 8, 50
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -56,58 +63,107 @@ def write_csv(table: Table) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "remove_timezone": True,
+}
+
+
+class Formats:
+    """The cell formats of one workbook."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.header = workbook.add_format(
+            {"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True, "valign": "top"}
+        )
+        self.date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        self.datetime = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        # Excel's quote prefix: the cell is text, shown without the apostrophe.
+        self.text = workbook.add_format({"quote_prefix": True})
+        self.percent = workbook.add_format({"num_format": "0%"})
+        self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+
+
+def cell_width(value: Any) -> int:
+    """Characters a cell needs to be read whole."""
+    if isinstance(value, Figure):
+        value = value.export_value
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, float):
+        return len(f"{value:,.2f}")
+    text = str(value)
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def fit_columns(sheet, widths: Sequence[int]) -> None:  # noqa: ANN001
+    """Columns as wide as their longest cell, between MIN_WIDTH and MAX_WIDTH; longer text wraps."""
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, min(max(width, MIN_WIDTH), MAX_WIDTH) + 2)
+
+
+def print_setup(sheet, repeat_header: bool = True) -> None:  # noqa: ANN001
+    """Landscape A4, one page wide and as many pages long as needed, the header row repeated."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    sheet.set_footer("&L&A&RPage &P of &N")
+    if repeat_header:
+        sheet.repeat_rows(0)
+
+
 def write_xlsx(tables: Sequence[Table]) -> bytes:
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        output,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "remove_timezone": True,
-        },
-    )
-    header_fmt = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
-    date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    datetime_fmt = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    workbook = xlsxwriter.Workbook(output, {"in_memory": True, **WORKBOOK_OPTIONS})
+    formats = Formats(workbook)
     for table in tables:
         sheet = workbook.add_worksheet(table.sheet_name[:31])
-        widths = [len(str(h)) for h in table.headers]
+        widths = [min(len(str(h)), 20) for h in table.headers]
         for col, header in enumerate(table.headers):
-            sheet.write_string(0, col, str(header), header_fmt)
+            sheet.write_string(0, col, str(header), formats.header)
         row_index = 0
         for row_index, row in enumerate(table.rows, start=1):
             for col, value in enumerate(row):
-                _write_cell(sheet, row_index, col, value, date_fmt, datetime_fmt)
+                write_cell(sheet, row_index, col, value, formats)
                 if col < len(widths):
-                    widths[col] = max(widths[col], min(len(str(value or "")), 60))
+                    widths[col] = max(widths[col], cell_width(value))
         sheet.freeze_panes(1, 0)
         if table.headers:
             sheet.autofilter(0, 0, max(row_index, 1), len(table.headers) - 1)
-        for col, width in enumerate(widths):
-            sheet.set_column(col, col, width + 2)
+        fit_columns(sheet, widths)
+        print_setup(sheet)
     workbook.close()
     return output.getvalue()
 
 
-def _write_cell(sheet, row, col, value, date_fmt, datetime_fmt) -> None:  # noqa: ANN001
+def write_cell(sheet, row: int, col: int, value: Any, formats: Formats, fmt=None) -> None:  # noqa: ANN001
+    """One cell of its own type; text is always a string cell, never parsed as a formula."""
     if isinstance(value, Figure):  # already suppressed for the reader: the number or "<5"
         value = value.export_value
     if value is None:
-        sheet.write_blank(row, col, None)
+        sheet.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
-        sheet.write_boolean(row, col, value)
+        sheet.write_boolean(row, col, value, fmt)
     elif isinstance(value, (int, float)):
-        sheet.write_number(row, col, value)
+        sheet.write_number(row, col, value, fmt)
     elif isinstance(value, datetime):
-        sheet.write_datetime(row, col, value, datetime_fmt)
+        sheet.write_datetime(row, col, value, fmt or formats.datetime)
     elif isinstance(value, date):
-        sheet.write_datetime(row, col, datetime(value.year, value.month, value.day), date_fmt)
+        sheet.write_datetime(row, col, datetime(value.year, value.month, value.day),
+                             fmt or formats.date)  # fmt: skip
     else:
-        # Written as a string cell, never parsed as a formula; the prefix keeps a copy-paste
-        # of the cell into another sheet inert too.
-        sheet.write_string(row, col, str(neutralise(value)))
+        text = str(value)
+        # A string cell is never run as a formula; the quote prefix keeps it text when someone
+        # edits the cell or pastes it elsewhere, without showing an apostrophe.
+        quoted = text.startswith(FORMULA_PREFIXES)
+        sheet.write_string(row, col, text, formats.text if quoted and fmt is None else fmt)
 
 
 def send_table(table: Table, filename: str, fmt: str) -> Response:
@@ -124,7 +180,8 @@ def send_table(table: Table, filename: str, fmt: str) -> Response:
 
 
 class SpreadsheetError(Exception):
-    """The uploaded file is not a readable CSV or xlsx file."""
+    """The uploaded file is not a readable CSV or xlsx file, or is too large to import; the
+    message says which, in words."""
 
 
 class Row(list):
@@ -137,54 +194,201 @@ class Row(list):
         self.line = line
 
 
-def read_rows(filename: str, data: bytes) -> tuple[list[str], list[Row]]:
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much an import may read. Checked before rows are read where the file says (file size,
+    a workbook's unpacked size and declared dimensions) and while reading otherwise, so a small
+    file that expands to gigabytes (a "zip bomb") or claims a million rows is refused at once."""
+
+    max_bytes: int = 5 * 1024 * 1024
+    max_unpacked_bytes: int = 60 * 1024 * 1024
+    max_rows: int = 50_000
+    max_columns: int = 60
+
+    @classmethod
+    def from_config(cls) -> ReadLimits:
+        from flask import current_app, has_app_context
+
+        if not has_app_context():
+            return cls()
+        config = current_app.config
+        return cls(
+            max_bytes=config.get("IMPORT_MAX_BYTES", cls.max_bytes),
+            max_unpacked_bytes=config.get("IMPORT_MAX_UNPACKED_BYTES", cls.max_unpacked_bytes),
+            max_rows=config.get("IMPORT_MAX_ROWS", cls.max_rows),
+            max_columns=config.get("IMPORT_MAX_COLUMNS", cls.max_columns),
+        )
+
+
+def _megabytes(n: int) -> str:
+    from flask_babel import format_decimal
+
+    return format_decimal(round(n / 1024 / 1024, 1))
+
+
+def _too_many_rows(limits: ReadLimits) -> SpreadsheetError:
+    from flask_babel import format_decimal
+    from flask_babel import gettext as _
+
+    return SpreadsheetError(
+        _(
+            "The file has more than %(max)s rows. Split it into files of at most %(max)s rows "
+            "and import them one after the other.",
+            max=format_decimal(limits.max_rows),
+        )
+    )
+
+
+def _too_many_columns(limits: ReadLimits) -> SpreadsheetError:
+    from flask_babel import gettext as _
+
+    return SpreadsheetError(
+        _(
+            "The file has more than %(max)s columns. Keep only the columns of the template.",
+            max=limits.max_columns,
+        )
+    )
+
+
+def read_rows(
+    filename: str, data: bytes, limits: ReadLimits | None = None
+) -> tuple[list[str], list[Row]]:
     """Headers and rows (as text) of an uploaded CSV or xlsx file, for imports.
 
     Blank lines are left out; each row keeps its line number in the file (``row.line``) so an
-    error report points at the right line even when the file has blank lines."""
+    error report points at the right line even when the file has blank lines. A damaged,
+    too large or unreadable file raises SpreadsheetError with a message for the user."""
+    from flask_babel import gettext as _
+
+    limits = limits or ReadLimits.from_config()
+    if len(data) > limits.max_bytes:
+        raise SpreadsheetError(
+            _(
+                "The file is %(size)s MB; files of at most %(max)s MB can be imported. Split it "
+                "into smaller files.",
+                size=_megabytes(len(data)),
+                max=_megabytes(limits.max_bytes),
+            )
+        )
     name = filename.lower()
     if name.endswith(".xlsx"):
-        return _read_xlsx(data)
+        return _read_xlsx(data, limits)
     if name.endswith(".csv"):
-        return _read_csv(data)
-    raise SpreadsheetError("Upload a .csv or .xlsx file.")
+        return _read_csv(data, limits)
+    raise SpreadsheetError(_("Upload a .csv or .xlsx file."))
 
 
-def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
+def _no_nul(cells: list[str]) -> list[str]:
+    from flask_babel import gettext as _
+
+    # Text columns of PostgreSQL cannot hold NUL; a NUL in a spreadsheet is always damage.
+    if any("\x00" in c for c in cells):
+        raise SpreadsheetError(_("The file contains NUL characters: it is damaged or not text."))
+    return cells
+
+
+def _read_csv(data: bytes, limits: ReadLimits) -> tuple[list[str], list[Row]]:
+    from flask_babel import gettext as _
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SpreadsheetError("The CSV file is not UTF-8 text.") from exc
-    numbered = [
-        Row([c.strip() for c in row], line)
-        for line, row in enumerate(csv.reader(io.StringIO(text)), start=1)
-        if any(c.strip() for c in row)
-    ]
+        raise SpreadsheetError(_("The CSV file is not UTF-8 text.")) from exc
+    numbered = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for line, row in enumerate(reader, start=1):
+            if line > limits.max_rows + 1:
+                raise _too_many_rows(limits)
+            if len(row) > limits.max_columns:
+                raise _too_many_columns(limits)
+            cells = _no_nul([c.strip() for c in row])
+            if any(cells):
+                numbered.append(Row(cells, line))
+    except csv.Error as exc:
+        raise SpreadsheetError(
+            _("The CSV file cannot be read near line %(line)s: %(problem)s.",
+              line=reader.line_num, problem=str(exc))
+        ) from exc  # fmt: skip
     return _split_header(numbered)
 
 
 def _split_header(numbered: list[Row]) -> tuple[list[str], list[Row]]:
+    from flask_babel import gettext as _
+
     if not numbered:
-        raise SpreadsheetError("The file is empty.")
+        raise SpreadsheetError(_("The file is empty."))
     return list(numbered[0]), numbered[1:]
 
 
-def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
+def _check_xlsx_package(data: bytes, limits: ReadLimits) -> None:
+    """Look inside the zip before openpyxl unpacks anything: a damaged package, or one whose
+    members unpack to more than the limit, is refused."""
     import zipfile
 
-    from openpyxl import load_workbook
+    from flask_babel import gettext as _
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise SpreadsheetError(_("The file is not a valid Excel (.xlsx) workbook.")) from exc
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > limits.max_unpacked_bytes:
+        raise SpreadsheetError(
+            _(
+                "The workbook unpacks to %(size)s MB, more than the %(max)s MB an import may "
+                "read. Save only the sheet to import, or export it as CSV.",
+                size=_megabytes(unpacked),
+                max=_megabytes(limits.max_unpacked_bytes),
+            )
+        )
+
+
+def _read_xlsx(data: bytes, limits: ReadLimits) -> tuple[list[str], list[Row]]:
+    from flask_babel import gettext as _
+    from openpyxl import load_workbook
+
+    _check_xlsx_package(data, limits)
+    damaged = SpreadsheetError(_("The file is not a valid Excel (.xlsx) workbook."))
+    try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise SpreadsheetError("The file is not a valid Excel (.xlsx) workbook.") from exc
-    sheet = workbook.worksheets[0]
-    numbered = []
-    for line, raw in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = ["" if v is None else _cell_text(v).strip() for v in raw]
-        if any(cells):
-            numbered.append(Row(cells, line))
-    workbook.close()
+    except Exception as exc:  # noqa: BLE001 - openpyxl and the XML parser raise many kinds
+        raise damaged from exc
+    try:
+        if not workbook.worksheets:
+            raise SpreadsheetError(_("The file is empty."))
+        sheet = workbook.worksheets[0]
+        # The sheet's declared dimension (<dimension ref="A1:C20001"/>): checked before any
+        # row is read; read-only openpyxl pads every row to it, so a lie here is refused too.
+        try:
+            declared_rows, declared_columns = sheet.max_row, sheet.max_column
+        except Exception as exc:  # noqa: BLE001 - a malformed dimension
+            raise damaged from exc
+        if declared_rows and declared_rows > limits.max_rows + 1:
+            raise _too_many_rows(limits)
+        if declared_columns and declared_columns > limits.max_columns:
+            raise _too_many_columns(limits)
+        # Without a declared dimension, read one column past the limit to notice a wider sheet.
+        max_col = None if declared_columns else limits.max_columns + 1
+        numbered = []
+        for line, raw in enumerate(sheet.iter_rows(values_only=True, max_col=max_col), start=1):
+            if line > limits.max_rows + 1:
+                raise _too_many_rows(limits)
+            if len(raw) > limits.max_columns and raw[limits.max_columns] is not None:
+                raise _too_many_columns(limits)
+            cells = _no_nul(["" if v is None else _cell_text(v).strip() for v in raw])
+            if max_col is not None:
+                while cells and not cells[-1]:
+                    cells.pop()
+            if any(cells):
+                numbered.append(Row(cells, line))
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - damaged XML inside a valid zip
+        raise damaged from exc
+    finally:
+        workbook.close()
     return _split_header(numbered)
 
 
@@ -205,14 +409,18 @@ def _cell_text(value: Any) -> str:
 
 @dataclass
 class Indicator:
+    """One line of the summary sheet. ``percent``: the value is a share (0.786) shown as a
+    percentage (79 %); ``note`` says what the figure means or why it is not shown."""
+
     label: str
     value: Any
     note: str = ""
+    percent: bool = False
 
 
 @dataclass
 class ChartSpec:
-    """A native Excel chart over rows of the summary sheet's series block."""
+    """A native Excel chart over a series block of the chart data sheet."""
 
     title: str
     categories: Sequence[str]
@@ -224,7 +432,12 @@ class ChartSpec:
 class ReportSheet:
     table: Table
     totals: Sequence[int] = ()  # column indexes summed in a totals row
-    widths: Sequence[int] = ()
+    widths: Sequence[int] = ()  # minimum widths; the content widens a column up to MAX_WIDTH
+
+
+CHART_DATA_SHEET = "Chart data"
+# Each chart takes this many rows of the charts sheet and a page of its own when printed.
+CHART_ROWS = 24
 
 
 def write_report_workbook(
@@ -240,109 +453,61 @@ def write_report_workbook(
 
     Rows stream from each sheet's iterator to disk as they come, so a report of hundreds of
     thousands of rows never sits in memory. ``progress(rows_done)`` is called every 2,000 rows.
+    Sheets: Summary (filters and indicators), Charts (one chart per printed page), one sheet per
+    area, and the charts' numbers on a last, hidden sheet.
     """
-    workbook = xlsxwriter.Workbook(
-        path,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "remove_timezone": True,
-        },
-    )
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, **WORKBOOK_OPTIONS})
+    formats = Formats(workbook)
     bold = workbook.add_format({"bold": True})
     title_fmt = workbook.add_format({"bold": True, "font_size": 14})
-    header_fmt = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
     total_fmt = workbook.add_format({"bold": True, "top": 1})
-    date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    datetime_fmt = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
 
     summary = workbook.add_worksheet("Summary")
-    summary.set_column(0, 0, 48)
-    summary.set_column(1, 1, 16)
-    summary.set_column(2, 12, 14)
-    summary.write_string(0, 0, neutralise(title), title_fmt)
+    summary.write_string(0, 0, title, title_fmt)
+    widths = [0, 0, 0]
     row = 2
     for label, value in filters:
-        summary.write_string(row, 0, neutralise(label), bold)
-        summary.write_string(row, 1, neutralise(str(value)))
+        write_cell(summary, row, 0, str(label), formats, bold)
+        write_cell(summary, row, 1, str(value), formats)
+        widths[0], widths[1] = max(widths[0], cell_width(label)), max(widths[1], cell_width(value))
         row += 1
     row += 1
-    summary.write_string(row, 0, "Indicator", header_fmt)
-    summary.write_string(row, 1, "Value", header_fmt)
-    summary.write_string(row, 2, "Note", header_fmt)
+    header_row = row
+    for col, header in enumerate(("Indicator", "Value", "Note")):
+        summary.write_string(row, col, header, formats.header)
     row += 1
     for indicator in indicators:
-        summary.write_string(row, 0, neutralise(indicator.label))
-        _write_cell(summary, row, 1, indicator.value, date_fmt, datetime_fmt)
-        if indicator.note:
-            summary.write_string(row, 2, neutralise(indicator.note))
+        write_cell(summary, row, 0, indicator.label, formats, formats.wrap)
+        value_fmt = formats.percent if indicator.percent else None
+        write_cell(summary, row, 1, indicator.value, formats, value_fmt)
+        write_cell(summary, row, 2, indicator.note, formats, formats.wrap)
+        shown = f"{indicator.value:.0%}" if indicator.percent and isinstance(
+            indicator.value, float) else indicator.value  # fmt: skip
+        for col, value in enumerate((indicator.label, shown, indicator.note)):
+            widths[col] = max(widths[col], cell_width(value))
         row += 1
-    row += 1
-    chart_anchor_row = row
-    # Series blocks for the charts, written below the indicators in the same sheet (rows must
-    # be written in order in constant-memory mode), then the charts that read them.
-    for spec in charts:
-        summary.write_string(row, 0, neutralise(spec.title), bold)
-        row += 1
-        header_row = row
-        summary.write_string(row, 0, "", header_fmt)
-        for col, name in enumerate(spec.series, start=1):
-            summary.write_string(row, col, neutralise(name), header_fmt)
-        row += 1
-        first = row
-        withheld: dict[int, set[int]] = {}
-        for i, category in enumerate(spec.categories):
-            summary.write_string(row, 0, neutralise(str(category)))
-            for col, values in enumerate(spec.series.values(), start=1):
-                value = values[i]
-                if isinstance(value, Figure):
-                    if value.withheld:
-                        withheld.setdefault(col, set()).add(i)
-                    value = value.export_value
-                _write_cell(summary, row, col, value, date_fmt, datetime_fmt)
-            row += 1
-        last = max(first, row - 1)
-        chart = workbook.add_chart({"type": spec.kind})
-        for col in range(1, len(spec.series) + 1):
-            options: dict[str, Any] = {
-                "name": ["Summary", header_row, col],
-                "categories": ["Summary", first, 0, last, 0],
-                "values": ["Summary", first, col, last, col],
-            }
-            if withheld.get(col):
-                # A withheld count is labelled as such on the chart, not left as a bare gap
-                # that reads as zero.
-                values = list(spec.series.values())[col - 1]
-                options["data_labels"] = {
-                    "value": True,
-                    "custom": [
-                        {"value": values[i].text} if i in withheld[col] else {"delete": True}
-                        for i in range(len(spec.categories))
-                    ],
-                }
-            chart.add_series(options)
-        chart.set_title({"name": spec.title})
-        chart.set_legend({"position": "bottom"})
-        summary.insert_chart(chart_anchor_row, 4, chart, {"x_scale": 1.2, "y_scale": 1.0})
-        chart_anchor_row += 16
-        row += 1
+    fit_columns(summary, widths)
+    print_setup(summary, repeat_header=False)
+    summary.repeat_rows(header_row)
+
+    # Created here so it follows the summary; filled once the area sheets are written.
+    charts_sheet = workbook.add_worksheet("Charts") if charts else None
 
     written = 0
     for sheet_spec in sheets:
         table = sheet_spec.table
         sheet = workbook.add_worksheet(table.sheet_name[:31])
+        widths = [min(len(str(h)), 20) for h in table.headers]
         for col, header in enumerate(table.headers):
-            width = sheet_spec.widths[col] if col < len(sheet_spec.widths) else len(str(header)) + 4
-            sheet.set_column(col, col, max(width, 10))
-            sheet.write_string(0, col, str(header), header_fmt)
+            sheet.write_string(0, col, str(header), formats.header)
         sheet.freeze_panes(1, 0)
         sums = dict.fromkeys(sheet_spec.totals, 0)
         r = 0
         for r, values in enumerate(table.rows, start=1):
             for col, value in enumerate(values):
-                _write_cell(sheet, r, col, value, date_fmt, datetime_fmt)
+                write_cell(sheet, r, col, value, formats)
+                if col < len(widths):
+                    widths[col] = max(widths[col], cell_width(value))
                 if col in sums and isinstance(value, (int, float)) and not isinstance(value, bool):
                     sums[col] += value
             written += 1
@@ -354,7 +519,75 @@ def write_report_workbook(
             for col, value in sums.items():
                 sheet.write_number(total_row, col, value, total_fmt)
         sheet.autofilter(0, 0, max(r, 1), max(len(table.headers) - 1, 0))
+        for col, minimum in enumerate(sheet_spec.widths):
+            if col < len(widths):
+                widths[col] = max(widths[col], minimum)
+        fit_columns(sheet, widths)
+        print_setup(sheet)
+    if charts_sheet is not None:
+        _write_charts(workbook, charts_sheet, charts, formats)
     workbook.close()
     if progress is not None:
         progress(written)
     return written
+
+
+def _write_charts(
+    workbook: xlsxwriter.Workbook,
+    sheet: Any,
+    charts: Sequence[ChartSpec],
+    formats: Formats,
+) -> None:
+    """The charts on a sheet of their own, one per printed page (a page break after each), over
+    series blocks on a hidden data sheet, so no chart is ever cut by a page break."""
+    data = workbook.add_worksheet(CHART_DATA_SHEET)
+    data.hide()
+    row = 0
+    for n, spec in enumerate(charts):
+        data.write_string(row, 0, spec.title, formats.header)
+        row += 1
+        header_row = row
+        data.write_string(row, 0, "", formats.header)
+        for col, name in enumerate(spec.series, start=1):
+            data.write_string(row, col, str(name), formats.header)
+        row += 1
+        first = row
+        withheld: dict[int, set[int]] = {}
+        for i, category in enumerate(spec.categories):
+            write_cell(data, row, 0, str(category), formats)
+            for col, values in enumerate(spec.series.values(), start=1):
+                if isinstance(values[i], Figure) and values[i].withheld:
+                    withheld.setdefault(col, set()).add(i)
+                write_cell(data, row, col, values[i], formats)
+            row += 1
+        last = max(first, row - 1)
+        chart = workbook.add_chart({"type": spec.kind})
+        for col, values in enumerate(spec.series.values(), start=1):
+            options: dict[str, Any] = {
+                "name": [CHART_DATA_SHEET, header_row, col],
+                "categories": [CHART_DATA_SHEET, first, 0, last, 0],
+                "values": [CHART_DATA_SHEET, first, col, last, col],
+            }
+            if withheld.get(col):
+                # A withheld count is labelled "<5" on the chart, not left as a bare gap that
+                # reads as zero.
+                options["data_labels"] = {
+                    "value": True,
+                    "custom": [
+                        {"value": values[i].text} if i in withheld[col] else {"delete": True}
+                        for i in range(len(spec.categories))
+                    ],
+                }
+            chart.add_series(options)
+        chart.set_title({"name": spec.title})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 900, "height": 400})
+        # A blank row after each page break: a chart touching the break is drawn on both pages.
+        sheet.insert_chart(n * CHART_ROWS + 1, 0, chart, {"object_position": 3})
+        row += 1
+    data.set_column(0, 0, 24)
+    sheet.set_h_pagebreaks([n * CHART_ROWS for n in range(1, len(charts))])
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_footer("&L&A&RPage &P of &N")

@@ -35,6 +35,7 @@ MATRIX = {
     "dashboard.report_create": ("POST", lambda w, p: "/reports", ALL),
     "dashboard.report_detail": ("GET", lambda w, p: "/reports/999999", ALL),
     "dashboard.report_download": ("GET", lambda w, p: "/reports/999999/download", ALL),
+    "dashboard.report_retry": ("POST", lambda w, p: "/reports/999999/retry", ALL),
     "auth.password_change": ("GET", lambda w, p: "/account/password", ALL),
     "auth.logout": ("POST", lambda w, p: "/logout", ALL),
     "accounts.user_list": ("GET", lambda w, p: "/admin/users", ADMIN),
@@ -429,7 +430,7 @@ def world(world, app):  # noqa: ANN001, ANN201
 
 # Records that belong to one user (their own report jobs): everyone else, whatever the role,
 # gets "not found"; the matrix URL points at a record of nobody in the test.
-OWN_RECORDS = {"dashboard.report_detail", "dashboard.report_download"}
+OWN_RECORDS = {"dashboard.report_detail", "dashboard.report_download", "dashboard.report_retry"}
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import io
 
 import pytest
 import xlsxwriter
+from openpyxl import load_workbook
 
 from partnership.spreadsheets import SpreadsheetError, Table, read_rows, write_csv, write_xlsx
 
@@ -48,5 +49,9 @@ def test_writers_round_trip_unicode_and_neutralise_formulas():
     table = Table(["Name"], [["Олег"], ["=1+1"], ["Wanjiru"]])
     csv_text = write_csv(table).decode("utf-8-sig")
     assert "Олег" in csv_text and "'=1+1" in csv_text
-    headers, rows = read_rows("x.xlsx", write_xlsx([table]))
-    assert [list(r) for r in rows] == [["Олег"], ["'=1+1"], ["Wanjiru"]]
+    body = write_xlsx([table])
+    headers, rows = read_rows("x.xlsx", body)
+    # A string cell with Excel's quote prefix: text as typed, no visible apostrophe.
+    assert [list(r) for r in rows] == [["Олег"], ["=1+1"], ["Wanjiru"]]
+    cell = load_workbook(io.BytesIO(body)).active["A3"]
+    assert cell.data_type == "s" and cell.quotePrefix

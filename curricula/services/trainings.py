@@ -207,7 +207,7 @@ def attach_training(meeting: Meeting, data: dict, user) -> Training:  # noqa: AN
 
 def create_training(data: dict, user) -> Training:  # noqa: ANN001
     """Schedule the meeting (kind training) through the meetings domain, then the training."""
-    from meetings.services import create_meetings
+    from meetings.services.scheduling import create_meetings
 
     _modules_from(data.get("module_ids") or [])  # report a missing module before anything else
     (meeting,) = create_meetings({**data, "kind": MeetingKind.TRAINING.value}, user)

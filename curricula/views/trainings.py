@@ -82,7 +82,7 @@ def training_create():
 @bp.route("/trainings/setup/<int:meeting_id>", methods=["GET", "POST"])
 def training_setup(meeting_id: int):
     """Choose the modules and test of a training meeting scheduled in the meetings pages."""
-    from meetings.services import get_meeting_or_404
+    from meetings.services.queries import get_meeting_or_404
 
     meeting = get_meeting_or_404(meeting_id, current_user, for_edit=True)
     form = TrainingSetupForm(modules=latest_modules())

@@ -21,7 +21,7 @@ from partnership.actions.models import (
     FollowUp,
     Side,
 )
-from partnership.actions.services import today
+from partnership.actions.services.concerns import today
 from partnership.disclosure import Figure, applies_to, as_figure, figure, protect_table
 from partnership.extensions import db
 from partnership.organisations.models import Organisation

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text
@@ -18,8 +18,21 @@ class JobStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class JobError(enum.StrEnum):
+    """Why a job failed, stored in ``ReportJob.error``; the page words it."""
+
+    WORKER_STOPPED = "worker-stopped"  # its consumer died (killed, out of memory) too often
+    NO_WORKER = "no-worker"  # no consumer started it in time
+    ERROR = "error"  # the build itself raised
+
+
 class ReportJob(db.Model):
-    """A programme report built in the background; the file is kept under instance/reports/."""
+    """A programme report built in the background; the file is kept under instance/reports/.
+
+    A consumer building it touches ``heartbeat_at`` every few seconds; a running job whose
+    heartbeat is older than the lease has lost its consumer and is started again (up to
+    ``JOB_MAX_ATTEMPTS`` times) when a consumer runs, or given up after ``JOB_GIVE_UP_MINUTES``.
+    """
 
     __tablename__ = "report_jobs"
 
@@ -33,6 +46,8 @@ class ReportJob(db.Model):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped["User"] = relationship()  # noqa: F821
 
@@ -47,3 +62,10 @@ class ReportJob(db.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    def last_sign_of_life(self) -> datetime:
+        return self.heartbeat_at or self.created_at
+
+    def stalled(self, now: datetime, lease: timedelta) -> bool:
+        """Not finished and nothing heard of it for longer than the lease."""
+        return not self.finished and now - self.last_sign_of_life() > lease

@@ -212,7 +212,8 @@ class VisitIndicators:
 def visit_indicators(user, filters: DashboardFilters) -> VisitIndicators:  # noqa: ANN001
     from statistics import median
 
-    from meetings.services import MeetingFilters, due_stations
+    from meetings.services.due import due_stations
+    from meetings.services.queries import MeetingFilters
 
     rows = due_stations(
         user,
@@ -345,7 +346,7 @@ def loop_indicators(user, filters: DashboardFilters, today: date | None = None) 
         Concern,
         ConcernCategory,
     )
-    from partnership.actions.services import escalation_days
+    from partnership.actions.services.concerns import escalation_days
 
     today = today or date.today()
     restricted = _place_restricted(user, filters)

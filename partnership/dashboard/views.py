@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import (
@@ -19,10 +20,11 @@ from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
 from partnership.dashboard.models import JobStatus, ReportJob
 from partnership.dashboard.services import DashboardFilters
-from partnership.dashboard.tasks import build_report_task
+from partnership.dashboard.tasks import build_report_task, give_up_if_abandoned
 from partnership.disclosure import SHOWN_ZERO
 from partnership.extensions import db
 from partnership.forms import country_choices
+from partnership.mixins import utcnow
 from partnership.organisations import services as org_services
 from partnership.permissions import station_scope
 from partnership.spreadsheets import XLSX_MIMETYPE
@@ -149,7 +151,33 @@ def report_create():
 @bp.get("/reports/<int:job_id>")
 def report_detail(job_id: int):
     job = _get_job_or_404(job_id)
-    return render_template("dashboard/report_detail.html", job=job)
+    if give_up_if_abandoned(job):
+        db.session.rollback()  # read the job again, after the write of its own transaction
+        job = _get_job_or_404(job_id)
+    lease = timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
+    give_up_at = job.last_sign_of_life() + timedelta(
+        minutes=current_app.config["JOB_GIVE_UP_MINUTES"]
+    )
+    return render_template(
+        "dashboard/report_detail.html",
+        job=job,
+        stalled=job.stalled(utcnow(), lease),
+        give_up_at=give_up_at,
+        max_attempts=current_app.config["JOB_MAX_ATTEMPTS"],
+    )
+
+
+@bp.post("/reports/<int:job_id>/retry")
+def report_retry(job_id: int):
+    """Try again: a new job with the same filters (the old one keeps its outcome)."""
+    old = _get_job_or_404(job_id)
+    job = ReportJob(user_id=current_user.id, params=dict(old.params))
+    db.session.add(job)
+    db.session.flush()
+    new_id = job.id
+    db.session.commit()
+    build_report_task(new_id)
+    return redirect(url_for("dashboard.report_detail", job_id=new_id))
 
 
 @bp.get("/reports/<int:job_id>/download")

@@ -63,7 +63,7 @@ def organisation_detail(organisation_id: int):
     meetings = None
     if org.is_station:
         # meetings builds on organisations, not the other way round: import at call time.
-        from meetings.services import station_meetings
+        from meetings.services.queries import station_meetings
 
         meetings = station_meetings(org, current_user)
     return render_template(
@@ -80,7 +80,7 @@ def _loop_panel(org):  # noqa: ANN001, ANN202
     """The station's open concerns and action points (the problem-solving loop)."""
     if not org.is_station:
         return None
-    from partnership.actions.services import station_panel
+    from partnership.actions.services.review import station_panel
 
     return station_panel(org, current_user)
 

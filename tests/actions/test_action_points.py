@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from partnership.actions.models import ActionPoint, ActionStatus, Concern, ConcernStatus, FollowUp
-from partnership.actions.services import (
+from partnership.actions.services.action_points import (
     allowed_status_changes,
 )
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from partnership.actions.models import Concern, ConcernStatus
-from partnership.actions.services import TransitionError, change_concern_status
+from partnership.actions.services.concerns import TransitionError, change_concern_status
 from partnership.audit import MASK, AuditEntry
 from partnership.forms import FieldError
 

@@ -33,7 +33,7 @@ def build_training(
         MeetingKind,
         MeetingStatus,
     )
-    from meetings.services import new_uid
+    from meetings.services.scheduling import new_uid
     from partnership.organisations.models import Organisation, Person
 
     start = starts_on or (date.today() - timedelta(days=30))

@@ -73,7 +73,7 @@ def curricula_records(app, world) -> SimpleNamespace:  # noqa: ANN001
         from datetime import UTC, datetime
 
         from meetings.models import Meeting, MeetingKind
-        from meetings.services import new_uid
+        from meetings.services.scheduling import new_uid
 
         starts = datetime.now(UTC) + timedelta(days=20)
         unset = Meeting(uid=new_uid(), kind=MeetingKind.TRAINING, title="Training to set up",

@@ -32,8 +32,10 @@ def download(client, job_url: str):  # noqa: ANN001, ANN201
 def test_coordinator_report_has_summary_and_sheets(coordinator_client, world, make_person):
     make_person("officer", world.station_a, name="Inspector Mary Achieng", rank="Inspector")
     workbook = download(coordinator_client, request_report(coordinator_client))
-    assert workbook.sheetnames == ["Summary", "Stations", "Meetings", "Officers", "Referrals",
-                                   "Action points", "Concerns"]  # fmt: skip
+    assert workbook.sheetnames == ["Summary", "Charts", "Stations", "Meetings", "Officers",
+                                   "Referrals", "Action points", "Concerns", "Chart data"]  # fmt: skip
+    # The charts' numbers are on a hidden sheet: they print as charts, not twice.
+    assert workbook["Chart data"].sheet_state == "hidden"
     summary = list(workbook["Summary"].iter_rows(values_only=True))
     assert summary[0][0] == "Partnership programme report"
     labels = {row[0]: row[1] for row in summary if row[0]}
@@ -151,7 +153,7 @@ def test_report_of_the_fixture_programme(coordinator_client, programme, world):
     assert labels["Referral slips issued"] == 9
     assert labels["Referral slips redeemed"] == 3
     assert labels["Period"] == "2026-01-01 – 2026-06-30"
-    assert len(workbook["Summary"]._charts) == 3  # native Excel charts
+    assert len(workbook["Charts"]._charts) == 3  # native Excel charts
     meetings = list(workbook["Meetings"].iter_rows(values_only=True))
     assert len(meetings) == 1 + 5  # header + the five meetings in the period
     assert {r[5] for r in meetings[1:]} >= {"Held", "Cancelled", "Confirmed"}
@@ -217,4 +219,4 @@ def test_loop_sheets_respect_roles(login_as, world, make_concern, make_action_po
         assert len(points) == 1 + 5
         assert labels["Action points overdue (today)"] == 2
         assert labels["Concerns raised in the period"] == 4
-    assert len(workbook["Summary"]._charts) == 3
+    assert len(workbook["Charts"]._charts) == 3

@@ -45,9 +45,13 @@ def test_workbook_carries_the_training_indicators(
     labels = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r[0]}
     assert labels["Officers posted now who completed a training"] == 2
     assert labels["Share of officers posted now who completed a training"] == 1
-    assert labels["Mean pre-test score (% of maximum)"] == 45
-    assert labels["Mean post-test score (% of maximum)"] == 85
-    assert labels["Normalised gain"] == 0.727
+    # Shares are stored as shares and shown with a percentage format, as the dashboard shows them.
+    assert labels["Mean pre-test score (% of maximum)"] == 0.45
+    assert labels["Mean post-test score (% of maximum)"] == 0.85
+    cells = {r[0].value: r[1] for r in workbook["Summary"].iter_rows() if r[0].value}
+    assert cells["Mean pre-test score (% of maximum)"].number_format == "0%"
+    assert cells["Share of officers posted now who completed a training"].number_format == "0%"
+    assert labels["Normalised gain"] == 0.73
 
 
 def test_trainer_dashboard_leads_with_training(trainer_client, coordinator_client, world):

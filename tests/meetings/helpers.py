@@ -23,7 +23,7 @@ def create_meeting(
     organiser=None,  # noqa: ANN001
 ) -> int:
     from meetings.models import Meeting, MeetingStatus, meeting_facilitators, meeting_stations
-    from meetings.services import new_uid
+    from meetings.services.scheduling import new_uid
     from partnership.extensions import db
 
     starts = starts or (datetime.now(UTC) + timedelta(days=7)).replace(

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from meetings import services
 from meetings.models import Meeting, MeetingStatus, MeetingStatusChange
+from meetings.services import lifecycle
 from partnership.audit import AuditEntry
 from partnership.extensions import db
 from partnership.forms import FieldError
@@ -25,11 +25,11 @@ ALLOWED = {
 
 def _apply(meeting: Meeting, user, to: MeetingStatus) -> None:  # noqa: ANN001
     if to is S.CONFIRMED:
-        services.confirm_meeting(meeting, user)
+        lifecycle.confirm_meeting(meeting, user)
     elif to is S.HELD:
-        services.hold_meeting(meeting, user, now=meeting.starts_at + timedelta(hours=1))
+        lifecycle.hold_meeting(meeting, user, now=meeting.starts_at + timedelta(hours=1))
     elif to is S.POSTPONED:
-        services.postpone_meeting(
+        lifecycle.postpone_meeting(
             meeting,
             user,
             meeting.starts_at + timedelta(days=7),
@@ -37,11 +37,11 @@ def _apply(meeting: Meeting, user, to: MeetingStatus) -> None:  # noqa: ANN001
             "Station commander away",
         )
     elif to is S.CANCELLED:
-        services.cancel_meeting(meeting, user, "Elections")
+        lifecycle.cancel_meeting(meeting, user, "Elections")
     elif to is S.MINUTES_RECORDED:
-        services.save_minutes(meeting, "We agreed on referrals.", user)
+        lifecycle.save_minutes(meeting, "We agreed on referrals.", user)
     else:  # proposed is only ever the start
-        raise services.TransitionError("no way back to proposed")
+        raise lifecycle.TransitionError("no way back to proposed")
 
 
 # Saving minutes again on a meeting with minutes is a new revision, not a transition.
@@ -65,7 +65,7 @@ def test_every_transition(app, world, source, target):
                 user.id,
             )
         else:
-            with pytest.raises((services.TransitionError, FieldError)):
+            with pytest.raises((lifecycle.TransitionError, FieldError)):
                 _apply(meeting, user, target)
             db.session.rollback()
             assert db.session.get(Meeting, meeting_id).status is source

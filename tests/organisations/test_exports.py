@@ -52,7 +52,13 @@ def test_formula_injection_is_neutralised(coordinator_client, world, make_org):
     )
     cells = [c for row in workbook.active.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)  # no cell is a formula
-    assert "'+1+2" in {c.value for c in cells}
+    # String cells with Excel's quote prefix: no visible apostrophe, still text when edited.
+    risky = [
+        c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))
+    ]
+    assert {c.value for c in risky} >= {'=HYPERLINK("http://evil.example","x")', "+1+2",
+                                        "@SUM(A1)", "-3+cmd"}  # fmt: skip
+    assert all(c.data_type == "s" and c.quotePrefix for c in risky)
 
 
 def test_officer_export_contains_only_their_station(officer_client, world, make_person):

@@ -1,0 +1,265 @@
+"""Queries of meetings: who may edit one, the filtered list, one meeting loaded and authorised,
+the meetings of a station, and the choices of the scheduling form."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import abort
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from meetings.models import (
+    HAPPENED_STATUSES,
+    OPEN_STATUSES,
+    AttendanceMark,
+    AttendanceStatus,
+    Attendee,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    meeting_stations,
+)
+from partnership.accounts.models import User
+from partnership.extensions import db
+from partnership.mixins import utcnow
+from partnership.organisations.models import (
+    Organisation,
+    OrganisationKind,
+    Person,
+    PersonKind,
+)
+from partnership.permissions import NGO_EDITORS, NGO_ROLES, Role, station_scope
+
+# ---- who may do what with one meeting ----------------------------------------------------------
+
+
+def can_edit_meeting(
+    user: User, meeting: Meeting | None = None, kind: MeetingKind | None = None
+) -> bool:
+    """Coordinators and admins edit every meeting; trainers edit trainings only."""
+    if not user.is_authenticated:
+        return False
+    if user.role in NGO_EDITORS:
+        return True
+    kind = meeting.kind if meeting is not None else kind
+    return user.role is Role.TRAINER and kind is MeetingKind.TRAINING
+
+
+def editable_kinds(user: User) -> list[MeetingKind]:
+    if user.role in NGO_EDITORS:
+        return list(MeetingKind)
+    if user.role is Role.TRAINER:
+        return [MeetingKind.TRAINING]
+    return []
+
+
+def sees_register_names(user: User) -> bool:
+    """Viewers read aggregates: the register's names are for NGO roles and officers."""
+    return user.role in NGO_ROLES or user.role is Role.OFFICER
+
+
+def sees_minutes(user: User) -> bool:
+    return user.role in NGO_ROLES or user.role is Role.OFFICER
+
+
+# ---- queries -----------------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingFilters:
+    station_id: int | None = None
+    command_id: int | None = None
+    country: str = ""
+    organiser_id: int | None = None
+    kind: str = ""
+    status: str = ""
+    q: str = ""
+    upcoming: bool = False
+
+
+def scope_clause(user: User):  # noqa: ANN202
+    scope = station_scope(user)
+    if scope is None:
+        return None
+    return Meeting.id.in_(
+        select(meeting_stations.c.meeting_id).where(meeting_stations.c.station_id.in_(scope))
+    )
+
+
+def meeting_query(
+    user: User,
+    filters: MeetingFilters,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Select:
+    """Meetings the user may see, filtered, oldest first (or the coming ones first)."""
+    stmt = select(Meeting).options(selectinload(Meeting.stations), joinedload(Meeting.organiser))
+    scope = scope_clause(user)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    if filters.station_id:
+        stmt = stmt.where(
+            Meeting.id.in_(
+                select(meeting_stations.c.meeting_id).where(
+                    meeting_stations.c.station_id == filters.station_id
+                )
+            )
+        )
+    if filters.command_id or filters.country:
+        org_ids = select(Organisation.id)
+        if filters.command_id:
+            org_ids = org_ids.where(
+                or_(
+                    Organisation.command_id == filters.command_id,
+                    Organisation.id == filters.command_id,
+                )
+            )
+        if filters.country:
+            org_ids = org_ids.where(Organisation.country == filters.country.upper())
+        stmt = stmt.where(
+            Meeting.id.in_(
+                select(meeting_stations.c.meeting_id).where(
+                    meeting_stations.c.station_id.in_(org_ids)
+                )
+            )
+        )
+    if filters.organiser_id:
+        stmt = stmt.where(Meeting.organiser_id == filters.organiser_id)
+    if filters.kind:
+        with contextlib.suppress(ValueError):
+            stmt = stmt.where(Meeting.kind == MeetingKind(filters.kind))
+    if filters.status:
+        with contextlib.suppress(ValueError):
+            stmt = stmt.where(Meeting.status == MeetingStatus(filters.status))
+    if filters.q:
+        stmt = stmt.where(func.lower(Meeting.title).like(f"%{filters.q.strip().lower()}%"))
+    if start is not None:
+        stmt = stmt.where(Meeting.ends_at > start)
+    if end is not None:
+        stmt = stmt.where(Meeting.starts_at < end)
+    if filters.upcoming:
+        stmt = stmt.where(Meeting.ends_at >= utcnow())
+    return stmt.order_by(Meeting.starts_at, Meeting.id)
+
+
+def get_meeting_or_404(meeting_id: int, user: User, for_edit: bool = False) -> Meeting:
+    """Load a meeting the user may see (404 for one outside an officer's stations) with what its
+    page shows; 403 when editing is asked for and not allowed."""
+    meeting = db.session.get(
+        Meeting,
+        meeting_id,
+        options=[
+            selectinload(Meeting.stations),
+            selectinload(Meeting.facilitators),
+            joinedload(Meeting.organiser),
+            joinedload(Meeting.series),
+        ],
+    )
+    if meeting is None:
+        abort(404)
+    scope = station_scope(user)
+    if scope is not None and not any(s.id in scope for s in meeting.stations):
+        abort(404)
+    if for_edit and not can_edit_meeting(user, meeting):
+        abort(403)
+    return meeting
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Aggregates bypass the column type: SQLite hands back naive UTC (or text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# ---- a station's meetings (shown on the station's page) ----------------------------------------
+
+
+@dataclass
+class StationMeetings:
+    recent: list[Meeting] = field(default_factory=list)
+    upcoming: list[Meeting] = field(default_factory=list)
+    last_visit: Meeting | None = None
+    next_meeting: Meeting | None = None
+    officers_reached: int = 0
+    total: int = 0
+
+
+def station_meetings(station: Organisation, user: User) -> StationMeetings:
+    """What the station page shows of its meetings. The caller has already checked the user
+    may see the station; every meeting with the station is then visible to them."""
+    now = utcnow()
+    with_station = Meeting.id.in_(
+        select(meeting_stations.c.meeting_id).where(meeting_stations.c.station_id == station.id)
+    )
+    base = select(Meeting).where(with_station).options(selectinload(Meeting.stations))
+    upcoming = list(
+        db.session.scalars(
+            base.where(Meeting.status.in_(list(OPEN_STATUSES)), Meeting.ends_at >= now)
+            .order_by(Meeting.starts_at)
+            .limit(5)
+        )
+    )
+    recent = list(
+        db.session.scalars(
+            base.where(or_(Meeting.ends_at < now, Meeting.status.not_in(list(OPEN_STATUSES))))
+            .order_by(Meeting.starts_at.desc())
+            .limit(10)
+        )
+    )
+    last_visit = next((m for m in recent if m.status.happened), None)
+    if last_visit is None:
+        last_visit = db.session.scalar(
+            base.where(Meeting.status.in_(list(HAPPENED_STATUSES)))
+            .order_by(Meeting.starts_at.desc())
+            .limit(1)
+        )
+    reached = db.session.scalar(
+        select(func.count(func.distinct(Attendee.person_id)))
+        .join(Person, Person.id == Attendee.person_id)
+        .join(AttendanceMark, AttendanceMark.attendee_id == Attendee.id)
+        .join(Meeting, Meeting.id == Attendee.meeting_id)
+        .where(
+            Attendee.station_id == station.id,
+            Person.kind == PersonKind.OFFICER,
+            AttendanceMark.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LATE]),
+            Meeting.status.in_(list(HAPPENED_STATUSES)),
+        )
+    )
+    total = db.session.scalar(select(func.count(Meeting.id)).where(with_station))
+    return StationMeetings(
+        recent=recent,
+        upcoming=upcoming,
+        last_visit=last_visit,
+        next_meeting=upcoming[0] if upcoming else None,
+        officers_reached=reached or 0,
+        total=total or 0,
+    )
+
+
+# ---- filters' choices --------------------------------------------------------------------------
+
+
+def organiser_choices() -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == OrganisationKind.NGO, Organisation.active.is_(True))
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def facilitator_choices() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.role.in_(list(NGO_ROLES)))
+            .order_by(User.name)
+        )
+    )

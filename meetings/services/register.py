@@ -1,0 +1,163 @@
+"""The register of a meeting: who attended on which day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from meetings.models import (
+    AttendanceMark,
+    AttendanceStatus,
+    Attendee,
+    Meeting,
+    MeetingStatus,
+)
+from partnership.extensions import db
+from partnership.forms import FieldError
+from partnership.organisations.models import (
+    Person,
+    PersonKind,
+)
+
+
+def register_of(meeting: Meeting) -> list[Attendee]:
+    """The register with people, stations and marks loaded in three queries."""
+    return list(
+        db.session.scalars(
+            select(Attendee)
+            .where(Attendee.meeting_id == meeting.id)
+            .options(
+                joinedload(Attendee.person),
+                joinedload(Attendee.station),
+                selectinload(Attendee.marks),
+            )
+            .order_by(Attendee.id)
+        ).unique()
+    )
+
+
+def register_summary(meeting: Meeting, attendees: list[Attendee]) -> list[dict]:
+    """Per day: how many of each kind attended (present or late)."""
+    summary = []
+    for day in meeting.days:
+        counts = dict.fromkeys(PersonKind, 0)
+        for a in attendees:
+            status = a.status_on(day)
+            if status is not None and status.attended:
+                counts[a.person.kind] += 1
+        summary.append({"day": day, "counts": counts, "total": sum(counts.values())})
+    return summary
+
+
+def roster_for(meeting: Meeting, attendees: list[Attendee]) -> list[Person]:
+    """People to tick onto the register: the stations' officers, the organiser's staff and
+    community representatives, minus those already registered."""
+    station_ids = [s.id for s in meeting.stations]
+    taken = {a.person_id for a in attendees}
+    conditions = [
+        and_(Person.kind == PersonKind.OFFICER, Person.organisation_id.in_(station_ids)),
+        Person.kind == PersonKind.COMMUNITY_REP,
+    ]
+    if meeting.organiser_id:
+        conditions.append(
+            and_(
+                Person.kind == PersonKind.NGO_STAFF, Person.organisation_id == meeting.organiser_id
+            )
+        )
+    people = db.session.scalars(
+        select(Person)
+        .where(Person.active.is_(True), or_(*conditions))
+        .options(joinedload(Person.organisation))
+        .order_by(Person.kind, Person.name)
+        .limit(300)
+    )
+    return [p for p in people if p.id not in taken]
+
+
+# ---- register ----------------------------------------------------------------------------------
+
+
+def _ensure_open_register(meeting: Meeting) -> None:
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise FieldError("person_ids", _("This meeting was cancelled; it has no register."))
+
+
+def add_attendee(meeting: Meeting, person: Person) -> Attendee:
+    """Put a person on the register, keeping their rank, unit and station as they are now."""
+    _ensure_open_register(meeting)
+    existing = db.session.scalar(
+        select(Attendee).where(Attendee.meeting_id == meeting.id, Attendee.person_id == person.id)
+    )
+    if existing is not None:
+        return existing
+    attendee = Attendee(
+        meeting_id=meeting.id,
+        person_id=person.id,
+        station_id=person.organisation_id,
+        rank=person.rank if person.kind is PersonKind.OFFICER else "",
+        unit=person.unit if person.kind is PersonKind.OFFICER else "",
+    )
+    db.session.add(attendee)
+    db.session.flush()
+    return attendee
+
+
+def add_attendees(meeting: Meeting, person_ids: list[int]) -> list[Attendee]:
+    people = list(
+        db.session.scalars(select(Person).where(Person.id.in_(person_ids), Person.active.is_(True)))
+    )
+    if len(people) != len(set(person_ids)):
+        raise FieldError("person_ids", _("Some of the people chosen are not available."))
+    return [add_attendee(meeting, p) for p in people]
+
+
+def remove_attendee(meeting: Meeting, attendee_id: int) -> None:
+    attendee = db.session.get(Attendee, attendee_id)
+    if attendee is None or attendee.meeting_id != meeting.id:
+        abort(404)
+    db.session.delete(attendee)
+    db.session.flush()
+
+
+def set_marks(
+    meeting: Meeting, attendees: list[Attendee], marks: dict[tuple[int, date], str]
+) -> int:
+    """Apply the statuses chosen on the register page; "" clears a day. Returns changes made."""
+    days = set(meeting.days)
+    changes = 0
+    for attendee in attendees:
+        by_day = {m.day: m for m in attendee.marks}
+        for day in days:
+            if (attendee.id, day) not in marks:
+                continue
+            value = marks[(attendee.id, day)]
+            current = by_day.get(day)
+            if not value:
+                if current is not None:
+                    attendee.marks.remove(current)
+                    changes += 1
+                continue
+            status = AttendanceStatus(value)
+            if current is None:
+                attendee.marks.append(AttendanceMark(day=day, status=status))
+                changes += 1
+            elif current.status is not status:
+                current.status = status
+                changes += 1
+    db.session.flush()
+    return changes
+
+
+def mark_all_present(meeting: Meeting, attendees: list[Attendee], day: date | None) -> int:
+    """Every attendee without a status that day (or on every day) becomes present."""
+    days = [day] if day is not None else meeting.days
+    marks = {}
+    for attendee in attendees:
+        for d in days:
+            if attendee.status_on(d) is None:
+                marks[(attendee.id, d)] = AttendanceStatus.PRESENT.value
+    return set_marks(meeting, attendees, marks)

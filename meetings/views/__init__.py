@@ -1,0 +1,54 @@
+"""The meetings blueprint; its views live in one module per aggregate."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint
+from flask_babel import format_date, format_time
+from flask_login import current_user
+
+from meetings.models import Meeting, MeetingKind
+from meetings.services import queries
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+# ---- template helpers --------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def meeting_when(meeting: Meeting) -> str:
+    """“Mon 5 Jan 2026, 10:00–12:00 (Africa/Nairobi)” in the meeting's own zone."""
+    start, end = meeting.local_start, meeting.local_end
+    first = format_date(start.date(), "full")
+    start_t = format_time(start, "short", rebase=False)
+    end_t = format_time(end, "short", rebase=False)
+    if start.date() == end.date():
+        text = f"{first}, {start_t}–{end_t}"
+    else:
+        text = f"{first}, {start_t} – {format_date(end.date(), 'full')}, {end_t}"
+    return f"{text} ({meeting.timezone.replace('_', ' ')})"
+
+
+@bp.app_template_global()
+def meeting_local_time(meeting: Meeting) -> str:
+    return format_time(meeting.local_start, "short", rebase=False)
+
+
+@bp.app_template_global()
+def can_edit_meeting(meeting: Meeting | None = None, kind: MeetingKind | None = None) -> bool:
+    return queries.can_edit_meeting(current_user, meeting, kind)
+
+
+@bp.app_template_global()
+def can_schedule_visits() -> bool:
+    return queries.can_edit_meeting(current_user, kind=MeetingKind.STATION_VISIT)
+
+
+@bp.app_template_global()
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+from meetings.views import agenda, feeds, lifecycle, lists, register, scheduling  # noqa: E402, F401

@@ -1,0 +1,143 @@
+"""Lists of meetings: the filtered list, the calendar and the stations due a visit."""
+
+from __future__ import annotations
+
+import calendar as calendar_module
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import render_template
+from flask_login import current_user
+
+from meetings import exports
+from meetings.models import (
+    MEETING_KIND_LABELS,
+    MEETING_STATUS_LABELS,
+    Meeting,
+)
+from meetings.services import due, queries
+from meetings.views import bp
+from partnership.extensions import db
+from partnership.forms import country_choices
+from partnership.organisations import services as org_services
+from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.permissions import station_scope
+from partnership.spreadsheets import send_table
+
+# ---- lists and calendar ------------------------------------------------------------------------
+
+
+def _filters() -> queries.MeetingFilters:
+    return queries.MeetingFilters(
+        station_id=arg_int("station"),
+        command_id=arg_int("command"),
+        country=arg_str("country"),
+        organiser_id=arg_int("organiser"),
+        kind=arg_str("kind"),
+        status=arg_str("status"),
+        q=arg_str("q"),
+        upcoming=arg_bool("upcoming"),
+    )
+
+
+def _filter_choices() -> dict:
+    unscoped = station_scope(current_user) is None
+    return {
+        "kinds": MEETING_KIND_LABELS,
+        "statuses": MEETING_STATUS_LABELS,
+        "stations": org_services.stations(current_user),
+        "commands": org_services.commands() if unscoped else [],
+        "countries": country_choices() if unscoped else [],
+        "organisers": queries.organiser_choices() if unscoped else [],
+    }
+
+
+@bp.get("/")
+def meeting_index():
+    filters = _filters()
+    page = paginate(queries.meeting_query(current_user, filters))
+    return render_template(
+        "meetings/meeting_list.html", page=page, filters=filters, **_filter_choices()
+    )
+
+
+@bp.get("/export.<fmt>")
+def meeting_export(fmt: str):
+    meetings = db.session.scalars(queries.meeting_query(current_user, _filters()))
+    return send_table(exports.meetings_table(meetings), "meetings", fmt)
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value) if value else datetime.now(UTC).date()
+    except ValueError:
+        return datetime.now(UTC).date()
+
+
+@bp.get("/calendar")
+def meeting_calendar():
+    """A month or a week of meetings, each placed on its local day."""
+    view = "week" if arg_str("view") == "week" else "month"
+    anchor = parse_day(arg_str("date"))
+    if view == "week":
+        first = anchor - timedelta(days=anchor.weekday())
+        last = first + timedelta(days=6)
+        previous, following = first - timedelta(days=7), first + timedelta(days=7)
+    else:
+        month_start = anchor.replace(day=1)
+        first = month_start - timedelta(days=month_start.weekday())
+        days_in_month = calendar_module.monthrange(anchor.year, anchor.month)[1]
+        month_end = anchor.replace(day=days_in_month)
+        last = month_end + timedelta(days=6 - month_end.weekday())
+        previous = (month_start - timedelta(days=1)).replace(day=1)
+        following = month_end + timedelta(days=1)
+    # A day later and earlier than the grid: meetings are placed on their own local day.
+    window_start = datetime.combine(first - timedelta(days=1), time.min, tzinfo=UTC)
+    window_end = datetime.combine(last + timedelta(days=2), time.min, tzinfo=UTC)
+    filters = _filters()
+    stmt = queries.meeting_query(current_user, filters, window_start, window_end).limit(500)
+    by_day: dict[date, list[Meeting]] = {}
+    for meeting in db.session.scalars(stmt):
+        for day in meeting.days:
+            by_day.setdefault(day, []).append(meeting)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    return render_template(
+        "meetings/meeting_calendar.html",
+        view=view,
+        anchor=anchor,
+        weeks=weeks,
+        by_day=by_day,
+        today=datetime.now(UTC).date(),
+        previous=previous,
+        following=following,
+        filters=filters,
+        **_filter_choices(),
+    )
+
+
+@bp.get("/due")
+def meeting_due():
+    """Stations due for a visit, most overdue first."""
+    filters = _filters()
+    rows = due.due_stations(current_user, filters)
+    per_page = 50
+    page_number = max(arg_int("page") or 1, 1)
+    pages = max((len(rows) + per_page - 1) // per_page, 1)
+    shown = rows[(page_number - 1) * per_page : page_number * per_page]
+    choices = _filter_choices()
+    return render_template(
+        "meetings/meeting_due.html",
+        rows=shown,
+        total=len(rows),
+        page_number=page_number,
+        pages=pages,
+        filters=filters,
+        commands=choices["commands"],
+        countries=choices["countries"],
+    )
+
+
+@bp.get("/due/export.<fmt>")
+def meeting_due_export(fmt: str):
+    rows = due.due_stations(current_user, _filters())
+    return send_table(exports.due_table(rows), "stations-due-for-a-visit", fmt)

@@ -1,0 +1,217 @@
+"""Scheduling a meeting or a series, its page, and edits."""
+
+from __future__ import annotations
+
+from datetime import UTC, time
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from meetings.forms import (
+    AgendaItemForm,
+    DecisionForm,
+    MeetingForm,
+)
+from meetings.models import (
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
+from meetings.services import agenda, lifecycle, queries, register, scheduling
+from meetings.views import bp
+from partnership import audit
+from partnership.extensions import db
+from partnership.forms import FieldError, attach_field_error
+from partnership.organisations import services as org_services
+from partnership.organisations.models import (
+    Organisation,
+    PersonKind,
+)
+from partnership.pagination import arg_int, arg_str
+from partnership.permissions import can_see_community_names, can_see_security_notes
+
+# ---- scheduling --------------------------------------------------------------------------------
+
+
+def _meeting_form(**kwargs) -> MeetingForm:  # noqa: ANN003
+    return MeetingForm(
+        kinds=queries.editable_kinds(current_user) or list(MeetingKind),
+        stations=org_services.stations(),
+        organisers=queries.organiser_choices(),
+        facilitators=queries.facilitator_choices(),
+        **kwargs,
+    )
+
+
+def _recurrence(form: MeetingForm) -> scheduling.Recurrence | None:
+    if form.repeat.data not in ("weekly", "monthly"):
+        return None
+    if not form.repeat_interval.data:
+        raise FieldError("repeat_interval", _("Say how often the meeting repeats."))
+    if not form.repeat_count.data:
+        raise FieldError("repeat_count", _("Say how many meetings the series has."))
+    return scheduling.Recurrence(
+        form.repeat.data, form.repeat_interval.data, form.repeat_count.data
+    )
+
+
+def _conflicts_for_new(data: dict, recurrence: scheduling.Recurrence | None) -> list[str]:
+    starts, ends = scheduling.meeting_window(data)
+    zone = ZoneInfo(data["timezone"])
+    windows = [(starts, ends)]
+    if recurrence is not None:
+        duration = ends - starts
+        local_first = starts.astimezone(zone).replace(tzinfo=None)
+        windows = []
+        for local in recurrence.local_starts(local_first):
+            start = local.replace(tzinfo=zone).astimezone(UTC)
+            windows.append((start, start + duration))
+    warnings: list[str] = []
+    for start, end in windows:
+        warnings += scheduling.find_conflicts(
+            start, end, zone, data["station_ids"], data["facilitator_ids"]
+        )
+    return warnings
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def meeting_create():
+    form = _meeting_form()
+    if request.method == "GET":
+        station = arg_int("station")
+        if station:
+            form.station_ids.data = [station]
+            org = db.session.get(Organisation, station)
+            if org is not None:
+                form.timezone.data = org.timezone
+        kind = arg_str("kind")
+        if kind in {k.value for k in queries.editable_kinds(current_user)}:
+            form.kind.data = kind
+        form.timezone.data = form.timezone.data or current_user.timezone
+        form.organiser_id.data = current_user.organisation_id
+        form.facilitator_ids.data = [current_user.id]
+        form.start_time.data = time(10, 0)
+        form.end_time.data = time(12, 0)
+    warnings: list[str] = []
+    if form.validate_on_submit():
+        data = form.data_dict()
+        try:
+            recurrence = _recurrence(form)
+            warnings = _conflicts_for_new(data, recurrence)
+            if not warnings or form.proceed.data:
+                created = scheduling.create_meetings(data, current_user, recurrence)
+                db.session.commit()
+            else:
+                created = None
+                db.session.rollback()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+            warnings = []
+        else:
+            if created:
+                if len(created) > 1:
+                    flash(_("A series of %(n)s meetings was scheduled.", n=len(created)), "success")
+                else:
+                    flash(_("“%(title)s” was scheduled.", title=created[0].title), "success")
+                return redirect(url_for("meetings.meeting_detail", meeting_id=created[0].id))
+    status = 422 if (form.errors or warnings) else 200
+    return render_template(
+        "meetings/meeting_form.html", form=form, meeting=None, warnings=warnings
+    ), status
+
+
+@bp.get("/<int:meeting_id>")
+def meeting_detail(meeting_id: int):
+    meeting = queries.get_meeting_or_404(meeting_id, current_user)
+    attendees = register.register_of(meeting)
+    return render_template(
+        "meetings/meeting_detail.html",
+        meeting=meeting,
+        attendees=attendees if queries.sees_register_names(current_user) else [],
+        summary=register.register_summary(meeting, attendees),
+        show_names=queries.sees_register_names(current_user),
+        show_community_names=can_see_community_names(current_user),
+        show_security_notes=can_see_security_notes(current_user),
+        show_minutes=queries.sees_minutes(current_user),
+        minutes=agenda.minutes_text(meeting),
+        editable=queries.can_edit_meeting(current_user, meeting),
+        agenda_form=AgendaItemForm(prefix="agenda"),
+        decision_form=DecisionForm(prefix="decision"),
+        transitions={s: lifecycle.can_transition(meeting, s) for s in MeetingStatus},
+        PersonKind=PersonKind,
+        MeetingStatus=MeetingStatus,
+    )
+
+
+def fill_times(form, meeting: Meeting) -> None:  # noqa: ANN001
+    form.start_date.data = meeting.local_start.date()
+    form.start_time.data = meeting.local_start.time()
+    form.end_date.data = meeting.local_end.date()
+    form.end_time.data = meeting.local_end.time()
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+def meeting_edit(meeting_id: int):
+    meeting = queries.get_meeting_or_404(meeting_id, current_user, for_edit=True)
+    form = _meeting_form(obj=meeting)
+    if request.method == "GET":
+        form.kind.data = meeting.kind.value
+        form.version.data = meeting.version
+        form.station_ids.data = [s.id for s in meeting.stations]
+        form.facilitator_ids.data = [u.id for u in meeting.facilitators]
+        fill_times(form, meeting)
+    if not can_see_security_notes(current_user):  # pragma: no cover - editors are NGO roles
+        form.security_notes.data = meeting.security_notes
+    conflict = None
+    warnings: list[str] = []
+    if form.validate_on_submit():
+        data = form.data_dict()
+        scope = form.scope.data if meeting.series_id else "this"
+        try:
+            audit.check_version(meeting, form.loaded_version())
+            starts, ends = scheduling.meeting_window(data)
+            if (starts, ends) != (meeting.starts_at, meeting.ends_at) and not form.proceed.data:
+                warnings = scheduling.find_conflicts(
+                    starts,
+                    ends,
+                    ZoneInfo(data["timezone"]),
+                    data["station_ids"],
+                    data["facilitator_ids"],
+                    exclude_ids={meeting.id},
+                )
+            if not warnings:
+                changed = scheduling.update_meeting(meeting, data, current_user, scope)
+                db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        except (audit.EditConflict, StaleDataError) as exc:
+            db.session.rollback()
+            conflict = audit.conflict_entries(exc, meeting)
+        else:
+            if not warnings:
+                if len(changed) > 1:
+                    flash(
+                        _(
+                            "Your changes were saved to %(n)s meetings of the series.",
+                            n=len(changed),
+                        ),
+                        "success",
+                    )
+                else:
+                    flash(
+                        _("Your changes to “%(title)s” were saved.", title=meeting.title), "success"
+                    )
+                return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id))
+    status = 409 if conflict is not None else (422 if (form.errors or warnings) else 200)
+    return render_template(
+        "meetings/meeting_form.html",
+        form=form,
+        meeting=meeting,
+        warnings=warnings,
+        conflict=conflict,
+    ), status

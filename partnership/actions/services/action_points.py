@@ -1,0 +1,313 @@
+"""Action points: the list, one point loaded and authorised, owners, writes, the allowed
+status changes, the timeline, and when a point is overdue or escalated."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from partnership.accounts.models import User
+from partnership.actions.models import (
+    OPEN_ACTION_STATUSES,
+    ActionPoint,
+    ActionStatus,
+    Concern,
+    ConcernStatus,
+    FollowUp,
+    Priority,
+    Side,
+)
+from partnership.actions.services.concerns import (
+    TransitionError,
+    change_concern_status,
+    escalation_days,
+    today,
+)
+from partnership.audit import AuditEntry
+from partnership.extensions import db
+from partnership.forms import FieldError
+from partnership.organisations.models import STATION_KINDS, Organisation
+from partnership.permissions import (
+    action_status_changes,
+    can_edit_action_point,
+    may_own_ngo_side,
+    may_own_police_side,
+    station_scope,
+)
+from partnership.roles import NGO_ROLES, POLICE_ROLES
+
+# ---- action points: queries --------------------------------------------------------------------
+
+
+@dataclass
+class ActionPointFilters:
+    q: str = ""
+    status: str = ""
+    station_id: int | None = None
+    side: str = ""
+    overdue: bool = False
+    open_only: bool = False
+    meeting_id: int | None = None
+
+
+def action_point_options() -> list:
+    return [
+        joinedload(ActionPoint.station),
+        joinedload(ActionPoint.police_owner),
+        joinedload(ActionPoint.ngo_owner),
+    ]
+
+
+def action_point_query(user: User, filters: ActionPointFilters) -> Select:
+    stmt = select(ActionPoint).options(*action_point_options())
+    scope = station_scope(user)
+    if scope is not None:
+        stmt = stmt.where(ActionPoint.station_id.in_(scope))
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(ActionPoint.title).like(like), func.lower(ActionPoint.details).like(like)
+            )
+        )
+    if filters.status:
+        with contextlib.suppress(ValueError):
+            stmt = stmt.where(ActionPoint.status == ActionStatus(filters.status))
+    if filters.open_only or filters.overdue:
+        stmt = stmt.where(ActionPoint.status.in_(list(OPEN_ACTION_STATUSES)))
+    if filters.overdue:
+        stmt = stmt.where(ActionPoint.due_on < today())
+    if filters.station_id:
+        stmt = stmt.where(ActionPoint.station_id == filters.station_id)
+    if filters.side == Side.POLICE.value:
+        stmt = stmt.where(ActionPoint.police_owner_id.is_not(None))
+    elif filters.side == Side.NGO.value:
+        stmt = stmt.where(ActionPoint.ngo_owner_id.is_not(None))
+    if filters.meeting_id:
+        stmt = stmt.where(ActionPoint.origin_meeting_id == filters.meeting_id)
+    return stmt.order_by(ActionPoint.due_on, ActionPoint.id)
+
+
+def get_action_point_or_404(point_id: int, user: User, for_edit: bool = False) -> ActionPoint:
+    point = db.session.get(
+        ActionPoint,
+        point_id,
+        options=[
+            *action_point_options(),
+            joinedload(ActionPoint.done_by),
+            joinedload(ActionPoint.verified_by),
+            joinedload(ActionPoint.acknowledged_by),
+            selectinload(ActionPoint.concerns),
+            selectinload(ActionPoint.follow_ups).joinedload(FollowUp.user),
+        ],
+    )
+    if point is None:
+        abort(404)
+    scope = station_scope(user)
+    if scope is not None and point.station_id not in scope:
+        abort(404)
+    if for_edit and not can_edit_action_point(user, point):
+        abort(403)
+    return point
+
+
+def open_action_points_of_stations(station_ids: list[int]) -> list[ActionPoint]:
+    if not station_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(ActionPoint)
+            .options(*action_point_options())
+            .where(
+                ActionPoint.station_id.in_(station_ids),
+                ActionPoint.status.in_([*OPEN_ACTION_STATUSES, ActionStatus.DONE]),
+            )
+            .order_by(ActionPoint.due_on, ActionPoint.id)
+        )
+    )
+
+
+def police_owner_choices(station_id: int | None = None) -> list[User]:
+    """Officer accounts; with a station, those at it or at its command."""
+    stmt = (
+        select(User)
+        .options(joinedload(User.organisation))
+        .where(User.role.in_(list(POLICE_ROLES)), User.active.is_(True))
+        .order_by(User.name)
+    )
+    if station_id:
+        station = db.session.get(Organisation, station_id)
+        ids = {station_id} | ({station.command_id} if station and station.command_id else set())
+        stmt = stmt.where(User.organisation_id.in_(ids))
+    return list(db.session.scalars(stmt))
+
+
+def ngo_owner_choices() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_(list(NGO_ROLES)), User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+# ---- action points: writes ---------------------------------------------------------------------
+
+ACTION_POINT_FIELDS = (
+    "title",
+    "details",
+    "station_id",
+    "police_owner_id",
+    "ngo_owner_id",
+    "due_on",
+    "priority",
+)
+
+ACTION_TRANSITIONS: dict[ActionStatus, frozenset[ActionStatus]] = {
+    ActionStatus.OPEN: frozenset(
+        {ActionStatus.IN_PROGRESS, ActionStatus.DONE, ActionStatus.DROPPED}
+    ),
+    ActionStatus.IN_PROGRESS: frozenset({ActionStatus.DONE, ActionStatus.DROPPED}),
+    ActionStatus.DONE: frozenset({ActionStatus.VERIFIED, ActionStatus.REOPENED}),
+    ActionStatus.VERIFIED: frozenset({ActionStatus.REOPENED}),
+    ActionStatus.REOPENED: frozenset(
+        {ActionStatus.IN_PROGRESS, ActionStatus.DONE, ActionStatus.DROPPED}
+    ),
+    ActionStatus.DROPPED: frozenset({ActionStatus.REOPENED}),
+}
+# What an officer may do through a follow-up; the rest (drop, reopen) is for NGO editors.
+OFFICER_STATUS_CHANGES = frozenset({ActionStatus.IN_PROGRESS, ActionStatus.DONE})
+
+
+def _validate_action_point(data: dict) -> list[Concern]:
+    station = db.session.get(Organisation, data.get("station_id") or 0)
+    if station is None or station.kind not in STATION_KINDS:
+        raise FieldError("station_id", _("Choose a police station or post."))
+    police_owner_id = data.get("police_owner_id")
+    if police_owner_id:
+        owner = db.session.get(User, police_owner_id)
+        allowed = {station.id, station.command_id}
+        if owner is None or not may_own_police_side(owner) or owner.organisation_id not in allowed:
+            raise FieldError(
+                "police_owner_id",
+                _("The police owner must be an officer of this station or its command."),
+            )
+    ngo_owner_id = data.get("ngo_owner_id")
+    if ngo_owner_id:
+        owner = db.session.get(User, ngo_owner_id)
+        if owner is None or not may_own_ngo_side(owner):
+            raise FieldError("ngo_owner_id", _("The NGO owner must be an NGO account."))
+    concern_ids = [int(i) for i in data.get("concern_ids") or []]
+    concerns = (
+        list(db.session.scalars(select(Concern).where(Concern.id.in_(concern_ids))))
+        if concern_ids
+        else []
+    )
+    if any(c.station_id != station.id for c in concerns) or len(concerns) != len(concern_ids):
+        raise FieldError("concern_ids", _("Choose concerns raised at this station."))
+    return concerns
+
+
+def _apply_action_point(point: ActionPoint, data: dict) -> None:
+    for field in ACTION_POINT_FIELDS:
+        if field in data:
+            value = data[field]
+            setattr(point, field, value.strip() if isinstance(value, str) else value)
+    point.priority = Priority(data.get("priority") or Priority.NORMAL.value)
+
+
+def _address_concerns(concerns: list[Concern]) -> None:
+    for concern in concerns:
+        if concern.status in (ConcernStatus.OPEN, ConcernStatus.ON_AGENDA):
+            change_concern_status(concern, ConcernStatus.BEING_ADDRESSED)
+
+
+def create_action_point(data: dict, user: User, meeting_id: int | None = None) -> ActionPoint:
+    concerns = _validate_action_point(data)
+    point = ActionPoint(created_by_id=user.id, status=ActionStatus.OPEN)
+    point.origin_meeting_id = meeting_id
+    _apply_action_point(point, data)
+    point.concerns = concerns
+    db.session.add(point)
+    _address_concerns(concerns)
+    db.session.flush()
+    return point
+
+
+def update_action_point(point: ActionPoint, data: dict) -> ActionPoint:
+    concerns = _validate_action_point(data)
+    _apply_action_point(point, data)
+    point.concerns = concerns
+    _address_concerns(concerns)
+    db.session.flush()
+    return point
+
+
+def allowed_status_changes(point: ActionPoint, user: User) -> list[ActionStatus]:
+    """The statuses ``user`` may move the point to through a follow-up (not verification)."""
+    allowed = action_status_changes(
+        user, ACTION_TRANSITIONS[point.status] - {ActionStatus.VERIFIED}, OFFICER_STATUS_CHANGES
+    )
+    return [s for s in ActionStatus if s in allowed]
+
+
+def check_transition(point: ActionPoint, to: ActionStatus) -> None:
+    if to not in ACTION_TRANSITIONS[point.status]:
+        raise TransitionError(
+            _(
+                "An action point that is “%(from)s” cannot become “%(to)s”.",
+                **{"from": point.status.label, "to": to.label},
+            )
+        )
+
+
+@dataclass
+class TimelineEntry:
+    at: object
+    who: str
+    kind: str  # "follow_up" or "change"
+    text: str
+    follow_up: FollowUp | None = None
+    changes: dict | None = None
+
+
+def action_point_timeline(point: ActionPoint) -> list[TimelineEntry]:
+    """Follow-ups merged with the audit history of the point, newest first (one query)."""
+    entries = [
+        TimelineEntry(
+            at=f.at,
+            who=f.user.name if f.user else "",
+            kind="follow_up",
+            text=f.note,
+            follow_up=f,
+        )
+        for f in point.follow_ups
+    ]
+    audit_rows = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == "ActionPoint", AuditEntry.entity_id == point.id)
+        .order_by(AuditEntry.id)
+    )
+    for row in audit_rows:
+        entries.append(
+            TimelineEntry(at=row.at, who=row.actor, kind=row.action, text="", changes=row.changes)
+        )
+    return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+# ---- escalation and review ---------------------------------------------------------------------
+
+
+def is_overdue(point: ActionPoint, on: date | None = None) -> bool:
+    return point.overdue_days(on or today()) > 0
+
+
+def is_escalated(point: ActionPoint, on: date | None = None) -> bool:
+    return point.overdue_days(on or today()) >= escalation_days()

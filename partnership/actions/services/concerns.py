@@ -1,0 +1,296 @@
+"""Concerns: the list, one concern loaded and authorised, writes, status changes, the agenda
+status, sealing and notes.
+
+Writes mutate and flush; the request (or CLI command) commits once."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort, current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from partnership.accounts.models import User
+from partnership.actions.models import (
+    OPEN_CONCERN_STATUSES,
+    ActionPoint,
+    Concern,
+    ConcernCategory,
+    ConcernNote,
+    ConcernStatus,
+    ConsentScope,
+)
+from partnership.extensions import db
+from partnership.forms import FieldError
+from partnership.mixins import utcnow
+from partnership.organisations.models import STATION_KINDS, Organisation, OrganisationKind
+from partnership.permissions import (
+    can_edit_concern,
+    can_see_restricted_details,
+    sees_concern_summaries,
+    station_scope,
+)
+
+
+class TransitionError(Exception):
+    """A status change the workflow does not allow (or not for this user)."""
+
+
+class SealedError(Exception):
+    """A sealed concern can only be annotated."""
+
+
+def today() -> date:
+    return date.today()
+
+
+def escalation_days() -> int:
+    return int(current_app.config.get("ESCALATION_DAYS", 14))
+
+
+# ---- concerns: queries -------------------------------------------------------------------------
+
+
+@dataclass
+class ConcernFilters:
+    q: str = ""
+    status: str = ""
+    category: str = ""
+    station_id: int | None = None
+    open_only: bool = False
+
+
+def concern_query(user: User, filters: ConcernFilters) -> Select:
+    stmt = select(Concern).options(joinedload(Concern.station), joinedload(Concern.raised_by))
+    scope = station_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Concern.station_id.in_(scope))
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        searched = [func.lower(Concern.summary).like(like), func.lower(Concern.place).like(like)]
+        if can_see_restricted_details(user):
+            # Only roles that may read the details may find a concern by them.
+            searched.append(func.lower(Concern.restricted_details).like(like))
+        stmt = stmt.where(or_(*searched))
+    if filters.status:
+        with contextlib.suppress(ValueError):
+            stmt = stmt.where(Concern.status == ConcernStatus(filters.status))
+    if filters.open_only:
+        stmt = stmt.where(Concern.status.in_(list(OPEN_CONCERN_STATUSES)))
+    if filters.category:
+        with contextlib.suppress(ValueError):
+            stmt = stmt.where(Concern.category == ConcernCategory(filters.category))
+    if filters.station_id:
+        stmt = stmt.where(Concern.station_id == filters.station_id)
+    return stmt.order_by(Concern.occurred_on.desc(), Concern.id.desc())
+
+
+def get_concern_or_404(concern_id: int, user: User, for_edit: bool = False) -> Concern:
+    concern = db.session.get(
+        Concern,
+        concern_id,
+        options=[
+            joinedload(Concern.station),
+            joinedload(Concern.raised_by),
+            joinedload(Concern.sealed_by),
+            selectinload(Concern.notes).joinedload(ConcernNote.user),
+            selectinload(Concern.action_points).joinedload(ActionPoint.station),
+        ],
+    )
+    if concern is None:
+        abort(404)
+    scope = station_scope(user)
+    if scope is not None and concern.station_id not in scope:
+        abort(404)
+    if not sees_concern_summaries(user):
+        abort(403)
+    if for_edit and not can_edit_concern(user, concern):
+        abort(403)
+    return concern
+
+
+def open_concerns_of_stations(station_ids: list[int]) -> list[Concern]:
+    if not station_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Concern)
+            .options(joinedload(Concern.station))
+            .where(
+                Concern.station_id.in_(station_ids),
+                Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
+            )
+            .order_by(Concern.occurred_on, Concern.id)
+        )
+    )
+
+
+# ---- concerns: writes --------------------------------------------------------------------------
+
+CONCERN_FIELDS = (
+    "category",
+    "station_id",
+    "occurred_on",
+    "place",
+    "raised_by_id",
+    "people_affected",
+    "summary",
+    "restricted_details",
+    "consent_scope",
+)
+
+CONCERN_TRANSITIONS: dict[ConcernStatus, frozenset[ConcernStatus]] = {
+    ConcernStatus.OPEN: frozenset(
+        {
+            ConcernStatus.ON_AGENDA,
+            ConcernStatus.BEING_ADDRESSED,
+            ConcernStatus.RESOLVED,
+            ConcernStatus.CLOSED_UNRESOLVED,
+        }
+    ),
+    ConcernStatus.ON_AGENDA: frozenset(
+        {
+            ConcernStatus.OPEN,
+            ConcernStatus.BEING_ADDRESSED,
+            ConcernStatus.RESOLVED,
+            ConcernStatus.CLOSED_UNRESOLVED,
+        }
+    ),
+    ConcernStatus.BEING_ADDRESSED: frozenset(
+        {ConcernStatus.RESOLVED, ConcernStatus.CLOSED_UNRESOLVED}
+    ),
+    # A resolved or closed concern can be opened again when the problem comes back.
+    ConcernStatus.RESOLVED: frozenset({ConcernStatus.OPEN}),
+    ConcernStatus.CLOSED_UNRESOLVED: frozenset({ConcernStatus.OPEN}),
+}
+
+
+def _validate_concern(data: dict) -> None:
+    station = db.session.get(Organisation, data.get("station_id") or 0)
+    if station is None or station.kind not in STATION_KINDS:
+        raise FieldError("station_id", _("Choose a police station or post."))
+    raised_by_id = data.get("raised_by_id")
+    if raised_by_id:
+        org = db.session.get(Organisation, raised_by_id)
+        if org is None or org.kind not in (
+            OrganisationKind.NGO,
+            OrganisationKind.COMMUNITY_GROUP,
+            OrganisationKind.SERVICE,
+        ):
+            raise FieldError("raised_by_id", _("Choose the NGO, service or group that raised it."))
+    if data.get("occurred_on") and data["occurred_on"] > today():
+        raise FieldError("occurred_on", _("The date cannot be in the future."))
+
+
+def _apply_concern(concern: Concern, data: dict) -> None:
+    for field in CONCERN_FIELDS:
+        if field in data:
+            value = data[field]
+            setattr(concern, field, value.strip() if isinstance(value, str) else value)
+    concern.category = ConcernCategory(data["category"])
+    concern.consent_scope = ConsentScope(data["consent_scope"])
+    concern.occurred_month = concern.occurred_on.strftime("%Y-%m")
+
+
+def create_concern(data: dict, user: User) -> Concern:
+    """Log a concern; with a meeting already coming up at the station it goes straight onto
+    that meeting's agenda (the agenda carries every open concern of its stations forward)."""
+    from partnership.actions.meetings_link import has_upcoming_meeting
+
+    _validate_concern(data)
+    concern = Concern(created_by_id=user.id, status=ConcernStatus.OPEN)
+    _apply_concern(concern, data)
+    if has_upcoming_meeting(concern.station_id):
+        concern.status = ConcernStatus.ON_AGENDA
+        concern.status_changed_at = utcnow()
+    db.session.add(concern)
+    db.session.flush()
+    return concern
+
+
+def update_concern(concern: Concern, data: dict) -> Concern:
+    if concern.sealed:
+        raise SealedError()
+    _validate_concern(data)
+    _apply_concern(concern, data)
+    db.session.flush()
+    return concern
+
+
+def concern_transitions(concern: Concern) -> frozenset[ConcernStatus]:
+    return CONCERN_TRANSITIONS[concern.status]
+
+
+def change_concern_status(concern: Concern, to: ConcernStatus, reason: str = "") -> None:
+    if to not in CONCERN_TRANSITIONS[concern.status]:
+        raise TransitionError(
+            _(
+                "A concern that is “%(from)s” cannot become “%(to)s”.",
+                **{"from": concern.status.label, "to": to.label},
+            )
+        )
+    if to is ConcernStatus.CLOSED_UNRESOLVED and not reason.strip():
+        raise FieldError("reason", _("Give the reason for closing it unresolved."))
+    concern.status = to
+    concern.status_reason = reason.strip()
+    concern.status_changed_at = utcnow()
+    db.session.flush()
+
+
+def put_concern_on_agenda(concern: Concern) -> bool:
+    """An open concern placed on a meeting's agenda; ``False`` when it is already further on."""
+    if concern.status is ConcernStatus.OPEN:
+        change_concern_status(concern, ConcernStatus.ON_AGENDA)
+        return True
+    return False
+
+
+def put_station_concerns_on_agenda(station_ids: list[int]) -> int:
+    """Open concerns of the stations of a meeting now scheduled or confirmed move to "on an
+    agenda"; called by the meetings domain. Returns how many moved."""
+    moved = 0
+    for concern in open_concerns_of_stations(list(station_ids)):
+        moved += put_concern_on_agenda(concern)
+    return moved
+
+
+def take_station_concerns_off_agenda(station_ids: list[int]) -> int:
+    """A meeting was cancelled: concerns "on an agenda" at stations that now have no upcoming
+    meeting go back to "open", so the due lists and the next meeting pick them up again.
+    Called by the meetings domain; returns how many moved."""
+    from partnership.actions.meetings_link import has_upcoming_meeting
+
+    moved = 0
+    waiting = [sid for sid in station_ids if not has_upcoming_meeting(sid)]
+    for concern in open_concerns_of_stations(waiting):
+        if concern.status is ConcernStatus.ON_AGENDA:
+            change_concern_status(concern, ConcernStatus.OPEN, _("The meeting was cancelled."))
+            moved += 1
+    return moved
+
+
+def seal_concern(concern: Concern, user: User) -> None:
+    if concern.sealed:
+        raise SealedError()
+    concern.sealed_at = utcnow()
+    concern.sealed_by_id = user.id
+    db.session.flush()
+
+
+def annotate_concern(concern: Concern, user: User, text: str, restricted: bool) -> ConcernNote:
+    if not text.strip():
+        raise FieldError("text", _("Write the note."))
+    note = ConcernNote(concern=concern, user_id=user.id, text=text.strip(), restricted=restricted)
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def visible_notes(concern: Concern, user: User) -> list[ConcernNote]:
+    if can_see_restricted_details(user):
+        return list(concern.notes)
+    return [n for n in concern.notes if not n.restricted]

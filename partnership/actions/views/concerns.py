@@ -1,0 +1,202 @@
+"""Concerns: list, export, create, edit, status, sealing and notes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from partnership import audit
+from partnership.actions import exports
+from partnership.actions.forms import (
+    AnnotationForm,
+    ConcernForm,
+    ConcernStatusForm,
+)
+from partnership.actions.models import (
+    ConcernCategory,
+    ConcernStatus,
+)
+from partnership.actions.services import concerns as concern_services
+from partnership.actions.views import bp
+from partnership.extensions import db
+from partnership.forms import FieldError, attach_field_error
+from partnership.organisations.models import OrganisationKind
+from partnership.organisations.services import (
+    organisations_of_kinds,
+    stations,
+)
+from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.permissions import (
+    can_see_restricted_details,
+)
+from partnership.spreadsheets import send_table
+
+# ---- concerns ----------------------------------------------------------------------------------
+
+
+def _concern_filters() -> concern_services.ConcernFilters:
+    return concern_services.ConcernFilters(
+        q=arg_str("q"),
+        status=arg_str("status"),
+        category=arg_str("category"),
+        station_id=arg_int("station"),
+        open_only=arg_bool("open"),
+    )
+
+
+@bp.get("/concerns")
+def concern_list():
+    filters = _concern_filters()
+    page = paginate(concern_services.concern_query(current_user, filters))
+    return render_template(
+        "actions/concern_list.html",
+        page=page,
+        filters=filters,
+        statuses=list(ConcernStatus),
+        categories=list(ConcernCategory),
+        stations=stations(current_user),
+    )
+
+
+@bp.get("/concerns/export.<fmt>")
+def concern_export(fmt: str):
+    concerns = db.session.scalars(concern_services.concern_query(current_user, _concern_filters()))
+    table = exports.concerns_table(concerns, can_see_restricted_details(current_user))
+    return send_table(table, "concerns", fmt)
+
+
+def _concern_form(**kwargs) -> ConcernForm:  # noqa: ANN003
+    return ConcernForm(
+        stations=stations(),
+        organisations=organisations_of_kinds(
+            [OrganisationKind.NGO, OrganisationKind.SERVICE, OrganisationKind.COMMUNITY_GROUP]
+        ),
+        **kwargs,
+    )
+
+
+def _concern_data(form: ConcernForm) -> dict:
+    return {name: f.data for name, f in form._fields.items()}
+
+
+@bp.route("/concerns/new", methods=["GET", "POST"])
+def concern_create():
+    form = _concern_form()
+    if request.method == "GET":
+        form.station_id.data = arg_int("station")
+        form.occurred_on.data = date.today()
+        form.raised_by_id.data = current_user.organisation_id
+    if form.validate_on_submit():
+        try:
+            concern = concern_services.create_concern(_concern_data(form), current_user)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(_("The concern was logged."), "success")
+            return redirect(url_for("actions.concern_detail", concern_id=concern.id))
+    return render_template("actions/concern_form.html", form=form, concern=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/concerns/<int:concern_id>")
+def concern_detail(concern_id: int):
+    concern = concern_services.get_concern_or_404(concern_id, current_user)
+    editor = can_see_restricted_details(current_user)
+    return render_template(
+        "actions/concern_detail.html",
+        concern=concern,
+        show_restricted=editor,
+        notes=concern_services.visible_notes(concern, current_user),
+        status_form=ConcernStatusForm(allowed=concern_services.concern_transitions(concern))
+        if editor
+        else None,
+        note_form=AnnotationForm() if editor else None,
+    )
+
+
+@bp.route("/concerns/<int:concern_id>/edit", methods=["GET", "POST"])
+def concern_edit(concern_id: int):
+    concern = concern_services.get_concern_or_404(concern_id, current_user, for_edit=True)
+    if concern.sealed:
+        flash(_("This concern is sealed: it can only be annotated."), "error")
+        return redirect(url_for("actions.concern_detail", concern_id=concern.id))
+    form = _concern_form(obj=concern)
+    if request.method == "GET":
+        form.category.data = concern.category.value
+        form.consent_scope.data = concern.consent_scope.value
+        form.version.data = concern.version
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            audit.check_version(concern, form.loaded_version())
+            concern_services.update_concern(concern, _concern_data(form))
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        except (audit.EditConflict, StaleDataError) as exc:
+            db.session.rollback()
+            conflict = audit.conflict_entries(exc, concern)
+        else:
+            flash(_("Your changes were saved."), "success")
+            return redirect(url_for("actions.concern_detail", concern_id=concern.id))
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render_template(
+        "actions/concern_form.html", form=form, concern=concern, conflict=conflict
+    ), status
+
+
+@bp.post("/concerns/<int:concern_id>/status")
+def concern_status(concern_id: int):
+    concern = concern_services.get_concern_or_404(concern_id, current_user, for_edit=True)
+    form = ConcernStatusForm(allowed=list(ConcernStatus))
+    if form.validate_on_submit():
+        try:
+            concern_services.change_concern_status(
+                concern, ConcernStatus(form.status.data), form.reason.data or ""
+            )
+            db.session.commit()
+        except (concern_services.TransitionError, FieldError) as error:
+            db.session.rollback()
+            flash(str(getattr(error, "message", error)), "error")
+        else:
+            flash(_("The concern is now “%(status)s”.", status=concern.status.label), "success")
+    else:
+        flash(_("Choose a status."), "error")
+    return redirect(url_for("actions.concern_detail", concern_id=concern_id))
+
+
+@bp.post("/concerns/<int:concern_id>/seal")
+def concern_seal(concern_id: int):
+    concern = concern_services.get_concern_or_404(concern_id, current_user, for_edit=True)
+    try:
+        concern_services.seal_concern(concern, current_user)
+        db.session.commit()
+    except concern_services.SealedError:
+        db.session.rollback()
+        flash(_("This concern is already sealed."), "error")
+    else:
+        flash(_("The concern is sealed: from now on it can only be annotated."), "success")
+    return redirect(url_for("actions.concern_detail", concern_id=concern_id))
+
+
+@bp.post("/concerns/<int:concern_id>/notes")
+def concern_annotate(concern_id: int):
+    concern = concern_services.get_concern_or_404(concern_id, current_user, for_edit=True)
+    form = AnnotationForm()
+    if form.validate_on_submit():
+        concern_services.annotate_concern(
+            concern, current_user, form.text.data, form.restricted.data
+        )
+        db.session.commit()
+        flash(_("The note was added."), "success")
+    else:
+        flash(_("Write the note."), "error")
+    return redirect(url_for("actions.concern_detail", concern_id=concern_id))

@@ -1,0 +1,128 @@
+"""Follow-ups of an action point: notes and status changes, acknowledgement, verification and
+review at a meeting."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from partnership.actions.forms import (
+    FollowUpForm,
+    VerifyForm,
+)
+from partnership.actions.models import (
+    ActionStatus,
+)
+from partnership.actions.services import action_points as point_services
+from partnership.actions.services import concerns as concern_services
+from partnership.actions.services import follow_ups as follow_up_services
+from partnership.actions.views import bp
+from partnership.actions.views.action_points import origin_meeting, render_detail
+from partnership.extensions import db
+from partnership.forms import FieldError, attach_field_error
+from partnership.permissions import (
+    can_update_action_point,
+    can_verify_action_point,
+    is_police,
+)
+
+
+@bp.post("/action-points/<int:point_id>/follow-up")
+def action_point_follow_up(point_id: int):
+    point = point_services.get_action_point_or_404(point_id, current_user)
+    if not can_update_action_point(current_user, point):
+        abort(403)
+    form = FollowUpForm(allowed=list(ActionStatus))
+    if form.validate_on_submit():
+        try:
+            follow_up_services.add_follow_up(
+                point,
+                current_user,
+                note=form.note.data or "",
+                on_date=form.on_date.data,
+                to_status=ActionStatus(form.status.data) if form.status.data else None,
+                action_taken=form.action_taken.data or "",
+                reason=form.reason.data or "",
+            )
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        except concern_services.TransitionError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(_("The follow-up was recorded."), "success")
+            return redirect(_back(point))
+    point = point_services.get_action_point_or_404(point_id, current_user)
+    form.status.choices = FollowUpForm(
+        allowed=point_services.allowed_status_changes(point, current_user)
+    ).status.choices
+    return render_detail(point, follow_up_form=form, status=422)
+
+
+def _back(point) -> str:  # noqa: ANN001
+    """Back to the officer's review when the change was made there, else to the point."""
+    if request.form.get("next") == "review" and is_police(current_user):
+        return url_for("actions.my_review")
+    return url_for("actions.action_point_detail", point_id=point.id)
+
+
+@bp.post("/action-points/<int:point_id>/acknowledge")
+def action_point_acknowledge(point_id: int):
+    point = point_services.get_action_point_or_404(point_id, current_user)
+    try:
+        follow_up_services.acknowledge_action_point(point, current_user)
+        db.session.commit()
+    except concern_services.TransitionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(_("You acknowledged this action point."), "success")
+    return redirect(_back(point))
+
+
+@bp.route("/action-points/<int:point_id>/verify", methods=["GET", "POST"])
+def action_point_verify(point_id: int):
+    point = point_services.get_action_point_or_404(point_id, current_user)
+    if not can_verify_action_point(current_user, point):
+        abort(403)
+    form = VerifyForm()
+    if request.method == "GET":
+        return render_template("actions/verify_form.html", form=form, point=point)
+    if form.validate_on_submit():
+        try:
+            follow_up_services.verify_action_point(
+                point, current_user, form.adequate.data == "yes", form.note.data or ""
+            )
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        except concern_services.TransitionError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(_("The verification was recorded."), "success")
+            return redirect(url_for("actions.action_point_detail", point_id=point.id))
+    return render_template("actions/verify_form.html", form=form, point=point), 422
+
+
+@bp.post("/meetings/<int:meeting_id>/action-points/<int:point_id>/review")
+def action_point_review(meeting_id: int, point_id: int):
+    """Record that the point was reviewed at the meeting (optionally with a note)."""
+    from partnership.actions.meetings_link import meeting_station_ids
+
+    meeting = origin_meeting(meeting_id)
+    point = point_services.get_action_point_or_404(point_id, current_user)
+    if point.station_id not in meeting_station_ids(meeting.id):
+        abort(404)
+    follow_up_services.record_review_at_meeting(
+        point, current_user, meeting.id, (request.form.get("note") or "")[:2000]
+    )
+    db.session.commit()
+    flash(
+        _("Recorded that “%(title)s” was reviewed at this meeting.", title=point.title), "success"
+    )
+    return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id) + "#loop")

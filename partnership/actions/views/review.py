@@ -1,0 +1,75 @@
+"""The officer's review, the loop's measures and the station brief."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, render_template
+from flask_login import current_user
+
+from partnership import disclosure
+from partnership.actions import measures
+from partnership.actions.forms import (
+    FollowUpForm,
+)
+from partnership.actions.services import review as review_services
+from partnership.actions.views import bp
+from partnership.organisations.services import (
+    get_organisation_or_404,
+)
+from partnership.pagination import arg_str
+
+# ---- officer review, measures, station brief ---------------------------------------------------
+
+
+@bp.get("/my-review")
+def my_review():
+    review = review_services.review_for(current_user)
+    return render_template(
+        "actions/my_review.html", review=review, today=date.today(), FollowUpForm=FollowUpForm
+    )
+
+
+@bp.get("/measures", endpoint="measures")
+def measures_page():
+    return render_template(
+        "actions/measures.html",
+        rows=measures.action_point_measures(current_user),
+        by_month=measures.concerns_by_category_month(current_user),
+        suppress=disclosure.applies_to(current_user),
+    )
+
+
+def _since() -> date | None:
+    value = arg_str("since")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _brief_station(station_id: int):  # noqa: ANN202
+    station = get_organisation_or_404(station_id, current_user)
+    if not station.is_station:
+        abort(404)
+    return station
+
+
+@bp.get("/stations/<int:station_id>/brief")
+def station_brief(station_id: int):
+    station = _brief_station(station_id)
+    brief = measures.station_brief(station, current_user, _since())
+    return render_template("actions/station_brief.html", brief=brief)
+
+
+@bp.get("/stations/<int:station_id>/brief.pdf")
+def station_brief_pdf(station_id: int):
+    from partnership.actions.pdf import brief_pdf
+
+    station = _brief_station(station_id)
+    brief = measures.station_brief(station, current_user, _since())
+    response = Response(brief_pdf(brief), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="brief-{station.id}.pdf"'
+    return response
