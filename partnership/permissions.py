@@ -406,6 +406,16 @@ def sees_register_names(user: User, meeting: Any = None) -> bool:
     return sees_people_lists(user)
 
 
+def sees_attendee(user: User, attendee: Any) -> bool:
+    """Whether a register line is shown by name: at a joint meeting an officer sees their own
+    stations' officers (and the NGO side), not the officers of the other stations."""
+    if not sees_register_names(user):
+        return False
+    if str(attendee.person.kind) != "officer":
+        return True
+    return can_see_organisation(user, attendee.station_id)
+
+
 def sees_minutes(user: User, meeting: Any = None) -> bool:
     return sees_people_lists(user)
 
@@ -546,6 +556,7 @@ TEMPLATE_HELPERS: dict[str, Callable[..., Any]] = {
     "can_edit_meeting": can_edit_meeting,
     "sees_register_names": sees_register_names,
     "sees_minutes": sees_minutes,
+    "sees_attendee": sees_attendee,
     "can_see_security_notes": can_see_security_notes,
     "can_agree_action_point": can_agree_action_point,
     "sees_concern_summaries": sees_concern_summaries,

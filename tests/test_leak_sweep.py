@@ -39,6 +39,7 @@ MINUTES = "LeakMinutes6604"
 COMMUNITY_NAME = "LeakCommunityName2278"
 OTHER_STATION_CONCERN = "LeakOtherStationConcern5150"
 OTHER_STATION_POINT = "LeakOtherStationPoint9021"
+OTHER_STATION_OFFICER = "LeakOtherStationOfficer6130"
 
 ALL_MARKERS = {
     CLIENT_CODE,
@@ -50,13 +51,14 @@ ALL_MARKERS = {
     COMMUNITY_NAME,
     OTHER_STATION_CONCERN,
     OTHER_STATION_POINT,
+    OTHER_STATION_OFFICER,
 }
 # What each role must never receive (product.md, "Who sees what").
 FORBIDDEN = {
     "officer": ALL_MARKERS - {MINUTES},  # minutes of their own station's meetings they read
     "trainer": {CLIENT_CODE, REDEMPTION_NOTE, RESTRICTED_DETAIL, RESTRICTED_NOTE},
-    # Viewers read action points (aggregates of everything else).
-    "viewer": ALL_MARKERS - {OTHER_STATION_POINT},
+    # Viewers read action points and the people directory (aggregates of everything else).
+    "viewer": ALL_MARKERS - {OTHER_STATION_POINT, OTHER_STATION_OFFICER},
 }
 EXPECTED = {200, 302, 303, 403, 404}
 
@@ -87,6 +89,9 @@ def marked(app, world, make_concern, make_action_point, make_person, make_traini
         starts=datetime.now(UTC) - timedelta(days=5),
     )  # fmt: skip
     other_meeting_id = create_meeting(app, [c], security_notes=SECURITY_NOTE)
+    # A joint meeting of stations A and C: the officer of A sees A's part only.
+    joint_id = create_meeting(app, [a, c], title="Joint review A and C")
+    other_officer = make_person("officer", c, name=OTHER_STATION_OFFICER)
     (slip_id,) = add_slips(app, referrals.scheme_id, a.id, 1, start=1)
     add_redemption(app, referrals.scheme_id, referrals.point_id, slip_id, CLIENT_CODE)
     training_id = make_training(stations=[a], people=[(officer, 2, 8, 15)])
@@ -98,6 +103,8 @@ def marked(app, world, make_concern, make_action_point, make_person, make_traini
         db.session.add(MinutesRevision(meeting_id=meeting_id, number=1, body=MINUTES))
         db.session.add(Attendee(meeting_id=meeting_id, person_id=community.id))
         db.session.add(Attendee(meeting_id=meeting_id, person_id=officer.id, station_id=a.id))
+        db.session.add(Attendee(meeting_id=joint_id, person_id=officer.id, station_id=a.id))
+        db.session.add(Attendee(meeting_id=joint_id, person_id=other_officer.id, station_id=c.id))
         from partnership.referrals.models import Redemption
 
         for redemption in db.session.scalars(select(Redemption)):
@@ -117,10 +124,10 @@ def marked(app, world, make_concern, make_action_point, make_person, make_traini
     ids = {
         "concern_id": [concern.id, other_concern.id],
         "action_point_id": [point.id, other_point.id],
-        "meeting_id": [meeting_id, other_meeting_id],
+        "meeting_id": [meeting_id, other_meeting_id, joint_id],
         "organisation_id": [a.id, c.id, world.command.id, world.ngo.id],
         "station_id": [a.id, c.id],
-        "person_id": [community.id, officer.id],
+        "person_id": [community.id, officer.id, other_officer.id],
         "scheme_id": [referrals.scheme_id],
         "service_point_id": [referrals.point_id],
         "user_id": [world.users["officer"].id],
@@ -202,7 +209,7 @@ def received_text(response) -> str:  # noqa: ANN001
 
 
 def _feed_token(app, user_id: int) -> str:  # noqa: ANN001
-    from meetings.services import create_feed_token
+    from meetings.services.feeds import create_feed_token
     from partnership.accounts.models import User
     from partnership.extensions import db
 

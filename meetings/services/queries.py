@@ -22,6 +22,7 @@ from meetings.models import (
     MeetingStatus,
     meeting_stations,
 )
+from partnership import permissions
 from partnership.accounts.models import User
 from partnership.extensions import db
 from partnership.mixins import utcnow
@@ -31,38 +32,28 @@ from partnership.organisations.models import (
     Person,
     PersonKind,
 )
-from partnership.permissions import NGO_EDITORS, NGO_ROLES, Role, station_scope
+from partnership.permissions import station_scope
+from partnership.roles import NGO_ROLES
 
-# ---- who may do what with one meeting ----------------------------------------------------------
+# ---- who may do what with one meeting: decided in partnership.permissions ----------------------
 
 
 def can_edit_meeting(
     user: User, meeting: Meeting | None = None, kind: MeetingKind | None = None
 ) -> bool:
-    """Coordinators and admins edit every meeting; trainers edit trainings only."""
-    if not user.is_authenticated:
-        return False
-    if user.role in NGO_EDITORS:
-        return True
-    kind = meeting.kind if meeting is not None else kind
-    return user.role is Role.TRAINER and kind is MeetingKind.TRAINING
+    return permissions.can_edit_meeting(user, meeting, kind)
 
 
 def editable_kinds(user: User) -> list[MeetingKind]:
-    if user.role in NGO_EDITORS:
-        return list(MeetingKind)
-    if user.role is Role.TRAINER:
-        return [MeetingKind.TRAINING]
-    return []
+    return permissions.schedulable_kinds(user, list(MeetingKind))
 
 
 def sees_register_names(user: User) -> bool:
-    """Viewers read aggregates: the register's names are for NGO roles and officers."""
-    return user.role in NGO_ROLES or user.role is Role.OFFICER
+    return permissions.sees_register_names(user)
 
 
 def sees_minutes(user: User) -> bool:
-    return user.role in NGO_ROLES or user.role is Role.OFFICER
+    return permissions.sees_minutes(user)
 
 
 # ---- queries -----------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from partnership.organisations.models import (
     STATION_KINDS,
     Organisation,
 )
-from partnership.permissions import NGO_ROLES
+from partnership.roles import NGO_ROLES
 
 # ---- times -------------------------------------------------------------------------------------
 

@@ -6,10 +6,8 @@ from datetime import UTC, date, datetime
 
 from flask import Blueprint
 from flask_babel import format_date, format_time
-from flask_login import current_user
 
-from meetings.models import Meeting, MeetingKind
-from meetings.services import queries
+from meetings.models import Meeting
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -34,16 +32,6 @@ def meeting_when(meeting: Meeting) -> str:
 @bp.app_template_global()
 def meeting_local_time(meeting: Meeting) -> str:
     return format_time(meeting.local_start, "short", rebase=False)
-
-
-@bp.app_template_global()
-def can_edit_meeting(meeting: Meeting | None = None, kind: MeetingKind | None = None) -> bool:
-    return queries.can_edit_meeting(current_user, meeting, kind)
-
-
-@bp.app_template_global()
-def can_schedule_visits() -> bool:
-    return queries.can_edit_meeting(current_user, kind=MeetingKind.STATION_VISIT)
 
 
 @bp.app_template_global()

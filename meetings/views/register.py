@@ -160,9 +160,8 @@ def attendee_remove(meeting_id: int):
 @bp.get("/<int:meeting_id>/register.<fmt>")
 def register_export(meeting_id: int, fmt: str):
     meeting = queries.get_meeting_or_404(meeting_id, current_user)
-    table = exports.register_table(
-        meeting, register.register_of(meeting), can_see_community_names(current_user)
-    )
+    shown, _not_shown = register.visible_register(register.register_of(meeting), current_user)
+    table = exports.register_table(meeting, shown, can_see_community_names(current_user))
     return send_table(table, f"register-meeting-{meeting.id}", fmt)
 
 

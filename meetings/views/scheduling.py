@@ -128,10 +128,12 @@ def meeting_create():
 def meeting_detail(meeting_id: int):
     meeting = queries.get_meeting_or_404(meeting_id, current_user)
     attendees = register.register_of(meeting)
+    shown, not_shown = register.visible_register(attendees, current_user)
     return render_template(
         "meetings/meeting_detail.html",
         meeting=meeting,
-        attendees=attendees if queries.sees_register_names(current_user) else [],
+        attendees=shown,
+        attendees_not_shown=not_shown,
         summary=register.register_summary(meeting, attendees),
         show_names=queries.sees_register_names(current_user),
         show_community_names=can_see_community_names(current_user),

@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
+from partnership import disclosure
 from partnership.accounts.models import User
 from partnership.actions.models import (
     OPEN_ACTION_STATUSES,
+    OPEN_CONCERN_STATUSES,
     ActionPoint,
     ActionStatus,
     Concern,
@@ -22,11 +24,13 @@ from partnership.actions.services.action_points import (
     open_action_points_of_stations,
 )
 from partnership.actions.services.concerns import escalation_days, open_concerns_of_stations, today
+from partnership.disclosure import Figure
 from partnership.extensions import db
 from partnership.organisations.models import Organisation, OrganisationKind
 from partnership.permissions import (
     sees_concern_summaries,
     station_scope,
+    visible_station_ids,
 )
 
 
@@ -103,25 +107,55 @@ class MeetingLoop:
     points: list[ActionPoint]
     reviewed_ids: set[int]
     agreed: list[ActionPoint]
+    # At a joint meeting, what belongs to stations the user may not see: counts only, already
+    # suppressed for the user (see partnership.disclosure). None when nothing is left out.
+    other_concerns: Figure | None = None
+    other_points: Figure | None = None
 
 
 def meeting_loop(meeting_id: int, station_ids: list[int], user: User) -> MeetingLoop:
     """The open concerns and open action points of a meeting's stations, as they stand now
     (computed on display, so they always show the current status), the points agreed at the
-    meeting, and which points were reviewed there. Viewers get no concern summaries."""
-    concerns = open_concerns_of_stations(station_ids) if sees_concern_summaries(user) else None
-    points = open_action_points_of_stations(station_ids)
-    agreed = list(
-        db.session.scalars(
-            select(ActionPoint)
-            .options(*action_point_options())
-            .where(ActionPoint.origin_meeting_id == meeting_id)
-            .order_by(ActionPoint.id)
-        )
+    meeting, and which points were reviewed there. Viewers get no concern summaries. At a
+    joint meeting an officer gets only their own stations' items; the other stations' appear
+    as counts at most."""
+    visible = visible_station_ids(user, station_ids)
+    others = [s for s in station_ids if s not in visible]
+    concerns = open_concerns_of_stations(visible) if sees_concern_summaries(user) else None
+    points = open_action_points_of_stations(visible)
+    agreed_stmt = (
+        select(ActionPoint)
+        .options(*action_point_options())
+        .where(ActionPoint.origin_meeting_id == meeting_id)
+        .order_by(ActionPoint.id)
     )
+    if others:
+        agreed_stmt = agreed_stmt.where(ActionPoint.station_id.in_(visible or [-1]))
+    agreed = list(db.session.scalars(agreed_stmt))
     reviewed = set(
         db.session.scalars(
             select(FollowUp.action_point_id).where(FollowUp.meeting_id == meeting_id)
         )
     )
-    return MeetingLoop(concerns, points, reviewed, agreed)
+    loop = MeetingLoop(concerns, points, reviewed, agreed)
+    if others:
+        suppress = disclosure.applies_to(user)
+        loop.other_concerns = disclosure.figure(
+            db.session.scalar(
+                select(func.count(Concern.id)).where(
+                    Concern.station_id.in_(others),
+                    Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
+                )
+            ),
+            suppress,
+        )
+        loop.other_points = disclosure.figure(
+            db.session.scalar(
+                select(func.count(ActionPoint.id)).where(
+                    ActionPoint.station_id.in_(others),
+                    ActionPoint.status.in_([*OPEN_ACTION_STATUSES, ActionStatus.DONE]),
+                )
+            ),
+            suppress,
+        )
+    return loop

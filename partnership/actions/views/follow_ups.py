@@ -22,6 +22,7 @@ from partnership.actions.views.action_points import origin_meeting, render_detai
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.permissions import (
+    can_agree_action_point,
     can_update_action_point,
     can_verify_action_point,
     is_police,
@@ -118,6 +119,10 @@ def action_point_review(meeting_id: int, point_id: int):
     point = point_services.get_action_point_or_404(point_id, current_user)
     if point.station_id not in meeting_station_ids(meeting.id):
         abort(404)
+    if not can_agree_action_point(current_user, meeting):
+        # The page offers no review on a cancelled meeting; a direct request is refused too.
+        flash(_("Nothing can be reviewed at a cancelled meeting."), "error")
+        return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id), 303)
     follow_up_services.record_review_at_meeting(
         point, current_user, meeting.id, (request.form.get("note") or "")[:2000]
     )
