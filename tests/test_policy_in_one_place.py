@@ -31,7 +31,7 @@ ROLE_TESTS = [
 
 def _sources() -> list[Path]:
     files: list[Path] = []
-    for folder in ("partnership", "curricula"):
+    for folder in ("partnership", "meetings", "curricula"):
         files += sorted((ROOT / folder).rglob("*.py"))
     files += sorted((ROOT / "templates").rglob("*.html"))
     return [f for f in files if f not in POLICY_FILES]
