@@ -81,6 +81,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "auth.login": PUBLIC,
     "auth.logout": SIGNED_IN,
     "auth.password_change": SIGNED_IN,
+    "auth.language_choose": PUBLIC,
+    "auth.language_save": SIGNED_IN,
     "dashboard.home": SIGNED_IN,
     "dashboard.station_story": SIGNED_IN,
     "dashboard.report_create": SIGNED_IN,
@@ -98,6 +100,11 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "accounts.audit_list": roles(ADMIN_ONLY),
     "accounts.audit_export": roles(ADMIN_ONLY),
     "accounts.user_export": roles(ADMIN_ONLY),
+    # Onboarding imports: NGO editors load organisations and people; accounts only
+    # administrators (can_import decides per kind).
+    "accounts.import_start": roles(NGO_EDITORS),
+    "accounts.import_confirm": roles(NGO_EDITORS),
+    "accounts.import_template": roles(NGO_EDITORS),
     # Organisations and people: NGO editors edit, everyone reads (officers their own)
     "organisations.organisation_list": SIGNED_IN,
     "organisations.organisation_export": SIGNED_IN,
@@ -358,6 +365,14 @@ def sees_names(user: User, person: Any = None) -> bool:
     if person is not None and str(getattr(person, "kind", "")) != "community_rep":
         return _signed_in(user)
     return is_ngo_member(user)
+
+
+def can_import(user: User, kind: str) -> bool:
+    """Onboarding imports: organisations and people by NGO editors, accounts by administrators
+    (as the account pages)."""
+    if kind == "users":
+        return _in(user, ADMIN_ONLY)
+    return is_ngo_editor(user)
 
 
 def can_see_community_names(user: User) -> bool:

@@ -20,7 +20,7 @@ def organisations_table(orgs: Iterable[Organisation]) -> Table:
     headers = [
         _("ID"), _("Name"), _("Kind"), _("Country"), _("Region"), _("City"), _("Command"),
         _("Target visit interval (days)"), _("Time zone"), _("Work phone"), _("Work email"),
-        _("Active"),
+        _("Active"), _("Reference"),
     ]  # fmt: skip
     rows = (
         [
@@ -36,6 +36,7 @@ def organisations_table(orgs: Iterable[Organisation]) -> Table:
             o.phone,
             o.email,
             o.active,
+            o.reference or "",
         ]  # fmt: skip
         for o in orgs
     )
@@ -47,7 +48,7 @@ def people_table(people: Iterable[Person], user: User) -> Table:
     only for NGO roles."""
     headers = [
         _("ID"), _("Name"), _("Kind"), _("Organisation or station"), _("Rank"), _("Unit"),
-        _("Position"), _("Work phone"), _("Work email"), _("Active"),
+        _("Position"), _("Work phone"), _("Work email"), _("Active"), _("Reference"),
     ]  # fmt: skip
     rows = (
         [
@@ -61,6 +62,7 @@ def people_table(people: Iterable[Person], user: User) -> Table:
             p.phone if sees_contact_details(user, p) else "",
             p.email if sees_contact_details(user, p) else "",
             p.active,
+            p.reference or "",
         ]  # fmt: skip
         for p in people
     )
