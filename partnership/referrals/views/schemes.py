@@ -39,7 +39,7 @@ def scheme_list():
 
 def _measures_context(scheme, **kwargs) -> dict:  # noqa: ANN001, ANN003
     suppress = disclosure.applies_to(current_user)
-    m = measures.scheme_measures(scheme, current_user, **kwargs)
+    m = measures.cached_scheme_measures(scheme, current_user, **kwargs)
     return {
         "m": m,
         "suppress": suppress,
@@ -72,7 +72,7 @@ def scheme_detail(scheme_id: int):
 @bp.get("/schemes/<int:scheme_id>/measures.<fmt>")
 def scheme_measures_export(scheme_id: int, fmt: str):
     scheme = scheme_services.get_scheme_or_404(scheme_id, current_user)
-    m = measures.scheme_measures(scheme, current_user)
+    m = measures.cached_scheme_measures(scheme, current_user)
     suppress = disclosure.applies_to(current_user)
     table = exports.measures_table(m, suppress)
     return send_table(table, f"scheme-{scheme.id}-measures", fmt)
