@@ -165,6 +165,9 @@ def _register_hooks(app: Flask) -> None:
     from partnership.permissions import enforce_access_policy, register_scope_resolver
 
     register_scope_resolver(scope_ids_for_organisation)
+    from partnership import access_log
+
+    access_log.install()
     app.before_request(enforce_access_policy)
     app.teardown_request(record_activity)
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from partnership import audit
+from partnership import audit, signals
 from partnership.accounts.models import LoginAttempt, User, UserSession
 from partnership.extensions import db
 from partnership.forms import FieldError
@@ -182,6 +182,9 @@ def end_all_sessions(user: User, except_token: str | None = None) -> int:
     if except_token:
         stmt = stmt.where(UserSession.token_hash != _token_hash(except_token))
     result = db.session.execute(stmt.values(ended_at=utcnow()))
+    if except_token is None:
+        # Every sign-in of the user ends, including those that are not browser sessions.
+        signals.sessions_ended.send(user)
     return result.rowcount or 0
 
 
