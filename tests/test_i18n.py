@@ -300,3 +300,53 @@ def test_times_use_the_24_hour_clock_in_kenya(app):
 
         # 11:30 UTC is 14:30 in Nairobi, the default zone.
         assert format_time(datetime(2026, 4, 6, 11, 30, tzinfo=UTC), "short") == "14:30"
+
+
+# --- time zones where meetings of several zones appear together --------------------------------
+
+
+def test_calendar_names_the_zone_when_meetings_of_several_zones_share_a_week(
+    app, world, coordinator_client
+):
+    from tests.meetings.helpers import create_meeting, local
+
+    create_meeting(
+        app, [world.station_a], title="Almaty round table", timezone="Asia/Almaty",
+        starts=local("2031-05-06", "10:00", "Asia/Almaty"),
+    )  # fmt: skip
+    create_meeting(
+        app, [world.station_a], title="Mombasa sensitisation",
+        starts=local("2031-05-06", "10:00", "Africa/Nairobi"),
+    )  # fmt: skip
+    page = coordinator_client.get("/meetings/calendar?view=week&date=2031-05-06").get_data(
+        as_text=True
+    )
+    assert "10:00 <span class=\"zone\">(Almaty, UTC+5)</span> Almaty round table" in page
+    assert "10:00 <span class=\"zone\">(Nairobi, UTC+3)</span> Mombasa sensitisation" in page
+
+
+def test_calendar_of_one_zone_says_it_once(app, world, coordinator_client):
+    from tests.meetings.helpers import create_meeting, local
+
+    create_meeting(
+        app, [world.station_a], title="Mombasa sensitisation",
+        starts=local("2031-05-06", "10:00", "Africa/Nairobi"),
+    )  # fmt: skip
+    page = coordinator_client.get("/meetings/calendar?view=week&date=2031-05-06").get_data(
+        as_text=True
+    )
+    assert "Times in Nairobi, UTC+3." in page
+    assert 'class="zone"' not in page
+
+
+def test_meeting_times_in_russian_name_the_city_in_russian(app, world, client):
+    from tests.meetings.helpers import create_meeting, local
+
+    meeting_id = create_meeting(
+        app, [world.station_a], title="Круглый стол", timezone="Asia/Almaty",
+        starts=local("2031-05-06", "10:00", "Asia/Almaty"),
+    )  # fmt: skip
+    _set_locale(app, "coordinator@test.example", "ru")
+    login(client, "coordinator@test.example")
+    page = client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert "вторник, 6 мая 2031\u202fг., 10:00–12:00 (Алматы, UTC+5)" in page
