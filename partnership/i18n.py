@@ -112,3 +112,16 @@ def zone_label(zone: str, at: datetime | None = None) -> str:
     except (LookupError, ValueError):
         city = zone.rsplit("/", 1)[-1].replace("_", " ")
     return f"{city}, {utc}"
+
+
+def user_format_locale(user: object) -> str:
+    """The formatting locale of a person's chosen language (English when they chose none)."""
+    return format_locale_for(normalise_language(getattr(user, "locale", None)) or DEFAULT_LANGUAGE)
+
+
+def in_language_of(user: object):  # noqa: ANN201 - a context manager
+    """Write something for a person other than the one making the request (an email digest, a
+    file for a recipient) in that person's language: ``with in_language_of(user): ...``."""
+    from flask_babel import force_locale
+
+    return force_locale(user_format_locale(user))
