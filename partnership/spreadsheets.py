@@ -456,7 +456,6 @@ def write_report_workbook(
     title_fmt = workbook.add_format({"bold": True, "font_size": 14})
     total_fmt = workbook.add_format({"bold": True, "top": 1})
 
-    from flask_babel import gettext as _
     from flask_babel import pgettext
 
     # Sheet names in the reader's language (a context: a concern's "summary" is another word).
