@@ -206,7 +206,7 @@ def _register_template_helpers(app: Flask) -> None:
     from partnership import disclosure, permissions
     from partnership.dashboard.charts import shown_text
     from partnership.forms import country_name
-    from partnership.i18n import LANGUAGES, request_language
+    from partnership.i18n import LANGUAGES, request_language, zone_label
     from partnership.numbers import percent, round_half_up
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -224,6 +224,7 @@ def _register_template_helpers(app: Flask) -> None:
         country_name=country_name,
         current_language=request_language,
         languages=LANGUAGES,
+        zone_label=zone_label,
         today_date=date.today,
     )
     app.jinja_env.globals["small_count"] = lambda n, small: str(disclosure.figure(n, small))

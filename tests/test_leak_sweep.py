@@ -154,6 +154,8 @@ def _values(endpoint: str, arg: str, marked: Marked, token: str) -> list:
     ids = marked.ids
     if arg == "fmt":
         return ["csv", "xlsx"]
+    if arg == "kind" and endpoint.startswith("accounts."):
+        return ["organisations", "people", "users"]
     if arg == "phase":
         return ["pre", "post"]
     if arg == "code":

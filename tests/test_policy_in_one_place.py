@@ -20,7 +20,7 @@ GROUPS = (
 )
 ROLE_TESTS = [
     # user.role == ..., role in ... (but not a loop: "for role in ...")
-    re.compile(r"(?<!for )\brole\s*(==|!=|\bis\b|\bin\b|\bnot\s+in\b)"),
+    re.compile(r"(?<!for )\brole\s*(==|!=|\bis\b(?!\s+(not\s+)?None)|\bin\b|\bnot\s+in\b)"),
     re.compile(r"\brole\.value\b"),
     re.compile(r"(==|!=|\bis\b|\bin\b)\s*\(?\s*Role\.[A-Z]"),  # ... is Role.VIEWER
     re.compile(r"(?<!in_\(list\()(?<!in_\()\b(in|not\s+in)\s+" + GROUPS + r"\b"),
@@ -74,6 +74,7 @@ def test_the_scan_recognises_role_tests(line: str) -> None:
     [
         "<td>{{ u.role.label }}</td>",
         "cookies = {role: sign_in(url, ROLES[role]) for role in sorted(roles)}",
+        "if role is None:",
         ".where(User.role.in_(list(POLICE_ROLES)), User.active.is_(True))",
         "if not can_edit_meeting(current_user, meeting):",
         '"accounts.user_list": roles(ADMIN_ONLY),',

@@ -163,10 +163,15 @@ def officer_named(user, text: str) -> int:  # noqa: ANN001
     return found[0]
 
 
-def slip_number_problem(scheme: Scheme, number: str, user=None) -> str | None:  # noqa: ANN001
-    """What is wrong with ``number`` for a new slip. A user who sees only their own stations
-    gets one answer for a number taken anywhere, at their station or another, so that issuing a
-    slip never confirms that a number exists at a station they may not see."""
+def _number_taken(scheme: Scheme, number: str) -> bool:
+    return (
+        db.session.scalar(select(Slip.id).where(Slip.scheme_id == scheme.id, Slip.number == number))
+        is not None
+    )
+
+
+def slip_number_problem(scheme: Scheme, number: str) -> str | None:
+    """What is wrong with ``number`` for a new slip (as an NGO editor is told it)."""
     if not number:
         return _("Enter the slip number.")
     if not slip_number_fits(number, scheme.slip_number_format):
@@ -178,12 +183,6 @@ def slip_number_problem(scheme: Scheme, number: str, user=None) -> str | None:  
         select(Slip.id).where(Slip.scheme_id == scheme.id, Slip.number == number)
     )
     if exists:
-        if user is not None and station_scope(user) is not None:
-            return _(
-                "Slip %(number)s cannot be recorded. Check the number on the slip; if it is "
-                "right, tell the NGO coordinator.",
-                number=number,
-            )
         return _("Slip %(number)s was already issued in this scheme.", number=number)
     return None
 
@@ -206,7 +205,15 @@ def issue_slip(data: dict, user) -> Slip:  # noqa: ANN001
             ),
         )
     number = normalise_slip_number(data.get("number"))
-    problem = slip_number_problem(scheme, number, user)
+    problem = slip_number_problem(scheme, number)
+    if problem and station_scope(user) is not None and _number_taken(scheme, number):
+        # A user who sees only their own stations gets one answer for a number taken anywhere,
+        # at their station or another: issuing never confirms that a number exists elsewhere.
+        problem = _(
+            "Slip %(number)s cannot be recorded. Check the number on the slip; if it is "
+            "right, tell the NGO coordinator.",
+            number=number,
+        )
     if problem:
         raise FieldError("number", problem)
     station_id = data.get("station_id")
