@@ -43,7 +43,10 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # sessions are checked against the database
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    from partnership.i18n import select_locale
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)
 
     _import_models()
     from partnership.database import configure_engine
@@ -176,10 +179,6 @@ def _register_hooks(app: Flask) -> None:
         return response
 
 
-def _select_locale() -> str:
-    return "en"
-
-
 def _select_timezone() -> str | None:
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.timezone
@@ -191,6 +190,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     from partnership import permissions
     from partnership.forms import country_name
+    from partnership.i18n import LANGUAGES, request_language
     from partnership.numbers import percent, round_half_up
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -208,6 +208,8 @@ def _register_template_helpers(app: Flask) -> None:
         can_update_action_point=permissions.can_update_action_point,
         can_verify_action_point=permissions.can_verify_action_point,
         country_name=country_name,
+        current_language=request_language,
+        languages=LANGUAGES,
         today_date=date.today,
         Role=permissions.Role,
     )

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     g,
     redirect,
@@ -18,13 +19,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from partnership import audit
 from partnership.accounts import services
 from partnership.extensions import db, login_manager
 from partnership.forms import FieldError, attach_field_error
+from partnership.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGE_COOKIE_MAX_AGE,
+    LANGUAGES,
+    normalise_language,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -46,6 +53,14 @@ class PasswordChangeForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(
+        _l("Language"),
+        choices=[("", _l("As my browser asks")), *LANGUAGES.items()],
+        validate_choice=True,
     )
 
 
@@ -138,6 +153,41 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.get("/language/<code>")
+def language_choose(code: str):
+    """The sign-in page's language links: remembered in a cookie on this browser."""
+    language = normalise_language(code)
+    response = redirect(safe_next(request.args.get("next") or url_for("auth.login")))
+    if language:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=LANGUAGE_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config.get("HTTPS")),
+        )
+    return response
+
+
+@bp.post("/account/language")
+def language_save():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        services.set_user_locale(user, form.locale.data or None)
+        db.session.commit()
+        flash(_("Your language was saved."), "success")
+        return redirect(url_for("auth.password_change"))
+    return _account_page(PasswordChangeForm(formdata=None), form), 422
+
+
+def _account_page(password_form: PasswordChangeForm, language_form: LanguageForm):  # noqa: ANN202
+    return render_template(
+        "auth/password_change.html", form=password_form, language_form=language_form
+    )
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 def password_change():
     form = PasswordChangeForm()
@@ -154,4 +204,5 @@ def password_change():
             db.session.commit()
             flash(_("Your password was changed. Other sessions were signed out."), "success")
             return redirect(url_for("dashboard.home"))
-    return render_template("auth/password_change.html", form=form), (422 if form.errors else 200)
+    language_form = LanguageForm(formdata=None, locale=current_user.locale or "")
+    return _account_page(form, language_form), (422 if form.errors else 200)

@@ -70,6 +70,9 @@ class Config:
     LIST_MAX_PAGES = _int("LIST_MAX_PAGES", 100)
     REFERRAL_DIRECTORY_STALE_DAYS = _int("REFERRAL_DIRECTORY_STALE_DAYS", 180)
     BABEL_DEFAULT_LOCALE = "en"
+    # How dates and numbers are written for English readers: en_KE (6 Apr 2026, 06/04/2026,
+    # 24-hour clock); en_GB writes them the same way for programmes outside Kenya.
+    ENGLISH_LOCALE = os.environ.get("ENGLISH_LOCALE", "en_KE")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Africa/Nairobi")
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)

@@ -81,6 +81,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "auth.login": PUBLIC,
     "auth.logout": SIGNED_IN,
     "auth.password_change": SIGNED_IN,
+    "auth.language_choose": PUBLIC,
+    "auth.language_save": SIGNED_IN,
     "dashboard.home": SIGNED_IN,
     "dashboard.station_story": SIGNED_IN,
     "dashboard.report_create": SIGNED_IN,

@@ -38,6 +38,7 @@ MATRIX = {
     "dashboard.report_retry": ("POST", lambda w, p: "/reports/999999/retry", ALL),
     "auth.password_change": ("GET", lambda w, p: "/account/password", ALL),
     "auth.logout": ("POST", lambda w, p: "/logout", ALL),
+    "auth.language_save": ("POST", lambda w, p: "/account/language", ALL),
     "accounts.user_list": ("GET", lambda w, p: "/admin/users", ADMIN),
     "accounts.user_create": ("GET", lambda w, p: "/admin/users/new", ADMIN),
     "accounts.user_edit": ("GET", lambda w, p: f"/admin/users/{w.users['viewer'].id}/edit", ADMIN),
@@ -395,7 +396,14 @@ OTHER_STATION = {
 # The personal calendar feed is public in the rule table: its secret address is the sign-in
 # (tests/meetings/test_feeds.py checks that a wrong or revoked token gets nothing). The
 # certificate check shows only name, training, dates and validity (tests/curricula).
-PUBLIC = {"static", "auth.login", "health", "meetings.meeting_feed", "curricula.certificate_verify"}
+PUBLIC = {
+    "static",
+    "auth.login",
+    "auth.language_choose",
+    "health",
+    "meetings.meeting_feed",
+    "curricula.certificate_verify",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, distinct, func, or_, select
 
 from curricula.models import Training
 from curricula.services.trainings import completed_clause
-from meetings.models import Attendee, Meeting, MeetingStatus
+from meetings.models import HAPPENED_STATUSES, Attendee, Meeting
 from partnership.extensions import db
 from partnership.organisations.models import (
     STATION_KINDS,
@@ -62,12 +62,14 @@ def station_query(user) -> Select:  # noqa: ANN001
 
 
 def _completed(by: date | None = None):  # noqa: ANN202
-    """Subquery: (person_id, station_id at the time) of every completed participation."""
+    """Subquery: (person_id, station_id at the time) of every completed participation in a
+    training that took place (held, or its minutes recorded): attendance marked ahead on a
+    proposed or confirmed training trains no one yet."""
     stmt = (
         select(Attendee.person_id, Attendee.station_id)
         .join(Training, Training.meeting_id == Attendee.meeting_id)
         .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .where(completed_clause(), Meeting.status != MeetingStatus.CANCELLED)
+        .where(completed_clause(), Meeting.status.in_(list(HAPPENED_STATUSES)))
     )
     if by is not None:
         # Trained by then: the training had started (a training lasts at most 14 days).

@@ -44,8 +44,9 @@ class DueStation:
 def due_stations(
     user: User, filters: MeetingFilters, today: date | None = None
 ) -> list[DueStation]:
-    """Every visible active station with a target visit interval, most overdue first; stations
-    never visited come first of all. One query, whatever the number of stations."""
+    """Every visible active station with a target visit interval: the overdue ones first, most
+    overdue first; then those never visited; then the rest, soonest due first. One query,
+    whatever the number of stations."""
     today = today or datetime.now(UTC).date()
     now = utcnow()
     last_visit = (
@@ -93,11 +94,11 @@ def due_stations(
             rows.append(
                 DueStation(station, last, nxt, days_since, days_since - station.target_visit_days)
             )
-    rows.sort(
-        key=lambda r: (
-            r.overdue_days is not None,
-            -(r.overdue_days or 0),
-            r.station.name,
-        )
-    )
+    rows.sort(key=_due_order)
     return rows
+
+
+def _due_order(row: DueStation) -> tuple:
+    if row.overdue_days is None:
+        return (1, 0, row.station.name)
+    return (0 if row.overdue_days > 0 else 2, -row.overdue_days, row.station.name)

@@ -338,6 +338,12 @@ def reset_password(user: User, password: str) -> None:
     db.session.flush()
 
 
+def set_user_locale(user: User, locale: str | None) -> None:
+    """The interface language a person chose for themselves; None follows their browser."""
+    user.locale = locale
+    db.session.flush()
+
+
 def change_own_password(user: User, current: str, new: str, keep_token: str | None) -> None:
     if not verify_password(user, current):
         raise FieldError("current_password", _("The current password is not correct."))

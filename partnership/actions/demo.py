@@ -4,7 +4,7 @@ something verified, so every page of the loop has content."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -86,10 +86,14 @@ def seed_actions() -> None:
           done_on=today - timedelta(days=1), done_side=Side.NGO, done_by_id=coordinator.id)  # fmt: skip
     point(kisauni, "Nominate a liaison officer for outreach teams", 9, ActionStatus.OPEN,
           police=officer, ngo_owner=coordinator)  # fmt: skip
+    # Agreed 51 days ago, done 33 days ago, verified 30 days ago: 21 days from agreement to
+    # verification, with who verified it and when, as verify_action_point records them.
+    verified_at = datetime.combine(today - timedelta(days=30), time(10, 0), UTC)
     point(makupa, "Agree referral slip format with the OST clinic", -30, ActionStatus.VERIFIED,
           ngo_owner=coordinator, action_taken="New slip printed and accepted.",
           done_on=today - timedelta(days=33), done_side=Side.NGO, verified_adequate=True,
-          days_to_verification=21)  # fmt: skip
+          verified_at=verified_at, verified_by_id=coordinator.id,
+          created_at=verified_at - timedelta(days=21), days_to_verification=21)  # fmt: skip
     db.session.flush()
     # Tie the loop to the meetings of the demo year: the high-priority point was agreed at
     # Kisauni's last held meeting, and concerns at stations with a meeting coming up are on

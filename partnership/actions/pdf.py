@@ -43,8 +43,13 @@ def brief_pdf(brief: Brief) -> bytes:
     def line(value: str) -> None:
         pdf.multi_cell(0, 5, text(value), new_x="LMARGIN", new_y="NEXT")
 
+    changed = (brief.new_concerns or brief.concern_changes or brief.new_points
+               or brief.follow_ups)  # fmt: skip
     heading(_("Station brief: %(station)s", station=brief.station.name), 15)
-    line(_("Changes since %(date)s", date=brief.since.isoformat()))
+    if changed:
+        line(_("Changes since %(date)s", date=brief.since.isoformat()))
+    else:
+        line(_("Nothing changed since %(date)s.", date=brief.since.isoformat()))
     heading(_("Open concerns by category"))
     for category, count in brief.concerns_by_category:
         line(f"{category.label}: {shown(count, brief.suppress)}")
@@ -59,6 +64,9 @@ def brief_pdf(brief: Brief) -> bytes:
         line(f"#{point.id} {point.title} — {_('due')} {point.due_on.isoformat()}")
     if not brief.overdue:
         line(_("Nothing overdue."))
+    if not changed:
+        # No empty heading at the foot of the page: the first line already says so.
+        return bytes(pdf.output())
     heading(_("What changed"))
     for concern in brief.new_concerns:
         line(f"{_('New concern')}: #{concern.id} {concern.category.label}")

@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import Organisation, Person, PersonKind
-from partnership.referrals import services
 from partnership.referrals.models import Outcome, Route, Scheme, ServicePoint, ServiceType
+from partnership.referrals.services import redemptions as redemption_services
+from partnership.referrals.services import slips as slip_services
 from partnership.spreadsheets import Table
 
 SLIP_COLUMNS = ("number", "station", "date", "route", "officer")
@@ -120,7 +121,7 @@ def import_slips(scheme: Scheme, headers: list[str], rows: list[list[str]], user
             result.errors.append((_line(rows, i), "; ".join(problems)))
             continue
         try:
-            services.issue_slip(
+            slip_services.issue_slip(
                 {
                     "scheme_id": scheme.id,
                     "number": _cell(row, cols, "number"),
@@ -193,7 +194,7 @@ def import_redemptions(
             continue
         slip_number = _cell(row, cols, "slip")
         try:
-            services.record_redemption(
+            redemption_services.record_redemption(
                 {
                     "scheme_id": scheme.id,
                     "walk_in": not slip_number,

@@ -119,3 +119,41 @@ def test_brief_what_changed_respects_the_date(
     changed = page.split('id="b-changes"')[1]
     assert "Old point" not in changed
     assert "Nothing changed." in changed
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text drawn on the pages of an fpdf2 PDF written with a core font (literal strings)."""
+    import re
+    import zlib
+
+    chunks = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            chunks.append(stream.decode("latin-1"))
+    return " ".join(re.findall(r"\((.*?)\) ?Tj", "\n".join(chunks)))
+
+
+def test_brief_pdf_has_no_empty_what_changed_heading(
+    app, db, world, make_action_point, coordinator_client, monkeypatch
+):
+    import partnership.actions.pdf as brief_pdf
+
+    monkeypatch.setattr(brief_pdf, "FONT_DIRS", ())  # core font: the text is readable in the file
+    point = make_action_point(world.station_a, title="Old point")
+    with app.app_context():
+        from datetime import UTC, datetime
+
+        db.session.get(ActionPoint, point.id).created_at = datetime(2020, 1, 1, tzinfo=UTC)
+        db.session.commit()
+    since = (date.today() - timedelta(days=7)).isoformat()
+    url = f"/stations/{world.station_a.id}/brief.pdf?since={since}"
+    text = _pdf_text(coordinator_client.get(url).data)
+    assert "Station brief" in text and "Open concerns by category" in text
+    assert f"Nothing changed since {since}." in text
+    assert "What changed" not in text
+
+    make_action_point(world.station_a, title="Fresh point")
+    text = _pdf_text(coordinator_client.get(url).data)
+    assert "What changed" in text and "Fresh point" in text

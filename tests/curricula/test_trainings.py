@@ -542,3 +542,26 @@ def test_two_trainers_saving_the_grid_lose_nothing(
     again = second.post(url, data={**cells, **shown})
     assert again.status_code == 302
     assert [(r[2], r[3]) for r in _participants(app, training_id)] == [(9, 15), (11, 17)]
+
+
+def test_a_proposed_training_trains_no_one_yet(app, world, coordinator_client, make_person,
+                                               make_training):  # fmt: skip
+    """Attendance can be marked ahead on a proposed training; nobody is trained until it is held."""
+    officer = make_person("officer", world.station_a, name="Only Officer")
+    training_id = make_training(stations=[world.station_a], people=[(officer, 2, None, None)],
+                                status="proposed")  # fmt: skip
+
+    def row():  # noqa: ANN202
+        html = coordinator_client.get("/curricula/coverage").get_data(as_text=True)
+        row = html.split(f">{world.station_a.name}</a>")[1].split("</tr>")[0]
+        return [c.split(">", 1)[1].split("<", 1)[0] for c in row.split("<td")[1:]]
+
+    assert row()[:3] == ["1", "0", "0%"]  # officers now, trained, share
+    home = coordinator_client.get("/").get_data(as_text=True)
+    assert "0%</span> of officers posted now completed a training" in home
+    with app.app_context():
+        from meetings.models import MeetingStatus
+
+        db.session.get(Training, training_id).meeting.status = MeetingStatus.HELD
+        db.session.commit()
+    assert row()[:3] == ["1", "1", "100%"]

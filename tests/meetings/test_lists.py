@@ -68,15 +68,22 @@ def test_filters(app, world, coordinator_client):
 
 def test_due_visits_ranked_most_overdue_first(app, world, make_org, coordinator_client):
     # A: visited 100 days ago, target 90 -> overdue by 10. B: 200 days ago -> overdue by 110.
-    # C: never visited -> first of all. D: visited yesterday -> due in 89 days.
+    # C: never visited -> after the overdue ones, as the page says. D: visited yesterday -> due
+    # in 89 days, last.
     d = make_org("police_station", "Delta Police Station", command=world.command)
     for station, days in ((world.station_a, 100), (world.station_b, 200), (d, 1)):
         create_meeting(app, [station], status="held", starts=NOW - timedelta(days=days))
     create_meeting(app, [world.station_a], status="cancelled", starts=NOW - timedelta(days=5))
     page = coordinator_client.get("/meetings/due").text
-    order = [page.index(n) for n in ("Charlie Police Station", "Bravo Police Station",
-                                     "Alpha Police Station", "Delta Police Station")]  # fmt: skip
+    assert "the most overdue come first, then those never visited" in page
+    order = [page.index(n) for n in ("Bravo Police Station", "Alpha Police Station",
+                                     "Charlie Police Station", "Delta Police Station")]  # fmt: skip
     assert order == sorted(order)
+    export = coordinator_client.get("/meetings/due/export.csv").data.decode("utf-8-sig")
+    assert [line.split(",")[0] for line in export.splitlines()[1:]] == [
+        "Bravo Police Station", "Alpha Police Station", "Charlie Police Station",
+        "Delta Police Station",
+    ]  # fmt: skip
     assert "overdue by 110 days" in page and "overdue by 10 days" in page
     assert "never visited" in page and "due in 89 days" in page
     assert f"/meetings/new?station={world.station_a.id}&amp;kind=station_visit" in page

@@ -94,14 +94,14 @@ def test_slip_of_a_suspended_scheme_is_refused(app, coordinator_client, world, r
         db.session.get(Scheme, referrals.scheme_id).status = SchemeStatus.SUSPENDED
         db.session.commit()
     from partnership.forms import FieldError
-    from partnership.referrals import services
+    from partnership.referrals.services import slips as slip_services
 
     with app.test_request_context():
         from partnership.accounts.models import User
 
         user = db.session.get(User, world.users["coordinator"].id)
         try:
-            services.issue_slip(
+            slip_services.issue_slip(
                 {
                     "scheme_id": referrals.scheme_id,
                     "number": "00009",

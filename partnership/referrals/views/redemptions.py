@@ -1,0 +1,103 @@
+"""Redemptions (NGO editors only): record one, list, export, import many."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from partnership import audit
+from partnership.extensions import db
+from partnership.forms import FieldError, attach_field_error
+from partnership.pagination import arg_int, arg_str, paginate
+from partnership.referrals import exports, imports
+from partnership.referrals.codes import CLIENT_CODE_RULES
+from partnership.referrals.forms import (
+    RedemptionForm,
+)
+from partnership.referrals.models import (
+    SchemeStatus,
+)
+from partnership.referrals.services import directory as directory_services
+from partnership.referrals.services import redemptions as redemption_services
+from partnership.referrals.services import schemes as scheme_services
+from partnership.referrals.services import slips as slip_services
+from partnership.referrals.views import bp, form_data, form_status
+from partnership.referrals.views.slips import run_import
+from partnership.spreadsheets import send_table
+
+# ---- redemptions (NGO editors only) ------------------------------------------------------------
+
+
+@bp.route("/redemptions/new", methods=["GET", "POST"])
+def slip_redeem():
+    schemes = [
+        s
+        for s in db.session.scalars(scheme_services.scheme_query(current_user))
+        if s.status is not SchemeStatus.PLANNED
+    ]
+    scheme_id = request.form.get("scheme_id", type=int) or arg_int("scheme")
+    if scheme_id is None and len(schemes) == 1:
+        scheme_id = schemes[0].id
+    chosen = next((s for s in schemes if s.id == scheme_id), None)
+    points = directory_services.service_points_for(chosen) if chosen else []
+    stations = slip_services.issuing_stations(current_user, chosen) if chosen else []
+    form = RedemptionForm(schemes=schemes, stations=stations, points=points)
+    if request.method == "GET":
+        form.scheme_id.data = scheme_id
+        form.slip_number.data = arg_str("slip")
+        form.redeemed_on.data = date.today()
+    if form.validate_on_submit():
+        try:
+            redemption_services.record_redemption(form_data(form), current_user)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(_("The visit was recorded."), "success")
+            return redirect(url_for("referrals.slip_redeem", scheme=scheme_id))
+    return render_template(
+        "referrals/redemption_form.html",
+        form=form,
+        scheme=chosen,
+        code_rule=CLIENT_CODE_RULES.get(chosen.client_code_rule) if chosen else None,
+    ), form_status(form)
+
+
+def _redemption_filters() -> redemption_services.RedemptionFilters:
+    return redemption_services.RedemptionFilters(
+        scheme_id=arg_int("scheme"), service_point_id=arg_int("point"), code=arg_str("code")
+    )
+
+
+@bp.get("/redemptions")
+def redemption_list():
+    filters = _redemption_filters()
+    page = paginate(redemption_services.redemption_query(filters))
+    return render_template(
+        "referrals/redemption_list.html",
+        page=page,
+        filters=filters,
+        schemes=db.session.scalars(scheme_services.scheme_query(current_user)).all(),
+    )
+
+
+@bp.get("/redemptions/export.<fmt>")
+def redemption_export(fmt: str):
+    redemptions = db.session.scalars(redemption_services.redemption_query(_redemption_filters()))
+    audit.record_event("export", label="redemptions")
+    db.session.commit()
+    return send_table(exports.redemptions_table(redemptions), "redemptions", fmt)
+
+
+@bp.route("/redemptions/import", methods=["GET", "POST"])
+def redemption_import():
+    return run_import("redemptions")
+
+
+@bp.get("/redemptions/import-template.<fmt>")
+def redemption_import_template(fmt: str):
+    return send_table(imports.redemption_template(), "redemption-import-template", fmt)

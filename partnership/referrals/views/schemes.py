@@ -1,0 +1,160 @@
+"""Referral schemes: list, page with measures, create, edit, status."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from partnership import audit
+from partnership.extensions import db
+from partnership.forms import FieldError, attach_field_error
+from partnership.pagination import arg_str, paginate
+from partnership.permissions import station_scope, suppresses_small_counts
+from partnership.referrals import exports, measures
+from partnership.referrals.codes import CLIENT_CODE_RULES
+from partnership.referrals.forms import (
+    SchemeForm,
+    SchemeStatusForm,
+)
+from partnership.referrals.models import (
+    SchemeStatus,
+)
+from partnership.referrals.services import schemes as scheme_services
+from partnership.referrals.views import bp, form_data, form_status
+from partnership.spreadsheets import send_table
+
+# ---- schemes -----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def scheme_list():
+    filters = scheme_services.SchemeFilters(q=arg_str("q"), status=arg_str("status"))
+    page = paginate(scheme_services.scheme_query(current_user, filters))
+    return render_template(
+        "referrals/scheme_list.html", page=page, filters=filters, statuses=list(SchemeStatus)
+    )
+
+
+def _measures_context(scheme, **kwargs) -> dict:  # noqa: ANN001, ANN003
+    suppress = suppresses_small_counts(current_user)
+    m = measures.scheme_measures(scheme, current_user, **kwargs)
+    if suppress:
+        measures.protect_totals(m)
+    return {
+        "m": m,
+        "suppress": suppress,
+        "chart": measures.month_chart(m.by_month, suppress),
+        "count": lambda n: measures.count_text(n, suppress),
+        "rate": lambda part, whole: measures.rate_text(part, whole, suppress),
+        "median": lambda line: measures.median_text(line.median_days, line.redeemed, suppress),
+    }
+
+
+@bp.get("/schemes/<int:scheme_id>")
+def scheme_detail(scheme_id: int):
+    scheme = scheme_services.get_scheme_or_404(scheme_id, current_user)
+    status_form = SchemeStatusForm(formdata=None)
+    status_form.status.choices = [
+        (s.value, s.label)
+        for s in SchemeStatus
+        if s in scheme_services.SCHEME_TRANSITIONS[scheme.status]
+    ]
+    return render_template(
+        "referrals/scheme_detail.html",
+        scheme=scheme,
+        status_form=status_form,
+        code_rule=CLIENT_CODE_RULES.get(scheme.client_code_rule),
+        scoped=station_scope(current_user) is not None,
+        **_measures_context(scheme),
+    )
+
+
+@bp.get("/schemes/<int:scheme_id>/measures.<fmt>")
+def scheme_measures_export(scheme_id: int, fmt: str):
+    scheme = scheme_services.get_scheme_or_404(scheme_id, current_user)
+    m = measures.scheme_measures(scheme, current_user)
+    suppress = suppresses_small_counts(current_user)
+    if suppress:
+        measures.protect_totals(m)
+    table = exports.measures_table(m, suppress)
+    return send_table(table, f"scheme-{scheme.id}-measures", fmt)
+
+
+def _scheme_form(**kwargs) -> SchemeForm:  # noqa: ANN003
+    return SchemeForm(partners=scheme_services.partner_choices(), **kwargs)
+
+
+@bp.route("/schemes/new", methods=["GET", "POST"])
+def scheme_create():
+    form = _scheme_form()
+    if request.method == "GET":
+        form.slip_number_format.data = "#####"
+        form.client_code_rule.data = "mother2-own2-year-sex"
+    if form.validate_on_submit():
+        try:
+            scheme = scheme_services.create_scheme(form_data(form))
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(_("%(name)s was created.", name=scheme.name), "success")
+            return redirect(url_for("referrals.scheme_detail", scheme_id=scheme.id))
+    return render_template(
+        "referrals/scheme_form.html", form=form, scheme=None, conflict=None
+    ), form_status(form)
+
+
+@bp.route("/schemes/<int:scheme_id>/edit", methods=["GET", "POST"])
+def scheme_edit(scheme_id: int):
+    scheme = scheme_services.get_scheme_or_404(scheme_id, current_user, for_edit=True)
+    form = _scheme_form(obj=scheme)
+    if request.method == "GET":
+        form.version.data = scheme.version
+        form.police_partner_ids.data = [o.id for o in scheme.police_partners]
+        form.service_partner_ids.data = [o.id for o in scheme.service_partners]
+        form.services.data = [s.value for s in scheme.service_types]
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            audit.check_version(scheme, form.loaded_version())
+            scheme_services.update_scheme(scheme, form_data(form))
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        except (audit.EditConflict, StaleDataError) as exc:
+            db.session.rollback()
+            conflict = audit.conflict_entries(exc, scheme)
+        else:
+            flash(_("Your changes to %(name)s were saved.", name=scheme.name), "success")
+            return redirect(url_for("referrals.scheme_detail", scheme_id=scheme.id))
+    return render_template(
+        "referrals/scheme_form.html", form=form, scheme=scheme, conflict=conflict
+    ), form_status(form, conflict)
+
+
+@bp.post("/schemes/<int:scheme_id>/status")
+def scheme_status(scheme_id: int):
+    scheme = scheme_services.get_scheme_or_404(scheme_id, current_user, for_edit=True)
+    form = SchemeStatusForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the new status."), "error")
+        return redirect(url_for("referrals.scheme_detail", scheme_id=scheme.id))
+    try:
+        audit.check_version(scheme, form.loaded_version())
+        scheme_services.change_scheme_status(
+            scheme, SchemeStatus(form.status.data), current_user, reason=form.reason.data or ""
+        )
+        db.session.commit()
+    except FieldError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    except (audit.EditConflict, StaleDataError):
+        db.session.rollback()
+        flash(_("Someone else changed this scheme meanwhile; check and try again."), "error")
+    else:
+        flash(_("The scheme is now %(status)s.", status=scheme.status.label.lower()), "success")
+    return redirect(url_for("referrals.scheme_detail", scheme_id=scheme.id))

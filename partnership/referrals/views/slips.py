@@ -1,0 +1,144 @@
+"""Referral slips: list, export, issue one, import many."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from partnership.extensions import db
+from partnership.forms import FieldError, attach_field_error
+from partnership.pagination import arg_int, arg_str, paginate
+from partnership.permissions import can_see_client_codes
+from partnership.referrals import exports, imports
+from partnership.referrals.forms import (
+    ImportForm,
+    SlipForm,
+)
+from partnership.referrals.models import (
+    Route,
+)
+from partnership.referrals.services import schemes as scheme_services
+from partnership.referrals.services import slips as slip_services
+from partnership.referrals.views import bp, form_data, form_status
+from partnership.spreadsheets import SpreadsheetError, read_rows, send_table
+
+# ---- slips -------------------------------------------------------------------------------------
+
+
+def _slip_filters() -> slip_services.SlipFilters:
+    return slip_services.SlipFilters(
+        scheme_id=arg_int("scheme"),
+        station_id=arg_int("station"),
+        route=arg_str("route"),
+        number=arg_str("number"),
+        state=arg_str("state"),
+    )
+
+
+@bp.get("/slips")
+def slip_list():
+    filters = _slip_filters()
+    page = paginate(slip_services.slip_query(current_user, filters))
+    return render_template(
+        "referrals/slip_list.html",
+        page=page,
+        filters=filters,
+        schemes=db.session.scalars(scheme_services.scheme_query(current_user)).all(),
+        stations=slip_services.issuing_stations(current_user),
+        routes=list(Route),
+        show_redemptions=can_see_client_codes(current_user),
+    )
+
+
+@bp.get("/slips/export.<fmt>")
+def slip_export(fmt: str):
+    slips = db.session.scalars(slip_services.slip_query(current_user, _slip_filters()))
+    return send_table(
+        exports.slips_table(slips, with_redemptions=can_see_client_codes(current_user)),
+        "slips",
+        fmt,
+    )
+
+
+@bp.route("/slips/new", methods=["GET", "POST"])
+def slip_create():
+    schemes = scheme_services.schemes_for_issue(current_user)
+    stations = slip_services.issuing_stations(current_user)
+    form = SlipForm(
+        schemes=schemes,
+        stations=stations,
+        officers=slip_services.officers_at(s.id for s in stations),
+    )
+    if request.method == "GET":
+        form.issued_on.data = date.today()
+        form.scheme_id.data = arg_int("scheme") or (schemes[0].id if len(schemes) == 1 else None)
+        form.station_id.data = stations[0].id if len(stations) == 1 else None
+    if form.validate_on_submit():
+        try:
+            slip = slip_services.issue_slip(form_data(form), current_user)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            flash(_("Slip %(number)s was recorded.", number=slip.number), "success")
+            if request.form.get("another"):
+                return redirect(url_for("referrals.slip_create", scheme=slip.scheme_id))
+            return redirect(url_for("referrals.slip_list"))
+    return render_template(
+        "referrals/slip_form.html", form=form, no_schemes=not schemes
+    ), form_status(form)
+
+
+def run_import(kind: str):  # noqa: ANN202
+    schemes = db.session.scalars(scheme_services.scheme_query(current_user)).all()
+    form = ImportForm(schemes=schemes)
+    result = None
+    if request.method == "GET":
+        form.scheme_id.data = arg_int("scheme")
+    if form.validate_on_submit():
+        scheme = scheme_services.get_scheme_or_404(form.scheme_id.data, current_user)
+        upload = form.file.data
+        try:
+            if upload and getattr(upload, "filename", ""):
+                headers, rows = read_rows(upload.filename, upload.read())
+            elif (form.pasted.data or "").strip():
+                headers, rows = read_rows("pasted.csv", form.pasted.data.encode("utf-8"))
+            else:
+                raise FieldError("file", _("Choose a file or paste rows."))
+            if not rows:
+                raise FieldError("file", _("The file has a header row but no data rows."))
+            run = imports.import_slips if kind == "slips" else imports.import_redemptions
+            result = run(scheme, headers, rows, current_user)
+        except SpreadsheetError as error:
+            form.file.errors = [*form.file.errors, _(str(error))]
+        except FieldError as error:
+            attach_field_error(form, error)
+        if result is not None and result.ok:
+            db.session.commit()
+            flash(
+                _("%(n)s rows were imported.", n=result.created)
+                if kind == "slips"
+                else _("%(n)s redemptions were imported.", n=result.created),
+                "success",
+            )
+            target = "referrals.slip_list" if kind == "slips" else "referrals.redemption_list"
+            return redirect(url_for(target, scheme=scheme.id))
+        db.session.rollback()
+    failed = bool(form.errors or (result is not None and not result.ok))
+    return render_template("referrals/import_form.html", form=form, kind=kind, result=result), (
+        422 if failed else 200
+    )
+
+
+@bp.route("/slips/import", methods=["GET", "POST"])
+def slip_import():
+    return run_import("slips")
+
+
+@bp.get("/slips/import-template.<fmt>")
+def slip_import_template(fmt: str):
+    return send_table(imports.slip_template(), "slip-import-template", fmt)
