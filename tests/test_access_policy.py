@@ -65,6 +65,9 @@ MATRIX = {
     "accounts.audit_list": ("GET", lambda w, p: "/admin/audit", ADMIN),
     "accounts.audit_export": ("GET", lambda w, p: "/admin/audit/export.csv", ADMIN),
     "accounts.user_export": ("GET", lambda w, p: "/admin/users/export.xlsx", ADMIN),
+    "accounts.import_start": ("GET", lambda w, p: "/admin/imports", EDIT),
+    "accounts.import_confirm": ("POST", lambda w, p: "/admin/imports/confirm", EDIT),
+    "accounts.import_template": ("GET", lambda w, p: "/admin/imports/template/people.csv", EDIT),
     "organisations.organisation_list": ("GET", lambda w, p: "/organisations", ALL),
     "organisations.organisation_export": ("GET", lambda w, p: "/organisations/export.csv", ALL),
     "organisations.organisation_detail": (
@@ -191,6 +194,7 @@ MATRIX = {
     "referrals.slip_list": ("GET", lambda w, p: "/referrals/slips", NO_VIEWER),
     "referrals.slip_export": ("GET", lambda w, p: "/referrals/slips/export.csv", NO_VIEWER),
     "referrals.slip_create": ("GET", lambda w, p: "/referrals/slips/new", ISSUERS),
+    "referrals.officer_search": ("GET", lambda w, p: "/referrals/officers.json?q=of", ISSUERS),
     "referrals.slip_import": ("GET", lambda w, p: "/referrals/slips/import", EDIT),
     "referrals.slip_import_template": (
         "GET",
