@@ -10,8 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from partnership.caching import GENERATION_KEY, cache
-from tests.referrals.conftest import add_slips
-from tests.referrals.conftest import referrals as _referrals_fixture  # noqa: F401
+from tests.referrals.conftest import add_slips, referrals  # noqa: F401
 
 PERIOD = f"start={(date.today() - timedelta(days=60)).isoformat()}&end={date.today().isoformat()}"
 
@@ -49,7 +48,11 @@ def _fresh(app, client, path: str) -> str:  # noqa: ANN001
 
 
 def test_a_new_slip_appears_on_the_next_dashboard_load(
-    app, world, referrals, coordinator_client, live_cache
+    app,
+    world,
+    referrals,  # noqa: F811
+    coordinator_client,
+    live_cache,
 ):  # noqa: ANN001
     add_slips(app, referrals.scheme_id, world.station_a.id, 7)
     first = coordinator_client.get(f"/?{PERIOD}").get_data(as_text=True)
@@ -78,7 +81,7 @@ def test_cached_figures_follow_each_viewers_scope_and_suppression(  # noqa: ANN0
     app,
     live_cache,
     world,
-    referrals,
+    referrals,  # noqa: F811
     coordinator_client,
     officer_client,
     viewer_client,  # noqa: F811
