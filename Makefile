@@ -14,6 +14,7 @@ CHROMIUM ?= /usr/bin/chromium
 help:
 	@echo "make run   - set up and serve the demo on http://127.0.0.1:$(PORT)"
 	@echo "make test  - set up and run the whole test suite"
+	@echo "make lint  - ruff and the layer contract (lint-imports)"
 	@echo "make bench - build a programme-scale database and load every page (BENCH_ARGS=--help)"
 
 $(BIN)/.installed: requirements.txt
@@ -39,7 +40,7 @@ run: db
 	@echo "  officer@demo.example (Kisauni Police Station)  viewer@demo.example"
 	@echo "Background jobs (Excel reports) run in a queue consumer started alongside."
 	@echo ""
-	@PYTHONPATH=. $(BIN)/huey_consumer partnership.jobs.huey --workers 1 --worker-type thread --quiet & \
+	@PYTHONPATH=. $(BIN)/huey_consumer partnership.worker.huey --workers 1 --worker-type thread --quiet & \
 	  consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
@@ -85,5 +86,7 @@ bench: setup wrk
 test: db node_modules/.installed browser office
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, and the import-linter contract of .importlinter: dependencies point one way.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
