@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup db browser office lint help bench wrk
+.PHONY: run test setup db browser office lint help bench wrk messages translations
 
 help:
 	@echo "make run   - set up and serve the demo on http://127.0.0.1:$(PORT)"
@@ -26,7 +26,39 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(BIN)/.installed
+# Translations: the .po catalogues in translations/ are the source; the compiled .mo files are
+# built here (never committed) whenever a .po is newer.
+LANGS := ru sw
+MO_FILES := $(foreach l,$(LANGS),translations/$(l)/LC_MESSAGES/messages.mo)
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(BIN)/.installed
+	@$(BIN)/pybabel compile -l $* -i $< -o $@
+
+translations: $(MO_FILES)
+
+# Extract every marked string and merge it into each catalogue (new ones arrive untranslated).
+# The extraction date is pinned so that parallel branches do not conflict on it.
+messages: | $(BIN)/.installed
+	@set -o pipefail; $(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location \
+	  --ignore-dirs='.* __pycache__ node_modules instance tests migrations static' \
+	  --sort-output --project partnership-manager -o translations/messages.pot . 2>&1 \
+	  | { grep -v '^extracting messages from' || true; }
+	@for l in $(LANGS); do \
+	  if [ -f translations/$$l/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i translations/messages.pot -d translations -l $$l --ignore-obsolete; \
+	  else \
+	    $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$l; \
+	  fi; \
+	  sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-12-01 00:00+0000\\n"/' \
+	    translations/$$l/LC_MESSAGES/messages.po; \
+	done
+	@for l in $(LANGS); do \
+	  $(BIN)/pybabel compile --statistics -l $$l -i translations/$$l/LC_MESSAGES/messages.po \
+	    -o translations/$$l/LC_MESSAGES/messages.mo; \
+	done
+
+setup: $(BIN)/.installed translations
 
 db: setup
 	@$(FLASK) db upgrade

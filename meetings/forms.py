@@ -6,6 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -83,6 +84,18 @@ class MeetingForm(VersionedForm):
         default=4,
         validators=[Optional(), NumberRange(min=2, max=52)],
     )
+    repeat_monthly_on = SelectField(
+        _l("Monthly on"),
+        choices=[
+            ("day", _l("The same day of the month (the last day in shorter months)")),
+            ("last_day", _l("The last day of the month")),
+            ("weekday", _l("The same weekday of the month, e.g. the 2nd Tuesday")),
+        ],
+        default="day",
+        validators=[Optional()],
+    )
+    # The dates of a series the person has seen in the preview; saved only when they match.
+    confirmed_dates = HiddenField()
     scope = RadioField(
         _l("Apply to"),
         choices=[

@@ -81,6 +81,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "auth.login": PUBLIC,
     "auth.logout": SIGNED_IN,
     "auth.password_change": SIGNED_IN,
+    "auth.language_choose": PUBLIC,
+    "auth.language_save": SIGNED_IN,
     "dashboard.home": SIGNED_IN,
     "dashboard.station_story": SIGNED_IN,
     "dashboard.station_brief": roles(NGO_ROLES, Role.OFFICER),
@@ -100,6 +102,11 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "accounts.audit_list": roles(ADMIN_ONLY),
     "accounts.audit_export": roles(ADMIN_ONLY),
     "accounts.user_export": roles(ADMIN_ONLY),
+    # Onboarding imports: NGO editors load organisations and people; accounts only
+    # administrators (can_import decides per kind).
+    "accounts.import_start": roles(NGO_EDITORS),
+    "accounts.import_confirm": roles(NGO_EDITORS),
+    "accounts.import_template": roles(NGO_EDITORS),
     # Organisations and people: NGO editors edit, everyone reads (officers their own)
     "organisations.organisation_list": SIGNED_IN,
     "organisations.organisation_export": SIGNED_IN,
@@ -153,6 +160,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "referrals.slip_list": roles(NGO_ROLES, Role.OFFICER),
     "referrals.slip_export": roles(NGO_ROLES, Role.OFFICER),
     "referrals.slip_create": roles(NGO_EDITORS, Role.OFFICER),
+    # Suggestions for the slip form's officer field: the same people (own stations' officers).
+    "referrals.officer_search": roles(NGO_EDITORS, Role.OFFICER),
     "referrals.slip_import": roles(NGO_EDITORS),
     "referrals.slip_import_template": roles(NGO_EDITORS),
     "referrals.slip_redeem": roles(NGO_EDITORS),
@@ -291,6 +300,14 @@ def can_see_organisation(user: User, organisation_id: int) -> bool:
 
 
 def can_edit_organisations(user: User) -> bool:
+    return is_ngo_editor(user)
+
+
+def can_import(user: User, kind: str) -> bool:
+    """Onboarding imports: organisations and people by NGO editors, accounts by administrators
+    (as the account pages)."""
+    if kind == "users":
+        return user.is_authenticated and user.role in ADMIN_ONLY
     return is_ngo_editor(user)
 
 

@@ -29,6 +29,10 @@ PASSWORD = "a-long-test-password-42"
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    from partnership import ROOT
+    from partnership.i18n import compile_stale_catalogues
+
+    compile_stale_catalogues(str(ROOT / "translations"))
     instance = tmp_path_factory.mktemp("instance")
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
     os.environ["INSTANCE_PATH"] = str(instance)
@@ -53,7 +57,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 def _empty_all_tables(app: Flask) -> None:
+    from partnership.caching import cache
+
     with app.app_context():
+        cache.clear()
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         with _db.engine.begin() as conn:

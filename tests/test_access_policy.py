@@ -38,6 +38,7 @@ MATRIX = {
     "dashboard.report_retry": ("POST", lambda w, p: "/reports/999999/retry", ALL),
     "auth.password_change": ("GET", lambda w, p: "/account/password", ALL),
     "auth.logout": ("POST", lambda w, p: "/logout", ALL),
+    "auth.language_save": ("POST", lambda w, p: "/account/language", ALL),
     "accounts.user_list": ("GET", lambda w, p: "/admin/users", ADMIN),
     "accounts.user_create": ("GET", lambda w, p: "/admin/users/new", ADMIN),
     "accounts.user_edit": ("GET", lambda w, p: f"/admin/users/{w.users['viewer'].id}/edit", ADMIN),
@@ -64,6 +65,9 @@ MATRIX = {
     "accounts.audit_list": ("GET", lambda w, p: "/admin/audit", ADMIN),
     "accounts.audit_export": ("GET", lambda w, p: "/admin/audit/export.csv", ADMIN),
     "accounts.user_export": ("GET", lambda w, p: "/admin/users/export.xlsx", ADMIN),
+    "accounts.import_start": ("GET", lambda w, p: "/admin/imports", EDIT),
+    "accounts.import_confirm": ("POST", lambda w, p: "/admin/imports/confirm", EDIT),
+    "accounts.import_template": ("GET", lambda w, p: "/admin/imports/template/people.csv", EDIT),
     "organisations.organisation_list": ("GET", lambda w, p: "/organisations", ALL),
     "organisations.organisation_export": ("GET", lambda w, p: "/organisations/export.csv", ALL),
     "organisations.organisation_detail": (
@@ -195,6 +199,7 @@ MATRIX = {
     "referrals.slip_list": ("GET", lambda w, p: "/referrals/slips", NO_VIEWER),
     "referrals.slip_export": ("GET", lambda w, p: "/referrals/slips/export.csv", NO_VIEWER),
     "referrals.slip_create": ("GET", lambda w, p: "/referrals/slips/new", ISSUERS),
+    "referrals.officer_search": ("GET", lambda w, p: "/referrals/officers.json?q=of", ISSUERS),
     "referrals.slip_import": ("GET", lambda w, p: "/referrals/slips/import", EDIT),
     "referrals.slip_import_template": (
         "GET",
@@ -400,7 +405,14 @@ OTHER_STATION = {
 # The personal calendar feed is public in the rule table: its secret address is the sign-in
 # (tests/meetings/test_feeds.py checks that a wrong or revoked token gets nothing). The
 # certificate check shows only name, training, dates and validity (tests/curricula).
-PUBLIC = {"static", "auth.login", "health", "meetings.meeting_feed", "curricula.certificate_verify"}
+PUBLIC = {
+    "static",
+    "auth.login",
+    "auth.language_choose",
+    "health",
+    "meetings.meeting_feed",
+    "curricula.certificate_verify",
+}
 
 
 @pytest.fixture(autouse=True)

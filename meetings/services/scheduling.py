@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import MONTHLY, WEEKLY, rrule
+from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
 from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -110,39 +110,54 @@ def find_conflicts(
                 )
             )
     if station_ids:
-        local_start = starts_at.astimezone(zone)
-        day_start = datetime.combine(local_start.date(), time.min, tzinfo=zone).astimezone(UTC)
-        local_end = ends_at.astimezone(zone)
-        day_end = datetime.combine(
-            local_end.date() + timedelta(days=1), time.min, tzinfo=zone
-        ).astimezone(UTC)
-        rows = db.session.execute(
-            select(Organisation.name, Meeting)
-            .join(meeting_stations, meeting_stations.c.station_id == Organisation.id)
-            .join(Meeting, Meeting.id == meeting_stations.c.meeting_id)
-            .where(
-                Organisation.id.in_(station_ids),
-                live,
-                not_self,
-                Meeting.starts_at < day_end,
-                Meeting.ends_at > day_start,
-            )
-            .order_by(Meeting.starts_at)
+        # "That day" is the station's own calendar day: a meeting scheduled from another zone
+        # (a regional trainer in Almaty planning a visit in Minsk) is compared with the
+        # station's day, not the scheduler's.
+        stations = db.session.execute(
+            select(Organisation.id, Organisation.timezone).where(Organisation.id.in_(station_ids))
         ).all()
-        for name, other in rows:
-            warnings.append(
-                _(
-                    "%(station)s already has “%(title)s” that day (%(when)s).",
-                    station=name,
-                    title=other.title,
-                    when=_when(other),
-                )
-            )
+        by_zone: dict[str, list[int]] = {}
+        for station_id, station_zone in stations:
+            by_zone.setdefault(station_zone or zone.key, []).append(station_id)
+        for zone_name, ids in sorted(by_zone.items()):
+            warnings += _station_day_clashes(starts_at, ends_at, ZoneInfo(zone_name), ids,
+                                             live, not_self)  # fmt: skip
     return warnings
 
 
-def _when(meeting: Meeting) -> str:
-    local = meeting.local_start
+def _station_day_clashes(
+    starts_at: datetime, ends_at: datetime, zone: ZoneInfo, station_ids: list[int], live, not_self
+) -> list[str]:  # noqa: ANN001
+    day_start = datetime.combine(starts_at.astimezone(zone).date(), time.min, tzinfo=zone)
+    day_end = datetime.combine(
+        ends_at.astimezone(zone).date() + timedelta(days=1), time.min, tzinfo=zone
+    )
+    rows = db.session.execute(
+        select(Organisation.name, Meeting)
+        .join(meeting_stations, meeting_stations.c.station_id == Organisation.id)
+        .join(Meeting, Meeting.id == meeting_stations.c.meeting_id)
+        .where(
+            Organisation.id.in_(station_ids),
+            live,
+            not_self,
+            Meeting.starts_at < day_end.astimezone(UTC),
+            Meeting.ends_at > day_start.astimezone(UTC),
+        )
+        .order_by(Meeting.starts_at)
+    ).all()
+    return [
+        _(
+            "%(station)s already has “%(title)s” that day (%(when)s).",
+            station=name,
+            title=other.title,
+            when=_when(other, zone),
+        )
+        for name, other in rows
+    ]
+
+
+def _when(meeting: Meeting, zone: ZoneInfo | None = None) -> str:
+    local = meeting.starts_at.astimezone(zone) if zone else meeting.local_start
     return f"{format_date(local.date(), 'medium')} {format_time(local.time(), 'short')}"
 
 
@@ -151,20 +166,69 @@ def _when(meeting: Meeting) -> str:
 MEETING_FIELDS = ("title", "venue", "objectives", "expected_participants", "security_notes")
 
 
+MONTHLY_ON = ("day", "last_day", "weekday")
+_WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
+_RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
 @dataclass
 class Recurrence:
+    """A series: every ``interval`` weeks or months, ``count`` meetings.
+
+    Monthly series (``monthly_on``): "day" keeps the start's day of the month and, on the 29th,
+    30th or 31st, takes the last day of a shorter month (31 January, 28 February, 31 March), so
+    a quarterly visit happens every quarter instead of skipping the months without that day;
+    "last_day" is the last day of every month; "weekday" the same weekday and week of the month
+    as the start (the 2nd Tuesday), the last one when the start is in the fifth week."""
+
     frequency: str  # "weekly" or "monthly"
     interval: int
     count: int
+    monthly_on: str = "day"
 
-    def rule(self) -> str:
+    def _monthly_parts(self, first: datetime) -> tuple[dict, str]:
+        if self.monthly_on == "last_day":
+            return {"bymonthday": -1}, ";BYMONTHDAY=-1"
+        if self.monthly_on == "weekday":
+            week = (first.day - 1) // 7 + 1
+            week = -1 if week == 5 else week
+            day = first.weekday()
+            return {"byweekday": _WEEKDAYS[day](week)}, f";BYDAY={week}{_RRULE_DAYS[day]}"
+        if first.day > 28:
+            days = list(range(28, first.day + 1))
+            text = ",".join(str(d) for d in days)
+            return {"bymonthday": days, "bysetpos": -1}, f";BYMONTHDAY={text};BYSETPOS=-1"
+        return {}, ""
+
+    def rule(self, first: datetime | None = None) -> str:
         freq = "WEEKLY" if self.frequency == "weekly" else "MONTHLY"
-        return f"FREQ={freq};INTERVAL={self.interval};COUNT={self.count}"
+        text = f"FREQ={freq};INTERVAL={self.interval};COUNT={self.count}"
+        if freq == "MONTHLY" and first is not None:
+            text += self._monthly_parts(first)[1]
+        return text
 
     def local_starts(self, first: datetime) -> list[datetime]:
         """Naive local start times: the local time of day is kept across clock changes."""
-        freq = WEEKLY if self.frequency == "weekly" else MONTHLY
-        return list(rrule(freq, interval=self.interval, count=self.count, dtstart=first))
+        if self.frequency == "weekly":
+            return list(rrule(WEEKLY, interval=self.interval, count=self.count, dtstart=first))
+        parts = self._monthly_parts(first)[0]
+        return list(
+            rrule(MONTHLY, interval=self.interval, count=self.count, dtstart=first, **parts)
+        )
+
+
+def series_windows(data: dict, recurrence: Recurrence | None) -> list[tuple[datetime, datetime]]:
+    """(start, end) in UTC of every meeting the form would schedule."""
+    starts, ends = meeting_window(data)
+    if recurrence is None:
+        return [(starts, ends)]
+    zone = ZoneInfo(data["timezone"])
+    duration = ends - starts
+    windows = []
+    for local in recurrence.local_starts(starts.astimezone(zone).replace(tzinfo=None)):
+        start_utc = local.replace(tzinfo=zone).astimezone(UTC)
+        windows.append((start_utc, start_utc + duration))
+    return windows
 
 
 def _stations_from(ids: list[int]) -> list[Organisation]:
@@ -224,17 +288,12 @@ def create_meetings(data: dict, user: User, recurrence: Recurrence | None = None
     stations = _stations_from(data["station_ids"])
     facilitators = _facilitators_from(data.get("facilitator_ids") or [])
     zone = ZoneInfo(data["timezone"])
-    if recurrence is None:
-        windows = [(starts, ends)]
-        series = None
-    else:
-        duration = ends - starts
-        windows = []
-        for local in recurrence.local_starts(starts.astimezone(zone).replace(tzinfo=None)):
-            start_utc = local.replace(tzinfo=zone).astimezone(UTC)
-            windows.append((start_utc, start_utc + duration))
+    windows = series_windows(data, recurrence)
+    series = None
+    if recurrence is not None:
+        first_local = starts.astimezone(zone).replace(tzinfo=None)
         series = MeetingSeries(
-            rule=recurrence.rule(), timezone=data["timezone"], created_by_id=user.id
+            rule=recurrence.rule(first_local), timezone=data["timezone"], created_by_id=user.id
         )
         db.session.add(series)
     created = []

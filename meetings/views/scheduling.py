@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
@@ -54,28 +54,27 @@ def _recurrence(form: MeetingForm) -> scheduling.Recurrence | None:
         raise FieldError("repeat_interval", _("Say how often the meeting repeats."))
     if not form.repeat_count.data:
         raise FieldError("repeat_count", _("Say how many meetings the series has."))
+    monthly_on = form.repeat_monthly_on.data or "day"
+    if monthly_on not in scheduling.MONTHLY_ON:
+        raise FieldError("repeat_monthly_on", _("Choose a day of the month from the list."))
     return scheduling.Recurrence(
-        form.repeat.data, form.repeat_interval.data, form.repeat_count.data
+        form.repeat.data, form.repeat_interval.data, form.repeat_count.data, monthly_on
     )
 
 
-def _conflicts_for_new(data: dict, recurrence: scheduling.Recurrence | None) -> list[str]:
-    starts, ends = scheduling.meeting_window(data)
+def _conflicts_for_new(windows: list[tuple], data: dict) -> list[str]:
     zone = ZoneInfo(data["timezone"])
-    windows = [(starts, ends)]
-    if recurrence is not None:
-        duration = ends - starts
-        local_first = starts.astimezone(zone).replace(tzinfo=None)
-        windows = []
-        for local in recurrence.local_starts(local_first):
-            start = local.replace(tzinfo=zone).astimezone(UTC)
-            windows.append((start, start + duration))
     warnings: list[str] = []
     for start, end in windows:
         warnings += scheduling.find_conflicts(
             start, end, zone, data["station_ids"], data["facilitator_ids"]
         )
     return warnings
+
+
+def _dates_key(windows: list[tuple], zone: ZoneInfo) -> str:
+    """What the preview showed: the local start of every meeting of the series."""
+    return ",".join(start.astimezone(zone).strftime("%Y-%m-%dT%H:%M") for start, _end in windows)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -97,12 +96,21 @@ def meeting_create():
         form.start_time.data = time(10, 0)
         form.end_time.data = time(12, 0)
     warnings: list[str] = []
+    preview: list[datetime] = []
     if form.validate_on_submit():
         data = form.data_dict()
         try:
             recurrence = _recurrence(form)
-            warnings = _conflicts_for_new(data, recurrence)
-            if not warnings or form.proceed.data:
+            windows = scheduling.series_windows(data, recurrence)
+            warnings = _conflicts_for_new(windows, data)
+            zone = ZoneInfo(data["timezone"])
+            key = _dates_key(windows, zone)
+            if recurrence is not None and form.confirmed_dates.data != key:
+                # A series is saved only after its dates were shown: the preview step.
+                preview = [start.astimezone(zone) for start, _end in windows]
+                form.confirmed_dates.data = key
+                created = None
+            elif not warnings or form.proceed.data:
                 created = scheduling.create_meetings(data, current_user, recurrence)
                 db.session.commit()
             else:
@@ -119,9 +127,9 @@ def meeting_create():
                 else:
                     flash(_("“%(title)s” was scheduled.", title=created[0].title), "success")
                 return redirect(url_for("meetings.meeting_detail", meeting_id=created[0].id))
-    status = 422 if (form.errors or warnings) else 200
+    status = 422 if (form.errors or (warnings and not preview)) else 200
     return render_template(
-        "meetings/meeting_form.html", form=form, meeting=None, warnings=warnings
+        "meetings/meeting_form.html", form=form, meeting=None, warnings=warnings, preview=preview
     ), status
 
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from partnership.forms import VersionedForm, timezone_choices
@@ -43,3 +45,22 @@ class PasswordResetForm(VersionedForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+
+
+class OnboardingImportForm(FlaskForm):
+    kind = SelectField(_l("What the file holds"), validators=[DataRequired()])
+    file = FileField(
+        _l("Spreadsheet (.xlsx or .csv)"),
+        validators=[FileRequired(message=_l("Choose a file."))],
+        description=_l("Use the template: the first row holds its column names."),
+    )
+
+    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.kind.choices = kinds
+
+
+class OnboardingConfirmForm(FlaskForm):
+    kind = HiddenField(validators=[DataRequired()])
+    token = HiddenField(validators=[DataRequired()])
+    fingerprint = HiddenField(validators=[DataRequired()])

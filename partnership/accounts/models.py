@@ -22,6 +22,8 @@ class User(TimestampMixin, VersionedMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role, 20))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Africa/Nairobi")
+    # Interface language (en, ru, sw); empty: the sign-in page's choice or the browser's.
+    locale: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from partnership import audit
-from partnership.accounts import exports, services
-from partnership.accounts.forms import NewUserForm, PasswordResetForm, UserForm
+from partnership.accounts import exports, imports, services
+from partnership.accounts.forms import (
+    NewUserForm,
+    OnboardingConfirmForm,
+    OnboardingImportForm,
+    PasswordResetForm,
+    UserForm,
+)
 from partnership.accounts.models import User, UserSession
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.organisations.models import Organisation
 from partnership.pagination import arg_int, arg_str, paginate
-from partnership.permissions import ROLE_LABELS
-from partnership.spreadsheets import send_table
+from partnership.permissions import ROLE_LABELS, can_import
+from partnership.spreadsheets import (
+    XLSX_MIMETYPE,
+    SpreadsheetError,
+    read_rows,
+    send_table,
+    write_xlsx,
+)
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
 
@@ -197,3 +210,132 @@ def user_export(fmt: str):
 
 
 __all__ = ["bp", "User", "UserSession"]
+
+
+# ---- onboarding imports (organisations and people: NGO editors; accounts: administrators) ------
+
+
+def _import_kinds() -> list[tuple[str, str]]:
+    return [
+        (key, str(kind.title))
+        for key, kind in imports.IMPORT_KINDS.items()
+        if can_import(current_user, key)
+    ]
+
+
+def _import_kind_or_403(key: str) -> imports.ImportKind:
+    kind = imports.IMPORT_KINDS.get(key)
+    if kind is None:
+        abort(404)
+    if not can_import(current_user, key):
+        abort(403)
+    return kind
+
+
+def _run_onboarding(kind: imports.ImportKind, filename: str, data: bytes):  # noqa: ANN202
+    """Read the file and run the import in the current transaction; the caller commits or
+    rolls back. Raises SpreadsheetError or FieldError for a file that cannot be read."""
+    headers, rows = read_rows(filename, data)
+    if not rows:
+        raise FieldError("file", _("The file has a header row but no data rows."))
+    return kind.run(headers, rows, current_user._get_current_object())
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+def import_start():
+    form = OnboardingImportForm(kinds=_import_kinds())
+    if request.method == "POST" and request.form.get("kind") in imports.IMPORT_KINDS:
+        _import_kind_or_403(request.form["kind"])
+    if request.method == "GET" and request.args.get("kind"):
+        form.kind.data = request.args["kind"]
+    outcome = confirm = None
+    if form.validate_on_submit():
+        kind = _import_kind_or_403(form.kind.data)
+        upload = form.file.data
+        data = upload.read()
+        try:
+            outcome = _run_onboarding(kind, upload.filename or "", data)
+        except SpreadsheetError as error:
+            form.file.errors = [*form.file.errors, str(error)]
+        except FieldError as error:
+            attach_field_error(form, error)
+        # The preview writes nothing: it ran the import to see what it would do.
+        db.session.rollback()
+        if outcome is not None and outcome.ok:
+            confirm = OnboardingConfirmForm(
+                kind=kind.key,
+                token=imports.stage_upload(current_user, upload.filename or "", data),
+                fingerprint=outcome.fingerprint(),
+            )
+    failed = bool(form.errors or (outcome is not None and not outcome.ok))
+    return render_template(
+        "accounts/import_form.html", form=form, outcome=outcome, confirm=confirm,
+        kinds=imports.IMPORT_KINDS,
+    ), (422 if failed else 200)  # fmt: skip
+
+
+@bp.post("/imports/confirm")
+def import_confirm():
+    form = OnboardingConfirmForm()
+    form.validate_on_submit()
+    kind = _import_kind_or_403(form.kind.data or "organisations")
+    staged = imports.staged_upload(current_user, form.token.data or "")
+    if staged is None or not form.validate():
+        flash(_("That upload has expired or was already imported; upload the file again."), "error")
+        return redirect(url_for("accounts.import_start", kind=kind.key))
+    filename, data = staged
+    upload_form = OnboardingImportForm(kinds=_import_kinds(), kind=kind.key)
+    try:
+        outcome = _run_onboarding(kind, filename, data)
+    except (SpreadsheetError, FieldError):
+        db.session.rollback()
+        imports.discard_upload(current_user, form.token.data)
+        abort(400)
+    if outcome.ok and outcome.fingerprint() == form.fingerprint.data:
+        audit.record_event(
+            "import", label=kind.key, created=outcome.count("create"),
+            updated=outcome.count("update"), unchanged=outcome.count("unchanged"),
+        )  # fmt: skip
+        db.session.commit()
+        imports.discard_upload(current_user, form.token.data)
+        flash(
+            _("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
+              created=format_decimal(outcome.count("create")),
+              updated=format_decimal(outcome.count("update")),
+              unchanged=format_decimal(outcome.count("unchanged"))),
+            "success",
+        )  # fmt: skip
+        return redirect(url_for(IMPORT_DESTINATIONS[kind.key]))
+    db.session.rollback()
+    confirm = None
+    if outcome.ok:
+        # Someone changed the same records since the preview: show what it would do now.
+        flash(_("The records changed since the preview; check what the import would do now."),
+              "error")  # fmt: skip
+        confirm = OnboardingConfirmForm(
+            kind=kind.key, token=form.token.data, fingerprint=outcome.fingerprint()
+        )
+    else:
+        imports.discard_upload(current_user, form.token.data)
+    return render_template(
+        "accounts/import_form.html", form=upload_form, outcome=outcome, confirm=confirm,
+        kinds=imports.IMPORT_KINDS,
+    ), 409 if outcome.ok else 422  # fmt: skip
+
+
+IMPORT_DESTINATIONS = {
+    "organisations": "organisations.organisation_list",
+    "people": "organisations.person_list",
+    "users": "accounts.user_list",
+}
+
+
+@bp.get("/imports/template/<kind>.<fmt>")
+def import_template(kind: str, fmt: str):
+    tables = _import_kind_or_403(kind).template()
+    filename = f"{kind}-import-template"
+    if fmt == "xlsx":
+        response = Response(write_xlsx(tables), mimetype=XLSX_MIMETYPE)
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
+    return send_table(tables[0], filename, fmt)

@@ -359,12 +359,12 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
         Indicator(_("Officers with pre- and post-test scores"), count(gain.n),
                   small_note or _("Matched pairs: each participant of a training once")),
         Indicator(
-            _("Mean pre-test score (% of maximum)"),
+            _("Mean pre-test score (percent of maximum)"),
             gain.mean_pre / 100 if gain_shown and gain.mean_pre is not None else "—",
             gain_note, percent=True,
         ),
         Indicator(
-            _("Mean post-test score (% of maximum)"),
+            _("Mean post-test score (percent of maximum)"),
             gain.mean_post / 100 if gain_shown and gain.mean_post is not None else "—",
             gain_note, percent=True,
         ),

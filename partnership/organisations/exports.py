@@ -15,7 +15,7 @@ def organisations_table(orgs: Iterable[Organisation]) -> Table:
     headers = [
         _("ID"), _("Name"), _("Kind"), _("Country"), _("Region"), _("City"), _("Command"),
         _("Target visit interval (days)"), _("Time zone"), _("Work phone"), _("Work email"),
-        _("Active"),
+        _("Active"), _("Reference"),
     ]  # fmt: skip
     rows = (
         [
@@ -31,6 +31,7 @@ def organisations_table(orgs: Iterable[Organisation]) -> Table:
             o.phone,
             o.email,
             o.active,
+            o.reference or "",
         ]  # fmt: skip
         for o in orgs
     )
@@ -40,7 +41,7 @@ def organisations_table(orgs: Iterable[Organisation]) -> Table:
 def people_table(people: Iterable[Person]) -> Table:
     headers = [
         _("ID"), _("Name"), _("Kind"), _("Organisation or station"), _("Rank"), _("Unit"),
-        _("Position"), _("Work phone"), _("Work email"), _("Active"),
+        _("Position"), _("Work phone"), _("Work email"), _("Active"), _("Reference"),
     ]  # fmt: skip
     rows = (
         [
@@ -54,6 +55,7 @@ def people_table(people: Iterable[Person]) -> Table:
             p.phone,
             p.email,
             p.active,
+            p.reference or "",
         ]  # fmt: skip
         for p in people
     )

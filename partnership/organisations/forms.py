@@ -30,6 +30,11 @@ class OrganisationForm(VersionedForm):
         validators=[DataRequired()],
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    reference = StringField(
+        _l("Reference"),
+        validators=[Optional(), Length(max=60)],
+        description=_l("Your programme's code for it (e.g. a station code); used by imports."),
+    )
     country = SelectField(_l("Country"), validators=[DataRequired()])
     region = StringField(_l("Region or county"), validators=[Optional(), Length(max=120)])
     city = StringField(_l("City or town"), validators=[DataRequired(), Length(max=120)])
@@ -72,6 +77,11 @@ class PersonForm(VersionedForm):
         _l("Name"),
         validators=[DataRequired(), Length(max=160)],
         description=_l("For community representatives: a chosen name or initials only."),
+    )
+    reference = StringField(
+        _l("Reference"),
+        validators=[Optional(), Length(max=60)],
+        description=_l("A stable code such as a service or staff number; used by imports."),
     )
     organisation_id = SelectField(
         _l("Organisation or station"), coerce=int_or_none, validators=[Optional()]

@@ -59,6 +59,9 @@ class Organisation(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, 30))
     name: Mapped[str] = mapped_column(String(160))
+    # The programme's own code for the organisation (e.g. a station code): the stable key that
+    # spreadsheet imports match on to update instead of create.
+    reference: Mapped[str | None] = mapped_column(String(60), unique=True)
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166 code, shown by Babel's names
     region: Mapped[str] = mapped_column(String(120), default="")
     city: Mapped[str] = mapped_column(String(120), default="")
@@ -118,6 +121,8 @@ class Person(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[PersonKind] = mapped_column(enum_column(PersonKind, 20))
     name: Mapped[str] = mapped_column(String(160))
+    # A stable key for imports: an officer's service number, a staff number, a programme code.
+    reference: Mapped[str | None] = mapped_column(String(60), unique=True)
     # Where the person works now: the NGO, the community group, or the officer's current
     # station (kept equal to the officer's open posting by the transfer service).
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -146,6 +146,7 @@ def stations_of(org: Organisation) -> list[Organisation]:
 ORGANISATION_FIELDS = (
     "kind",
     "name",
+    "reference",
     "country",
     "region",
     "city",
@@ -159,8 +160,20 @@ ORGANISATION_FIELDS = (
 )
 
 
-def _validate_organisation(data: dict, existing: Organisation | None) -> None:
+def _clean_reference(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def _check_unique_organisation(data: dict, existing: Organisation | None) -> None:
     name = data["name"].strip()
+    reference = _clean_reference(data.get("reference"))
+    if reference and db.session.scalar(
+        select(Organisation.id).where(
+            Organisation.reference == reference,
+            Organisation.id != (existing.id if existing else -1),
+        )
+    ):
+        raise FieldError("reference", _("Another organisation has this reference."))
     duplicate = db.session.scalar(
         select(Organisation.id).where(
             func.lower(Organisation.name) == name.lower(),
@@ -171,6 +184,15 @@ def _validate_organisation(data: dict, existing: Organisation | None) -> None:
     )
     if duplicate:
         raise FieldError("name", _("An organisation with this name already exists in this city."))
+
+
+def validate_organisation(
+    data: dict, existing: Organisation | None, check_duplicates: bool = True
+) -> None:
+    """The rules of an organisation record. Imports check uniqueness against the whole file
+    and the stored records at once and pass ``check_duplicates=False``."""
+    if check_duplicates:
+        _check_unique_organisation(data, existing)
     kind = OrganisationKind(data["kind"])
     command_id = data.get("command_id")
     if kind in STATION_KINDS:
@@ -200,12 +222,15 @@ def _validate_organisation(data: dict, existing: Organisation | None) -> None:
             raise FieldError("kind", _("Officers are posted here; a police kind is required."))
 
 
-def _apply(org: Organisation, data: dict) -> None:
+def apply_organisation(org: Organisation, data: dict) -> None:
+    """Copy validated ``data`` onto ``org`` (no flush)."""
     for field in ORGANISATION_FIELDS:
         if field in data:
             value = data[field]
             if isinstance(value, str):
                 value = value.strip()
+            if field == "reference":
+                value = _clean_reference(value)
             setattr(org, field, value)
     org.kind = OrganisationKind(data["kind"])
     if org.kind not in STATION_KINDS:
@@ -214,17 +239,17 @@ def _apply(org: Organisation, data: dict) -> None:
 
 
 def create_organisation(data: dict) -> Organisation:
-    _validate_organisation(data, None)
+    validate_organisation(data, None)
     org = Organisation()
-    _apply(org, data)
+    apply_organisation(org, data)
     db.session.add(org)
     db.session.flush()
     return org
 
 
 def update_organisation(org: Organisation, data: dict) -> Organisation:
-    _validate_organisation(data, org)
-    _apply(org, data)
+    validate_organisation(data, org)
+    apply_organisation(org, data)
     db.session.flush()
     return org
 
@@ -306,10 +331,32 @@ def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  
     return person
 
 
-PERSON_FIELDS = ("kind", "name", "organisation_id", "rank", "unit", "position", "phone", "email")
+PERSON_FIELDS = (
+    "kind",
+    "name",
+    "reference",
+    "organisation_id",
+    "rank",
+    "unit",
+    "position",
+    "phone",
+    "email",
+)
 
 
-def _validate_person(data: dict, existing: Person | None) -> None:
+def validate_person(data: dict, existing: Person | None, check_duplicates: bool = True) -> None:
+    """The rules of a person record; imports check references against the file at once."""
+    reference = _clean_reference(data.get("reference"))
+    if (
+        check_duplicates
+        and reference
+        and db.session.scalar(
+            select(Person.id).where(
+                Person.reference == reference, Person.id != (existing.id if existing else -1)
+            )
+        )
+    ):
+        raise FieldError("reference", _("Another person has this reference."))
     kind = PersonKind(data["kind"])
     org_id = data.get("organisation_id")
     org = db.session.get(Organisation, org_id) if org_id else None
@@ -337,11 +384,15 @@ def _validate_person(data: dict, existing: Person | None) -> None:
         raise FieldError("kind", _("The kind of a person cannot change; create a new record."))
 
 
-def _apply_person(person: Person, data: dict) -> None:
+def apply_person(person: Person, data: dict) -> None:
+    """Copy validated ``data`` onto ``person`` (no flush)."""
     for field in PERSON_FIELDS:
         if field in data:
             value = data[field]
-            setattr(person, field, value.strip() if isinstance(value, str) else value)
+            value = value.strip() if isinstance(value, str) else value
+            if field == "reference":
+                value = _clean_reference(value)
+            setattr(person, field, value)
     person.kind = PersonKind(data["kind"])
     if person.kind is PersonKind.COMMUNITY_REP:
         # Nothing that identifies a community member beyond the name they chose.
@@ -353,9 +404,9 @@ def _apply_person(person: Person, data: dict) -> None:
 
 
 def create_person(data: dict) -> Person:
-    _validate_person(data, None)
+    validate_person(data, None)
     person = Person()
-    _apply_person(person, data)
+    apply_person(person, data)
     db.session.add(person)
     db.session.flush()
     if person.kind is PersonKind.OFFICER:
@@ -369,8 +420,8 @@ def create_person(data: dict) -> Person:
 
 
 def update_person(person: Person, data: dict) -> Person:
-    _validate_person(data, person)
-    _apply_person(person, data)
+    validate_person(data, person)
+    apply_person(person, data)
     db.session.flush()
     return person
 

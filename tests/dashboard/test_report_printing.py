@@ -110,7 +110,7 @@ def _indicator_labels() -> set[str]:
     return {
         "Police stations and posts covered",
         "Share of officers posted now who completed a training",
-        "Mean pre-test score (% of maximum)",
+        "Mean pre-test score (percent of maximum)",
         "Normalised gain",
         "Redemption rate",
         "Meetings held in the period",

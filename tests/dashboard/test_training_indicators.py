@@ -46,10 +46,10 @@ def test_workbook_carries_the_training_indicators(
     assert labels["Officers posted now who completed a training"] == 2
     assert labels["Share of officers posted now who completed a training"] == 1
     # Shares are stored as shares and shown with a percentage format, as the dashboard shows them.
-    assert labels["Mean pre-test score (% of maximum)"] == 0.45
-    assert labels["Mean post-test score (% of maximum)"] == 0.85
+    assert labels["Mean pre-test score (percent of maximum)"] == 0.45
+    assert labels["Mean post-test score (percent of maximum)"] == 0.85
     cells = {r[0].value: r[1] for r in workbook["Summary"].iter_rows() if r[0].value}
-    assert cells["Mean pre-test score (% of maximum)"].number_format == "0%"
+    assert cells["Mean pre-test score (percent of maximum)"].number_format == "0%"
     assert cells["Share of officers posted now who completed a training"].number_format == "0%"
     assert labels["Normalised gain"] == 0.73
 

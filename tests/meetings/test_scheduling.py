@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -27,6 +28,23 @@ def _form(world, **overrides) -> dict:  # noqa: ANN001
     }
     data.update(overrides)
     return data
+
+
+def _confirmed_dates(html: str) -> str:
+    import html as html_lib
+    import re
+
+    match = re.search(r'name="confirmed_dates" type="hidden" value="([^"]*)"', html)
+    assert match, "no preview of the series' dates"
+    return html_lib.unescape(match.group(1))
+
+
+def _schedule_series(client, data: dict):  # noqa: ANN001, ANN202
+    """A series is saved in two steps: the first save shows the dates, the second schedules."""
+    preview = client.post("/meetings/new", data=data)
+    assert preview.status_code == 200 and "dates of this series" in preview.text, preview.text
+    return client.post("/meetings/new", data={**data, "confirmed_dates": _confirmed_dates(
+        preview.text)})  # fmt: skip
 
 
 def _count(app) -> int:  # noqa: ANN001
@@ -148,7 +166,7 @@ def test_series_keeps_local_time_across_a_clock_change(app, world, coordinator_c
         repeat_interval="3",
         repeat_count="4",
     )
-    assert coordinator_client.post("/meetings/new", data=data).status_code == 302
+    assert _schedule_series(coordinator_client, data).status_code == 302
     with app.app_context():
         meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
         assert [m.local_start.strftime("%Y-%m-%d %H:%M") for m in meetings] == [
@@ -163,7 +181,7 @@ def test_series_keeps_local_time_across_a_clock_change(app, world, coordinator_c
 
 def _series(app, world, coordinator_client) -> list[int]:  # noqa: ANN001
     data = _form(world, repeat="monthly", repeat_interval="3", repeat_count="4")
-    assert coordinator_client.post("/meetings/new", data=data).status_code == 302
+    assert _schedule_series(coordinator_client, data).status_code == 302
     with app.app_context():
         return list(db.session.scalars(select(Meeting.id).order_by(Meeting.starts_at)))
 
@@ -205,3 +223,86 @@ def test_stale_edit_is_refused(app, world, coordinator_client):
     assert response.status_code == 409
     with app.app_context():
         assert db.session.get(Meeting, meeting_id).title == "Sensitisation meeting"
+
+
+def _local_starts(app) -> list[str]:  # noqa: ANN001
+    with app.app_context():
+        meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+        return [m.local_start.strftime("%Y-%m-%d") for m in meetings]
+
+
+def test_monthly_series_from_the_31st_takes_the_last_day_of_shorter_months(
+    app, world, coordinator_client
+):
+    data = _form(world, start_date="2031-01-31", repeat="monthly", repeat_interval="1",
+                 repeat_count="6")  # fmt: skip
+    preview = coordinator_client.post("/meetings/new", data=data)
+    # The first save shows the dates and saves nothing.
+    assert preview.status_code == 200 and _count(app) == 0
+    assert "Check the 6 dates of this series" in preview.text
+    shown = re.findall(r'<time datetime="([^"]+)">', preview.text)
+    assert shown == ["2031-01-31T10:00", "2031-02-28T10:00", "2031-03-31T10:00",
+                     "2031-04-30T10:00", "2031-05-31T10:00", "2031-06-30T10:00"]  # fmt: skip
+    assert preview.text.count("(last day of the month)") == 3  # February, April, June
+    response = coordinator_client.post(
+        "/meetings/new", data={**data, "confirmed_dates": _confirmed_dates(preview.text)}
+    )
+    assert response.status_code == 302
+    assert _local_starts(app) == ["2031-01-31", "2031-02-28", "2031-03-31", "2031-04-30",
+                                  "2031-05-31", "2031-06-30"]  # fmt: skip
+    with app.app_context():
+        rule = db.session.scalars(select(MeetingSeries)).one().rule
+    assert rule == "FREQ=MONTHLY;INTERVAL=1;COUNT=6;BYMONTHDAY=28,29,30,31;BYSETPOS=-1"
+
+
+def test_quarterly_visit_from_the_31st_happens_every_quarter(app, world, coordinator_client):
+    data = _form(world, start_date="2031-01-31", repeat="monthly", repeat_interval="3",
+                 repeat_count="4")  # fmt: skip
+    assert _schedule_series(coordinator_client, data).status_code == 302
+    assert _local_starts(app) == ["2031-01-31", "2031-04-30", "2031-07-31", "2031-10-31"]
+
+
+def test_series_on_the_last_day_or_the_same_weekday(app, world, coordinator_client):
+    data = _form(world, start_date="2031-01-31", repeat="monthly", repeat_interval="1",
+                 repeat_count="3", repeat_monthly_on="last_day")  # fmt: skip
+    assert _schedule_series(coordinator_client, data).status_code == 302
+    assert _local_starts(app) == ["2031-01-31", "2031-02-28", "2031-03-31"]
+    with app.app_context():
+        db.session.execute(db.delete(Meeting))
+        db.session.execute(db.delete(MeetingSeries))
+        db.session.commit()
+    # 14 January 2031 is the 2nd Tuesday: then 11 February and 11 March.
+    data = _form(world, start_date="2031-01-14", repeat="monthly", repeat_interval="1",
+                 repeat_count="3", repeat_monthly_on="weekday")  # fmt: skip
+    assert _schedule_series(coordinator_client, data).status_code == 302
+    assert _local_starts(app) == ["2031-01-14", "2031-02-11", "2031-03-11"]
+
+
+def test_changing_the_series_after_the_preview_shows_the_new_dates(app, world,
+                                                                   coordinator_client):  # fmt: skip
+    data = _form(world, start_date="2031-01-31", repeat="monthly", repeat_interval="1",
+                 repeat_count="3")  # fmt: skip
+    seen = _confirmed_dates(coordinator_client.post("/meetings/new", data=data).text)
+    changed = {**data, "repeat_count": "4", "confirmed_dates": seen}
+    again = coordinator_client.post("/meetings/new", data=changed)
+    assert again.status_code == 200 and "Check the 4 dates of this series" in again.text
+    assert _count(app) == 0
+
+
+def test_same_day_clash_is_the_stations_day_not_the_schedulers(app, world, coordinator_client):
+    # Alpha is in Nairobi (UTC+3). It has a meeting at 10:00 on 6 May. A trainer in Almaty
+    # (UTC+5) schedules one for 01:00 on 7 May Almaty time: 23:00 on 6 May at the station.
+    create_meeting(app, [world.station_a], title="Morning visit",
+                   starts=datetime(2031, 5, 6, 7, 0, tzinfo=UTC))  # fmt: skip
+    data = _form(world, start_date="2031-05-07", start_time="01:00", end_time="02:00",
+                 timezone="Asia/Almaty", title="Late session")  # fmt: skip
+    response = coordinator_client.post("/meetings/new", data=data)
+    assert response.status_code == 422
+    assert "Alpha Police Station already has “Morning visit” that day" in response.text
+    # In the station's time, whatever the date format of the locale.
+    assert re.search(r"(May 6, 2031|6 May 2031) 10:00", response.text.replace("\u202f", " "))
+    # The next day at the station (07:00 on 7 May in Nairobi, 09:00 Almaty) is no clash.
+    later = coordinator_client.post(
+        "/meetings/new", data={**data, "start_time": "09:00", "end_time": "10:00"}
+    )
+    assert later.status_code == 302
