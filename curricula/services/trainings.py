@@ -23,6 +23,7 @@ from meetings.models import (
     MeetingStatus,
     meeting_stations,
 )
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import Person, PersonKind
@@ -136,7 +137,7 @@ def roster(training: Training) -> list[Participant]:
         .options(
             joinedload(Attendee.person), joinedload(Attendee.station), selectinload(Attendee.marks)
         )
-        .order_by(Person.name, Attendee.id)
+        .order_by(by_name(Person.name), Attendee.id)
     ).unique()
     stored = {p.attendee_id: p for p in training.participants}
     result = []
