@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -348,7 +349,7 @@ def eligibility(training: Training, participant: Participant) -> tuple[bool, str
     if missed:
         return False, _(
             "did not attend every day (missing %(days)s)",
-            days=", ".join(d.isoformat() for d in missed),
+            days=", ".join(format_date(d) for d in missed),
         )
     if training.pass_mark is not None:
         if participant.post_score is None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -451,7 +452,7 @@ def transfer_officer(person: Person, station_id: int, on: date, note: str = "") 
             "transfer_date",
             _(
                 "The transfer must be dated after the start of the current posting (%(date)s).",
-                date=latest.start_date.isoformat(),
+                date=format_date(latest.start_date),
             ),
         )
     current = current_posting(person)
