@@ -21,7 +21,7 @@ from partnership.forms import country_choices
 from partnership.organisations import services as org_services
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
 from partnership.permissions import station_scope
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 # ---- lists and calendar ------------------------------------------------------------------------
 
@@ -62,8 +62,8 @@ def meeting_index():
 
 @bp.get("/export.<fmt>")
 def meeting_export(fmt: str):
-    meetings = db.session.scalars(queries.meeting_query(current_user, _filters()))
-    return send_table(exports.meetings_table(meetings), "meetings", fmt)
+    meetings = streamed(queries.meeting_query(current_user, _filters()))
+    return send_table(exports.meetings_table(meetings), "meetings", fmt, stream=True)
 
 
 def parse_day(value: str) -> date:

@@ -34,7 +34,7 @@ from partnership.permissions import (
     can_update_action_point,
     can_verify_action_point,
 )
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 # ---- action points -----------------------------------------------------------------------------
 
@@ -66,10 +66,8 @@ def action_point_list():
 
 @bp.get("/action-points/export.<fmt>")
 def action_point_export(fmt: str):
-    points = db.session.scalars(
-        point_services.action_point_query(current_user, _action_point_filters())
-    )
-    return send_table(exports.action_points_table(points), "action-points", fmt)
+    points = streamed(point_services.action_point_query(current_user, _action_point_filters()))
+    return send_table(exports.action_points_table(points), "action-points", fmt, stream=True)
 
 
 def _action_point_form(station_id: int | None, **kwargs) -> ActionPointForm:  # noqa: ANN003

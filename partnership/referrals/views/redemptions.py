@@ -26,7 +26,7 @@ from partnership.referrals.services import schemes as scheme_services
 from partnership.referrals.services import slips as slip_services
 from partnership.referrals.views import bp, form_data, form_status
 from partnership.referrals.views.slips import run_import
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 # ---- redemptions (NGO editors only) ------------------------------------------------------------
 
@@ -87,10 +87,11 @@ def redemption_list():
 
 @bp.get("/redemptions/export.<fmt>")
 def redemption_export(fmt: str):
-    redemptions = db.session.scalars(redemption_services.redemption_query(_redemption_filters()))
     audit.record_event("export", label="redemptions")
     db.session.commit()
-    return send_table(exports.redemptions_table(redemptions), "redemptions", fmt)
+    # Read after the commit: the rows stream from the database while the file is sent.
+    redemptions = streamed(redemption_services.redemption_query(_redemption_filters()))
+    return send_table(exports.redemptions_table(redemptions), "redemptions", fmt, stream=True)
 
 
 @bp.route("/redemptions/import", methods=["GET", "POST"])
