@@ -36,6 +36,9 @@ def create_app(test_config: dict | type | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     db.init_app(app)
+    from partnership import caching
+
+    caching.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -52,8 +55,12 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     from partnership.database import configure_engine
 
     configure_engine(app)
+    _check_storage(app)
     _register_blueprints(app)
     _register_hooks(app)
+    from partnership import submissions
+
+    submissions.init_app(app)
     _register_template_helpers(app)
 
     from partnership import cli
@@ -68,8 +75,32 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     return app
 
 
+def _refuse_to_start(problem: str) -> None:
+    """Stop with one line an administrator can act on, instead of a traceback further on."""
+    raise SystemExit(f"The partnership manager cannot start: {problem}.")
+
+
+def _check_storage(app: Flask) -> None:
+    """Before anything else opens files (the job queue, the materials folder): the instance
+    folder must be writable and the database usable."""
+    if not app.config.get("STORAGE_CHECK_AT_START", True):
+        return
+    from partnership.storage import check_storage
+
+    with app.app_context():
+        problem = check_storage(app.instance_path)
+    if problem:
+        _refuse_to_start(problem)
+
+
 def _finish_config(app: Flask) -> None:
     cfg = app.config
+    if cfg.get("STORAGE_CHECK_AT_START", True):
+        from partnership.storage import instance_problem
+
+        problem = instance_problem(Path(app.instance_path))
+        if problem:
+            _refuse_to_start(problem)
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
     url = cfg.get("SQLALCHEMY_DATABASE_URI") or cfg.get("DATABASE_URL")
@@ -98,6 +129,7 @@ def _import_models() -> None:
     import partnership.dashboard.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
     import partnership.referrals.models  # noqa: F401
+    import partnership.submissions  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -128,9 +160,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    from partnership.auth import record_activity
     from partnership.permissions import enforce_access_policy
 
     app.before_request(enforce_access_policy)
+    app.teardown_request(record_activity)
 
     @app.after_request
     def security_headers(response):  # noqa: ANN001, ANN202

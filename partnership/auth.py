@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -32,10 +34,13 @@ from partnership.i18n import (
     LANGUAGES,
     normalise_language,
 )
+from partnership.mixins import utcnow
+from partnership.storage import storage_problem
 
 bp = Blueprint("auth", __name__)
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a session key name, not a secret
+SEEN_KEY = "seen"  # the time of the session's last request, in seconds since the epoch
 
 
 class LoginForm(FlaskForm):
@@ -66,13 +71,38 @@ class LanguageForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(user_id: str):  # noqa: ANN201
-    row = services.load_session(session.get(SESSION_TOKEN_KEY))
+    row = services.load_session(session.get(SESSION_TOKEN_KEY), seen_at=_cookie_seen_at())
     if row is None or str(row.user_id) != user_id:
         return None
-    if services.session_needs_touch(row):
-        services.touch_session(row.id)
     g.user_session_id = row.id
+    g.session_touch_due = services.session_needs_touch(row)
+    # The exact time of this request, in the signed cookie: the idle timeout counts from it.
+    session[SEEN_KEY] = round(utcnow().timestamp(), 3)
     return row.user
+
+
+def _cookie_seen_at() -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(session.get(SEEN_KEY)), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def record_activity(_error: BaseException | None = None) -> None:
+    """Write the session's activity time once the request's own transaction has ended.
+
+    Done inside the request, SQLite would make the update wait for the write lock that the
+    request itself holds (a save after more than a minute without requests failed with
+    "database is locked"). Here the request holds nothing; a failure only postpones the
+    update, since the exact time is in the cookie."""
+    session_id = g.pop("user_session_id", None)
+    if session_id is None or not g.pop("session_touch_due", False):
+        return
+    db.session.remove()
+    try:
+        services.touch_session(session_id)
+    except SQLAlchemyError as exc:
+        current_app.logger.warning("session activity not recorded this time: %s", exc)
 
 
 def safe_next(target: str | None) -> str:
@@ -126,20 +156,44 @@ def login():
                 and user.active
                 and services.verify_password(user, form.password.data)
             ):
-                services.clear_failed_logins(email)
-                sign_in(user)
-                audit.record_event("login", user)
-                db.session.commit()
+                try:
+                    services.clear_failed_logins(email)
+                    sign_in(user)
+                    audit.record_event("login", user)
+                    db.session.commit()
+                except SQLAlchemyError as error:
+                    return _sign_in_unavailable(form, error)
                 return redirect(safe_next(request.args.get("next")))
             if user is None:
                 services.burn_verification_time(form.password.data)
-            services.record_failed_login(email, ip)
-            db.session.commit()
+            try:
+                services.record_failed_login(email, ip)
+                db.session.commit()
+            except SQLAlchemyError as error:
+                return _sign_in_unavailable(form, error)
             form.form_errors.append(_("The email or password is not correct."))
             status = 401
     elif form.errors:
         status = 422
     return render_template("auth/login.html", form=form), status
+
+
+def _sign_in_unavailable(form: LoginForm, error: SQLAlchemyError):  # noqa: ANN202
+    """A sign-in must store its session (and a failed one its attempt, for throttling): when
+    storage refuses writes, nobody can sign in until it is fixed. Say so on the form (503)
+    instead of an error page; the administrator's log names the cause."""
+    db.session.rollback()
+    cause = storage_problem(error)
+    if cause is None:
+        raise error
+    current_app.logger.error("sign-in refused, cannot save the session: %s [%s]", cause, error)
+    form.form_errors.append(
+        _(
+            "Signing in is not possible right now: the server cannot save your session. "
+            "Nothing was changed. Try again later, or tell your administrator."
+        )
+    )
+    return render_template("auth/login.html", form=form), 503
 
 
 @bp.post("/logout")

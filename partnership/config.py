@@ -61,6 +61,9 @@ class Config:
     MATERIAL_MAX_BYTES = _int("MATERIAL_MAX_BYTES", 8 * 1024 * 1024)
     IDLE_TIMEOUT_MINUTES = _int("IDLE_TIMEOUT_MINUTES", 30)
     SESSION_LIFETIME_HOURS = _int("SESSION_LIFETIME_HOURS", 12)
+    # How often a session's activity time is written to the database (the exact time of the
+    # last request travels in the signed cookie, so the idle timeout does not depend on it).
+    SESSION_ACTIVITY_SECONDS = _int("SESSION_ACTIVITY_SECONDS", 60)
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 10)
     LOGIN_WINDOW_MINUTES = _int("LOGIN_WINDOW_MINUTES", 15)
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
@@ -109,6 +112,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # One process: an in-memory cache, emptied between tests like the database.
+    CACHE_TYPE = "SimpleCache"
     WTF_CSRF_ENABLED = False
     # Cheap hashing keeps the suite fast; production parameters stay in Config.
     ARGON2_TIME_COST = 1

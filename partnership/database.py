@@ -27,7 +27,10 @@ _force_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
-def sqlite_engine_options(busy_timeout_ms: int = 15000) -> dict:
+BUSY_TIMEOUT_MS = 15000
+
+
+def sqlite_engine_options(busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> dict:
     return {
         # The driver's own transaction handling is turned off; BEGIN is emitted below.
         "connect_args": {"timeout": busy_timeout_ms / 1000, "isolation_level": None},
@@ -44,7 +47,7 @@ def _wants_write_lock() -> bool:
     return True  # CLI commands and jobs
 
 
-def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = 15000) -> None:
+def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
         cursor = dbapi_connection.cursor()
@@ -67,12 +70,27 @@ def configure_engine(app: Flask) -> None:
 
 
 @contextmanager
-def write_transaction() -> Iterator[Connection]:
-    """A short transaction of its own that takes the write lock at its start."""
+def write_transaction(wait_ms: int | None = None) -> Iterator[Connection]:
+    """A short transaction of its own that takes the write lock at its start.
+
+    It uses a connection of its own: never call it while the current request's transaction
+    holds the write lock (SQLite would make it wait for itself). ``wait_ms`` bounds how long
+    SQLite waits for another writer before "database is locked"."""
     token = _force_immediate.set(True)
     try:
-        with db.engine.begin() as conn:
-            yield conn
+        with db.engine.connect() as conn:
+            sqlite_raw = None
+            if wait_ms is not None and conn.dialect.name == "sqlite":
+                # Set on the driver's connection before BEGIN IMMEDIATE is sent, and restored
+                # before the connection goes back to the pool.
+                sqlite_raw = conn.connection.dbapi_connection
+                sqlite_raw.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                if sqlite_raw is not None:
+                    sqlite_raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     finally:
         _force_immediate.reset(token)
 

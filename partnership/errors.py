@@ -2,12 +2,66 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from partnership.extensions import db
+from partnership.integrity import violated_constraint
+from partnership.storage import storage_problem
+from partnership.submissions import answer_for_twin
+
+
+def back_link() -> str | None:
+    """The page the form was on, when it is one of ours: where to look at the record now."""
+    from partnership.auth import safe_next
+
+    referrer = request.referrer or ""
+    host = request.host_url.rstrip("/")
+    if referrer.startswith(host + "/"):
+        target = referrer[len(host) :]
+        return target if safe_next(target) == target else None
+    return None
+
+
+def conflict_page(message: str):  # noqa: ANN201
+    """The answer when another save won a race: nothing of this request was kept."""
+    return render_template(
+        "errors/error.html",
+        code=409,
+        heading=_("Not saved: someone else was faster"),
+        message=message,
+        back=back_link(),
+    ), 409
+
+
+def cannot_save_page(cause: str, error: BaseException):  # noqa: ANN201
+    """The answer when storage refuses writes: the user learns nothing was saved, the
+    administrator's log names the cause."""
+    from flask import current_app
+
+    current_app.logger.error(
+        "cannot save (%s %s): %s [%s: %s]",
+        request.method,
+        request.path,
+        cause,
+        type(error).__name__,
+        str(error).splitlines()[0] if str(error) else "",
+    )
+    message = _(
+        "The server cannot save right now, so nothing was saved. Try again later; if this goes "
+        "on, tell your administrator (the server's log says why)."
+    )
+    return render_template(
+        "errors/error.html",
+        code=503,
+        heading=_("The server cannot save right now"),
+        message=message,
+        back=back_link(),
+    ), 503
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -31,8 +85,39 @@ def register_error_handlers(app: Flask) -> None:
         message = messages.get(code, error.description)
         return render_template(template, code=code, message=message), code
 
+    @app.errorhandler(StaleDataError)
+    def stale_data(error: StaleDataError):  # noqa: ANN202
+        db.session.rollback()
+        app.logger.info("lost a version race on %s: %s", request.path, error)
+        return conflict_page(
+            _(
+                "Someone else changed this record at the same moment, so your change was not "
+                "saved. Open the record again to see what it is now, and repeat your change if "
+                "it is still needed."
+            )
+        )
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error: IntegrityError):  # noqa: ANN202
+        twin = answer_for_twin(error)
+        if twin is not None:
+            return twin
+        db.session.rollback()
+        app.logger.info(
+            "lost a race on %s (%s): %s", request.path, violated_constraint(error), error.orig
+        )
+        return conflict_page(
+            _(
+                "Someone else saved the same thing at the same moment, so yours was not saved. "
+                "Open the page again to see what is stored now."
+            )
+        )
+
     @app.errorhandler(Exception)
     def server_error(error: Exception):  # noqa: ANN202
         db.session.rollback()
+        cause = storage_problem(error)
+        if cause is not None:
+            return cannot_save_page(cause, error)
         app.logger.exception("unhandled error")
         return render_template("errors/500.html", code=500), 500

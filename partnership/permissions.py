@@ -161,6 +161,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "referrals.slip_list": roles(NGO_ROLES, Role.OFFICER),
     "referrals.slip_export": roles(NGO_ROLES, Role.OFFICER),
     "referrals.slip_create": roles(NGO_EDITORS, Role.OFFICER),
+    # Suggestions for the slip form's officer field: the same people (own stations' officers).
+    "referrals.officer_search": roles(NGO_EDITORS, Role.OFFICER),
     "referrals.slip_import": roles(NGO_EDITORS),
     "referrals.slip_import_template": roles(NGO_EDITORS),
     "referrals.slip_redeem": roles(NGO_EDITORS),

@@ -57,7 +57,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 def _empty_all_tables(app: Flask) -> None:
+    from partnership.caching import cache
+
     with app.app_context():
+        cache.clear()
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         with _db.engine.begin() as conn:

@@ -194,6 +194,7 @@ MATRIX = {
     "referrals.slip_list": ("GET", lambda w, p: "/referrals/slips", NO_VIEWER),
     "referrals.slip_export": ("GET", lambda w, p: "/referrals/slips/export.csv", NO_VIEWER),
     "referrals.slip_create": ("GET", lambda w, p: "/referrals/slips/new", ISSUERS),
+    "referrals.officer_search": ("GET", lambda w, p: "/referrals/officers.json?q=of", ISSUERS),
     "referrals.slip_import": ("GET", lambda w, p: "/referrals/slips/import", EDIT),
     "referrals.slip_import_template": (
         "GET",

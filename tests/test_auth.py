@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -180,9 +180,53 @@ def test_admin_ends_all_sessions(app, world, admin_client):
         assert open_sessions == 0
 
 
-def test_idle_timeout(app, world):
+def _signed_in_at(app, client) -> datetime:  # noqa: ANN001
+    login(client, "coordinator@test.example")
+    with app.app_context():
+        return db.session.scalar(select(UserSession.last_seen_at))
+
+
+def _clock_at(monkeypatch, start: datetime, seconds: float) -> None:  # noqa: ANN001
+    """The server's clock ``seconds`` after ``start``, for the session checks."""
+    import partnership.accounts.services as account_services
+    import partnership.auth as auth
+
+    for module in (account_services, auth):
+        monkeypatch.setattr(
+            module, "utcnow", lambda: start + timedelta(seconds=seconds), raising=False
+        )
+
+
+def test_idle_timeout(app, world, monkeypatch):
+    client = app.test_client()
+    start = _signed_in_at(app, client)
+    _clock_at(monkeypatch, start, 30 * 60 + 1)
+    assert client.get("/").status_code == 302
+
+
+def test_idle_timeout_is_exact_to_the_second(app, world, monkeypatch):
+    """The stored activity time is refreshed once a minute, but the timeout counts from the
+    last request: a request 59 s after sign-in, then 29 min 59 s later the session is alive,
+    and 30 min 1 s after that one it has ended."""
+    client = app.test_client()
+    start = _signed_in_at(app, client)
+    _clock_at(monkeypatch, start, 59)
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        # Written once a minute at most: not at 59 s, where only the cookie knows the time.
+        assert db.session.scalar(select(UserSession.last_seen_at)) == start
+    _clock_at(monkeypatch, start, 59 + 30 * 60 - 1)
+    assert client.get("/").status_code == 200
+    _clock_at(monkeypatch, start, 59 + 30 * 60 - 1 + 30 * 60 + 1)
+    assert client.get("/").status_code == 302
+
+
+def test_stored_activity_time_alone_ends_an_idle_session(app, world, monkeypatch):
+    """A cookie without the activity time (or from before it) still ends with the stored one."""
     client = app.test_client()
     login(client, "coordinator@test.example")
+    with client.session_transaction() as sess:
+        sess.pop("seen", None)
     with app.app_context():
         db.session.execute(
             update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=31))

@@ -17,6 +17,7 @@ from curricula.services import trainings as services
 from curricula.services.certificates import certificates_of
 from curricula.services.modules import latest_modules
 from curricula.views import bp
+from partnership.caching import cached, viewer_key
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.organisations.services import stations as all_stations
@@ -240,7 +241,14 @@ def knowledge_gain():
         "date_from": _date_arg("from"),
         "date_to": _date_arg("to"),
     }
-    rows = knowledge.grouped_summaries(by, current_user, filters)
+    # Statistics over every training: kept until the next write (partnership.caching).
+    rows = cached(
+        "knowledge-gain",
+        lambda: knowledge.grouped_summaries(by, current_user, filters),
+        by,
+        viewer_key(current_user),
+        sorted((k, str(v)) for k, v in filters.items()),
+    )
     return render_template(
         "curricula/knowledge.html",
         rows=rows,

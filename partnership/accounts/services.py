@@ -114,8 +114,12 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
     return token
 
 
-def load_session(token: str | None) -> UserSession | None:
-    """The live session for ``token``: not ended, not idle too long, not past its lifetime."""
+def load_session(token: str | None, seen_at: datetime | None = None) -> UserSession | None:
+    """The live session for ``token``: not ended, not idle too long, not past its lifetime.
+
+    ``seen_at`` is the exact time of the session's last request, kept in the signed cookie; the
+    stored ``last_seen_at`` is refreshed only every ``SESSION_ACTIVITY_SECONDS``, so the idle
+    timeout counts from the later of the two and is exact to the second."""
     if not token:
         return None
     row = db.session.scalar(
@@ -127,7 +131,10 @@ def load_session(token: str | None) -> UserSession | None:
         return None
     now = utcnow()
     cfg = current_app.config
-    if now - row.last_seen_at > timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]):
+    last_active = row.last_seen_at
+    if seen_at is not None and row.created_at <= seen_at <= now:
+        last_active = max(last_active, seen_at)
+    if now - last_active > timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]):
         return None
     if now - row.created_at > timedelta(hours=cfg["SESSION_LIFETIME_HOURS"]):
         return None
@@ -135,14 +142,24 @@ def load_session(token: str | None) -> UserSession | None:
 
 
 def session_needs_touch(row: UserSession) -> bool:
-    return utcnow() - row.last_seen_at > timedelta(seconds=60)
+    interval = timedelta(seconds=current_app.config["SESSION_ACTIVITY_SECONDS"])
+    return utcnow() - row.last_seen_at > interval
+
+
+# How long recording activity may wait for another writer before it gives up until the next
+# request: the exact time is in the cookie meanwhile, so nothing depends on this write.
+TOUCH_WAIT_MS = 2000
 
 
 def touch_session(session_id: int) -> None:
-    """Record activity, in its own short write transaction (called at most once a minute)."""
+    """Record activity in a short write transaction of its own.
+
+    Called after the request's own transaction has ended (see ``auth.record_activity``), so it
+    never waits for a lock its own request holds; it waits at most ``TOUCH_WAIT_MS`` for
+    other writers and otherwise leaves the update to a later request."""
     from partnership.database import write_transaction
 
-    with write_transaction() as conn:
+    with write_transaction(wait_ms=TOUCH_WAIT_MS) as conn:
         conn.execute(
             update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
         )

@@ -445,6 +445,14 @@ def concerns_before_and_after_sensitisation(
 # ---- training ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StationRef:
+    """A station named in a figure: plain values, so figures can be cached."""
+
+    id: int
+    name: str
+
+
 @dataclass
 class TrainingIndicators:
     officers: int
@@ -485,6 +493,8 @@ def training_indicators(
     return TrainingIndicators(
         officers=sum(c.officers for c in coverage),
         trained=sum(c.trained for c in coverage),
-        flagged_stations=[c.station for c in coverage if c.needs_resensitisation],
+        flagged_stations=[
+            StationRef(c.station.id, c.station.name) for c in coverage if c.needs_resensitisation
+        ],
         gain=gain,
     )

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from partnership.caching import cached, viewer_key
 from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
 from partnership.dashboard.models import JobStatus, ReportJob
@@ -40,13 +41,10 @@ def home():
 def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
     """Everything the dashboard shows, computed with a fixed number of aggregate queries."""
     suppressed = services.suppress_small_counts(user)
-    meetings = services.meeting_indicators(user, filters)
-    visits = services.visit_indicators(user, filters)
-    reach = services.reach_indicators(user, filters)
-    referrals = services.referral_indicators(user, filters)
-    loop = services.loop_indicators(user, filters)
-    training = services.training_indicators(user, filters)
-    stations, officers = services.station_and_officer_counts(user, filters)
+    # Aggregates over all history: kept until the next write (see partnership.caching).
+    meetings, visits, reach, referrals, loop, training, (stations, officers) = cached(
+        "dashboard", lambda: _figures(user, filters), viewer_key(user), filters.to_params()
+    )
     months = services.months_between(filters.start, filters.end)
     labels = [services.month_label(y, m) for y, m in months]
 
@@ -117,6 +115,18 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
     }
 
 
+def _figures(user, filters: DashboardFilters) -> tuple:  # noqa: ANN001
+    return (
+        services.meeting_indicators(user, filters),
+        services.visit_indicators(user, filters),
+        services.reach_indicators(user, filters),
+        services.referral_indicators(user, filters),
+        services.loop_indicators(user, filters),
+        services.training_indicators(user, filters),
+        services.station_and_officer_counts(user, filters),
+    )
+
+
 @bp.get("/dashboard/stations/<int:organisation_id>")
 def station_story(organisation_id: int):
     """One station's story over time: visits, officers reached and trained, referrals, and
@@ -129,7 +139,11 @@ def station_story(organisation_id: int):
     filters.command_id = None
     filters.country = ""
     context = dashboard_context(current_user, filters)
-    before_after = services.concerns_before_and_after_sensitisation(station.id)
+    before_after = cached(
+        "concerns-before-after",
+        lambda: services.concerns_before_and_after_sensitisation(station.id),
+        station.id,
+    )
     return render_template(
         "dashboard/station_story.html",
         station=station,

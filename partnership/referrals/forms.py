@@ -5,13 +5,14 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from partnership.forms import BLANK_CHOICE, VersionedForm, int_or_none
 from partnership.referrals.codes import CLIENT_CODE_RULES
@@ -120,7 +121,16 @@ class SlipForm(VersionedForm):
     scheme_id = SelectField(_l("Scheme"), coerce=int_or_none, validators=[DataRequired()])
     number = StringField(_l("Slip number"), validators=[DataRequired(), Length(max=40)])
     station_id = SelectField(_l("Station"), coerce=int_or_none, validators=[DataRequired()])
-    officer_id = SelectField(_l("Issuing officer"), coerce=int_or_none, validators=[Optional()])
+    # Chosen by name from suggestions (a programme has thousands of officers, too many for a
+    # select); the suggestions set the hidden id, and a typed name alone is looked up on save.
+    officer_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    officer_name = StringField(
+        _l("Issuing officer"),
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "Type part of the name and choose from the suggestions; leave empty if not recorded."
+        ),
+    )
     issued_on = DateField(_l("Date issued"), validators=[DataRequired()])
     route = SelectField(
         _l("Route"),
@@ -128,13 +138,10 @@ class SlipForm(VersionedForm):
         validators=[DataRequired()],
     )
 
-    def __init__(self, *args, schemes, stations, officers, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+    def __init__(self, *args, schemes, stations, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.scheme_id.choices = [BLANK_CHOICE] + [(str(s.id), s.name) for s in schemes]
         self.station_id.choices = [BLANK_CHOICE] + [(str(s.id), s.name) for s in stations]
-        self.officer_id.choices = [("", str(_l("— not recorded —")))] + [
-            (str(p.id), f"{p.rank} {p.name}".strip()) for p in officers
-        ]
 
 
 class RedemptionForm(VersionedForm):

@@ -298,6 +298,23 @@ def scheme_measures(
     )
 
 
+def cached_scheme_measures(
+    scheme: Scheme,
+    user,  # noqa: ANN001
+    station_ids: frozenset[int] | None = None,
+) -> Measures:
+    """``scheme_measures``, kept until the next write (they group all of a scheme's history)."""
+    from partnership.caching import cached, viewer_key
+
+    return cached(
+        "scheme-measures",
+        lambda: scheme_measures(scheme, user, station_ids=station_ids),
+        scheme.id,
+        viewer_key(user),
+        sorted(station_ids) if station_ids is not None else None,
+    )
+
+
 def protect_totals(m: Measures) -> Measures:
     """Where exactly one row of a breakdown is shown as "<5" next to a shown total, withhold
     the smallest other row too, so the hidden count cannot be recovered by subtraction."""

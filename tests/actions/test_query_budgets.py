@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 
@@ -79,4 +79,98 @@ def test_action_point_detail_budget(app, world, coordinator_client, count_querie
     coordinator_client.get(f"/action-points/{point_id}")
     with count_queries() as counter:
         assert coordinator_client.get(f"/action-points/{point_id}").status_code == 200
-    assert counter.count == 5, counter.statements
+    # session, point, concerns, timeline totals, its follow-ups, its audit rows
+    assert counter.count == 6, counter.statements
+
+
+def _add_follow_ups(app, point_id: int, n: int, start: int = 0) -> None:  # noqa: ANN001
+    from datetime import datetime, timedelta
+
+    with app.app_context():
+        base = datetime(2025, 1, 1, tzinfo=UTC)
+        db.session.add_all(
+            FollowUp(
+                action_point_id=point_id,
+                on_date=date(2025, 1, 1),
+                at=base + timedelta(minutes=i),
+                note=f"Follow-up number {i}",
+            )
+            for i in range(start, start + n)
+        )
+        db.session.commit()
+
+
+def test_a_long_timeline_shows_the_newest_entries_and_pages_to_older_ones(
+    app, world, coordinator_client, count_queries
+):
+    """An action point followed up 1,100 times: the page shows the newest entries, the same
+    number of queries as with 30, and "show older" reaches the first follow-up."""
+    add_rows(app, world, 1)
+    with app.app_context():
+        point_id = db.session.scalar(db.select(ActionPoint.id).limit(1))
+    _add_follow_ups(app, point_id, 30)
+    url = f"/action-points/{point_id}"
+    coordinator_client.get(url)
+    with count_queries() as short:
+        small_page = coordinator_client.get(url)
+    _add_follow_ups(app, point_id, 1070, start=30)
+    with count_queries() as long:
+        page = coordinator_client.get(url)
+    assert page.status_code == 200
+    assert long.count == short.count, (short.statements, long.statements)
+    html = page.get_data(as_text=True)
+    assert "Follow-up number 1099<" in html and "Follow-up number 1074<" not in html
+    assert len(page.data) < 2 * len(small_page.data)
+    assert "Entries 1 to 25 of 1,102, newest first." in html
+    assert f'href="/action-points/{point_id}?timeline=2#timeline-h"' in html
+    last = coordinator_client.get(f"{url}?timeline=45").get_data(as_text=True)
+    assert "Follow-up number 0<" in last and "Entries 1,101 to 1,102 of 1,102" in last
+    assert "Show older entries" not in last
+    # A page number past the end shows the oldest page; nonsense shows the newest.
+    assert "Follow-up number 0<" in coordinator_client.get(f"{url}?timeline=999").get_data(
+        as_text=True
+    )
+    assert "Follow-up number 1099<" in coordinator_client.get(f"{url}?timeline=x").get_data(
+        as_text=True
+    )
+
+
+def test_a_concern_with_many_notes_shows_the_newest_and_pages_to_older_ones(
+    app, world, coordinator_client, count_queries
+):
+    from datetime import datetime
+
+    from partnership.actions.models import ConcernNote
+
+    add_rows(app, world, 1)
+    with app.app_context():
+        concern_id = db.session.scalar(db.select(Concern.id).limit(1))
+
+    def add_notes(start: int, n: int) -> None:
+        with app.app_context():
+            base = datetime(2025, 1, 1, tzinfo=UTC)
+            db.session.add_all(
+                ConcernNote(
+                    concern_id=concern_id,
+                    at=base + timedelta(minutes=i),
+                    text=f"Note number {i}",
+                    restricted=i % 10 == 0,
+                )
+                for i in range(start, start + n)
+            )
+            db.session.commit()
+
+    add_notes(0, 3)
+    url = f"/concerns/{concern_id}"
+    coordinator_client.get(url)
+    with count_queries() as few:
+        assert coordinator_client.get(url).status_code == 200
+    add_notes(3, 297)
+    with count_queries() as many:
+        page = coordinator_client.get(url)
+    assert many.count == few.count, (few.statements, many.statements)
+    html = page.get_data(as_text=True)
+    assert "Note number 299<" in html and "Note number 274<" not in html
+    assert "Notes 1 to 25 of 300, newest first." in html
+    last = coordinator_client.get(f"{url}?notes=12").get_data(as_text=True)
+    assert "Note number 0<" in last and "Show older notes" not in last

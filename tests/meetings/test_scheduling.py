@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -239,15 +240,9 @@ def test_monthly_series_from_the_31st_takes_the_last_day_of_shorter_months(
     # The first save shows the dates and saves nothing.
     assert preview.status_code == 200 and _count(app) == 0
     assert "Check the 6 dates of this series" in preview.text
-    for day in (
-        "Friday, January 31, 2031",
-        "Friday, February 28, 2031",
-        "Monday, March 31, 2031",
-        "Wednesday, April 30, 2031",
-        "Saturday, May 31, 2031",
-        "Monday, June 30, 2031",
-    ):
-        assert day in preview.text, day
+    shown = re.findall(r'<time datetime="([^"]+)">', preview.text)
+    assert shown == ["2031-01-31T10:00", "2031-02-28T10:00", "2031-03-31T10:00",
+                     "2031-04-30T10:00", "2031-05-31T10:00", "2031-06-30T10:00"]  # fmt: skip
     assert preview.text.count("(last day of the month)") == 3  # February, April, June
     response = coordinator_client.post(
         "/meetings/new", data={**data, "confirmed_dates": _confirmed_dates(preview.text)}
@@ -304,7 +299,8 @@ def test_same_day_clash_is_the_stations_day_not_the_schedulers(app, world, coord
     response = coordinator_client.post("/meetings/new", data=data)
     assert response.status_code == 422
     assert "Alpha Police Station already has “Morning visit” that day" in response.text
-    assert "May 6, 2031 10:00" in response.text.replace("\u202f", " ")  # in the station's time
+    # In the station's time, whatever the date format of the locale.
+    assert re.search(r"(May 6, 2031|6 May 2031) 10:00", response.text.replace("\u202f", " "))
     # The next day at the station (07:00 on 7 May in Nairobi, 09:00 Almaty) is no clash.
     later = coordinator_client.post(
         "/meetings/new", data={**data, "start_time": "09:00", "end_time": "10:00"}

@@ -7,7 +7,7 @@ import contextlib
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -24,6 +24,7 @@ from partnership.actions.models import (
     Side,
 )
 from partnership.actions.services.concerns import (
+    TimelinePage,
     TransitionError,
     change_concern_status,
     escalation_days,
@@ -102,7 +103,6 @@ def get_action_point_or_404(point_id: int, user: User, for_edit: bool = False) -
             joinedload(ActionPoint.verified_by),
             joinedload(ActionPoint.acknowledged_by),
             selectinload(ActionPoint.concerns),
-            selectinload(ActionPoint.follow_ups).joinedload(FollowUp.user),
         ],
     )
     if point is None:
@@ -278,8 +278,36 @@ class TimelineEntry:
     changes: dict | None = None
 
 
-def action_point_timeline(point: ActionPoint) -> list[TimelineEntry]:
-    """Follow-ups merged with the audit history of the point, newest first (one query)."""
+def action_point_timeline(
+    point: ActionPoint, page: int = 1, per_page: int | None = None
+) -> TimelinePage:
+    """Follow-ups merged with the audit history of the point, newest first, one page at a time.
+
+    A point followed up for years gathers more than a thousand entries; the page shows the
+    newest ``per_page`` and links to older ones. Four queries whatever the length: the newest
+    rows of each source up to this page, and the two totals."""
+    per_page = per_page or current_app.config["PER_PAGE"]
+    totals = db.session.execute(
+        select(
+            select(func.count(FollowUp.id))
+            .where(FollowUp.action_point_id == point.id)
+            .scalar_subquery(),
+            select(func.count(AuditEntry.id))
+            .where(AuditEntry.entity_type == "ActionPoint", AuditEntry.entity_id == point.id)
+            .scalar_subquery(),
+        )
+    ).one()
+    total = int(totals[0] or 0) + int(totals[1] or 0)
+    last_page = max(1, -(-total // per_page))
+    page = min(max(1, page), last_page)
+    upto = page * per_page
+    follow_ups = db.session.scalars(
+        select(FollowUp)
+        .options(joinedload(FollowUp.user))
+        .where(FollowUp.action_point_id == point.id)
+        .order_by(FollowUp.at.desc(), FollowUp.id.desc())
+        .limit(upto)
+    )
     entries = [
         TimelineEntry(
             at=f.at,
@@ -288,18 +316,20 @@ def action_point_timeline(point: ActionPoint) -> list[TimelineEntry]:
             text=f.note,
             follow_up=f,
         )
-        for f in point.follow_ups
+        for f in follow_ups
     ]
     audit_rows = db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.entity_type == "ActionPoint", AuditEntry.entity_id == point.id)
-        .order_by(AuditEntry.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(upto)
     )
     for row in audit_rows:
         entries.append(
             TimelineEntry(at=row.at, who=row.actor, kind=row.action, text="", changes=row.changes)
         )
-    return sorted(entries, key=lambda e: e.at, reverse=True)
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return TimelinePage(entries[upto - per_page : upto], page, per_page, total)
 
 
 # ---- escalation and review ---------------------------------------------------------------------

@@ -97,7 +97,6 @@ def get_concern_or_404(concern_id: int, user: User, for_edit: bool = False) -> C
             joinedload(Concern.station),
             joinedload(Concern.raised_by),
             joinedload(Concern.sealed_by),
-            selectinload(Concern.notes).joinedload(ConcernNote.user),
             selectinload(Concern.action_points).joinedload(ActionPoint.station),
         ],
     )
@@ -290,7 +289,47 @@ def annotate_concern(concern: Concern, user: User, text: str, restricted: bool) 
     return note
 
 
-def visible_notes(concern: Concern, user: User) -> list[ConcernNote]:
-    if can_see_restricted_details(user):
-        return list(concern.notes)
-    return [n for n in concern.notes if not n.restricted]
+@dataclass
+class TimelinePage:
+    """The newest entries of a timeline (or a concern's notes), and where the older ones are."""
+
+    entries: list  # TimelineEntry rows or ConcernNote rows
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.entries else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.entries)
+
+    @property
+    def older_page(self) -> int | None:
+        return self.page + 1 if self.last_shown < self.total else None
+
+    @property
+    def newer_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+
+def visible_notes(
+    concern: Concern, user: User, page: int = 1, per_page: int | None = None
+) -> TimelinePage:
+    """The notes ``user`` may read, newest first, one page at a time (a concern followed for
+    years gathers many). Two queries whatever the number of notes."""
+    per_page = per_page or current_app.config["PER_PAGE"]
+    stmt = select(ConcernNote).where(ConcernNote.concern_id == concern.id)
+    if not can_see_restricted_details(user):
+        stmt = stmt.where(ConcernNote.restricted.is_(False))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    notes = db.session.scalars(
+        stmt.options(joinedload(ConcernNote.user))
+        .order_by(ConcernNote.at.desc(), ConcernNote.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return TimelinePage(list(notes), page, per_page, total)

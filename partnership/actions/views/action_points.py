@@ -153,7 +153,9 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
         point=point,
         origin=get_meeting(point.origin_meeting_id) if point.origin_meeting_id else None,
         concerns=concerns,
-        timeline=point_services.action_point_timeline(point),
+        timeline=point_services.action_point_timeline(
+            point, page=request.args.get("timeline", 1, type=int) or 1
+        ),
         follow_up_form=follow_up_form if may_update else None,
         verify_form=verify_form if may_verify else None,
         may_acknowledge=current_user.role.value == "officer" and point.acknowledged_at is None,

@@ -113,7 +113,9 @@ def concern_detail(concern_id: int):
         "actions/concern_detail.html",
         concern=concern,
         show_restricted=editor,
-        notes=concern_services.visible_notes(concern, current_user),
+        notes=concern_services.visible_notes(
+            concern, current_user, page=request.args.get("notes", 1, type=int) or 1
+        ),
         status_form=ConcernStatusForm(allowed=concern_services.concern_transitions(concern))
         if editor
         else None,

@@ -13,6 +13,7 @@ from partnership.actions.forms import (
 )
 from partnership.actions.services import review as review_services
 from partnership.actions.views import bp
+from partnership.caching import cached, viewer_key
 from partnership.organisations.services import (
     get_organisation_or_404,
 )
@@ -36,8 +37,17 @@ def my_review():
 def measures_page():
     return render_template(
         "actions/measures.html",
-        rows=measures.action_point_measures(current_user),
-        by_month=measures.concerns_by_category_month(current_user),
+        # Over all history: kept until the next write (partnership.caching).
+        rows=cached(
+            "action-point-measures",
+            lambda: measures.action_point_measures(current_user),
+            viewer_key(current_user),
+        ),
+        by_month=cached(
+            "concerns-by-category-month",
+            lambda: measures.concerns_by_category_month(current_user),
+            viewer_key(current_user),
+        ),
         suppress=suppresses_small_counts(current_user),
         shown=measures.shown,
     )

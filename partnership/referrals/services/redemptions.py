@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.integrity import unique_as_field_error
 from partnership.referrals.codes import (
     client_code_problem,
     normalise_client_code,
@@ -166,5 +167,17 @@ def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
         provided=[RedemptionService(service=s) for s in dict.fromkeys(services)],
     )
     db.session.add(redemption)
-    db.session.flush()
+    # The same slip presented twice at the same moment both pass the check above.
+    with unique_as_field_error(
+        {
+            "uq_redemptions_slip_id": (
+                "slip_number",
+                _(
+                    "This slip was redeemed by someone else a moment ago. Nothing was saved: "
+                    "open the redemptions to see the stored visit."
+                ),
+            )
+        }
+    ):
+        db.session.flush()
     return redemption

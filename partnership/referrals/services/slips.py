@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, load_only
 
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.integrity import unique_as_field_error
 from partnership.organisations.models import (
     STATION_KINDS,
     Organisation,
@@ -28,6 +29,7 @@ from partnership.referrals.models import (
     Redemption,
     Route,
     Scheme,
+    ServicePoint,
     Slip,
 )
 from partnership.referrals.services.schemes import scheme_station_ids, visible_partner_ids
@@ -46,14 +48,21 @@ class SlipFilters:
 
 def slip_query(user, filters: SlipFilters | None = None) -> Select:  # noqa: ANN001
     filters = filters or SlipFilters()
+    # Only the columns the list and its download show: never a redemption's client code.
     options = [
-        joinedload(Slip.scheme),
-        joinedload(Slip.station),
-        joinedload(Slip.officer),
+        load_only(Slip.number, Slip.issued_on, Slip.route, Slip.scheme_id, Slip.station_id),
+        joinedload(Slip.scheme).load_only(Scheme.name, Scheme.status),
+        joinedload(Slip.station).load_only(Organisation.name),
+        joinedload(Slip.officer).load_only(Person.name),
     ]
     editor = can_see_client_codes(user)
     if editor:
-        options.append(joinedload(Slip.redemption))
+        options.append(
+            joinedload(Slip.redemption)
+            .load_only(Redemption.redeemed_on)
+            .joinedload(Redemption.service_point)
+            .load_only(ServicePoint.name)
+        )
     stmt = select(Slip).options(*options)
     scope = station_scope(user)
     if scope is not None:
@@ -101,6 +110,57 @@ def officers_at(station_ids) -> list[Person]:  # noqa: ANN001
             .order_by(Person.name)
         )
     )
+
+
+OFFICER_SUGGESTIONS = 20
+
+
+def search_officers(user, text: str, station_id: int | None = None) -> list[Person]:  # noqa: ANN001
+    """At most OFFICER_SUGGESTIONS active officers of the user's stations whose name contains
+    ``text`` (two characters at least), for the issuing officer's search-as-you-type field."""
+    text = " ".join((text or "").split())
+    if len(text) < 2:
+        return []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = (
+        select(Person)
+        .options(joinedload(Person.organisation).load_only(Organisation.name))
+        .where(
+            Person.kind == PersonKind.OFFICER,
+            Person.active.is_(True),
+            Person.name.ilike(pattern, escape="\\"),
+        )
+    )
+    scope = station_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Person.organisation_id.in_(scope))
+    if station_id:
+        stmt = stmt.where(Person.organisation_id == station_id)
+    return list(
+        db.session.scalars(stmt.order_by(Person.name, Person.id).limit(OFFICER_SUGGESTIONS))
+    )
+
+
+def officer_named(user, text: str) -> int:  # noqa: ANN001
+    """The id of the one active officer of the user's stations called ``text`` (with or
+    without their rank): how a name typed without choosing a suggestion is saved."""
+    text = " ".join((text or "").split()).lower()
+    stmt = select(Person.id).where(
+        Person.kind == PersonKind.OFFICER,
+        Person.active.is_(True),
+        (func.lower(Person.name) == text) | (func.lower(Person.rank + " " + Person.name) == text),
+    )
+    scope = station_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Person.organisation_id.in_(scope))
+    found = list(db.session.scalars(stmt.limit(2)))
+    if not found:
+        raise FieldError("officer_name", _("No officer of your stations has this name."))
+    if len(found) > 1:
+        raise FieldError(
+            "officer_name", _("Several officers have this name: choose one from the suggestions.")
+        )
+    return found[0]
 
 
 def slip_number_problem(scheme: Scheme, number: str) -> str | None:
@@ -177,5 +237,18 @@ def issue_slip(data: dict, user) -> Slip:  # noqa: ANN001
         recorded_by_id=getattr(user, "id", None),
     )
     db.session.add(slip)
-    db.session.flush()
+    # Two people entering the same number at the same moment both pass the check above.
+    with unique_as_field_error(
+        {
+            "uq_slips_scheme_id_number": (
+                "number",
+                _(
+                    "Slip %(number)s was recorded in this scheme by someone else a moment ago. "
+                    "Nothing was saved: check the number on the slip.",
+                    number=number,
+                ),
+            )
+        }
+    ):
+        db.session.flush()
     return slip

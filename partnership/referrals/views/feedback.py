@@ -45,7 +45,7 @@ def station_feedback():
             scheme_services.scheme_query(current_user).where(Scheme.status != SchemeStatus.PLANNED)
         ).all()
         for scheme in schemes:
-            m = measures.scheme_measures(scheme, current_user, station_ids=station_ids)
+            m = measures.cached_scheme_measures(scheme, current_user, station_ids=station_ids)
             rows.append((scheme, measures.protect_totals(m)))
 
     def count(n: int) -> str:

@@ -39,7 +39,7 @@ def scheme_list():
 
 def _measures_context(scheme, **kwargs) -> dict:  # noqa: ANN001, ANN003
     suppress = suppresses_small_counts(current_user)
-    m = measures.scheme_measures(scheme, current_user, **kwargs)
+    m = measures.cached_scheme_measures(scheme, current_user, **kwargs)
     if suppress:
         measures.protect_totals(m)
     return {
@@ -74,7 +74,7 @@ def scheme_detail(scheme_id: int):
 @bp.get("/schemes/<int:scheme_id>/measures.<fmt>")
 def scheme_measures_export(scheme_id: int, fmt: str):
     scheme = scheme_services.get_scheme_or_404(scheme_id, current_user)
-    m = measures.scheme_measures(scheme, current_user)
+    m = measures.cached_scheme_measures(scheme, current_user)
     suppress = suppresses_small_counts(current_user)
     if suppress:
         measures.protect_totals(m)

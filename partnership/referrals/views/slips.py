@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -67,21 +67,24 @@ def slip_export(fmt: str):
 def slip_create():
     schemes = scheme_services.schemes_for_issue(current_user)
     stations = slip_services.issuing_stations(current_user)
-    form = SlipForm(
-        schemes=schemes,
-        stations=stations,
-        officers=slip_services.officers_at(s.id for s in stations),
-    )
+    form = SlipForm(schemes=schemes, stations=stations)
     if request.method == "GET":
         form.issued_on.data = date.today()
         form.scheme_id.data = arg_int("scheme") or (schemes[0].id if len(schemes) == 1 else None)
         form.station_id.data = stations[0].id if len(stations) == 1 else None
     if form.validate_on_submit():
         try:
-            slip = slip_services.issue_slip(form_data(form), current_user)
+            data = form_data(form)
+            if not data.get("officer_id") and (form.officer_name.data or "").strip():
+                data["officer_id"] = slip_services.officer_named(
+                    current_user, form.officer_name.data
+                )
+            slip = slip_services.issue_slip(data, current_user)
             db.session.commit()
         except FieldError as error:
             db.session.rollback()
+            if error.field == "officer_id":  # shown next to the name the user typed
+                error = FieldError("officer_name", error.message)
             attach_field_error(form, error)
         else:
             flash(_("Slip %(number)s was recorded.", number=slip.number), "success")
@@ -91,6 +94,24 @@ def slip_create():
     return render_template(
         "referrals/slip_form.html", form=form, no_schemes=not schemes
     ), form_status(form)
+
+
+@bp.get("/officers.json")
+def officer_search():
+    """Suggestions for the issuing officer field: officers of the user's stations by name."""
+    officers = slip_services.search_officers(
+        current_user, arg_str("q"), station_id=arg_int("station")
+    )
+    return jsonify(
+        [
+            {
+                "id": p.id,
+                "label": f"{p.rank} {p.name}".strip(),
+                "station": p.organisation.name if p.organisation else "",
+            }
+            for p in officers
+        ]
+    )
 
 
 def run_import(kind: str):  # noqa: ANN202
