@@ -1,7 +1,7 @@
 """organisation and person references: the stable key spreadsheet imports match on
 
 Revision ID: 3d604a03198d
-Revises: 5c1e0a7b9d21, 5a1e7c0d2b41
+Revises: 5c1e0a7b9d21, 5e1a3c0b7d21
 Create Date: 2026-12-01 15:30:39.320801
 
 """
@@ -13,8 +13,8 @@ import partnership.mixins
 
 # revision identifiers, used by Alembic.
 revision = '3d604a03198d'
-# Also joins the two heads that landed side by side (list indexes, user locale).
-down_revision = ('5c1e0a7b9d21', '5a1e7c0d2b41')
+# Also joins the two heads that landed side by side (list indexes, report job lease).
+down_revision = ('5c1e0a7b9d21', '5e1a3c0b7d21')
 branch_labels = None
 depends_on = None
 
