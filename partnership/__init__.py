@@ -200,7 +200,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     from partnership import permissions
     from partnership.forms import country_name
-    from partnership.i18n import LANGUAGES, request_language
+    from partnership.i18n import LANGUAGES, request_language, zone_label
     from partnership.numbers import percent, round_half_up
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -220,6 +220,7 @@ def _register_template_helpers(app: Flask) -> None:
         country_name=country_name,
         current_language=request_language,
         languages=LANGUAGES,
+        zone_label=zone_label,
         today_date=date.today,
         Role=permissions.Role,
     )

@@ -456,7 +456,10 @@ def write_report_workbook(
     title_fmt = workbook.add_format({"bold": True, "font_size": 14})
     total_fmt = workbook.add_format({"bold": True, "top": 1})
 
-    summary = workbook.add_worksheet("Summary")
+    from flask_babel import pgettext
+
+    # Sheet names in the reader's language (a context: a concern's "summary" is another word).
+    summary = workbook.add_worksheet(pgettext("workbook sheet", "Summary")[:31])
     summary.write_string(0, 0, title, title_fmt)
     widths = [0, 0, 0]
     row = 2
@@ -485,7 +488,7 @@ def write_report_workbook(
     summary.repeat_rows(header_row)
 
     # Created here so it follows the summary; filled once the area sheets are written.
-    charts_sheet = workbook.add_worksheet("Charts") if charts else None
+    charts_sheet = workbook.add_worksheet(pgettext("workbook sheet", "Charts")[:31]) if charts else None
 
     written = 0
     for sheet_spec in sheets:
