@@ -47,4 +47,5 @@ def job_app():  # noqa: ANN201
 
 # Tasks are defined next to the work they do; importing them here registers them with the
 # consumer, which loads only this module.
+import partnership.accounts.tasks  # noqa: E402, F401
 import partnership.dashboard.tasks  # noqa: E402, F401

@@ -230,7 +230,7 @@ class ReadLimits:
 
     max_bytes: int = 5 * 1024 * 1024
     max_unpacked_bytes: int = 60 * 1024 * 1024
-    max_rows: int = 50_000
+    max_rows: int = 2_000
     max_columns: int = 60
 
     @classmethod

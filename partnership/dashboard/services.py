@@ -9,6 +9,7 @@ from flask import request
 from sqlalchemy import Select, case, func, or_, select
 
 from partnership.extensions import db
+from partnership.forms import MAX_YEAR, MIN_YEAR, bounded_int
 from partnership.organisations.models import STATION_KINDS, Organisation, Person, PersonKind
 from partnership.permissions import Role, station_scope
 
@@ -35,9 +36,11 @@ class DashboardFilters:
 
         def parse(name: str, default: date) -> date:
             try:
-                return date.fromisoformat(str(params.get(name) or ""))
+                value = date.fromisoformat(str(params.get(name) or ""))
             except ValueError:
                 return default
+            # 9999-12-31 and the like break the period arithmetic; they are typos.
+            return value if MIN_YEAR <= value.year <= MAX_YEAR else default
 
         start = parse("start", today - timedelta(days=365))
         end = parse("end", today)
@@ -45,10 +48,7 @@ class DashboardFilters:
             start, end = end, start
 
         def as_int(name: str) -> int | None:
-            try:
-                return int(params.get(name) or 0) or None
-            except (TypeError, ValueError):
-                return None
+            return bounded_int(params.get(name), 1)
 
         return cls(
             start=start,

@@ -29,7 +29,7 @@ from partnership.forms import FieldError, attach_field_error
 from partnership.organisations.services import (
     stations,
 )
-from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.pagination import arg_bool, arg_int, arg_str, form_int, paginate
 from partnership.permissions import (
     can_update_action_point,
     can_verify_action_point,
@@ -90,8 +90,8 @@ def _action_point_data(form: ActionPointForm) -> dict:
 
 @bp.route("/action-points/new", methods=["GET", "POST"])
 def action_point_create():
-    station_id = request.form.get("station_id", type=int) or arg_int("station")
-    meeting_id = request.form.get("meeting_id", type=int) or arg_int("meeting")
+    station_id = form_int("station_id") or arg_int("station")
+    meeting_id = form_int("meeting_id") or arg_int("meeting")
     meeting = origin_meeting(meeting_id) if meeting_id else None
     form = _action_point_form(station_id)
     if request.method == "GET":
@@ -165,7 +165,7 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
 @bp.route("/action-points/<int:point_id>/edit", methods=["GET", "POST"])
 def action_point_edit(point_id: int):
     point = point_services.get_action_point_or_404(point_id, current_user, for_edit=True)
-    station_id = request.form.get("station_id", type=int) or point.station_id
+    station_id = form_int("station_id") or point.station_id
     form = _action_point_form(station_id, obj=point)
     if request.method == "GET":
         form.priority.data = point.priority.value

@@ -17,7 +17,7 @@ from partnership.caching import cached, viewer_key
 from partnership.organisations.services import (
     get_organisation_or_404,
 )
-from partnership.pagination import arg_str
+from partnership.pagination import arg_date
 from partnership.permissions import (
     suppresses_small_counts,
 )
@@ -54,13 +54,7 @@ def measures_page():
 
 
 def _since() -> date | None:
-    value = arg_str("since")
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+    return arg_date("since")
 
 
 def _brief_station(station_id: int):  # noqa: ANN202

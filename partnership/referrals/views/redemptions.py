@@ -11,7 +11,7 @@ from flask_login import current_user
 from partnership import audit
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
-from partnership.pagination import arg_int, arg_str, paginate
+from partnership.pagination import arg_int, arg_str, form_int, paginate
 from partnership.referrals import exports, imports
 from partnership.referrals.codes import CLIENT_CODE_RULES
 from partnership.referrals.forms import (
@@ -38,7 +38,7 @@ def slip_redeem():
         for s in db.session.scalars(scheme_services.scheme_query(current_user))
         if s.status is not SchemeStatus.PLANNED
     ]
-    scheme_id = request.form.get("scheme_id", type=int) or arg_int("scheme")
+    scheme_id = form_int("scheme_id") or arg_int("scheme")
     if scheme_id is None and len(schemes) == 1:
         scheme_id = schemes[0].id
     chosen = next((s for s in schemes if s.id == scheme_id), None)
