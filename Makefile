@@ -30,7 +30,7 @@ node_modules/.installed: package.json package-lock.json
 # built here (never committed) whenever a .po is newer.
 LANGS := ru sw
 MO_FILES := $(foreach l,$(LANGS),translations/$(l)/LC_MESSAGES/messages.mo)
-BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 -k pgettext:1c,2
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(BIN)/.installed
 	@$(BIN)/pybabel compile -l $* -i $< -o $@

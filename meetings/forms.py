@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from meetings.models import MeetingKind
 from partnership.forms import BLANK_CHOICE, VersionedForm, int_or_none, timezone_choices
@@ -125,7 +125,7 @@ class MeetingForm(VersionedForm):
 
     def validate_kind(self, field) -> None:  # noqa: ANN001
         if field.data not in {k.value for k in MeetingKind}:
-            raise ValueError(_l("Choose a kind from the list."))
+            raise ValidationError(_l("Choose a kind from the list."))
 
 
 class PostponeForm(FlaskForm):

@@ -79,6 +79,9 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "static": PUBLIC,
     "health": PUBLIC,
     "auth.login": PUBLIC,
+    # Forgotten password: the link in the email stands for a sign-in, once.
+    "auth.password_forgot": PUBLIC,
+    "auth.password_reset": PUBLIC,
     "auth.logout": SIGNED_IN,
     "auth.password_change": SIGNED_IN,
     "auth.language_choose": PUBLIC,

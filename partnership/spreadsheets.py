@@ -14,13 +14,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import xlsxwriter
-from flask import Response, abort
+from flask import Response, abort, stream_with_context
+from sqlalchemy import Select
+
+from partnership.extensions import db
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Column widths in characters: at least a short header's, at most what fits on a page.
@@ -52,14 +55,40 @@ def _csv_value(value: Any) -> Any:
     return neutralise(str(value))
 
 
-def write_csv(table: Table) -> bytes:
+def csv_chunks(table: Table, rows_per_chunk: int = 500) -> Iterator[bytes]:
+    """The CSV file in pieces of a few hundred rows, so a download of any length starts at
+    once and never holds the whole file in memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_csv_value(h) for h in table.headers])
-    for row in table.rows:
-        writer.writerow([_csv_value(v) for v in row])
     # A byte-order mark lets Excel open UTF-8 (Cyrillic, Swahili names) correctly.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    buffer.write("\ufeff")
+    writer.writerow([_csv_value(h) for h in table.headers])
+    for n, row in enumerate(table.rows, start=1):
+        writer.writerow([_csv_value(v) for v in row])
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def write_csv(table: Table) -> bytes:
+    return b"".join(csv_chunks(table))
+
+
+class Streamed:
+    """The rows of a download, read from the database in batches while the file is written:
+    the query runs when the rows are first iterated (for a CSV download, while it is sent)."""
+
+    def __init__(self, stmt: Select, batch: int = 500) -> None:
+        self.stmt = stmt.execution_options(yield_per=batch)
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from db.session.scalars(self.stmt)
+
+
+def streamed(stmt: Select, batch: int = 500) -> Streamed:
+    return Streamed(stmt, batch)
 
 
 WORKBOOK_OPTIONS = {
@@ -117,8 +146,10 @@ def print_setup(sheet, repeat_header: bool = True) -> None:  # noqa: ANN001
 
 
 def write_xlsx(tables: Sequence[Table]) -> bytes:
+    # Constant-memory mode: each row goes to a temporary file as it is written, instead of the
+    # whole sheet being kept as cell objects until the end; only the zipped file is in memory.
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True, **WORKBOOK_OPTIONS})
+    workbook = xlsxwriter.Workbook(output, {"constant_memory": True, **WORKBOOK_OPTIONS})
     formats = Formats(workbook)
     for table in tables:
         sheet = workbook.add_worksheet(table.sheet_name[:31])
@@ -161,9 +192,12 @@ def write_cell(sheet, row: int, col: int, value: Any, formats: Formats, fmt=None
         sheet.write_string(row, col, text, formats.text if quoted and fmt is None else fmt)
 
 
-def send_table(table: Table, filename: str, fmt: str) -> Response:
-    """A download of ``table`` as ``filename``.csv or .xlsx."""
-    if fmt == "csv":
+def send_table(table: Table, filename: str, fmt: str, stream: bool = False) -> Response:
+    """A download of ``table`` as ``filename``.csv or .xlsx. With ``stream`` (rows from
+    ``streamed``), a CSV is sent while its rows are read, in constant memory."""
+    if fmt == "csv" and stream:
+        body, mimetype = stream_with_context(csv_chunks(table)), "text/csv; charset=utf-8"
+    elif fmt == "csv":
         body, mimetype = write_csv(table), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         body, mimetype = write_xlsx([table]), XLSX_MIMETYPE
@@ -197,7 +231,7 @@ class ReadLimits:
 
     max_bytes: int = 5 * 1024 * 1024
     max_unpacked_bytes: int = 60 * 1024 * 1024
-    max_rows: int = 50_000
+    max_rows: int = 2_000
     max_columns: int = 60
 
     @classmethod
@@ -457,7 +491,10 @@ def write_report_workbook(
     title_fmt = workbook.add_format({"bold": True, "font_size": 14})
     total_fmt = workbook.add_format({"bold": True, "top": 1})
 
-    summary = workbook.add_worksheet("Summary")
+    from flask_babel import pgettext
+
+    # Sheet names in the reader's language (a context: a concern's "summary" is another word).
+    summary = workbook.add_worksheet(pgettext("workbook sheet", "Summary")[:31])
     summary.write_string(0, 0, title, title_fmt)
     widths = [0, 0, 0]
     row = 2
@@ -486,7 +523,9 @@ def write_report_workbook(
     summary.repeat_rows(header_row)
 
     # Created here so it follows the summary; filled once the area sheets are written.
-    charts_sheet = workbook.add_worksheet("Charts") if charts else None
+    charts_sheet = (
+        workbook.add_worksheet(pgettext("workbook sheet", "Charts")[:31]) if charts else None
+    )
 
     written = 0
     for sheet_spec in sheets:

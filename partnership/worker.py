@@ -6,6 +6,7 @@ registers them with the consumer. The core ``jobs`` module stays below the domai
 
 from __future__ import annotations
 
+import partnership.accounts.tasks  # noqa: F401
 import partnership.dashboard.tasks  # noqa: F401
 from partnership.jobs import huey
 

@@ -408,6 +408,8 @@ OTHER_STATION = {
 PUBLIC = {
     "static",
     "auth.login",
+    "auth.password_forgot",
+    "auth.password_reset",
     "auth.language_choose",
     "health",
     "meetings.meeting_feed",

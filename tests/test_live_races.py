@@ -11,6 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from partnership.actions.models import Concern
@@ -22,6 +23,13 @@ from tests.referrals.conftest import add_slips
 from tests.referrals.conftest import referrals as referrals  # noqa: F401 - the fixture
 
 CLIENTS = 8
+
+
+@pytest.fixture(scope="module")
+def server(app, tmp_path_factory):  # noqa: ANN001, ANN201
+    """One server for the module: each test brings its own rows and signs in afresh."""
+    with live_server(app, tmp_path_factory.mktemp("live"), workers=4) as running:
+        yield running
 
 
 def _signed_in(server, email: str) -> list[Browser]:  # noqa: ANN001
@@ -43,7 +51,7 @@ def _all_at_once(browsers: list[Browser], send) -> list[Answer]:  # noqa: ANN001
         return list(pool.map(one, browsers))
 
 
-def test_same_slip_number_issued_at_once(app, world, referrals, tmp_path):  # noqa: ANN001
+def test_same_slip_number_issued_at_once(app, world, referrals, server):  # noqa: ANN001
     data = {
         "scheme_id": referrals.scheme_id,
         "number": "04242",
@@ -52,14 +60,13 @@ def test_same_slip_number_issued_at_once(app, world, referrals, tmp_path):  # no
         "issued_on": date.today().isoformat(),
         "route": "arrest_diversion",
     }
-    with live_server(app, tmp_path, workers=4) as server:
-        browsers = _signed_in(server, world.users["coordinator"].email)
-        forms = [b.form_fields("/referrals/slips/new") for b in browsers]
-        answers = _all_at_once(
-            browsers,
-            lambda b: b.post("/referrals/slips/new", {**forms[browsers.index(b)], **data}),
-        )
-        log = server.log_text()
+    browsers = _signed_in(server, world.users["coordinator"].email)
+    forms = [b.form_fields("/referrals/slips/new") for b in browsers]
+    answers = _all_at_once(
+        browsers,
+        lambda b: b.post("/referrals/slips/new", {**forms[browsers.index(b)], **data}),
+    )
+    log = server.log_text()
     statuses = sorted(a.status for a in answers)
     assert statuses == [302] + [422] * (CLIENTS - 1), (statuses, log[-3000:])
     for refused in (a for a in answers if a.status == 422):
@@ -72,7 +79,7 @@ def test_same_slip_number_issued_at_once(app, world, referrals, tmp_path):  # no
         assert db.session.scalar(select(func.count(Slip.id))) == 1
 
 
-def test_same_slip_redeemed_at_once(app, world, referrals, tmp_path):  # noqa: ANN001
+def test_same_slip_redeemed_at_once(app, world, referrals, server):  # noqa: ANN001
     add_slips(
         app, referrals.scheme_id, world.station_a.id, 1, issued_on=date.today() - timedelta(days=2)
     )
@@ -87,14 +94,13 @@ def test_same_slip_redeemed_at_once(app, world, referrals, tmp_path):  # noqa: A
         "outcome": "reached",
         "follow_up": "",
     }
-    with live_server(app, tmp_path, workers=4) as server:
-        browsers = _signed_in(server, world.users["coordinator"].email)
-        forms = [b.form_fields("/referrals/redemptions/new") for b in browsers]
-        answers = _all_at_once(
-            browsers,
-            lambda b: b.post("/referrals/redemptions/new", {**forms[browsers.index(b)], **data}),
-        )
-        log = server.log_text()
+    browsers = _signed_in(server, world.users["coordinator"].email)
+    forms = [b.form_fields("/referrals/redemptions/new") for b in browsers]
+    answers = _all_at_once(
+        browsers,
+        lambda b: b.post("/referrals/redemptions/new", {**forms[browsers.index(b)], **data}),
+    )
+    log = server.log_text()
     statuses = sorted(a.status for a in answers)
     assert statuses == [302] + [422] * (CLIENTS - 1), (statuses, log[-3000:])
     for refused in (a for a in answers if a.status == 422):
@@ -103,24 +109,23 @@ def test_same_slip_redeemed_at_once(app, world, referrals, tmp_path):  # noqa: A
         assert db.session.scalar(select(func.count(Redemption.id))) == 1
 
 
-def test_concurrent_status_changes(app, world, make_concern, tmp_path):  # noqa: ANN001
+def test_concurrent_status_changes(app, world, make_concern, server):  # noqa: ANN001
     concern = make_concern(world.station_a)
     path = f"/concerns/{concern.id}/status"
-    with live_server(app, tmp_path, workers=4) as server:
-        browsers = _signed_in(server, world.users["coordinator"].email)
-        forms = [b.form_fields(f"/concerns/{concern.id}") for b in browsers]
-        answers = _all_at_once(
-            browsers,
-            lambda b: b.post(
-                path,
-                {
-                    "csrf_token": forms[browsers.index(b)]["csrf_token"],
-                    "status": "being_addressed",
-                    "reason": "",
-                },
-            ),
-        )
-        log = server.log_text()
+    browsers = _signed_in(server, world.users["coordinator"].email)
+    forms = [b.form_fields(f"/concerns/{concern.id}") for b in browsers]
+    answers = _all_at_once(
+        browsers,
+        lambda b: b.post(
+            path,
+            {
+                "csrf_token": forms[browsers.index(b)]["csrf_token"],
+                "status": "being_addressed",
+                "reason": "",
+            },
+        ),
+    )
+    log = server.log_text()
     statuses = [a.status for a in answers]
     # The first change is saved (302 to the concern); a later one is refused as a transition
     # (302 with the reason shown) or, when it ran side by side, with the conflict page.
@@ -133,24 +138,23 @@ def test_concurrent_status_changes(app, world, make_concern, tmp_path):  # noqa:
         assert stored.version == 2
 
 
-def test_the_same_form_sent_four_times_at_once_is_stored_once(app, world, tmp_path):  # noqa: ANN001
+def test_the_same_form_sent_four_times_at_once_is_stored_once(app, world, server):  # noqa: ANN001
     """A impatient double (quadruple) click: the same rendered form, sent side by side."""
     from partnership.organisations.models import Organisation
 
-    with live_server(app, tmp_path, workers=4) as server:
-        browser = server.browser()
-        browser.sign_in(world.users["coordinator"].email, PASSWORD)
-        fields = browser.form_fields("/organisations/new")
-        data = {
-            **fields,
-            "kind": "ngo",
-            "name": "Clicked NGO",
-            "country": "KE",
-            "city": "Mombasa",
-            "timezone": "Africa/Nairobi",
-        }
-        answers = _all_at_once([browser] * 4, lambda b: b.post("/organisations/new", data))
-        log = server.log_text()
+    browser = server.browser()
+    browser.sign_in(world.users["coordinator"].email, PASSWORD)
+    fields = browser.form_fields("/organisations/new")
+    data = {
+        **fields,
+        "kind": "ngo",
+        "name": "Clicked NGO",
+        "country": "KE",
+        "city": "Mombasa",
+        "timezone": "Africa/Nairobi",
+    }
+    answers = _all_at_once([browser] * 4, lambda b: b.post("/organisations/new", data))
+    log = server.log_text()
     with app.app_context():
         ids = list(
             db.session.scalars(select(Organisation.id).where(Organisation.name == "Clicked NGO"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -97,7 +98,7 @@ def advance_adoption(
     previous = adoption.date_of(adoption.status)
     if previous is not None and on < previous:
         raise FieldError(
-            "on", _("The date cannot be before the previous step (%(d)s).", d=previous.isoformat())
+            "on", _("The date cannot be before the previous step (%(d)s).", d=format_date(previous))
         )
     if on > date.today():
         raise FieldError("on", _("The date cannot be in the future."))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -23,6 +24,7 @@ from meetings.models import (
     MeetingStatus,
     meeting_stations,
 )
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import Person, PersonKind
@@ -137,7 +139,7 @@ def roster(training: Training) -> list[Participant]:
         .options(
             joinedload(Attendee.person), joinedload(Attendee.station), selectinload(Attendee.marks)
         )
-        .order_by(Person.name, Attendee.id)
+        .order_by(by_name(Person.name), Attendee.id)
     ).unique()
     stored = {p.attendee_id: p for p in training.participants}
     result = []
@@ -381,7 +383,7 @@ def eligibility(training: Training, participant: Participant) -> tuple[bool, str
     if missed:
         return False, _(
             "did not attend every day (missing %(days)s)",
-            days=", ".join(d.isoformat() for d in missed),
+            days=", ".join(format_date(d) for d in missed),
         )
     if training.pass_mark is not None:
         if participant.post_score is None:

@@ -16,6 +16,7 @@ from curricula.views import bp
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.lifecycle import TransitionError
+from partnership.pagination import arg_int
 
 
 @bp.get("/adoption")
@@ -35,7 +36,7 @@ def adoption_create():
     form = AdoptionForm(centres=services.training_centres(), codes=module_codes())
     if request.method == "GET":
         form.on.data = date.today()
-        form.centre_id.data = request.args.get("centre", type=int)
+        form.centre_id.data = arg_int("centre")
         form.module_code.data = request.args.get("module")
     if form.validate_on_submit():
         try:

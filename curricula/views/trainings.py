@@ -21,7 +21,7 @@ from partnership.caching import cached, viewer_key
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error, save_form
 from partnership.organisations.services import stations as all_stations
-from partnership.pagination import arg_int, arg_str, paginate
+from partnership.pagination import arg_date, arg_int, arg_str, paginate
 from partnership.permissions import station_scope
 from partnership.spreadsheets import send_table
 
@@ -259,10 +259,7 @@ def knowledge_gain():
 
 
 def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(arg_str(name))
-    except ValueError:
-        return None
+    return arg_date(name)
 
 
 @bp.get("/coverage")

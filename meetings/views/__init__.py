@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from meetings.models import Meeting, MeetingKind
 from meetings.services import queries
+from partnership.i18n import zone_label
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -19,7 +20,8 @@ bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 @bp.app_template_global()
 def meeting_when(meeting: Meeting) -> str:
-    """“Mon 5 Jan 2026, 10:00–12:00 (Africa/Nairobi)” in the meeting's own zone."""
+    """“Monday, 5 January 2026, 10:00–12:00 (Nairobi, UTC+3)” in the meeting's own zone, the
+    zone's city in the reader's language."""
     start, end = meeting.local_start, meeting.local_end
     first = format_date(start.date(), "full")
     start_t = format_time(start, "short", rebase=False)
@@ -28,7 +30,7 @@ def meeting_when(meeting: Meeting) -> str:
         text = f"{first}, {start_t}–{end_t}"
     else:
         text = f"{first}, {start_t} – {format_date(end.date(), 'full')}, {end_t}"
-    return f"{text} ({meeting.timezone.replace('_', ' ')})"
+    return f"{text} ({zone_label(meeting.timezone, meeting.starts_at)})"
 
 
 @bp.app_template_global()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from partnership.accounts.models import User
 from partnership.actions.models import OPEN_ACTION_STATUSES, ActionPoint
 from partnership.extensions import db
+from partnership.i18n import in_language_of
 from partnership.permissions import Role
 
 
@@ -93,6 +94,12 @@ def _line(point: ActionPoint, on: date) -> str:
 
 
 def digest_message(item: Digest, on: date, base_url: str = "") -> EmailMessage:
+    """The digest in the recipient's own language."""
+    with in_language_of(item.user):
+        return _digest_message(item, on, base_url)
+
+
+def _digest_message(item: Digest, on: date, base_url: str = "") -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["Subject"] = _(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
@@ -22,6 +23,7 @@ from partnership.dashboard.services import (
 )
 from partnership.extensions import db
 from partnership.forms import country_name
+from partnership.i18n import DEFAULT_LANGUAGE, format_locale_for, normalise_language
 from partnership.numbers import round_half_up
 from partnership.organisations.models import Organisation, Person, PersonKind
 from partnership.permissions import Role
@@ -468,18 +470,27 @@ def report_path(job: ReportJob) -> Path:
 def build_report(
     job: ReportJob, on_total: Callable[[int], None], progress: Callable[[int], None]
 ) -> Path:
+    """Write the workbook in the language of the page that asked for it (or the user's own)."""
+    language = normalise_language(job.params.get("lang")) or normalise_language(job.user.locale)
+    with force_locale(format_locale_for(language or DEFAULT_LANGUAGE)):
+        return _build_report(job, on_total, progress)
+
+
+def _build_report(
+    job: ReportJob, on_total: Callable[[int], None], progress: Callable[[int], None]
+) -> Path:
     user = job.user
     filters = DashboardFilters.from_params(job.params)
     sections = report_sections(user, filters)
     on_total(sum(section.count() for section in sections))
     indicators, charts = summary_of(user, filters)
     filter_rows = [
-        (_("Period"), f"{filters.start.isoformat()} – {filters.end.isoformat()}"),
+        (_("Period"), f"{format_date(filters.start)} – {format_date(filters.end)}"),
         (_("Country"), country_name(filters.country) if filters.country else _("All")),
         (_("Command"), _name(filters.command_id) or _("All")),
         (_("Station"), _name(filters.station_id) or _("All")),
         (_("Prepared for"), f"{user.name} ({user.role.label})"),
-        (_("Generated on"), datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        (_("Generated on"), format_datetime(datetime.now(UTC), "short", rebase=False) + " UTC"),
     ]
     path = report_path(job)
     write_report_workbook(

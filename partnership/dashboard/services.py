@@ -8,7 +8,9 @@ from datetime import UTC, date, timedelta
 from flask import request
 from sqlalchemy import Select, case, func, or_, select
 
+from partnership.collation import by_name
 from partnership.extensions import db
+from partnership.forms import MAX_YEAR, MIN_YEAR, bounded_int
 from partnership.organisations.models import STATION_KINDS, Organisation, Person, PersonKind
 from partnership.permissions import Role, station_scope
 
@@ -35,9 +37,11 @@ class DashboardFilters:
 
         def parse(name: str, default: date) -> date:
             try:
-                return date.fromisoformat(str(params.get(name) or ""))
+                value = date.fromisoformat(str(params.get(name) or ""))
             except ValueError:
                 return default
+            # 9999-12-31 and the like break the period arithmetic; they are typos.
+            return value if MIN_YEAR <= value.year <= MAX_YEAR else default
 
         start = parse("start", today - timedelta(days=365))
         end = parse("end", today)
@@ -45,10 +49,7 @@ class DashboardFilters:
             start, end = end, start
 
         def as_int(name: str) -> int | None:
-            try:
-                return int(params.get(name) or 0) or None
-            except (TypeError, ValueError):
-                return None
+            return bounded_int(params.get(name), 1)
 
         return cls(
             start=start,
@@ -481,7 +482,7 @@ def training_indicators(
             .where(
                 Organisation.id.in_(station_ids_query(user, filters)), Organisation.active.is_(True)
             )
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
     coverage = coverage_for(stations, since=today - timedelta(days=180))

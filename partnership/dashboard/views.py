@@ -29,9 +29,10 @@ from partnership.dashboard.services import DashboardFilters
 from partnership.dashboard.tasks import build_report_task, give_up_if_abandoned
 from partnership.extensions import db
 from partnership.forms import country_choices
+from partnership.i18n import request_language
 from partnership.mixins import utcnow
 from partnership.organisations import services as org_services
-from partnership.pagination import arg_str
+from partnership.pagination import arg_date
 from partnership.permissions import station_scope
 from partnership.spreadsheets import XLSX_MIMETYPE
 
@@ -174,7 +175,10 @@ def _get_job_or_404(job_id: int) -> ReportJob:
 @bp.post("/reports")
 def report_create():
     filters = DashboardFilters.from_params(request.form)
-    job = ReportJob(user_id=current_user.id, params=filters.to_params())
+    # The workbook is written later by a worker: it keeps the language of the page it came from.
+    job = ReportJob(
+        user_id=current_user.id, params={**filters.to_params(), "lang": request_language()}
+    )
     db.session.add(job)
     db.session.flush()
     job_id = job.id
@@ -235,13 +239,7 @@ def report_download(job_id: int):
 
 
 def _since() -> date | None:
-    value = arg_str("since")
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+    return arg_date("since")
 
 
 def _brief(station_id: int):  # noqa: ANN202

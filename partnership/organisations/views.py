@@ -16,7 +16,7 @@ from partnership.organisations.models import (
 )
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
 from partnership.signals import station_page_sections
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 bp = Blueprint("organisations", __name__)
 
@@ -164,8 +164,8 @@ def person_list():
 
 @bp.get("/people/export.<fmt>")
 def person_export(fmt: str):
-    people = db.session.scalars(services.person_query(current_user, _person_filters()))
-    return send_table(exports.people_table(people), "people", fmt)
+    people = streamed(services.person_query(current_user, _person_filters()))
+    return send_table(exports.people_table(people), "people", fmt, stream=True)
 
 
 @bp.get("/people/<int:person_id>")

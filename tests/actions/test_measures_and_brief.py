@@ -151,7 +151,8 @@ def test_brief_pdf_has_no_empty_what_changed_heading(
     url = f"/stations/{world.station_a.id}/brief.pdf?since={since}"
     text = _pdf_text(coordinator_client.get(url).data)
     assert "Station brief" in text and "Open concerns by category" in text
-    assert f"Nothing changed since {since}." in text
+    day = date.fromisoformat(since)
+    assert f"Nothing changed since {day.day} {day:%b} {day.year}." in text  # day first
     assert "What changed" not in text
 
     make_action_point(world.station_a, title="Fresh point")

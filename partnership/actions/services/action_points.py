@@ -30,6 +30,7 @@ from partnership.actions.services.concerns import (
     today,
 )
 from partnership.audit import AuditEntry
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.lifecycle import Lifecycle
@@ -137,7 +138,7 @@ def police_owner_choices(station_id: int | None = None) -> list[User]:
         select(User)
         .options(joinedload(User.organisation))
         .where(User.role == Role.OFFICER, User.active.is_(True))
-        .order_by(User.name)
+        .order_by(by_name(User.name), User.id)
     )
     if station_id:
         station = db.session.get(Organisation, station_id)
@@ -151,7 +152,7 @@ def ngo_owner_choices() -> list[User]:
         db.session.scalars(
             select(User)
             .where(User.role.in_(list(NGO_ROLES)), User.active.is_(True))
-            .order_by(User.name)
+            .order_by(by_name(User.name), User.id)
         )
     )
 

@@ -22,17 +22,16 @@ from partnership.actions.models import (
 from partnership.actions.services import action_points as point_services
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
-from partnership.extensions import db
 from partnership.forms import save_form
 from partnership.organisations.services import (
     stations,
 )
-from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.pagination import arg_bool, arg_int, arg_str, form_int, paginate
 from partnership.permissions import (
     can_update_action_point,
     can_verify_action_point,
 )
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 # ---- action points -----------------------------------------------------------------------------
 
@@ -64,10 +63,8 @@ def action_point_list():
 
 @bp.get("/action-points/export.<fmt>")
 def action_point_export(fmt: str):
-    points = db.session.scalars(
-        point_services.action_point_query(current_user, _action_point_filters())
-    )
-    return send_table(exports.action_points_table(points), "action-points", fmt)
+    points = streamed(point_services.action_point_query(current_user, _action_point_filters()))
+    return send_table(exports.action_points_table(points), "action-points", fmt, stream=True)
 
 
 def action_point_form(station_id: int | None, **kwargs) -> ActionPointForm:  # noqa: ANN003
@@ -86,7 +83,7 @@ def action_point_form(station_id: int | None, **kwargs) -> ActionPointForm:  # n
 
 @bp.route("/action-points/new", methods=["GET", "POST"])
 def action_point_create():
-    station_id = request.form.get("station_id", type=int) or arg_int("station")
+    station_id = form_int("station_id") or arg_int("station")
     form = action_point_form(station_id)
     if request.method == "GET":
         form.station_id.data = station_id
@@ -141,7 +138,7 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
 @bp.route("/action-points/<int:point_id>/edit", methods=["GET", "POST"])
 def action_point_edit(point_id: int):
     point = point_services.get_action_point_or_404(point_id, current_user, for_edit=True)
-    station_id = request.form.get("station_id", type=int) or point.station_id
+    station_id = form_int("station_id") or point.station_id
     form = action_point_form(station_id, obj=point)
     if request.method == "GET":
         form.priority.data = point.priority.value

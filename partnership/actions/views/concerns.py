@@ -32,7 +32,7 @@ from partnership.pagination import arg_bool, arg_int, arg_str, paginate
 from partnership.permissions import (
     can_see_restricted_details,
 )
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 # ---- concerns ----------------------------------------------------------------------------------
 
@@ -63,9 +63,9 @@ def concern_list():
 
 @bp.get("/concerns/export.<fmt>")
 def concern_export(fmt: str):
-    concerns = db.session.scalars(concern_services.concern_query(current_user, _concern_filters()))
+    concerns = streamed(concern_services.concern_query(current_user, _concern_filters()))
     table = exports.concerns_table(concerns, can_see_restricted_details(current_user))
-    return send_table(table, "concerns", fmt)
+    return send_table(table, "concerns", fmt, stream=True)
 
 
 def _concern_form(**kwargs) -> ConcernForm:  # noqa: ANN003

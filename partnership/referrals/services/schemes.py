@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.lifecycle import Lifecycle, change_status
@@ -125,7 +126,7 @@ def partner_choices() -> list[Organisation]:
         db.session.scalars(
             select(Organisation)
             .where(Organisation.kind.in_(list(kinds)), Organisation.active.is_(True))
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from partnership import audit
 from partnership.extensions import db
 from partnership.forms import form_status, save_form
-from partnership.pagination import arg_int, arg_str, paginate
+from partnership.pagination import arg_int, arg_str, form_int, paginate
 from partnership.referrals import exports, imports
 from partnership.referrals.codes import CLIENT_CODE_RULES
 from partnership.referrals.forms import (
@@ -26,7 +26,7 @@ from partnership.referrals.services import schemes as scheme_services
 from partnership.referrals.services import slips as slip_services
 from partnership.referrals.views import bp
 from partnership.referrals.views.slips import run_import
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 # ---- redemptions (NGO editors only) ------------------------------------------------------------
 
@@ -38,7 +38,7 @@ def slip_redeem():
         for s in db.session.scalars(scheme_services.scheme_query(current_user))
         if s.status is not SchemeStatus.PLANNED
     ]
-    scheme_id = request.form.get("scheme_id", type=int) or arg_int("scheme")
+    scheme_id = form_int("scheme_id") or arg_int("scheme")
     if scheme_id is None and len(schemes) == 1:
         scheme_id = schemes[0].id
     chosen = next((s for s in schemes if s.id == scheme_id), None)
@@ -84,10 +84,11 @@ def redemption_list():
 
 @bp.get("/redemptions/export.<fmt>")
 def redemption_export(fmt: str):
-    redemptions = db.session.scalars(redemption_services.redemption_query(_redemption_filters()))
     audit.record_event("export", label="redemptions")
     db.session.commit()
-    return send_table(exports.redemptions_table(redemptions), "redemptions", fmt)
+    # Read after the commit: the rows stream from the database while the file is sent.
+    redemptions = streamed(redemption_services.redemption_query(_redemption_filters()))
+    return send_table(exports.redemptions_table(redemptions), "redemptions", fmt, stream=True)
 
 
 @bp.route("/redemptions/import", methods=["GET", "POST"])

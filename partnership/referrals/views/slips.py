@@ -23,7 +23,7 @@ from partnership.referrals.models import (
 from partnership.referrals.services import schemes as scheme_services
 from partnership.referrals.services import slips as slip_services
 from partnership.referrals.views import bp
-from partnership.spreadsheets import SpreadsheetError, read_rows, send_table
+from partnership.spreadsheets import SpreadsheetError, read_rows, send_table, streamed
 
 # ---- slips -------------------------------------------------------------------------------------
 
@@ -55,11 +55,12 @@ def slip_list():
 
 @bp.get("/slips/export.<fmt>")
 def slip_export(fmt: str):
-    slips = db.session.scalars(slip_services.slip_query(current_user, _slip_filters()))
+    slips = streamed(slip_services.slip_query(current_user, _slip_filters()))
     return send_table(
         exports.slips_table(slips, with_redemptions=can_see_client_codes(current_user)),
         "slips",
         fmt,
+        stream=True,
     )
 
 
