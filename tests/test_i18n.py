@@ -439,3 +439,18 @@ def test_people_list_sorts_cyrillic_names_with_yo_among_ye(world, make_person, c
     page = coordinator_client.get("/people").get_data(as_text=True)
     positions = [page.index(n) for n in ("Emma Otieno", "Айгерим", "Елена Ким", "Ёлкин", "Жанна")]
     assert positions == sorted(positions)
+
+
+def test_password_reset_email_is_in_the_account_owners_language(app, world):
+    from email.header import decode_header, make_header
+
+    from partnership.accounts.services import password_reset_message
+
+    _set_locale(app, "officer@test.example", "ru")
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email="officer@test.example"))
+        message = password_reset_message(user.id, "https://example.org/reset/x")
+    subject = str(make_header(decode_header(message["Subject"])))
+    with app.test_request_context(), force_locale("ru"):
+        assert subject == gettext("Reset your password") != "Reset your password"
+    assert "Здравствуйте" in message.get_content()
