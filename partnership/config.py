@@ -106,6 +106,8 @@ class Config:
     JOB_LEASE_SECONDS = _int("JOB_LEASE_SECONDS", 120)
     JOB_MAX_ATTEMPTS = _int("JOB_MAX_ATTEMPTS", 3)
     JOB_GIVE_UP_MINUTES = _int("JOB_GIVE_UP_MINUTES", 30)
+    # How long a password-reset link sent by email works.
+    PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     # The address of the site, for links in emails.
     BASE_URL = os.environ.get("BASE_URL", "")
     # Bench only (make bench): count SQL statements per request into response headers.

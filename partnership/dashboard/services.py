@@ -9,6 +9,7 @@ from flask import request
 from sqlalchemy import Select, case, func, or_, select
 
 from partnership import disclosure
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import MAX_YEAR, MIN_YEAR, bounded_int
 from partnership.organisations.models import STATION_KINDS, Organisation, Person, PersonKind
@@ -495,7 +496,7 @@ def training_indicators(
             .where(
                 Organisation.id.in_(station_ids_query(user, filters)), Organisation.active.is_(True)
             )
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
     coverage = coverage_for(stations, since=today - timedelta(days=180))

@@ -1,22 +1,21 @@
-"""The officer's review of their stations' action points, and what a station's or a
-meeting's page shows of the loop."""
+"""The officer's review of their stations' action points, and what a station's page shows
+of the loop."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from flask import render_template
+from markupsafe import Markup
+from sqlalchemy import or_, select
 
-from partnership import disclosure
 from partnership.accounts.models import User
 from partnership.actions.models import (
     OPEN_ACTION_STATUSES,
-    OPEN_CONCERN_STATUSES,
     ActionPoint,
     ActionStatus,
     Concern,
-    FollowUp,
     Side,
 )
 from partnership.actions.services.action_points import (
@@ -24,14 +23,13 @@ from partnership.actions.services.action_points import (
     open_action_points_of_stations,
 )
 from partnership.actions.services.concerns import escalation_days, open_concerns_of_stations, today
-from partnership.disclosure import Figure
 from partnership.extensions import db
 from partnership.organisations.models import Organisation, OrganisationKind
 from partnership.permissions import (
     sees_concern_summaries,
     station_scope,
-    visible_station_ids,
 )
+from partnership.signals import station_page_sections
 
 
 @dataclass
@@ -98,64 +96,14 @@ def station_panel(station: Organisation, user: User) -> StationPanel:
     return StationPanel(concerns, open_action_points_of_stations([station.id]))
 
 
-# ---- meetings: the carried-forward agenda ------------------------------------------------------
-
-
-@dataclass
-class MeetingLoop:
-    concerns: list[Concern] | None
-    points: list[ActionPoint]
-    reviewed_ids: set[int]
-    agreed: list[ActionPoint]
-    # At a joint meeting, what belongs to stations the user may not see: counts only, already
-    # suppressed for the user (see partnership.disclosure). None when nothing is left out.
-    other_concerns: Figure | None = None
-    other_points: Figure | None = None
-
-
-def meeting_loop(meeting_id: int, station_ids: list[int], user: User) -> MeetingLoop:
-    """The open concerns and open action points of a meeting's stations, as they stand now
-    (computed on display, so they always show the current status), the points agreed at the
-    meeting, and which points were reviewed there. Viewers get no concern summaries. At a
-    joint meeting an officer gets only their own stations' items; the other stations' appear
-    as counts at most."""
-    visible = visible_station_ids(user, station_ids)
-    others = [s for s in station_ids if s not in visible]
-    concerns = open_concerns_of_stations(visible) if sees_concern_summaries(user) else None
-    points = open_action_points_of_stations(visible)
-    agreed_stmt = (
-        select(ActionPoint)
-        .options(*action_point_options())
-        .where(ActionPoint.origin_meeting_id == meeting_id)
-        .order_by(ActionPoint.id)
+def station_loop_section(station: Organisation, user: User, **_extra) -> tuple[int, Markup]:  # noqa: ANN003
+    """Receiver of ``station_page_sections``: the station's open concerns and action points."""
+    html = render_template(
+        "actions/_station_panel.html", org=station, loop_panel=station_panel(station, user)
     )
-    if others:
-        agreed_stmt = agreed_stmt.where(ActionPoint.station_id.in_(visible or [-1]))
-    agreed = list(db.session.scalars(agreed_stmt))
-    reviewed = set(
-        db.session.scalars(
-            select(FollowUp.action_point_id).where(FollowUp.meeting_id == meeting_id)
-        )
-    )
-    loop = MeetingLoop(concerns, points, reviewed, agreed)
-    if others:
-        suppress = disclosure.applies_to(user)
-        loop.other_concerns = disclosure.figure(
-            db.session.scalar(
-                select(func.count(Concern.id)).where(
-                    Concern.station_id.in_(others),
-                    Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
-                )
-            ),
-            suppress,
-        )
-        loop.other_points = disclosure.figure(
-            db.session.scalar(
-                select(func.count(ActionPoint.id)).where(
-                    ActionPoint.station_id.in_(others),
-                    ActionPoint.status.in_([*OPEN_ACTION_STATUSES, ActionStatus.DONE]),
-                )
-            ),
-            suppress,
-        )
-    return loop
+    return (20, Markup(html))  # noqa: S704 - rendered by Jinja with autoescape
+
+
+def connect_receivers() -> None:
+    """Called when the actions blueprint is registered."""
+    station_page_sections.connect(station_loop_section)
