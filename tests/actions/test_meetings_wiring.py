@@ -79,18 +79,15 @@ def test_action_point_agreed_at_the_meeting(app, db, world, make_concern, coordi
 def test_no_action_point_is_agreed_at_a_cancelled_meeting(
     app, db, world, make_concern, coordinator_client
 ):
-    """The meeting page hides the button; a direct request is refused the same way and writes
-    nothing."""
+    """The meeting page offers no agreement at a cancelled meeting; a direct request is refused
+    the same way and writes nothing."""
     concern = make_concern(world.station_a)
     meeting_id = create_meeting(app, [world.station_a], status="cancelled")
     page = coordinator_client.get(f"/meetings/{meeting_id}").data.decode()
-    assert f"/action-points/new?meeting={meeting_id}" not in page
-    shown = coordinator_client.get(f"/action-points/new?meeting={meeting_id}")
-    assert shown.status_code == 303
+    assert f"/meetings/{meeting_id}/action-points/new" not in page
     response = coordinator_client.post(
-        "/action-points/new",
+        f"/meetings/{meeting_id}/action-points/new",
         data={
-            "meeting_id": meeting_id,
             "title": "Agreed at a meeting that never happened",
             "station_id": world.station_a.id,
             "concern_ids": [str(concern.id)],
@@ -98,13 +95,11 @@ def test_no_action_point_is_agreed_at_a_cancelled_meeting(
             "priority": "normal",
         },
     )
-    assert response.status_code == 303
-    assert response.location.endswith(f"/meetings/{meeting_id}")
+    assert response.status_code == 422
+    assert "This meeting was cancelled." in response.data.decode()
     with app.app_context():
         assert db.session.scalars(db.select(ActionPoint)).all() == []
         assert db.session.get(Concern, concern.id).status is ConcernStatus.OPEN
-    followed = coordinator_client.get(response.location).data.decode()
-    assert "No action point can be agreed at a cancelled meeting." in followed
 
 
 def test_unknown_origin_meeting_is_not_found(world, coordinator_client):
