@@ -117,7 +117,7 @@ class MeetingForm(VersionedForm):
         self.timezone.choices = zone_choices()
 
     def data_dict(self) -> dict:
-        data = {name: f.data for name, f in self._fields.items()}
+        data = dict(self.data)
         data["end_date"] = data["end_date"] or data["start_date"]
         data["station_ids"] = list(data["station_ids"] or [])
         data["facilitator_ids"] = list(data["facilitator_ids"] or [])

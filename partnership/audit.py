@@ -198,9 +198,14 @@ def record_bulk_creates(model: type, records: list[tuple[int, str, dict[str, Any
     db.session.connection().execute(insert(AuditEntry.__table__), rows)
 
 
-def record_event(action: str, entity: Any = None, *, label: str = "", **details: Any) -> None:
-    """Record something that is not a column change: a login, a session ended, an export."""
+def record_event(
+    action: str, entity: Any = None, *, label: str = "", user: Any = None, **details: Any
+) -> None:
+    """Record something that is not a column change: a login, a session ended, an export, a
+    status change. ``user`` is who did it when that is not the signed-in user (the CLI)."""
     user_id, actor, ip = _current_actor()
+    if user is not None and getattr(user, "id", None) is not None:
+        user_id, actor = user.id, user.email
     db.session.add(
         AuditEntry(
             user_id=user_id,

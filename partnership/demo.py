@@ -191,6 +191,9 @@ def seed() -> bool:
     from partnership.actions.demo import seed_actions
 
     seed_actions()
+    from meetings.demo import tie_loop_to_meetings
+
+    tie_loop_to_meetings()
     from curricula.demo import seed_curricula
 
     seed_curricula()

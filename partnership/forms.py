@@ -1,19 +1,26 @@
 """Form pieces every domain uses: the version field for optimistic locking, choice lists,
-and the error a service raises to put a message next to a field."""
+the error a service raises to put a message next to a field, and the one way a create or edit
+view saves a form (``save_form``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import available_timezones
 
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import Field, FieldList, Form, FormField, HiddenField
 from wtforms.validators import Optional
+
+from partnership.audit import EditConflict, check_version, conflict_entries
+from partnership.extensions import db
 
 
 class FieldError(Exception):
@@ -68,6 +75,50 @@ class VersionedForm(FlaskForm):
 
     def loaded_version(self) -> int | None:
         return bounded_int(self.version.data, 0)
+
+
+def form_data(form: FlaskForm) -> dict:
+    """What the user submitted, by field name, for a service write."""
+    return dict(form.data)
+
+
+@dataclass
+class Saved:
+    """The outcome of ``save_form``: the record written, or why not."""
+
+    ok: bool = False
+    record: Any = None
+    # What someone else changed meanwhile, when an edit was refused (for the conflict notice).
+    conflict: list | None = None
+
+
+def save_form(form: FlaskForm, write: Callable[[dict], Any], record: Any = None) -> Saved:
+    """Run a service write with the form's data and commit once.
+
+    A ``FieldError`` from the service becomes the message next to its field; for an edit
+    (``record`` given, with a ``VersionedForm``), a newer version saved meanwhile (checked
+    before the write, or lost at commit) becomes the conflict notice. Nothing is half-written:
+    any refusal rolls the whole request back."""
+    try:
+        if record is not None and isinstance(form, VersionedForm):
+            check_version(record, form.loaded_version())
+        result = write(form_data(form))
+        db.session.commit()
+    except FieldError as error:
+        db.session.rollback()
+        attach_field_error(form, error)
+        return Saved()
+    except (EditConflict, StaleDataError) as exc:
+        db.session.rollback()
+        return Saved(conflict=conflict_entries(exc, record))
+    return Saved(ok=True, record=result if result is not None else record)
+
+
+def form_status(form: FlaskForm, conflict: list | None = None) -> int:
+    """409 for an edit conflict, 422 when the form shows errors, else 200."""
+    if conflict is not None:
+        return 409
+    return 422 if form.errors else 200
 
 
 def country_choices() -> list[tuple[str, str]]:

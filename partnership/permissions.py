@@ -88,6 +88,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "auth.language_save": SIGNED_IN,
     "dashboard.home": SIGNED_IN,
     "dashboard.station_story": SIGNED_IN,
+    "dashboard.station_brief": roles(NGO_ROLES, Role.OFFICER),
+    "dashboard.station_brief_pdf": roles(NGO_ROLES, Role.OFFICER),
     "dashboard.report_create": SIGNED_IN,
     "dashboard.report_detail": SIGNED_IN,
     "dashboard.report_retry": SIGNED_IN,
@@ -142,11 +144,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "actions.action_point_follow_up": roles(NGO_EDITORS, Role.OFFICER),
     "actions.action_point_acknowledge": roles(Role.OFFICER),
     "actions.action_point_verify": roles(NGO_EDITORS, Role.OFFICER),
-    "actions.action_point_review": roles(NGO_EDITORS),
     "actions.my_review": roles(Role.OFFICER),
     "actions.measures": SIGNED_IN,
-    "actions.station_brief": roles(NGO_ROLES, Role.OFFICER),
-    "actions.station_brief_pdf": roles(NGO_ROLES, Role.OFFICER),
     # Referrals: schemes and the directory are read by all (officers: their own stations'
     # aggregates); slips are issued by officers and NGO editors; client codes and redemption
     # records are NGO editors' alone; viewers see aggregates only.
@@ -204,6 +203,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "meetings.register_template": roles(TRAINING_EDITORS),
     "meetings.register_import": roles(TRAINING_EDITORS),
     "meetings.agenda_item_add": roles(TRAINING_EDITORS),
+    "meetings.action_point_agree": roles(NGO_EDITORS),
+    "meetings.action_point_review": roles(NGO_EDITORS),
     "meetings.agenda_item_move": roles(TRAINING_EDITORS),
     "meetings.agenda_item_delete": roles(TRAINING_EDITORS),
     "meetings.decision_add": roles(TRAINING_EDITORS),
@@ -344,9 +345,7 @@ def can_update_action_point(user: User, point) -> bool:  # noqa: ANN001
 
 def can_verify_action_point(user: User, point) -> bool:  # noqa: ANN001
     """Verification is by the other side from the one that marked the point done."""
-    from partnership.actions.models import ActionStatus
-
-    if point.status is not ActionStatus.DONE or not can_update_action_point(user, point):
+    if not point.awaits_verification or not can_update_action_point(user, point):
         return False
     side = side_of(user)
     return side is not None and point.done_side is not None and side != point.done_side.value

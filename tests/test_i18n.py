@@ -419,3 +419,38 @@ def test_workbook_is_written_in_the_language_of_the_page(app, world, client):
     labels = {r[0]: r[1] for r in workbook["Сводка"].iter_rows(values_only=True) if r[0]}
     assert labels["Период"] == "1 янв. 2026\u202fг. – 30 июн. 2026\u202fг."
     assert "Подготовлено для" in labels
+
+
+# --- names in alphabetical order --------------------------------------------------------------
+
+
+def test_name_key_puts_yo_with_ye_and_keeps_short_i_a_letter_of_its_own():
+    from partnership.collation import name_key
+
+    names = ["Ёлка", "Айгерим", "Елена", "Жанна", "Йогурт", "Иван", "émile", "Zoe", "Emma"]
+    assert sorted(names, key=name_key) == [
+        "émile", "Emma", "Zoe", "Айгерим", "Елена", "Ёлка", "Жанна", "Иван", "Йогурт",
+    ]  # fmt: skip
+
+
+def test_people_list_sorts_cyrillic_names_with_yo_among_ye(world, make_person, coordinator_client):
+    for name in ("Ёлкин Пётр", "Айгерим Сапарова", "Елена Ким", "Жанна Омарова", "Emma Otieno"):
+        make_person("officer", world.station_a, name=name)
+    page = coordinator_client.get("/people").get_data(as_text=True)
+    positions = [page.index(n) for n in ("Emma Otieno", "Айгерим", "Елена Ким", "Ёлкин", "Жанна")]
+    assert positions == sorted(positions)
+
+
+def test_password_reset_email_is_in_the_account_owners_language(app, world):
+    from email.header import decode_header, make_header
+
+    from partnership.accounts.services import password_reset_message
+
+    _set_locale(app, "officer@test.example", "ru")
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email="officer@test.example"))
+        message = password_reset_message(user.id, "https://example.org/reset/x")
+    subject = str(make_header(decode_header(message["Subject"])))
+    with app.test_request_context(), force_locale("ru"):
+        assert subject == gettext("Reset your password") != "Reset your password"
+    assert "Здравствуйте" in message.get_content()

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, distinct, func, or_, select
 from curricula.models import Training
 from curricula.services.trainings import completed_clause
 from meetings.models import HAPPENED_STATUSES, Attendee, Meeting
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.organisations.models import (
     STATION_KINDS,
@@ -58,7 +59,7 @@ def station_query(user) -> Select:  # noqa: ANN001
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.where(Organisation.id.in_(scope))
-    return stmt.order_by(Organisation.name, Organisation.id)
+    return stmt.order_by(by_name(Organisation.name), Organisation.id)
 
 
 def _completed(by: date | None = None):  # noqa: ANN202

@@ -23,6 +23,7 @@ from meetings.models import (
     meeting_stations,
 )
 from partnership.accounts.models import User
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.mixins import utcnow
 from partnership.organisations.models import (
@@ -250,7 +251,7 @@ def organiser_choices() -> list[Organisation]:
         db.session.scalars(
             select(Organisation)
             .where(Organisation.kind == OrganisationKind.NGO, Organisation.active.is_(True))
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 
@@ -260,6 +261,6 @@ def facilitator_choices() -> list[User]:
         db.session.scalars(
             select(User)
             .where(User.active.is_(True), User.role.in_(list(NGO_ROLES)))
-            .order_by(User.name)
+            .order_by(by_name(User.name), User.id)
         )
     )

@@ -16,6 +16,7 @@ from meetings.models import (
     Meeting,
     MeetingStatus,
 )
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import (
@@ -72,7 +73,7 @@ def roster_for(meeting: Meeting, attendees: list[Attendee]) -> list[Person]:
         select(Person)
         .where(Person.active.is_(True), or_(*conditions))
         .options(joinedload(Person.organisation))
-        .order_by(Person.kind, Person.name)
+        .order_by(Person.kind, by_name(Person.name), Person.id)
         .limit(300)
     )
     return [p for p in people if p.id not in taken]

@@ -53,4 +53,13 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
+@bp.record_once
+def _connect_receivers(_state) -> None:  # noqa: ANN001
+    """Meetings hears of concerns logged below it: one logged at a station with a meeting
+    coming goes straight onto that meeting's agenda."""
+    from meetings.services.agenda import connect_receivers
+
+    connect_receivers()
+
+
 from meetings.views import agenda, feeds, lifecycle, lists, register, scheduling  # noqa: E402, F401

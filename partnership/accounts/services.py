@@ -431,14 +431,14 @@ def password_reset_message(user_id: int, link: str):  # noqa: ANN201
     """The reset email for ``user_id``, or None if the account is gone or deactivated."""
     from email.message import EmailMessage
 
-    from flask_babel import force_locale
+    from partnership.i18n import in_language_of
 
     user = db.session.get(User, user_id)
     if user is None or not user.active:
         return None
     config = current_app.config
     minutes = config["PASSWORD_RESET_MINUTES"]
-    with force_locale(getattr(user, "locale", None) or "en"):
+    with in_language_of(user):  # the recipient's language, whoever asked
         message = EmailMessage()
         message["Subject"] = _("Reset your password")
         message["From"] = config["MAIL_FROM"]

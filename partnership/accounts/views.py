@@ -19,6 +19,7 @@ from partnership.accounts.forms import (
     UserForm,
 )
 from partnership.accounts.models import User, UserSession
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.organisations.models import Organisation
@@ -38,7 +39,9 @@ bp = Blueprint("accounts", __name__, url_prefix="/admin")
 def _organisations() -> list[Organisation]:
     return list(
         db.session.scalars(
-            select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
+            select(Organisation)
+            .where(Organisation.active.is_(True))
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 

@@ -179,11 +179,20 @@ class Brief:
     suppress: bool = False
 
 
-def station_brief(station: Organisation, user: User, since: date | None = None) -> Brief:
-    since_meeting = None
-    if since is None:
-        since_meeting = last_held_meeting(station.id)
-        since = since_meeting_date(since_meeting) or (today() - timedelta(days=90))
+def station_brief(
+    station: Organisation,
+    user: User,
+    since: date | None = None,
+    since_meeting=None,  # noqa: ANN001 - the station's last held meeting, from the meetings domain
+) -> Brief:
+    """What changed at the station since ``since``, or else since ``since_meeting`` (its last
+    held meeting), or else in the last 90 days."""
+    if since is not None:
+        since_meeting = None
+    elif since_meeting is not None:
+        since = since_meeting.local_start.date()
+    else:
+        since = today() - timedelta(days=90)
     since_at = datetime.combine(since, time.min, tzinfo=UTC)
     by_category = list(
         db.session.execute(
@@ -278,14 +287,3 @@ def station_brief(station: Organisation, user: User, since: date | None = None) 
         follow_ups,
         suppresses_small_counts(user),
     )
-
-
-def last_held_meeting(station_id: int):  # noqa: ANN201
-    """The station's last held meeting, if any."""
-    from partnership.actions.meetings_link import last_held_meeting as last_held
-
-    return last_held(station_id)
-
-
-def since_meeting_date(meeting) -> date | None:  # noqa: ANN001
-    return meeting.local_date if meeting is not None else None

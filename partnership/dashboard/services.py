@@ -8,6 +8,7 @@ from datetime import UTC, date, timedelta
 from flask import request
 from sqlalchemy import Select, case, func, or_, select
 
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import MAX_YEAR, MIN_YEAR, bounded_int
 from partnership.organisations.models import STATION_KINDS, Organisation, Person, PersonKind
@@ -481,7 +482,7 @@ def training_indicators(
             .where(
                 Organisation.id.in_(station_ids_query(user, filters)), Organisation.active.is_(True)
             )
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
     coverage = coverage_for(stations, since=today - timedelta(days=180))

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -16,6 +17,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from curricula.services.coverage import station_summary
+from meetings.services.agenda import last_held_meeting
+from partnership.actions import measures
+from partnership.actions.pdf import brief_pdf
 from partnership.caching import cached, viewer_key
 from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
@@ -27,6 +32,7 @@ from partnership.forms import country_choices
 from partnership.i18n import request_language
 from partnership.mixins import utcnow
 from partnership.organisations import services as org_services
+from partnership.pagination import arg_date
 from partnership.permissions import station_scope
 from partnership.spreadsheets import XLSX_MIMETYPE
 
@@ -151,6 +157,7 @@ def station_story(organisation_id: int):
         before_after=before_after,
         before=services.shown_count(before_after.before, context["suppressed"]),
         after=services.shown_count(before_after.after, context["suppressed"]),
+        training_summary=station_summary(station, current_user),
         **context,
     )
 
@@ -226,3 +233,35 @@ def report_download(job_id: int):
         as_attachment=True,
         download_name=f"programme-report-{job.created_at:%Y-%m-%d}.xlsx",
     )
+
+
+# ---- the station brief -------------------------------------------------------------------------
+
+
+def _since() -> date | None:
+    return arg_date("since")
+
+
+def _brief(station_id: int):  # noqa: ANN202
+    """The station's brief: changes since the date asked for, else since its last held
+    meeting."""
+    station = org_services.get_organisation_or_404(station_id, current_user)
+    if not station.is_station:
+        abort(404)
+    return measures.station_brief(
+        station, current_user, _since(), since_meeting=last_held_meeting(station.id)
+    )
+
+
+@bp.get("/stations/<int:station_id>/brief")
+def station_brief(station_id: int):
+    brief = _brief(station_id)
+    return render_template("dashboard/station_brief.html", brief=brief, shown=measures.shown)
+
+
+@bp.get("/stations/<int:station_id>/brief.pdf")
+def station_brief_pdf(station_id: int):
+    brief = _brief(station_id)
+    response = Response(brief_pdf(brief), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="brief-{brief.station.id}.pdf"'
+    return response

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import (
@@ -82,7 +84,7 @@ def organisation_query(user, filters: OrganisationFilters) -> Select:  # noqa: A
         )
     if not filters.include_inactive:
         stmt = stmt.where(Organisation.active.is_(True))
-    return stmt.order_by(Organisation.country, Organisation.name, Organisation.id)
+    return stmt.order_by(Organisation.country, by_name(Organisation.name), Organisation.id)
 
 
 def commands() -> list[Organisation]:
@@ -90,7 +92,7 @@ def commands() -> list[Organisation]:
         db.session.scalars(
             select(Organisation)
             .where(Organisation.kind == OrganisationKind.POLICE_COMMAND)
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 
@@ -99,7 +101,7 @@ def stations(user=None) -> list[Organisation]:  # noqa: ANN001
     stmt = (
         select(Organisation)
         .where(Organisation.kind.in_(STATION_KINDS), Organisation.active.is_(True))
-        .order_by(Organisation.name)
+        .order_by(by_name(Organisation.name), Organisation.id)
     )
     if user is not None:
         scope = station_scope(user)
@@ -113,7 +115,7 @@ def organisations_of_kinds(kinds) -> list[Organisation]:  # noqa: ANN001
         db.session.scalars(
             select(Organisation)
             .where(Organisation.kind.in_(list(kinds)), Organisation.active.is_(True))
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 
@@ -136,7 +138,7 @@ def stations_of(org: Organisation) -> list[Organisation]:
         db.session.scalars(
             select(Organisation)
             .where(Organisation.command_id == org.id)
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 
@@ -307,7 +309,7 @@ def person_query(user, filters: PersonFilters) -> Select:  # noqa: ANN001
         stmt = stmt.where(Person.organisation_id.in_(org_ids))
     if not filters.include_inactive:
         stmt = stmt.where(Person.active.is_(True))
-    return stmt.order_by(Person.name, Person.id)
+    return stmt.order_by(by_name(Person.name), Person.id)
 
 
 def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  # noqa: ANN001
@@ -450,7 +452,7 @@ def transfer_officer(person: Person, station_id: int, on: date, note: str = "") 
             "transfer_date",
             _(
                 "The transfer must be dated after the start of the current posting (%(date)s).",
-                date=latest.start_date.isoformat(),
+                date=format_date(latest.start_date),
             ),
         )
     current = current_posting(person)

@@ -7,13 +7,10 @@ from datetime import date, timedelta
 import pytest
 
 from partnership.actions.models import Concern, ConcernStatus
-from partnership.actions.services.concerns import (
-    CONCERN_TRANSITIONS,
-    TransitionError,
-    change_concern_status,
-)
+from partnership.actions.services.concerns import CONCERN_TRANSITIONS, change_concern_status
 from partnership.audit import MASK, AuditEntry
 from partnership.forms import FieldError
+from partnership.lifecycle import TransitionError
 
 
 def _form(world, **overrides):
@@ -86,13 +83,24 @@ def test_every_concern_status_change(app, db, world, make_concern, start, to):
     allowed = to in CONCERN_TRANSITIONS[start]
     with app.app_context():
         obj = db.session.get(Concern, concern.id)
+        coordinator = world.users["coordinator"]
         if allowed:
-            change_concern_status(obj, to, reason="No cooperation from the station.")
+            change_concern_status(obj, to, coordinator, reason="No cooperation from the station.")
             assert obj.status is to
             assert obj.status_changed_at is not None
+            # Who changed it, from what to what, is in the audit log.
+            entry = db.session.scalars(
+                db.select(AuditEntry).where(
+                    AuditEntry.entity_type == "Concern",
+                    AuditEntry.entity_id == obj.id,
+                    AuditEntry.action == "status",
+                )
+            ).one()
+            assert entry.user_id == coordinator.id
+            assert entry.changes["from"] == start.value and entry.changes["to"] == to.value
         else:
             with pytest.raises(TransitionError):
-                change_concern_status(obj, to, reason="x")
+                change_concern_status(obj, to, coordinator, reason="x")
             assert obj.status is start
         db.session.rollback()
 
@@ -102,7 +110,7 @@ def test_closing_unresolved_needs_a_reason(app, db, world, make_concern, coordin
     with app.app_context():
         with pytest.raises(FieldError):
             change_concern_status(
-                db.session.get(Concern, concern.id), ConcernStatus.CLOSED_UNRESOLVED
+                db.session.get(Concern, concern.id), ConcernStatus.CLOSED_UNRESOLVED, None
             )
         db.session.rollback()
     response = coordinator_client.post(

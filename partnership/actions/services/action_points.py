@@ -25,14 +25,15 @@ from partnership.actions.models import (
 )
 from partnership.actions.services.concerns import (
     TimelinePage,
-    TransitionError,
     change_concern_status,
     escalation_days,
     today,
 )
 from partnership.audit import AuditEntry
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.lifecycle import Lifecycle
 from partnership.organisations.models import STATION_KINDS, Organisation
 from partnership.permissions import (
     NGO_EDITORS,
@@ -137,7 +138,7 @@ def police_owner_choices(station_id: int | None = None) -> list[User]:
         select(User)
         .options(joinedload(User.organisation))
         .where(User.role == Role.OFFICER, User.active.is_(True))
-        .order_by(User.name)
+        .order_by(by_name(User.name), User.id)
     )
     if station_id:
         station = db.session.get(Organisation, station_id)
@@ -151,7 +152,7 @@ def ngo_owner_choices() -> list[User]:
         db.session.scalars(
             select(User)
             .where(User.role.in_(list(NGO_ROLES)), User.active.is_(True))
-            .order_by(User.name)
+            .order_by(by_name(User.name), User.id)
         )
     )
 
@@ -221,29 +222,33 @@ def _apply_action_point(point: ActionPoint, data: dict) -> None:
     point.priority = Priority(data.get("priority") or Priority.NORMAL.value)
 
 
-def _address_concerns(concerns: list[Concern]) -> None:
+def _address_concerns(concerns: list[Concern], user: User) -> None:
     for concern in concerns:
         if concern.status in (ConcernStatus.OPEN, ConcernStatus.ON_AGENDA):
-            change_concern_status(concern, ConcernStatus.BEING_ADDRESSED)
+            change_concern_status(concern, ConcernStatus.BEING_ADDRESSED, user)
 
 
-def create_action_point(data: dict, user: User, meeting_id: int | None = None) -> ActionPoint:
+def create_action_point(
+    data: dict, user: User, origin_meeting_id: int | None = None
+) -> ActionPoint:
+    """A new action point; ``origin_meeting_id`` when it was agreed at a meeting (the meetings
+    domain passes it)."""
     concerns = _validate_action_point(data)
     point = ActionPoint(created_by_id=user.id, status=ActionStatus.OPEN)
-    point.origin_meeting_id = meeting_id
+    point.origin_meeting_id = origin_meeting_id
     _apply_action_point(point, data)
     point.concerns = concerns
     db.session.add(point)
-    _address_concerns(concerns)
+    _address_concerns(concerns, user)
     db.session.flush()
     return point
 
 
-def update_action_point(point: ActionPoint, data: dict) -> ActionPoint:
+def update_action_point(point: ActionPoint, data: dict, user: User) -> ActionPoint:
     concerns = _validate_action_point(data)
     _apply_action_point(point, data)
     point.concerns = concerns
-    _address_concerns(concerns)
+    _address_concerns(concerns, user)
     db.session.flush()
     return point
 
@@ -258,14 +263,17 @@ def allowed_status_changes(point: ActionPoint, user: User) -> list[ActionStatus]
     return [s for s in ActionStatus if s in allowed]
 
 
+ACTION_POINT_LIFECYCLE = Lifecycle(
+    ACTION_TRANSITIONS,
+    refusal=lambda current, target: _(
+        "An action point that is “%(from)s” cannot become “%(to)s”.",
+        **{"from": current.label, "to": target.label},
+    ),
+)
+
+
 def check_transition(point: ActionPoint, to: ActionStatus) -> None:
-    if to not in ACTION_TRANSITIONS[point.status]:
-        raise TransitionError(
-            _(
-                "An action point that is “%(from)s” cannot become “%(to)s”.",
-                **{"from": point.status.label, "to": to.label},
-            )
-        )
+    ACTION_POINT_LIFECYCLE.check(point.status, to)
 
 
 @dataclass
@@ -293,7 +301,11 @@ def action_point_timeline(
             .where(FollowUp.action_point_id == point.id)
             .scalar_subquery(),
             select(func.count(AuditEntry.id))
-            .where(AuditEntry.entity_type == "ActionPoint", AuditEntry.entity_id == point.id)
+            .where(
+                AuditEntry.entity_type == "ActionPoint",
+                AuditEntry.entity_id == point.id,
+                AuditEntry.action.in_(["create", "update"]),
+            )
             .scalar_subquery(),
         )
     ).one()
@@ -320,7 +332,12 @@ def action_point_timeline(
     ]
     audit_rows = db.session.scalars(
         select(AuditEntry)
-        .where(AuditEntry.entity_type == "ActionPoint", AuditEntry.entity_id == point.id)
+        .where(
+            AuditEntry.entity_type == "ActionPoint",
+            AuditEntry.entity_id == point.id,
+            # status changes are on the timeline as follow-ups already
+            AuditEntry.action.in_(["create", "update"]),
+        )
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(upto)
     )

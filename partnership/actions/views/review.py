@@ -1,10 +1,10 @@
-"""The officer's review, the loop's measures and the station brief."""
+"""The officer's review and the loop's measures."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, render_template
+from flask import render_template
 from flask_login import current_user
 
 from partnership.actions import measures
@@ -14,15 +14,11 @@ from partnership.actions.forms import (
 from partnership.actions.services import review as review_services
 from partnership.actions.views import bp
 from partnership.caching import cached, viewer_key
-from partnership.organisations.services import (
-    get_organisation_or_404,
-)
-from partnership.pagination import arg_date
 from partnership.permissions import (
     suppresses_small_counts,
 )
 
-# ---- officer review, measures, station brief ---------------------------------------------------
+# ---- officer review and measures ---------------------------------------------------
 
 
 @bp.get("/my-review")
@@ -51,32 +47,3 @@ def measures_page():
         suppress=suppresses_small_counts(current_user),
         shown=measures.shown,
     )
-
-
-def _since() -> date | None:
-    return arg_date("since")
-
-
-def _brief_station(station_id: int):  # noqa: ANN202
-    station = get_organisation_or_404(station_id, current_user)
-    if not station.is_station:
-        abort(404)
-    return station
-
-
-@bp.get("/stations/<int:station_id>/brief")
-def station_brief(station_id: int):
-    station = _brief_station(station_id)
-    brief = measures.station_brief(station, current_user, _since())
-    return render_template("actions/station_brief.html", brief=brief, shown=measures.shown)
-
-
-@bp.get("/stations/<int:station_id>/brief.pdf")
-def station_brief_pdf(station_id: int):
-    from partnership.actions.pdf import brief_pdf
-
-    station = _brief_station(station_id)
-    brief = measures.station_brief(station, current_user, _since())
-    response = Response(brief_pdf(brief), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="brief-{station.id}.pdf"'
-    return response

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import (
@@ -89,7 +90,7 @@ def service_providers() -> list[Organisation]:
                 Organisation.kind.in_([OrganisationKind.SERVICE, OrganisationKind.NGO]),
                 Organisation.active.is_(True),
             )
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, load_only
 
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.integrity import unique_as_field_error
@@ -95,7 +96,7 @@ def issuing_stations(user, scheme: Scheme | None = None) -> list[Organisation]: 
         stmt = stmt.where(Organisation.id.in_(scope))
     if scheme is not None:
         stmt = stmt.where(Organisation.id.in_(scheme_station_ids(scheme) or {-1}))
-    return list(db.session.scalars(stmt.order_by(Organisation.name)))
+    return list(db.session.scalars(stmt.order_by(by_name(Organisation.name), Organisation.id)))
 
 
 def officers_at(station_ids) -> list[Person]:  # noqa: ANN001
@@ -107,7 +108,7 @@ def officers_at(station_ids) -> list[Person]:  # noqa: ANN001
                 Person.active.is_(True),
                 Person.organisation_id.in_(list(station_ids) or [-1]),
             )
-            .order_by(Person.name)
+            .order_by(by_name(Person.name), Person.id)
         )
     )
 
@@ -137,7 +138,9 @@ def search_officers(user, text: str, station_id: int | None = None) -> list[Pers
     if station_id:
         stmt = stmt.where(Person.organisation_id == station_id)
     return list(
-        db.session.scalars(stmt.order_by(Person.name, Person.id).limit(OFFICER_SUGGESTIONS))
+        db.session.scalars(
+            stmt.order_by(by_name(Person.name), Person.id).limit(OFFICER_SUGGESTIONS)
+        )
     )
 
 

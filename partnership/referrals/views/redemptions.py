@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from partnership import audit
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import form_status, save_form
 from partnership.pagination import arg_int, arg_str, form_int, paginate
 from partnership.referrals import exports, imports
 from partnership.referrals.codes import CLIENT_CODE_RULES
@@ -24,7 +24,7 @@ from partnership.referrals.services import directory as directory_services
 from partnership.referrals.services import redemptions as redemption_services
 from partnership.referrals.services import schemes as scheme_services
 from partnership.referrals.services import slips as slip_services
-from partnership.referrals.views import bp, form_data, form_status
+from partnership.referrals.views import bp
 from partnership.referrals.views.slips import run_import
 from partnership.spreadsheets import send_table, streamed
 
@@ -50,13 +50,10 @@ def slip_redeem():
         form.slip_number.data = arg_str("slip")
         form.redeemed_on.data = date.today()
     if form.validate_on_submit():
-        try:
-            redemption_services.record_redemption(form_data(form), current_user)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(
+            form, lambda data: redemption_services.record_redemption(data, current_user)
+        )
+        if saved.ok:
             flash(_("The visit was recorded."), "success")
             return redirect(url_for("referrals.slip_redeem", scheme=scheme_id))
     return render_template(
