@@ -7,6 +7,7 @@ ratios to the hello route and the login page of the same run.
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -172,7 +173,12 @@ def probe(base: str, page: Page, cookie: str | None, instance: Path) -> Result:
     except urllib.error.HTTPError as error:
         response = error
     result.first_byte_s = time.perf_counter() - began
-    body = response.read()
+    try:
+        body = response.read()
+    except (http.client.IncompleteRead, ConnectionError) as cut:
+        # The worker was stopped mid-download (gunicorn's timeout): report it, keep going.
+        body = getattr(cut, "partial", b"")
+        result.failures.append(f"download cut off after {len(body) // 1024} KB")
     result.single_s = time.perf_counter() - began
     result.status = response.status
     result.size = len(body)
