@@ -1,5 +1,6 @@
-"""Import of a training's register and scores from CSV or Excel: all rows or none, with a
-row-by-row error report. The template is the training's own register, ready to fill in."""
+"""Import of a training's register and scores from CSV or Excel through the one import runner:
+all rows or none, with an error report by the file's own line numbers. The template is the
+training's own register, ready to fill in; its columns are known by language-independent keys."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
 
 from curricula.models import Participant, Training
 from curricula.services import trainings as services
 from meetings.models import AttendanceStatus
 from partnership.extensions import db
 from partnership.organisations.models import Person, PersonKind
-from partnership.spreadsheets import SpreadsheetError, Table, read_rows
+from partnership.spreadsheets import Column, ImportRow, RowError, Table, run_import
 
 DAY_HEADER = re.compile(r"\((\d{4}-\d{2}-\d{2})\)\s*$")
 STATUS_WORDS = {
@@ -26,18 +27,27 @@ STATUS_WORDS = {
 }  # fmt: skip
 
 
+PERSON = Column("person_id", _l("Person ID"))
+NAME = Column("name", _l("Name"), required=False)
+STATION = Column("station", _l("Station"), required=False)
+PRE = Column("pre_score", _l("Pre-test score"))
+POST = Column("post_score", _l("Post-test score"))
+
+
+def _day_column(number: int, day: date) -> Column:
+    return Column(
+        f"day-{day.isoformat()}", _l("Day %(n)s (%(date)s)", n=number, date=day.isoformat())
+    )
+
+
+def columns_for(training: Training) -> list[Column]:
+    days = [_day_column(i, d) for i, d in enumerate(training.days, 1)]
+    return [PERSON, NAME, STATION, *days, PRE, POST]
+
+
 def headers_for(training: Training) -> list[str]:
-    days = [
-        _("Day %(n)s (%(date)s)", n=i, date=d.isoformat()) for i, d in enumerate(training.days, 1)
-    ]
-    return [
-        _("Person ID"),
-        _("Name"),
-        _("Station"),
-        *days,
-        _("Pre-test score"),
-        _("Post-test score"),
-    ]
+    """The template's headers: each label with its language-independent key."""
+    return [c.header for c in columns_for(training)]
 
 
 def template_table(training: Training) -> Table:
@@ -57,117 +67,99 @@ class ImportResult:
     added: int = 0
 
 
+def _day_keys(training: Training):  # noqa: ANN202
+    """Day columns are known by their date in brackets, whatever the language of the label; a
+    day the training does not have is refused."""
+
+    def day_key(header: str) -> str | None:
+        match = DAY_HEADER.search(header)
+        if not match:
+            return None
+        try:
+            day = date.fromisoformat(match.group(1))
+        except ValueError:
+            return None
+        if day not in training.days:
+            raise RowError(_("Days not in this training: %(d)s.", d=day.isoformat()))
+        return f"day-{day.isoformat()}"
+
+    return day_key
+
+
 def import_register(training: Training, filename: str, data: bytes) -> ImportResult:
-    """Check every row, then write all of them, or nothing when any row is wrong."""
+    """Check every row, then write all of them, or nothing when any row is wrong; errors are
+    reported by the file's own line numbers."""
     result = ImportResult()
-    try:
-        headers, rows = read_rows(filename, data)
-    except SpreadsheetError as exc:
-        result.errors.append((0, _(str(exc))))
-        return result
-    columns = _columns(training, headers, result)
-    if result.errors:
-        return result
-    if not rows:
-        result.errors.append((0, _("The file has no rows below the headers.")))
-        return result
-    people_ids = {_int(_cell(r, columns["person"])) for r in rows} - {None}
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(people_ids)))}
     people_on_register = services.roster(training)
     participants = {p.person_id: p for p in people_on_register}
-    planned = []
     seen: set[int] = set()
-    for number, row in enumerate(rows, start=2):
-        person_id = _int(_cell(row, columns["person"]))
-        if person_id is None or person_id not in people:
-            result.errors.append(
-                (number, _("Unknown person ID “%(v)s”.", v=_cell(row, columns["person"])))
-            )
-            continue
-        if people[person_id].kind is not PersonKind.OFFICER:
-            result.errors.append(
-                (number, _("Person ID %(id)s is not a police officer.", id=person_id))
-            )
-            continue
-        if person_id in seen:
-            result.errors.append((number, _("Person ID %(id)s appears twice.", id=person_id)))
-            continue
-        seen.add(person_id)
+    people: dict[int, Person] = {}
+
+    def person_of(text: str) -> Person | None:
+        person_id = _int(text)
+        if person_id is None:
+            return None
+        if person_id not in people:
+            person = db.session.get(Person, person_id)
+            if person is None:
+                return None
+            people[person_id] = person
+        return people[person_id]
+
+    def check_row(row: ImportRow) -> tuple:
+        person = person_of(row.get(PERSON.key, ""))
+        if person is None:
+            raise RowError(_("Unknown person ID “%(v)s”.", v=row.get(PERSON.key, "")))
+        if person.kind is not PersonKind.OFFICER:
+            raise RowError(_("Person ID %(id)s is not a police officer.", id=person.id))
+        if person.id in seen:
+            raise RowError(_("Person ID %(id)s appears twice.", id=person.id))
+        seen.add(person.id)
+        problems = []
         marks = {}
-        for day, index in columns["days"].items():
-            word = _cell(row, index).strip().lower()
+        for day in training.days:
+            word = row.get(f"day-{day.isoformat()}", "").lower()
             if word and word not in STATUS_WORDS:
-                result.errors.append((number, _(
+                problems.append(_(
                     "%(day)s: “%(v)s” is not present, late, excused or absent.",
-                    day=day.isoformat(), v=_cell(row, index))))  # fmt: skip
+                    day=day.isoformat(), v=row.get(f"day-{day.isoformat()}", "")))  # fmt: skip
                 continue
             marks[day] = STATUS_WORDS[word].value if word else ""
         scores = {}
-        for column in ("pre", "post"):
-            value, error = services.parse_score(_cell(row, columns[column]), training.max_score)
+        for column in (PRE, POST):
+            value, error = services.parse_score(row.get(column.key, ""), training.max_score)
             if error:
-                label = _("Pre-test score") if column == "pre" else _("Post-test score")
-                result.errors.append((number, f"{label}: {error}"))
-            scores[column] = value
-        planned.append((people[person_id], marks, scores))
-    if result.errors:
-        return result
-    from meetings.services.register import add_attendee, set_marks
+                problems.append(f"{column.label}: {error}")
+            scores[column.key] = value
+        if problems:
+            raise RowError(" ".join(problems))
+        return person, marks, scores
 
-    for person, marks, scores in planned:
-        participant = participants.get(person.id)
-        if participant is None:
-            attendee = add_attendee(training.meeting, person)
-            participant = Participant(training_id=training.id, attendee_id=attendee.id)
-            participant.attendee = attendee
-            result.added += 1
-        set_marks(training.meeting, [participant.attendee],
-                  {(participant.attendee_id, d): v for d, v in marks.items()})  # fmt: skip
-        participant.pre_score = scores["pre"]
-        participant.post_score = scores["post"]
-        if participant.id is None:
-            db.session.add(participant)
-    result.rows = len(planned)
-    db.session.flush()
+    def write_all(planned: list[tuple]) -> None:
+        from meetings.services.register import add_attendee, set_marks
+
+        for person, marks, scores in planned:
+            participant = participants.get(person.id)
+            if participant is None:
+                attendee = add_attendee(training.meeting, person)
+                participant = Participant(training_id=training.id, attendee_id=attendee.id)
+                participant.attendee = attendee
+                result.added += 1
+            set_marks(training.meeting, [participant.attendee],
+                      {(participant.attendee_id, d): v for d, v in marks.items()})  # fmt: skip
+            participant.pre_score = scores[PRE.key]
+            participant.post_score = scores[POST.key]
+            if participant.id is None:
+                db.session.add(participant)
+        db.session.flush()
+
+    report = run_import(
+        filename, data, columns_for(training), check_row, write_all,
+        extra_column=_day_keys(training),
+        mismatch=_("The columns do not match this training's template."),
+    )  # fmt: skip
+    result.errors, result.rows = report.errors, report.rows
     return result
-
-
-def _columns(training: Training, headers: list[str], result: ImportResult) -> dict:
-    normal = [h.strip().lower() for h in headers]
-    wanted = {"person": _("Person ID"), "pre": _("Pre-test score"), "post": _("Post-test score")}
-    columns: dict = {}
-    missing = []
-    for key, label in wanted.items():
-        if label.lower() in normal:
-            columns[key] = normal.index(label.lower())
-        else:
-            missing.append(label)
-    days: dict[date, int] = {}
-    for index, header in enumerate(headers):
-        match = DAY_HEADER.search(header)
-        if match:
-            try:
-                days[date.fromisoformat(match.group(1))] = index
-            except ValueError:
-                continue
-    expected = set(training.days)
-    missing += [_("Day (%(date)s)", date=d.isoformat()) for d in training.days if d not in days]
-    unexpected = sorted(set(days) - expected)
-    if missing or unexpected:
-        message = _("The columns do not match this training's template.")
-        if missing:
-            message += " " + _("Missing: %(cols)s.", cols=", ".join(missing))
-        if unexpected:
-            message += " " + _(
-                "Days not in this training: %(d)s.", d=", ".join(d.isoformat() for d in unexpected)
-            )
-        result.errors.append((1, message + " " + _("Download the template and fill it in.")))
-    columns["days"] = {d: i for d, i in days.items() if d in expected}
-    return columns
-
-
-def _cell(row: list[str], index: int) -> str:
-    return row[index] if index < len(row) else ""
 
 
 def _int(text: str) -> int | None:

@@ -163,3 +163,26 @@ def seed_meetings() -> None:
         if not meeting.status_changes:
             db.session.add(MeetingStatusChange(meeting_id=meeting.id, to_status=meeting.status))
     db.session.flush()
+
+
+def tie_loop_to_meetings() -> None:
+    """After the demo's concerns and action points exist: the high-priority point was agreed
+    at Kisauni's last held meeting, and concerns at stations with a meeting coming up are on
+    its agenda."""
+    from meetings.services.agenda import last_held_meeting, stations_with_coming_meeting
+    from partnership.actions.models import ActionPoint
+    from partnership.actions.services.concerns import put_station_concerns_on_agenda
+
+    names = ("Kisauni Police Station", "Likoni Police Station", "Makupa Police Station")
+    stations = list(db.session.scalars(select(Organisation).where(Organisation.name.in_(names))))
+    kisauni = next((s for s in stations if s.name == names[0]), None)
+    brief = db.session.scalar(
+        select(ActionPoint).where(
+            ActionPoint.title == "Brief night patrols that NSP kits are legal to carry"
+        )
+    )
+    held = last_held_meeting(kisauni.id) if kisauni is not None else None
+    if held is not None and brief is not None:
+        brief.origin_meeting_id = held.id
+    put_station_concerns_on_agenda(sorted(stations_with_coming_meeting([s.id for s in stations])))
+    db.session.flush()

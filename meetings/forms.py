@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from meetings.models import MeetingKind
 from partnership.forms import BLANK_CHOICE, VersionedForm, int_or_none, timezone_choices
@@ -117,7 +117,7 @@ class MeetingForm(VersionedForm):
         self.timezone.choices = zone_choices()
 
     def data_dict(self) -> dict:
-        data = {name: f.data for name, f in self._fields.items()}
+        data = dict(self.data)
         data["end_date"] = data["end_date"] or data["start_date"]
         data["station_ids"] = list(data["station_ids"] or [])
         data["facilitator_ids"] = list(data["facilitator_ids"] or [])
@@ -125,7 +125,7 @@ class MeetingForm(VersionedForm):
 
     def validate_kind(self, field) -> None:  # noqa: ANN001
         if field.data not in {k.value for k in MeetingKind}:
-            raise ValueError(_l("Choose a kind from the list."))
+            raise ValidationError(_l("Choose a kind from the list."))
 
 
 class PostponeForm(FlaskForm):

@@ -6,7 +6,7 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -56,6 +56,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
 
     configure_engine(app)
     _check_storage(app)
+    _bound_url_ids(app)
     _register_blueprints(app)
     _register_hooks(app)
     from partnership import submissions
@@ -73,6 +74,22 @@ def create_app(test_config: dict | type | None = None) -> Flask:
 
         install(app)
     return app
+
+
+def _bound_url_ids(app: Flask) -> None:
+    """``<int:...>`` in every route accepts only ids both databases store (1 to 2^31-1): any
+    other number is a 404 at routing, before a query could overflow. Rules are compiled with
+    the converter they find, so this comes before the blueprints."""
+    from werkzeug.routing import IntegerConverter
+
+    from partnership.forms import MAX_INT, install_form_checks
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, map, fixed_digits=0, min=1, max=MAX_INT, signed=False) -> None:  # noqa: A002, ANN001
+            super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = IdConverter
+    install_form_checks()
 
 
 def _refuse_to_start(problem: str) -> None:
@@ -161,10 +178,22 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from partnership.auth import record_activity
-    from partnership.permissions import enforce_access_policy
+    from partnership.organisations.services import scope_ids_for_organisation
+    from partnership.permissions import enforce_access_policy, register_scope_resolver
 
+    register_scope_resolver(scope_ids_for_organisation)
+    from partnership import access_log
+
+    access_log.install()
     app.before_request(enforce_access_policy)
     app.teardown_request(record_activity)
+
+    @app.before_request
+    def refuse_nul_in_query_string() -> None:
+        # No page takes a NUL in its filters; PostgreSQL text cannot hold one (form fields get
+        # a message next to the field instead, see partnership.forms.check_fields).
+        if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            abort(400)
 
     @app.after_request
     def security_headers(response):  # noqa: ANN001, ANN202
@@ -198,9 +227,10 @@ def _select_timezone() -> str | None:
 def _register_template_helpers(app: Flask) -> None:
     from flask_babel import format_date, format_decimal
 
-    from partnership import permissions
+    from partnership import disclosure, permissions
+    from partnership.dashboard.charts import shown_text
     from partnership.forms import country_name
-    from partnership.i18n import LANGUAGES, request_language
+    from partnership.i18n import LANGUAGES, request_language, zone_label
     from partnership.numbers import percent, round_half_up
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -212,17 +242,17 @@ def _register_template_helpers(app: Flask) -> None:
         format_date(value, fmt) if value else ""
     )
 
+    # Templates ask the same policy functions as the views (see permissions.TEMPLATE_HELPERS).
+    app.jinja_env.globals.update(permissions.TEMPLATE_HELPERS)
     app.jinja_env.globals.update(
-        can=permissions.can,
-        can_edit_organisations=permissions.can_edit_organisations,
-        can_update_action_point=permissions.can_update_action_point,
-        can_verify_action_point=permissions.can_verify_action_point,
         country_name=country_name,
         current_language=request_language,
         languages=LANGUAGES,
+        zone_label=zone_label,
         today_date=date.today,
-        Role=permissions.Role,
     )
+    app.jinja_env.globals["small_count"] = lambda n, small: str(disclosure.figure(n, small))
+    app.jinja_env.globals["chart_text"] = shown_text
 
     @app.context_processor
     def _request_helpers() -> dict:

@@ -198,9 +198,14 @@ def record_bulk_creates(model: type, records: list[tuple[int, str, dict[str, Any
     db.session.connection().execute(insert(AuditEntry.__table__), rows)
 
 
-def record_event(action: str, entity: Any = None, *, label: str = "", **details: Any) -> None:
-    """Record something that is not a column change: a login, a session ended, an export."""
+def record_event(
+    action: str, entity: Any = None, *, label: str = "", user: Any = None, **details: Any
+) -> None:
+    """Record something that is not a column change: a login, a session ended, an export, a
+    status change. ``user`` is who did it when that is not the signed-in user (the CLI)."""
     user_id, actor, ip = _current_actor()
+    if user is not None and getattr(user, "id", None) is not None:
+        user_id, actor = user.id, user.email
     db.session.add(
         AuditEntry(
             user_id=user_id,
@@ -213,6 +218,32 @@ def record_event(action: str, entity: Any = None, *, label: str = "", **details:
             ip=ip,
         )
     )
+
+
+def record_event_on_read(
+    action: str, entity: Any = None, *, label: str = "", **details: Any
+) -> None:
+    """Record an event of a GET request (a download): written at once in a short transaction of
+    its own that takes the write lock when it begins. A GET reads in a transaction that does not
+    hold the lock; upgrading it to write at commit is what fails with "database is locked" when
+    another request writes at the same moment."""
+    from partnership.database import write_transaction
+
+    user_id, actor, ip = _current_actor()
+    with write_transaction() as conn:
+        conn.execute(
+            insert(AuditEntry.__table__).values(
+                at=utcnow(),
+                user_id=user_id,
+                actor=actor,
+                action=action,
+                entity_type=entity.__class__.__name__ if entity is not None else "",
+                entity_id=getattr(entity, "id", None),
+                entity_label=label or (_label(entity) if entity is not None else ""),
+                changes={k: _plain(v) for k, v in details.items()},
+                ip=ip,
+            )
+        )
 
 
 def changes_since(obj: Any, version: int) -> list[AuditEntry]:

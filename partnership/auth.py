@@ -10,6 +10,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -175,7 +176,10 @@ def login():
             status = 401
     elif form.errors:
         status = 422
-    return render_template("auth/login.html", form=form), status
+    response = make_response(render_template("auth/login.html", form=form), status)
+    if status == 429:
+        response.headers["Retry-After"] = str(throttle.retry_after_seconds)
+    return response
 
 
 def _sign_in_unavailable(form: LoginForm, error: SQLAlchemyError):  # noqa: ANN202
@@ -260,3 +264,95 @@ def password_change():
             return redirect(url_for("dashboard.home"))
     language_form = LanguageForm(formdata=None, locale=current_user.locale or "")
     return _account_page(form, language_form), (422 if form.errors else 200)
+
+
+# ---- forgotten password: a single-use link by email --------------------------------------------
+
+
+class PasswordForgotForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=255)])
+
+
+class PasswordResetByEmailForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1024)],
+        description=_l("At least 12 characters; not your email; not a common password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+def _reset_link(token: str) -> str:
+    path = url_for("auth.password_reset", token=token)
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    return f"{base}{path}" if base else url_for("auth.password_reset", token=token, _external=True)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def password_forgot():
+    form = PasswordForgotForm()
+    status = 200
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        ip = _client_ip()
+        throttle = services.login_throttle(email, ip)
+        if throttle.blocked:
+            form.form_errors.append(
+                _(
+                    "Too many attempts. Try again in %(n)d minutes.",
+                    n=throttle.retry_after_minutes,
+                )
+            )
+            status = 429
+        else:
+            # Each request counts towards the same limit as failed sign-ins, for the address
+            # and the client, so the form cannot be used to flood someone's inbox.
+            services.record_failed_login(email, ip)
+            token = services.request_password_reset(email)
+            user_id = services.find_user_by_email(email).id if token else None
+            db.session.commit()
+            if token and user_id is not None:
+                from partnership.accounts.tasks import send_password_reset_email
+
+                send_password_reset_email(user_id, _reset_link(token))
+            # The same answer whether or not the address has an account.
+            flash(
+                _(
+                    "If an account uses this address, an email with a link to choose a new "
+                    "password is on its way. The link works once, for %(n)d minutes.",
+                    n=current_app.config["PASSWORD_RESET_MINUTES"],
+                ),
+                "success",
+            )
+            return redirect(url_for("auth.login"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/password_forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def password_reset(token: str):
+    row = services.password_reset_token(token)
+    if row is None:
+        return render_template("auth/password_reset_invalid.html"), 404
+    form = PasswordResetByEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password_with_token(row, form.password.data)
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(
+                _("Your password was changed and every session was signed out. Sign in with it."),
+                "success",
+            )
+            return redirect(url_for("auth.login"))
+    return render_template("auth/password_reset.html", form=form), (422 if form.errors else 200)

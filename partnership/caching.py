@@ -83,7 +83,7 @@ def cached(name: str, compute: Callable[[], T], *key: object) -> T:
 def viewer_key(user) -> tuple:  # noqa: ANN001
     """What a figure may depend on about who looks: the role (small-count suppression, what
     each role may see) and the organisation (an officer's stations)."""
-    return (user.role.value, user.organisation_id)
+    return (str(user.role), user.organisation_id)
 
 
 # ---- invalidation: a commit that changed programme data starts a new generation --------------

@@ -158,7 +158,7 @@ def create_user_command(
         db.session.rollback()
         raise click.ClickException(f"{error.field}: {error.message}") from error
     db.session.commit()
-    click.echo(f"Created {user.email} ({user.role.value}) at {orgs[0].name}.")
+    click.echo(f"Created {user.email} ({user.role}) at {orgs[0].name}.")
 
 
 @click.command("send-reminders")

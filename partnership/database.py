@@ -56,6 +56,10 @@ def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = BUSY_TIMEOUT_M
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # Names sort as readers expect (Ё with Е); see partnership/collation.py.
+        from partnership.collation import register_sqlite_collation
+
+        register_sqlite_collation(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -23,7 +23,7 @@ from partnership.organisations.models import (
 from partnership.organisations.models import (
     OrganisationKind as K,
 )
-from partnership.permissions import Role
+from partnership.roles import Role
 
 DEMO_PASSWORD = "partnership-demo"  # noqa: S105 - the documented demo password
 DEMO_ACCOUNTS = {
@@ -191,6 +191,9 @@ def seed() -> bool:
     from partnership.actions.demo import seed_actions
 
     seed_actions()
+    from meetings.demo import tie_loop_to_meetings
+
+    tie_loop_to_meetings()
     from curricula.demo import seed_curricula
 
     seed_curricula()

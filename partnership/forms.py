@@ -1,16 +1,26 @@
 """Form pieces every domain uses: the version field for optimistic locking, choice lists,
-and the error a service raises to put a message next to a field."""
+the error a service raises to put a message next to a field, and the one way a create or edit
+view saves a form (``save_form``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import available_timezones
 
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import Field, FieldList, Form, FormField, HiddenField
 from wtforms.validators import Optional
+
+from partnership.audit import EditConflict, check_version, conflict_entries
+from partnership.extensions import db
 
 
 class FieldError(Exception):
@@ -30,11 +40,32 @@ def attach_field_error(form: FlaskForm, error: FieldError) -> None:
         field.errors = [*field.errors, error.message]
 
 
+# The range of an id, version or count that both databases store: PostgreSQL's integer is
+# 32-bit. A number outside it in a URL, a query string or a form is refused (404 or a form
+# error) before it reaches a query, where SQLite overflows at 2^63 and PostgreSQL at 2^31.
+MAX_INT = 2**31 - 1
+# Dates outside these years break date arithmetic (9999-12-31 plus a day) and mean a typo.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+def bounded_int(value: object, low: int = -MAX_INT, high: int = MAX_INT) -> int | None:
+    """``value`` as an int when it is one within [low, high], else None."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high else None
+
+
 def int_or_none(value):  # noqa: ANN001, ANN201
-    """Coerce a select's value to an id; the blank choice becomes None."""
+    """Coerce a select's value to an id; the blank choice becomes None. A value that is no id
+    raises ValueError, which WTForms reports as an invalid choice."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    number = bounded_int(value, 1)
+    if number is None:
+        raise ValueError(value)
+    return number
 
 
 class VersionedForm(FlaskForm):
@@ -43,10 +74,51 @@ class VersionedForm(FlaskForm):
     version = HiddenField(validators=[Optional()])
 
     def loaded_version(self) -> int | None:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return None
+        return bounded_int(self.version.data, 0)
+
+
+def form_data(form: FlaskForm) -> dict:
+    """What the user submitted, by field name, for a service write."""
+    return dict(form.data)
+
+
+@dataclass
+class Saved:
+    """The outcome of ``save_form``: the record written, or why not."""
+
+    ok: bool = False
+    record: Any = None
+    # What someone else changed meanwhile, when an edit was refused (for the conflict notice).
+    conflict: list | None = None
+
+
+def save_form(form: FlaskForm, write: Callable[[dict], Any], record: Any = None) -> Saved:
+    """Run a service write with the form's data and commit once.
+
+    A ``FieldError`` from the service becomes the message next to its field; for an edit
+    (``record`` given, with a ``VersionedForm``), a newer version saved meanwhile (checked
+    before the write, or lost at commit) becomes the conflict notice. Nothing is half-written:
+    any refusal rolls the whole request back."""
+    try:
+        if record is not None and isinstance(form, VersionedForm):
+            check_version(record, form.loaded_version())
+        result = write(form_data(form))
+        db.session.commit()
+    except FieldError as error:
+        db.session.rollback()
+        attach_field_error(form, error)
+        return Saved()
+    except (EditConflict, StaleDataError) as exc:
+        db.session.rollback()
+        return Saved(conflict=conflict_entries(exc, record))
+    return Saved(ok=True, record=result if result is not None else record)
+
+
+def form_status(form: FlaskForm, conflict: list | None = None) -> int:
+    """409 for an edit conflict, 422 when the form shows errors, else 200."""
+    if conflict is not None:
+        return 409
+    return 422 if form.errors else 200
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -76,3 +148,78 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 BLANK_CHOICE = ("", _l("— choose —"))
+
+
+# ---- the checks every form gets ------------------------------------------------------------------
+
+
+def _walk(fields) -> Iterator:  # noqa: ANN001
+    """Every field of a form, descending into FormField and FieldList."""
+    for field in fields:
+        if isinstance(field, FormField):
+            yield from _walk(field.form)
+        elif isinstance(field, FieldList):
+            yield from _walk(field.entries)
+        else:
+            yield field
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _field_problem(field: Field) -> str | None:
+    if _has_nul(field.raw_data) or _has_nul(field.data):
+        # PostgreSQL text cannot hold NUL; it is never typed by a person.
+        return _("Remove the invisible NUL character from this field.")
+    data = field.data
+    numbers = data if isinstance(data, (list, tuple)) else [data]
+    for number in numbers:
+        if isinstance(number, int) and not isinstance(number, bool) and abs(number) > MAX_INT:
+            return _("Enter a number between %(low)s and %(high)s.", low=format_decimal(-MAX_INT),
+                     high=format_decimal(MAX_INT))  # fmt: skip
+    if isinstance(data, (date, datetime)) and not MIN_YEAR <= data.year <= MAX_YEAR:
+        return _(
+            "Enter a date between the years %(low)s and %(high)s.", low=MIN_YEAR, high=MAX_YEAR
+        )
+    if isinstance(field, HiddenField) and isinstance(data, str):
+        text = data.strip().lstrip("-")
+        if text.isdigit() and bounded_int(data) is None:
+            return _("This form is out of date. Reload the page and try again.")
+    return None
+
+
+def check_fields(form: Form) -> bool:
+    """The generic checks: no NUL in any text, every number within what the databases store,
+    dates within plausible years. Errors go next to the field (hidden ones: above the form)."""
+    ok = True
+    for field in _walk(form):
+        problem = _field_problem(field)
+        if problem is None:
+            continue
+        ok = False
+        if isinstance(field, HiddenField):
+            form.form_errors.append(problem)
+        else:
+            field.errors = [*field.errors, problem]
+    return ok
+
+
+def install_form_checks() -> None:
+    """Give every form (ours and those of libraries) the generic checks, once: they run after
+    the form's own validators, so a field keeps its own message and gets this one as well."""
+    if getattr(FlaskForm.validate, "_with_checks", False):
+        return
+    original = FlaskForm.validate
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        own = original(self, extra_validators=extra_validators)
+        # form_errors is rebuilt by Form.validate; add ours after it.
+        return check_fields(self) and own
+
+    validate._with_checks = True  # type: ignore[attr-defined]
+    FlaskForm.validate = validate  # type: ignore[method-assign]

@@ -10,6 +10,8 @@ English in Kenya, Russian conventions in Russian).
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
@@ -90,3 +92,36 @@ def compile_stale_catalogues(directory: str) -> list[str]:
         tmp.replace(mo)  # atomic: parallel test runs never read half a file
         compiled.append(str(mo))
     return compiled
+
+
+def zone_label(zone: str, at: datetime | None = None) -> str:
+    """A time zone as a reader recognises it: its city in their language and its offset from
+    UTC at that moment, e.g. “Almaty, UTC+5”, “Алматы, UTC+5”, “Nairobi, UTC+3”."""
+    from babel.dates import get_timezone_location
+    from flask_babel import get_locale
+
+    tz = ZoneInfo(zone)
+    moment = (at or datetime.now(UTC)).astimezone(tz)
+    offset = moment.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    utc = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "") if minutes else "UTC"
+    try:
+        city = get_timezone_location(tz, locale=get_locale() or "en", return_city=True)
+    except (LookupError, ValueError):
+        city = zone.rsplit("/", 1)[-1].replace("_", " ")
+    return f"{city}, {utc}"
+
+
+def user_format_locale(user: object) -> str:
+    """The formatting locale of a person's chosen language (English when they chose none)."""
+    return format_locale_for(normalise_language(getattr(user, "locale", None)) or DEFAULT_LANGUAGE)
+
+
+def in_language_of(user: object):  # noqa: ANN201 - a context manager
+    """Write something for a person other than the one making the request (an email digest, a
+    file for a recipient) in that person's language: ``with in_language_of(user): ...``."""
+    from flask_babel import force_locale
+
+    return force_locale(user_format_locale(user))

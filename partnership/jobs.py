@@ -2,7 +2,7 @@
 
 The queue lives in SQLite next to the database by default (``instance/jobs.sqlite3``), so a
 single server needs nothing else; set ``REDIS_URL`` to use Redis in production. ``make run``
-starts a consumer beside the web server; in production run ``huey_consumer partnership.jobs.huey``
+starts a consumer beside the web server; in production run ``huey_consumer partnership.worker.huey``
 as its own service. Tests switch the queue to immediate mode (tasks run in-process).
 """
 
@@ -43,8 +43,3 @@ def job_app():  # noqa: ANN201
 
         _app = create_app()
     return _app
-
-
-# Tasks are defined next to the work they do; importing them here registers them with the
-# consumer, which loads only this module.
-import partnership.dashboard.tasks  # noqa: E402, F401

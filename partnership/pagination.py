@@ -7,6 +7,7 @@ so and point to the filters and the download, which hold every row.
 
 from __future__ import annotations
 
+from datetime import date
 from math import ceil
 from typing import Any
 
@@ -14,6 +15,7 @@ from flask import current_app, request
 from sqlalchemy import Select, func, select
 
 from partnership.extensions import db
+from partnership.forms import MAX_YEAR, MIN_YEAR, bounded_int
 
 
 class ListPage:
@@ -53,7 +55,7 @@ def paginate(stmt: Select) -> ListPage:
     page query at all beyond the last page that may be opened."""
     per_page = current_app.config["PER_PAGE"]
     max_pages = current_app.config["LIST_MAX_PAGES"]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = arg_int("page") or 1
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items: list[Any] = []
     if page <= max_pages:
@@ -63,7 +65,32 @@ def paginate(stmt: Select) -> ListPage:
 
 
 def arg_int(name: str) -> int | None:
-    return request.args.get(name, type=int)
+    """A positive whole number from the query string (an id, a page), or None when it is
+    missing, not a number, or beyond what the databases store: the filter is then ignored."""
+    return bounded_int(request.args.get(name), 1)
+
+
+def form_int(name: str) -> int | None:
+    """The same for a value posted outside a form class (a button's hidden id)."""
+    return bounded_int(request.form.get(name), 1)
+
+
+def form_ints(name: str) -> list[int]:
+    return [n for n in (bounded_int(v, 1) for v in request.form.getlist(name)) if n is not None]
+
+
+def arg_date(name: str) -> date | None:
+    """A date (YYYY-MM-DD) from the query string, or None when it is missing, malformed or
+    outside the years the pages can compute with (9999-12-31 plus a day overflows)."""
+    return parse_iso_date(arg_str(name))
+
+
+def parse_iso_date(value: str) -> date | None:
+    try:
+        day = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return day if MIN_YEAR <= day.year <= MAX_YEAR else None
 
 
 def arg_str(name: str) -> str:

@@ -1,51 +1,51 @@
-"""Who may do what: the role list, the access rule of every endpoint, and object-level helpers.
+"""Who may do what: the access rule of every endpoint and every object-level rule.
 
 Every endpoint has exactly one rule in ``ENDPOINT_RULES``. A request to an endpoint without a rule
-is refused (and the test suite fails), so a new page can never be open by accident. Object-level
-scoping (an officer sees only their own stations) lives in ``station_scope`` and in each domain's
-load-and-authorise helpers and query builders; templates ask the same ``can`` helper, so a link is
-shown exactly when following it is allowed.
+is refused (and the test suite fails), so a new page can never be open by accident. Every decision
+about one object or one kind of record (may this user edit this meeting, see this person's name,
+agree an action point at this meeting) is a ``can_*(user, obj)`` or ``sees_*(user, obj)`` function
+below. Views, services and templates ask these functions (they are template helpers too), so a
+button is shown exactly when the action is allowed and the server refuses exactly what a page
+hides. No other module tests a user's role; ``tests/test_policy_in_one_place.py`` keeps it so.
+Small counts are decided in ``partnership.disclosure``.
+
+The roles and role groups are vocabulary in ``partnership.roles``.
 """
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from partnership.roles import (
+    ADMIN_ONLY,
+    AGGREGATE_ONLY,
+    ALL_ROLES,
+    NGO_EDITORS,
+    NGO_ROLES,
+    POLICE_ROLES,
+    ROLE_LABELS,
+    TRAINING_EDITORS,
+    Role,
+)
+
 if TYPE_CHECKING:
     from partnership.accounts.models import User
 
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    TRAINER = "trainer"
-    OFFICER = "officer"
-    VIEWER = "viewer"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.COORDINATOR: _l("NGO coordinator"),
-    Role.TRAINER: _l("Trainer"),
-    Role.OFFICER: _l("Police officer"),
-    Role.VIEWER: _l("Viewer (donor, M&E)"),
-}
-
-ALL_ROLES = frozenset(Role)
-NGO_EDITORS = frozenset({Role.ADMIN, Role.COORDINATOR})
-NGO_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRAINER})
-TRAINING_EDITORS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRAINER})
-ADMIN_ONLY = frozenset({Role.ADMIN})
+__all__ = [  # the vocabulary stays importable from here for older call sites
+    "ADMIN_ONLY",
+    "ALL_ROLES",
+    "NGO_EDITORS",
+    "NGO_ROLES",
+    "ROLE_LABELS",
+    "TRAINING_EDITORS",
+    "Role",
+]
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,17 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "static": PUBLIC,
     "health": PUBLIC,
     "auth.login": PUBLIC,
+    # Forgotten password: the link in the email stands for a sign-in, once.
+    "auth.password_forgot": PUBLIC,
+    "auth.password_reset": PUBLIC,
     "auth.logout": SIGNED_IN,
     "auth.password_change": SIGNED_IN,
     "auth.language_choose": PUBLIC,
     "auth.language_save": SIGNED_IN,
     "dashboard.home": SIGNED_IN,
     "dashboard.station_story": SIGNED_IN,
+    "dashboard.station_brief": roles(NGO_ROLES, Role.OFFICER),
+    "dashboard.station_brief_pdf": roles(NGO_ROLES, Role.OFFICER),
     "dashboard.report_create": SIGNED_IN,
     "dashboard.report_detail": SIGNED_IN,
     "dashboard.report_retry": SIGNED_IN,
@@ -139,11 +144,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "actions.action_point_follow_up": roles(NGO_EDITORS, Role.OFFICER),
     "actions.action_point_acknowledge": roles(Role.OFFICER),
     "actions.action_point_verify": roles(NGO_EDITORS, Role.OFFICER),
-    "actions.action_point_review": roles(NGO_EDITORS),
     "actions.my_review": roles(Role.OFFICER),
     "actions.measures": SIGNED_IN,
-    "actions.station_brief": roles(NGO_ROLES, Role.OFFICER),
-    "actions.station_brief_pdf": roles(NGO_ROLES, Role.OFFICER),
     # Referrals: schemes and the directory are read by all (officers: their own stations'
     # aggregates); slips are issued by officers and NGO editors; client codes and redemption
     # records are NGO editors' alone; viewers see aggregates only.
@@ -201,6 +203,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "meetings.register_template": roles(TRAINING_EDITORS),
     "meetings.register_import": roles(TRAINING_EDITORS),
     "meetings.agenda_item_add": roles(TRAINING_EDITORS),
+    "meetings.action_point_agree": roles(NGO_EDITORS),
+    "meetings.action_point_review": roles(NGO_EDITORS),
     "meetings.agenda_item_move": roles(TRAINING_EDITORS),
     "meetings.agenda_item_delete": roles(TRAINING_EDITORS),
     "meetings.decision_add": roles(TRAINING_EDITORS),
@@ -274,86 +278,316 @@ def can(endpoint: str, user: User | None = None) -> bool:
     return bool(rule and rule.allows(user))
 
 
+# ---- who the user is, for the rules below ------------------------------------------------------
+
+
+def _signed_in(user: Any) -> bool:
+    return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+def _in(user: Any, group: frozenset[Role]) -> bool:
+    return _signed_in(user) and user.role in group
+
+
 def is_ngo_editor(user: User) -> bool:
-    return user.is_authenticated and user.role in NGO_EDITORS
+    return _in(user, NGO_EDITORS)
+
+
+def is_ngo_member(user: User) -> bool:
+    """Works for an NGO of the partnership (administrator, coordinator or trainer)."""
+    return _in(user, NGO_ROLES)
+
+
+def is_police(user: User) -> bool:
+    """Acts for the police side: always scoped to a station or command."""
+    return _in(user, POLICE_ROLES)
+
+
+def reads_aggregates_only(user: User) -> bool:
+    """Viewers (donors, M&E): figures, no lists of people, no concern summaries, no minutes."""
+    return _in(user, AGGREGATE_ONLY)
+
+
+def role_needs_police_organisation(role: Role | str) -> bool:
+    """An officer account belongs to a police organisation, every other account does not."""
+    return Role(role) in POLICE_ROLES
+
+
+# ---- station scope -----------------------------------------------------------------------------
+
+# The organisations layer registers how to expand an officer's organisation into the stations and
+# posts they may see (their station, or their command and everything under it). It is registered
+# rather than imported so that this core module never imports a domain package.
+_scope_resolver: Callable[[int], Iterable[int]] | None = None
+
+
+def register_scope_resolver(resolver: Callable[[int], Iterable[int]]) -> None:
+    global _scope_resolver
+    _scope_resolver = resolver
 
 
 def station_scope(user: User) -> frozenset[int] | None:
     """The organisation ids an officer may see (their station, or their command and its stations
     and posts); ``None`` for every other role, meaning not restricted by station."""
-    if user.role is not Role.OFFICER:
+    if not is_police(user):
         return None
     cached = g.get("_station_scope")
     if cached is not None and cached[0] == user.id:
         return cached[1]
-    from partnership.organisations.services import scope_ids_for_organisation
-
-    scope = frozenset(scope_ids_for_organisation(user.organisation_id))
+    if _scope_resolver is None:  # pragma: no cover - create_app registers it
+        raise RuntimeError("no station scope resolver registered")
+    scope = frozenset(_scope_resolver(user.organisation_id))
     g._station_scope = (user.id, scope)
     return scope
 
 
-def can_see_organisation(user: User, organisation_id: int) -> bool:
+def can_see_organisation(user: User, organisation_id: int | None) -> bool:
     scope = station_scope(user)
     return scope is None or organisation_id in scope
+
+
+def visible_station_ids(user: User, station_ids: Iterable[int]) -> list[int]:
+    """The ones among ``station_ids`` the user may see, in the given order."""
+    scope = station_scope(user)
+    return [s for s in station_ids if scope is None or s in scope]
+
+
+# ---- organisations and people ------------------------------------------------------------------
 
 
 def can_edit_organisations(user: User) -> bool:
     return is_ngo_editor(user)
 
 
+def can_edit_person(user: User, person: Any = None) -> bool:
+    return is_ngo_editor(user)
+
+
+def sees_names(user: User, person: Any = None) -> bool:
+    """Whether the user sees this person's name. Community representatives (people who use drugs,
+    known by a chosen name or initials) are named to NGO roles only; everyone else reads
+    "Community representative". Without a person: whether the user sees community names at all.
+    """
+    if person is not None and str(getattr(person, "kind", "")) != "community_rep":
+        return _signed_in(user)
+    return is_ngo_member(user)
+
+
 def can_import(user: User, kind: str) -> bool:
     """Onboarding imports: organisations and people by NGO editors, accounts by administrators
     (as the account pages)."""
     if kind == "users":
-        return user.is_authenticated and user.role in ADMIN_ONLY
+        return _in(user, ADMIN_ONLY)
     return is_ngo_editor(user)
 
 
-def can_see_security_notes(user: User) -> bool:
-    return user.is_authenticated and user.role in NGO_ROLES
-
-
 def can_see_community_names(user: User) -> bool:
-    return user.is_authenticated and user.role in NGO_ROLES
+    return sees_names(user)
 
 
-def can_see_restricted_details(user: User) -> bool:
+def person_name(user: User, person: Any) -> str:
+    """The name ``user`` sees for ``person`` on every page, export and search result."""
+    if sees_names(user, person):
+        return person.name
+    return str(_l("Community representative"))
+
+
+def sees_contact_details(user: User, person: Any) -> bool:
+    """A community representative's phone and email identify them as much as their name."""
+    return sees_names(user, person)
+
+
+def sees_people_lists(user: User) -> bool:
+    """Lists of named people (participants, officers posted, register names): not viewers."""
+    return _signed_in(user) and not reads_aggregates_only(user)
+
+
+# ---- meetings ----------------------------------------------------------------------------------
+
+
+def can_schedule(user: User, kind: Any) -> bool:
+    """Coordinators and administrators schedule every kind of meeting; trainers trainings only."""
+    if is_ngo_editor(user):
+        return True
+    return _in(user, TRAINING_EDITORS) and str(kind) == "training"
+
+
+def schedulable_kinds(user: User, kinds: Iterable[Any]) -> list[Any]:
+    return [k for k in kinds if can_schedule(user, k)]
+
+
+def can_edit_meeting(user: User, meeting: Any = None, kind: Any = None) -> bool:
+    """Coordinators and admins edit every meeting; trainers edit trainings only."""
+    return can_schedule(user, meeting.kind if meeting is not None else kind)
+
+
+def sees_register_names(user: User, meeting: Any = None) -> bool:
+    """Viewers read aggregates: the register's names are for NGO roles and officers (officers
+    only their own stations' officers; see ``meetings.services``)."""
+    return sees_people_lists(user)
+
+
+def sees_attendee(user: User, attendee: Any) -> bool:
+    """Whether a register line is shown by name: at a joint meeting an officer sees their own
+    stations' officers (and the NGO side), not the officers of the other stations."""
+    if not sees_register_names(user):
+        return False
+    if str(attendee.person.kind) != "officer":
+        return True
+    return can_see_organisation(user, attendee.station_id)
+
+
+def sees_minutes(user: User, meeting: Any = None) -> bool:
+    return sees_people_lists(user)
+
+
+def can_see_security_notes(user: User, meeting: Any = None) -> bool:
+    return is_ngo_member(user)
+
+
+def can_agree_action_point(user: User, meeting: Any = None) -> bool:
+    """Action points are agreed by NGO editors at a meeting that was not cancelled."""
+    if not is_ngo_editor(user):
+        return False
+    return meeting is None or str(meeting.status) != "cancelled"
+
+
+# ---- the problem-solving loop ------------------------------------------------------------------
+
+
+def sees_concern_summaries(user: User) -> bool:
+    """Concern summaries are for NGO roles and officers; viewers get aggregates only."""
+    return _signed_in(user) and not reads_aggregates_only(user)
+
+
+def can_see_concern(user: User, concern: Any) -> bool:
+    return sees_concern_summaries(user) and can_see_organisation(user, concern.station_id)
+
+
+def can_edit_concern(user: User, concern: Any = None) -> bool:
+    return is_ngo_editor(user)
+
+
+def can_see_restricted_details(user: User, concern: Any = None) -> bool:
     """Concern restricted details (names, specifics): admins and coordinators only."""
-    return user.is_authenticated and user.role in NGO_EDITORS
+    return is_ngo_editor(user)
+
+
+def can_edit_action_point(user: User, point: Any = None) -> bool:
+    return is_ngo_editor(user)
 
 
 def side_of(user: User) -> str | None:
     """The side of the partnership a user acts for on action points: "police" or "ngo"."""
-    if user.role is Role.OFFICER:
+    if is_police(user):
         return "police"
-    if user.role in NGO_EDITORS:
+    if is_ngo_editor(user):
         return "ngo"
     return None
 
 
-def can_update_action_point(user: User, point) -> bool:  # noqa: ANN001
+def may_own_police_side(user: Any) -> bool:
+    """Who may be named the police owner of an action point."""
+    return is_police(user)
+
+
+def may_own_ngo_side(user: Any) -> bool:
+    return is_ngo_member(user)
+
+
+def can_update_action_point(user: User, point: Any) -> bool:
     """Follow-ups, progress and done: NGO editors, and officers of the point's station."""
-    if user.role in NGO_EDITORS:
+    if is_ngo_editor(user):
         return True
-    return user.role is Role.OFFICER and can_see_organisation(user, point.station_id)
+    return is_police(user) and can_see_organisation(user, point.station_id)
 
 
-def can_verify_action_point(user: User, point) -> bool:  # noqa: ANN001
+def can_acknowledge_action_point(user: User, point: Any) -> bool:
+    """Officers of the point's station acknowledge it once."""
+    return (
+        is_police(user)
+        and can_see_organisation(user, point.station_id)
+        and point.acknowledged_at is None
+    )
+
+
+def action_status_changes(user: User, allowed: frozenset, officer_changes: frozenset) -> frozenset:
+    """Of the statuses ``allowed`` by the point's lifecycle, those ``user`` may choose: officers
+    only ``officer_changes`` (progress, done), NGO editors all, others none."""
+    if is_police(user):
+        return allowed & officer_changes
+    if is_ngo_editor(user):
+        return allowed
+    return frozenset()
+
+
+def can_verify_action_point(user: User, point: Any) -> bool:
     """Verification is by the other side from the one that marked the point done."""
-    from partnership.actions.models import ActionStatus
-
-    if point.status is not ActionStatus.DONE or not can_update_action_point(user, point):
+    if not point.awaits_verification or not can_update_action_point(user, point):
         return False
     side = side_of(user)
-    return side is not None and point.done_side is not None and side != point.done_side.value
+    return side is not None and point.done_side is not None and side != str(point.done_side)
+
+
+# ---- referrals ---------------------------------------------------------------------------------
 
 
 def can_see_client_codes(user: User) -> bool:
     """Client codes and redemption records: NGO editors only (never trainers, officers, viewers)."""
-    return user.is_authenticated and user.role in NGO_EDITORS
+    return is_ngo_editor(user)
 
 
-def suppresses_small_counts(user: User) -> bool:
-    """Officers and viewers see counts of 1 to 4 as "<5" (see referrals.measures)."""
-    return user.is_authenticated and user.role in (Role.OFFICER, Role.VIEWER)
+def can_edit_referrals(user: User, obj: Any = None) -> bool:
+    return is_ngo_editor(user)
+
+
+# ---- curricula ---------------------------------------------------------------------------------
+
+
+def can_edit_trainings(user: User, obj: Any = None) -> bool:
+    return _in(user, TRAINING_EDITORS)
+
+
+def can_edit_modules(user: User, obj: Any = None) -> bool:
+    return _in(user, TRAINING_EDITORS)
+
+
+# ---- pages -------------------------------------------------------------------------------------
+
+
+def leads_with_trainings(user: User) -> bool:
+    """The trainer's dashboard puts trainings and results first."""
+    return _in(user, TRAINING_EDITORS) and not is_ngo_editor(user)
+
+
+# Every helper a template may ask; registered as Jinja globals by create_app.
+TEMPLATE_HELPERS: dict[str, Callable[..., Any]] = {
+    "can": can,
+    "is_ngo_editor": is_ngo_editor,
+    "is_police": is_police,
+    "reads_aggregates_only": reads_aggregates_only,
+    "can_see_organisation": can_see_organisation,
+    "can_edit_organisations": can_edit_organisations,
+    "can_edit_person": can_edit_person,
+    "sees_names": sees_names,
+    "person_name": person_name,
+    "sees_contact_details": sees_contact_details,
+    "sees_people_lists": sees_people_lists,
+    "can_schedule": can_schedule,
+    "can_edit_meeting": can_edit_meeting,
+    "sees_register_names": sees_register_names,
+    "sees_minutes": sees_minutes,
+    "sees_attendee": sees_attendee,
+    "can_see_security_notes": can_see_security_notes,
+    "can_agree_action_point": can_agree_action_point,
+    "sees_concern_summaries": sees_concern_summaries,
+    "can_edit_concern": can_edit_concern,
+    "can_see_restricted_details": can_see_restricted_details,
+    "can_edit_action_point": can_edit_action_point,
+    "can_update_action_point": can_update_action_point,
+    "can_acknowledge_action_point": can_acknowledge_action_point,
+    "can_verify_action_point": can_verify_action_point,
+    "can_see_client_codes": can_see_client_codes,
+    "can_edit_trainings": can_edit_trainings,
+    "leads_with_trainings": leads_with_trainings,
+}

@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import xlsxwriter
-from flask import Response, abort
+from flask import Response, abort, stream_with_context
+from sqlalchemy import Select
+
+from partnership.disclosure import Figure
+from partnership.extensions import db
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Column widths in characters: at least a short header's, at most what fits on a page.
@@ -51,14 +56,40 @@ def _csv_value(value: Any) -> Any:
     return neutralise(str(value))
 
 
-def write_csv(table: Table) -> bytes:
+def csv_chunks(table: Table, rows_per_chunk: int = 500) -> Iterator[bytes]:
+    """The CSV file in pieces of a few hundred rows, so a download of any length starts at
+    once and never holds the whole file in memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_csv_value(h) for h in table.headers])
-    for row in table.rows:
-        writer.writerow([_csv_value(v) for v in row])
     # A byte-order mark lets Excel open UTF-8 (Cyrillic, Swahili names) correctly.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    buffer.write("\ufeff")
+    writer.writerow([_csv_value(h) for h in table.headers])
+    for n, row in enumerate(table.rows, start=1):
+        writer.writerow([_csv_value(v) for v in row])
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def write_csv(table: Table) -> bytes:
+    return b"".join(csv_chunks(table))
+
+
+class Streamed:
+    """The rows of a download, read from the database in batches while the file is written:
+    the query runs when the rows are first iterated (for a CSV download, while it is sent)."""
+
+    def __init__(self, stmt: Select, batch: int = 500) -> None:
+        self.stmt = stmt.execution_options(yield_per=batch)
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from db.session.scalars(self.stmt)
+
+
+def streamed(stmt: Select, batch: int = 500) -> Streamed:
+    return Streamed(stmt, batch)
 
 
 WORKBOOK_OPTIONS = {
@@ -86,6 +117,8 @@ class Formats:
 
 def cell_width(value: Any) -> int:
     """Characters a cell needs to be read whole."""
+    if isinstance(value, Figure):
+        value = value.export_value
     if value is None:
         return 0
     if isinstance(value, datetime):
@@ -116,8 +149,10 @@ def print_setup(sheet, repeat_header: bool = True) -> None:  # noqa: ANN001
 
 
 def write_xlsx(tables: Sequence[Table]) -> bytes:
+    # Constant-memory mode: each row goes to a temporary file as it is written, instead of the
+    # whole sheet being kept as cell objects until the end; only the zipped file is in memory.
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True, **WORKBOOK_OPTIONS})
+    workbook = xlsxwriter.Workbook(output, {"constant_memory": True, **WORKBOOK_OPTIONS})
     formats = Formats(workbook)
     for table in tables:
         sheet = workbook.add_worksheet(table.sheet_name[:31])
@@ -141,6 +176,8 @@ def write_xlsx(tables: Sequence[Table]) -> bytes:
 
 def write_cell(sheet, row: int, col: int, value: Any, formats: Formats, fmt=None) -> None:  # noqa: ANN001
     """One cell of its own type; text is always a string cell, never parsed as a formula."""
+    if isinstance(value, Figure):  # already suppressed for the reader: the number or "<5"
+        value = value.export_value
     if value is None:
         sheet.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
@@ -160,9 +197,12 @@ def write_cell(sheet, row: int, col: int, value: Any, formats: Formats, fmt=None
         sheet.write_string(row, col, text, formats.text if quoted and fmt is None else fmt)
 
 
-def send_table(table: Table, filename: str, fmt: str) -> Response:
-    """A download of ``table`` as ``filename``.csv or .xlsx."""
-    if fmt == "csv":
+def send_table(table: Table, filename: str, fmt: str, stream: bool = False) -> Response:
+    """A download of ``table`` as ``filename``.csv or .xlsx. With ``stream`` (rows from
+    ``streamed``), a CSV is sent while its rows are read, in constant memory."""
+    if fmt == "csv" and stream:
+        body, mimetype = stream_with_context(csv_chunks(table)), "text/csv; charset=utf-8"
+    elif fmt == "csv":
         body, mimetype = write_csv(table), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         body, mimetype = write_xlsx([table]), XLSX_MIMETYPE
@@ -196,7 +236,7 @@ class ReadLimits:
 
     max_bytes: int = 5 * 1024 * 1024
     max_unpacked_bytes: int = 60 * 1024 * 1024
-    max_rows: int = 50_000
+    max_rows: int = 2_000
     max_columns: int = 60
 
     @classmethod
@@ -418,7 +458,7 @@ class ChartSpec:
 
     title: str
     categories: Sequence[str]
-    series: dict[str, Sequence[float]]
+    series: dict[str, Sequence[float | Figure]]  # Figures come already suppressed
     kind: str = "column"
 
 
@@ -456,7 +496,10 @@ def write_report_workbook(
     title_fmt = workbook.add_format({"bold": True, "font_size": 14})
     total_fmt = workbook.add_format({"bold": True, "top": 1})
 
-    summary = workbook.add_worksheet("Summary")
+    from flask_babel import pgettext
+
+    # Sheet names in the reader's language (a context: a concern's "summary" is another word).
+    summary = workbook.add_worksheet(pgettext("workbook sheet", "Summary")[:31])
     summary.write_string(0, 0, title, title_fmt)
     widths = [0, 0, 0]
     row = 2
@@ -485,7 +528,9 @@ def write_report_workbook(
     summary.repeat_rows(header_row)
 
     # Created here so it follows the summary; filled once the area sheets are written.
-    charts_sheet = workbook.add_worksheet("Charts") if charts else None
+    charts_sheet = (
+        workbook.add_worksheet(pgettext("workbook sheet", "Charts")[:31]) if charts else None
+    )
 
     written = 0
     for sheet_spec in sheets:
@@ -546,21 +591,33 @@ def _write_charts(
             data.write_string(row, col, str(name), formats.header)
         row += 1
         first = row
+        withheld: dict[int, set[int]] = {}
         for i, category in enumerate(spec.categories):
             write_cell(data, row, 0, str(category), formats)
             for col, values in enumerate(spec.series.values(), start=1):
+                if isinstance(values[i], Figure) and values[i].withheld:
+                    withheld.setdefault(col, set()).add(i)
                 write_cell(data, row, col, values[i], formats)
             row += 1
         last = max(first, row - 1)
         chart = workbook.add_chart({"type": spec.kind})
-        for col in range(1, len(spec.series) + 1):
-            chart.add_series(
-                {
-                    "name": [CHART_DATA_SHEET, header_row, col],
-                    "categories": [CHART_DATA_SHEET, first, 0, last, 0],
-                    "values": [CHART_DATA_SHEET, first, col, last, col],
+        for col, values in enumerate(spec.series.values(), start=1):
+            options: dict[str, Any] = {
+                "name": [CHART_DATA_SHEET, header_row, col],
+                "categories": [CHART_DATA_SHEET, first, 0, last, 0],
+                "values": [CHART_DATA_SHEET, first, col, last, col],
+            }
+            if withheld.get(col):
+                # A withheld count is labelled "<5" on the chart, not left as a bare gap that
+                # reads as zero.
+                options["data_labels"] = {
+                    "value": True,
+                    "custom": [
+                        {"value": values[i].text} if i in withheld[col] else {"delete": True}
+                        for i in range(len(spec.categories))
+                    ],
                 }
-            )
+            chart.add_series(options)
         chart.set_title({"name": spec.title})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 900, "height": 400})
@@ -573,3 +630,126 @@ def _write_charts(
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
     sheet.set_footer("&L&A&RPage &P of &N")
+
+
+# ---- the one import runner ------------------------------------------------------------------
+#
+# read -> check every row -> write all or nothing -> report by the file's own line numbers.
+# Columns are matched by a key that does not depend on the interface language: the template
+# writes "Label [key]", so a template downloaded in Russian imports in English and back. A
+# header that is just the key, or the label in the reader's own language, is accepted too.
+
+
+class RowError(Exception):
+    """What is wrong with one row (or with the file's columns, at line 1)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = str(message)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # language-independent: "person_id", "pre_score", "day-2026-01-05"
+    label: Any  # the header in the user's language (a lazy string)
+    required: bool = True
+
+    @property
+    def header(self) -> str:
+        return f"{self.label} [{self.key}]"
+
+
+_KEY_SUFFIX = re.compile(r"\[([A-Za-z0-9_.:-]+)\]\s*$")
+
+
+def column_key(header: str, columns: Sequence[Column]) -> str | None:
+    """The key of the column a header names: its ``[key]``, the bare key, or the label in the
+    reader's language."""
+    text = (header or "").strip()
+    match = _KEY_SUFFIX.search(text)
+    if match:
+        return match.group(1)
+    for column in columns:
+        if text.lower() in (column.key.lower(), str(column.label).strip().lower()):
+            return column.key
+    return None
+
+
+@dataclass
+class ImportReport:
+    """Errors by the file's line numbers (0: the file itself), and how many rows were written."""
+
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportRow(dict):
+    """One data row as ``{key: text}``, remembering its line in the file."""
+
+    def __init__(self, cells: dict[str, str], line: int) -> None:
+        super().__init__(cells)
+        self.line = line
+
+
+def run_import(
+    filename: str,
+    data: bytes,
+    columns: Sequence[Column],
+    check_row: Callable[[ImportRow], Any],
+    write_all: Callable[[list[Any]], None],
+    *,
+    extra_column: Callable[[str], str | None] | None = None,
+    mismatch: str = "",
+) -> ImportReport:
+    """Read the file, check every row with ``check_row`` (which returns what to write, or raises
+    ``RowError``), and only when no row is wrong hand everything to ``write_all``. Nothing is
+    written when any row is wrong; the report lists every wrong row by its line in the file.
+    ``extra_column`` maps other headers to keys (a training's day columns) or raises
+    ``RowError`` for a column the file must not have; ``mismatch`` opens the message of a file
+    whose columns do not match the template."""
+    from flask_babel import gettext as _
+
+    report = ImportReport()
+    try:
+        headers, rows = read_rows(filename, data)
+    except SpreadsheetError as exc:
+        report.errors.append((0, str(exc)))
+        return report
+    index: dict[str, int] = {}
+    header_errors: list[str] = []
+    for i, header in enumerate(headers):
+        try:
+            key = column_key(header, columns) or (extra_column(header) if extra_column else None)
+        except RowError as error:
+            header_errors.append(error.message)
+            continue
+        if key is not None and key not in index:
+            index[key] = i
+    missing = [str(c.label) for c in columns if c.required and c.key not in index]
+    if missing or header_errors:
+        parts = [mismatch] if mismatch else []
+        if missing:
+            parts.append(_("Missing: %(cols)s.", cols=", ".join(missing)))
+        parts += header_errors
+        parts.append(_("Download the template and fill it in."))
+        report.errors.append((1, " ".join(str(p) for p in parts)))
+        return report
+    if not rows:
+        report.errors.append((0, _("The file has no rows below the headers.")))
+        return report
+    planned = []
+    for row in rows:
+        cells = {key: (row[i] if i < len(row) else "").strip() for key, i in index.items()}
+        try:
+            planned.append(check_row(ImportRow(cells, row.line)))
+        except RowError as error:
+            report.errors.append((row.line, error.message))
+    if report.errors:
+        return report
+    write_all(planned)
+    report.rows = len(planned)
+    return report

@@ -56,6 +56,20 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield application
 
 
+@pytest.fixture()
+def live_cache(app: Flask) -> Iterator[None]:
+    """A working in-memory cache for this test (the suite's default keeps none)."""
+    from partnership.caching import cache
+
+    cache.init_app(app, config={"CACHE_TYPE": "SimpleCache"})
+    try:
+        yield
+    finally:
+        with app.app_context():
+            cache.clear()
+        cache.init_app(app, config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True})
+
+
 def _empty_all_tables(app: Flask) -> None:
     from partnership.caching import cache
 
@@ -135,7 +149,7 @@ def make_org(app) -> Callable:  # noqa: ANN001
 def make_user(app) -> Callable:  # noqa: ANN001
     from partnership.accounts.models import User
     from partnership.accounts.services import hash_password
-    from partnership.permissions import Role
+    from partnership.roles import Role
 
     def make(role: str, organisation, email: str | None = None, **extra):  # noqa: ANN001, ANN003, ANN202
         with app.app_context():

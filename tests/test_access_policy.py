@@ -142,19 +142,24 @@ MATRIX = {
         lambda w, p: f"/action-points/{w.point.id}/verify",
         {"officer"},
     ),
-    "actions.action_point_review": (
+    "meetings.action_point_agree": (
+        "GET",
+        lambda w, p: f"/meetings/{w.loop_meeting}/action-points/new",
+        EDIT,
+    ),
+    "meetings.action_point_review": (
         "POST",
         lambda w, p: f"/meetings/{w.loop_meeting}/action-points/{w.point.id}/review",
         EDIT,
     ),
     "actions.my_review": ("GET", lambda w, p: "/my-review", {"officer"}),
     "actions.measures": ("GET", lambda w, p: "/measures", ALL),
-    "actions.station_brief": (
+    "dashboard.station_brief": (
         "GET",
         lambda w, p: f"/stations/{w.station_a.id}/brief",
         NGO_AND_OFFICER,
     ),
-    "actions.station_brief_pdf": (
+    "dashboard.station_brief_pdf": (
         "GET",
         lambda w, p: f"/stations/{w.station_a.id}/brief.pdf",
         NGO_AND_OFFICER,
@@ -384,7 +389,7 @@ OTHER_STATION = {
     "curricula.training_detail": lambda w, p: f"/curricula/trainings/{_c(w).other_training_id}",
     "actions.concern_detail": lambda w, p: f"/concerns/{w.other_concern.id}",
     "actions.action_point_detail": lambda w, p: f"/action-points/{w.other_point.id}",
-    "actions.station_brief": lambda w, p: f"/stations/{w.station_c.id}/brief",
+    "dashboard.station_brief": lambda w, p: f"/stations/{w.station_c.id}/brief",
     # A scheme only another command's station takes part in, and that station's feedback.
     "referrals.scheme_detail": lambda w, p: f"/referrals/schemes/{w.ref.far_scheme}",
     "referrals.scheme_measures_export": (
@@ -403,6 +408,8 @@ OTHER_STATION = {
 PUBLIC = {
     "static",
     "auth.login",
+    "auth.password_forgot",
+    "auth.password_reset",
     "auth.language_choose",
     "health",
     "meetings.meeting_feed",

@@ -55,6 +55,8 @@ def test_eleventh_attempt_within_the_window_is_throttled(client, world):
     response = login(client, "coordinator@test.example")  # even the right password
     assert response.status_code == 429
     assert b"Too many failed sign-in attempts" in response.data
+    # Clients and proxies are told when to try again: within the 15-minute window.
+    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
     assert client.get("/").status_code == 302
 
 
@@ -64,6 +66,7 @@ def test_throttle_is_per_address_too(app, world):
         login(client, f"someone{i}@test.example", "wrong-password-x")
     response = login(client, "coordinator@test.example")
     assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
 
 
 def test_throttle_is_temporary(client, world, app):

@@ -34,9 +34,10 @@ def _plain_slip_count(app, station_ids=None) -> int:  # noqa: ANN001
 
 
 def _page(client, path: str) -> str:  # noqa: ANN001
-    """The page without its CSRF tokens (signed with the time, so never equal twice)."""
+    """The page without its hidden form fields (CSRF tokens and submission keys are new on
+    every load)."""
     html = client.get(path).get_data(as_text=True)
-    return re.sub(r'name="csrf_token"[^>]*>', "", html)
+    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", html)
 
 
 def _fresh(app, client, path: str) -> str:  # noqa: ANN001
@@ -46,7 +47,13 @@ def _fresh(app, client, path: str) -> str:  # noqa: ANN001
     return _page(client, path)
 
 
-def test_a_new_slip_appears_on_the_next_dashboard_load(app, world, referrals, coordinator_client):  # noqa: ANN001, F811
+def test_a_new_slip_appears_on_the_next_dashboard_load(
+    app,
+    world,
+    referrals,  # noqa: F811
+    coordinator_client,
+    live_cache,
+):  # noqa: ANN001
     add_slips(app, referrals.scheme_id, world.station_a.id, 7)
     first = coordinator_client.get(f"/?{PERIOD}").get_data(as_text=True)
     assert _slips_issued(first) == "7" == str(_plain_slip_count(app))
@@ -72,8 +79,9 @@ def test_a_new_slip_appears_on_the_next_dashboard_load(app, world, referrals, co
 
 def test_cached_figures_follow_each_viewers_scope_and_suppression(  # noqa: ANN001
     app,
+    live_cache,
     world,
-    referrals,
+    referrals,  # noqa: F811
     coordinator_client,
     officer_client,
     viewer_client,  # noqa: F811
@@ -93,7 +101,7 @@ def test_cached_figures_follow_each_viewers_scope_and_suppression(  # noqa: ANN0
     assert cached_story == _fresh(app, coordinator_client, story)
 
 
-def test_only_committed_changes_start_a_new_generation(app, world) -> None:  # noqa: ANN001
+def test_only_committed_changes_start_a_new_generation(app, world, live_cache) -> None:  # noqa: ANN001
     from partnership.caching import generation
     from partnership.extensions import db
     from partnership.organisations.models import Organisation, OrganisationKind

@@ -22,15 +22,18 @@ def test_the_known_create_forms_are_walked(app):  # noqa: ANN001
             "accounts.user_create", "curricula.module_create"} <= endpoints  # fmt: skip
 
 
-def test_every_create_form_loads_without_the_conflict_banner(app, admin_client):  # noqa: ANN001
+def test_every_create_form_loads_without_the_conflict_banner(app, world, admin_client):  # noqa: ANN001
     from curricula.models import Audience, Module
     from tests.conftest import _saved
+    from tests.meetings.helpers import create_meeting
 
     module = _saved(app, Module(code="HR-101", title="Basics", version_number=1, max_score=20,
                                 audience=Audience.OPERATIONAL, duration_hours=4))  # fmt: skip
+    meeting_id = create_meeting(app, [world.station_a])  # action points agreed at a meeting
     checked = 0
     for endpoint, rule, args in _create_urls(app):
         url = rule.replace("<int:module_id>", str(module.id))
+        url = url.replace("<int:meeting_id>", str(meeting_id))
         assert "<" not in url, f"{endpoint}: give the test a value for {args}"
         response = admin_client.get(url)
         assert response.status_code == 200, (endpoint, response.status_code)

@@ -28,6 +28,7 @@ KEYWORDS = {
     "_l": None,
     "lazy_gettext": None,
     "lazy_ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
 }
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|\{\w*\}")
 
@@ -36,7 +37,7 @@ def _marked_strings() -> set[str | tuple[str, str]]:
     with (ROOT / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
     found: set = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT),
         method_map,
         options_map,
@@ -48,7 +49,7 @@ def _marked_strings() -> set[str | tuple[str, str]]:
             and not Path(path).name.startswith(".")
         ),
     ):
-        found.add(message if isinstance(message, str) else tuple(message[:2]))
+        found.add((context, message if isinstance(message, str) else tuple(message[:2])))
     return found
 
 
@@ -65,7 +66,9 @@ def marked() -> set:
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_marked_string_has_a_translation(marked, lang):
     catalogue = _catalogue(lang)
-    entries = {m.id if isinstance(m.id, str) else tuple(m.id): m for m in catalogue if m.id}
+    entries = {
+        (m.context, m.id if isinstance(m.id, str) else tuple(m.id)): m for m in catalogue if m.id
+    }
     missing = sorted(str(s) for s in marked if s not in entries)
     assert not missing, (
         f"{len(missing)} marked strings are not in {lang} (run make messages): {missing[:10]}"
@@ -87,8 +90,8 @@ def test_translations_keep_every_placeholder(lang):
     catalogue = _catalogue(lang)
     wrong = []
     for m in catalogue:
-        if not m.id or not m.string:
-            continue
+        if not m.id or not m.string or m.fuzzy:
+            continue  # fuzzy and empty entries fail the completeness test instead
         ids = m.id if isinstance(m.id, tuple) else (m.id,)
         strings = m.string if isinstance(m.string, tuple) else (m.string,)
         wanted = set(PLACEHOLDER.findall(ids[-1])) | set(PLACEHOLDER.findall(ids[0]))
@@ -300,3 +303,154 @@ def test_times_use_the_24_hour_clock_in_kenya(app):
 
         # 11:30 UTC is 14:30 in Nairobi, the default zone.
         assert format_time(datetime(2026, 4, 6, 11, 30, tzinfo=UTC), "short") == "14:30"
+
+
+# --- time zones where meetings of several zones appear together --------------------------------
+
+
+def test_calendar_names_the_zone_when_meetings_of_several_zones_share_a_week(
+    app, world, coordinator_client
+):
+    from tests.meetings.helpers import create_meeting, local
+
+    create_meeting(
+        app, [world.station_a], title="Almaty round table", timezone="Asia/Almaty",
+        starts=local("2031-05-06", "10:00", "Asia/Almaty"),
+    )  # fmt: skip
+    create_meeting(
+        app, [world.station_a], title="Mombasa sensitisation",
+        starts=local("2031-05-06", "10:00", "Africa/Nairobi"),
+    )  # fmt: skip
+    page = coordinator_client.get("/meetings/calendar?view=week&date=2031-05-06").get_data(
+        as_text=True
+    )
+    assert '10:00 <span class="zone">(Almaty, UTC+5)</span> Almaty round table' in page
+    assert '10:00 <span class="zone">(Nairobi, UTC+3)</span> Mombasa sensitisation' in page
+
+
+def test_calendar_of_one_zone_says_it_once(app, world, coordinator_client):
+    from tests.meetings.helpers import create_meeting, local
+
+    create_meeting(
+        app, [world.station_a], title="Mombasa sensitisation",
+        starts=local("2031-05-06", "10:00", "Africa/Nairobi"),
+    )  # fmt: skip
+    page = coordinator_client.get("/meetings/calendar?view=week&date=2031-05-06").get_data(
+        as_text=True
+    )
+    assert "Times in Nairobi, UTC+3." in page
+    assert 'class="zone"' not in page
+
+
+def test_meeting_times_in_russian_name_the_city_in_russian(app, world, client):
+    from tests.meetings.helpers import create_meeting, local
+
+    meeting_id = create_meeting(
+        app, [world.station_a], title="Круглый стол", timezone="Asia/Almaty",
+        starts=local("2031-05-06", "10:00", "Asia/Almaty"),
+    )  # fmt: skip
+    _set_locale(app, "coordinator@test.example", "ru")
+    login(client, "coordinator@test.example")
+    page = client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert "вторник, 6 мая 2031\u202fг., 10:00–12:00 (Алматы, UTC+5)" in page
+
+
+# --- emails, files and feeds in the recipient's language ----------------------------------------
+
+
+def test_reminder_digest_is_written_in_each_recipients_language(app, world, make_action_point):
+    from datetime import timedelta
+    from email.header import decode_header, make_header
+
+    from partnership.actions.reminders import collect_digests, digest_message
+
+    officer, coordinator = world.users["officer"], world.users["coordinator"]
+    today = date.today()
+    make_action_point(world.station_a, title="Escalated point", due_on=today - timedelta(days=21),
+                      police_owner_id=officer.id, ngo_owner_id=coordinator.id)  # fmt: skip
+    _set_locale(app, officer.email, "ru")
+    with app.app_context():
+        messages = {d.user.email: digest_message(d, today) for d in collect_digests(today)}
+    russian, english = messages[officer.email], messages[coordinator.email]
+    assert str(make_header(decode_header(russian["Subject"]))).startswith(
+        "Пункты действий со сроком и просроченные"
+    )
+    assert "просрочено на 21 день" in russian.get_content()
+    assert "Здравствуйте" in russian.get_content()
+    assert english["Subject"].startswith("Action points due and overdue")
+    assert "21 days overdue" in english.get_content()
+
+
+def test_calendar_feed_is_written_in_its_owners_language(app, world, login_as, client):
+    import icalendar
+
+    from tests.meetings.helpers import create_meeting, local
+
+    coordinator = world.users["coordinator"]
+    create_meeting(
+        app, [world.station_a], title="Workshop", facilitators=[coordinator], hours=30,
+        starts=local("2031-05-06", "09:00", "Africa/Nairobi"),
+    )  # fmt: skip
+    _set_locale(app, coordinator.email, "sw")
+    page = login_as("coordinator").post("/meetings/feed/new").text
+    start = page.index("/meetings/feed/") + len("/meetings/feed/")
+    token = page[start : page.index(".ics", start)]
+    # The calendar program asks in English and has no session: the owner's language wins.
+    body = client.get(f"/meetings/feed/{token}.ics", headers={"Accept-Language": "en"}).data
+    calendar = icalendar.Calendar.from_ical(body)
+    assert str(calendar["X-WR-CALNAME"]) == "Mikutano ya Test coordinator"
+    summaries = [str(e["summary"]) for e in calendar.walk("VEVENT")]
+    assert summaries[0] == "Workshop (siku ya 1 kati ya 2)"
+
+
+def test_workbook_is_written_in_the_language_of_the_page(app, world, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    _set_locale(app, "coordinator@test.example", "ru")
+    login(client, "coordinator@test.example")
+    response = client.post("/reports", data={"start": "2026-01-01", "end": "2026-06-30"})
+    assert response.status_code == 302
+    download = client.get(response.location + "/download")
+    assert download.status_code == 200
+    workbook = load_workbook(io.BytesIO(download.data))
+    assert workbook.sheetnames[:2] == ["Сводка", "Диаграммы"]
+    labels = {r[0]: r[1] for r in workbook["Сводка"].iter_rows(values_only=True) if r[0]}
+    assert labels["Период"] == "1 янв. 2026\u202fг. – 30 июн. 2026\u202fг."
+    assert "Подготовлено для" in labels
+
+
+# --- names in alphabetical order --------------------------------------------------------------
+
+
+def test_name_key_puts_yo_with_ye_and_keeps_short_i_a_letter_of_its_own():
+    from partnership.collation import name_key
+
+    names = ["Ёлка", "Айгерим", "Елена", "Жанна", "Йогурт", "Иван", "émile", "Zoe", "Emma"]
+    assert sorted(names, key=name_key) == [
+        "émile", "Emma", "Zoe", "Айгерим", "Елена", "Ёлка", "Жанна", "Иван", "Йогурт",
+    ]  # fmt: skip
+
+
+def test_people_list_sorts_cyrillic_names_with_yo_among_ye(world, make_person, coordinator_client):
+    for name in ("Ёлкин Пётр", "Айгерим Сапарова", "Елена Ким", "Жанна Омарова", "Emma Otieno"):
+        make_person("officer", world.station_a, name=name)
+    page = coordinator_client.get("/people").get_data(as_text=True)
+    positions = [page.index(n) for n in ("Emma Otieno", "Айгерим", "Елена Ким", "Ёлкин", "Жанна")]
+    assert positions == sorted(positions)
+
+
+def test_password_reset_email_is_in_the_account_owners_language(app, world):
+    from email.header import decode_header, make_header
+
+    from partnership.accounts.services import password_reset_message
+
+    _set_locale(app, "officer@test.example", "ru")
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email="officer@test.example"))
+        message = password_reset_message(user.id, "https://example.org/reset/x")
+    subject = str(make_header(decode_header(message["Subject"])))
+    with app.test_request_context(), force_locale("ru"):
+        assert subject == gettext("Reset your password") != "Reset your password"
+    assert "Здравствуйте" in message.get_content()

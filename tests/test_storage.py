@@ -33,6 +33,13 @@ def disk_full(app) -> Iterator[None]:  # noqa: ANN001
         cursor.execute(f"PRAGMA max_page_count={pages}")
         cursor.close()
 
+    # Rows deleted by earlier tests leave free pages inside the file, which SQLite reuses
+    # without growing it: compact the file first so that "full" means full whatever ran before.
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().execute("VACUUM")
+    finally:
+        raw.close()
     engine.dispose()
     event.listen(engine, "connect", limit)
     try:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership.extensions import db
 from partnership.mixins import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
@@ -90,25 +90,6 @@ class Training(TimestampMixin, VersionedMixin, db.Model):
     @property
     def audit_label(self) -> str:
         return f"training of meeting {self.meeting_id}"
-
-
-@event.listens_for(Session, "before_flush")
-def _keep_trainings_in_step(session: Session, flush_context, instances) -> None:  # noqa: ANN001
-    """A training meeting moved or lengthened in the meetings pages moves its training too."""
-    from meetings.models import Meeting
-
-    changed = [o for o in (*session.new, *session.dirty) if isinstance(o, Meeting)]
-    trainings = [o for o in (*session.new, *session.dirty) if isinstance(o, Training)]
-    if changed:
-        ids = [m.id for m in changed if m.id is not None]
-        if ids:
-            with session.no_autoflush:
-                trainings += list(
-                    session.scalars(db.select(Training).where(Training.meeting_id.in_(ids)))
-                )
-    for training in trainings:
-        if training.meeting is not None:
-            training.keep_in_step()
 
 
 class Participant(TimestampMixin, db.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -12,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from curricula.models import ADOPTION_ORDER, Adoption, AdoptionStatus
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.lifecycle import Lifecycle, change_status
 from partnership.organisations.models import Organisation, OrganisationKind
 
 
@@ -75,27 +77,37 @@ def propose_adoption(centre_id: int | None, module_code: str, on: date, evidence
     return adoption
 
 
-def advance_adoption(adoption: Adoption, status: AdoptionStatus, on: date, evidence: str) -> None:
-    """Move an adoption forward (steps may be skipped, never taken back), dated and evidenced."""
-    if status.rank <= adoption.status.rank:
-        raise FieldError(
-            "status",
-            _("Adoption moves forward only: choose a step after “%(s)s”.", s=adoption.status.label),
-        )
+# Adoption moves forward only; steps may be skipped, never taken back.
+ADOPTION_LIFECYCLE = Lifecycle(
+    {s: frozenset(t for t in AdoptionStatus if t.rank > s.rank) for s in AdoptionStatus},
+    refusal=lambda current, _target: _(
+        "Adoption moves forward only: choose a step after “%(s)s”.", s=current.label
+    ),
+)
+
+
+def advance_adoption(
+    adoption: Adoption,
+    status: AdoptionStatus,
+    on: date,
+    evidence: str,
+    user=None,  # noqa: ANN001
+) -> None:
+    """Move an adoption forward, dated and evidenced; who did it goes to the audit log."""
+    ADOPTION_LIFECYCLE.check(adoption.status, status)
     previous = adoption.date_of(adoption.status)
     if previous is not None and on < previous:
         raise FieldError(
-            "on", _("The date cannot be before the previous step (%(d)s).", d=previous.isoformat())
+            "on", _("The date cannot be before the previous step (%(d)s).", d=format_date(previous))
         )
     if on > date.today():
         raise FieldError("on", _("The date cannot be in the future."))
     if not evidence.strip():
         raise FieldError("evidence", _("Describe the evidence for this step."))
-    adoption.status = status
     setattr(adoption, f"{status.value}_on", on)
     note = f"{on.isoformat()} {status.value}: {evidence.strip()}"
     adoption.evidence = f"{adoption.evidence}\n{note}".strip()
-    db.session.flush()
+    change_status(ADOPTION_LIFECYCLE, adoption, status, user, evidence)
 
 
 def adoption_steps(adoption: Adoption) -> list[tuple[AdoptionStatus, date | None]]:

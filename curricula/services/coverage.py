@@ -12,6 +12,8 @@ from sqlalchemy import Select, and_, distinct, func, or_, select
 from curricula.models import Training
 from curricula.services.trainings import completed_clause
 from meetings.models import HAPPENED_STATUSES, Attendee, Meeting
+from partnership import disclosure
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.organisations.models import (
     STATION_KINDS,
@@ -58,7 +60,7 @@ def station_query(user) -> Select:  # noqa: ANN001
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.where(Organisation.id.in_(scope))
-    return stmt.order_by(Organisation.name, Organisation.id)
+    return stmt.order_by(by_name(Organisation.name), Organisation.id)
 
 
 def _completed(by: date | None = None):  # noqa: ANN202
@@ -167,5 +169,5 @@ def station_summary(station: Organisation, user, since: date | None = None) -> d
         "coverage": coverage,
         "gain": rows[0].summary if rows else None,
         "since": since,
-        "small": station_scope(user) is not None or user.role.value == "viewer",
+        "small": disclosure.applies_to(user),
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Integer, and_, case, cast, extract, func, literal, select
 from sqlalchemy.orm import joinedload
@@ -159,7 +160,7 @@ def _labels(by: str, keys: list) -> dict:
     keys = [k for k in keys if k is not None]
     if by == "training" and keys:
         return {
-            t.id: f"{t.title} ({t.starts_on.isoformat()})"
+            t.id: f"{t.title} ({format_date(t.starts_on)})"
             for t in db.session.scalars(
                 select(Training).where(Training.id.in_(keys)).options(joinedload(Training.meeting))
             )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,12 +14,11 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 
 from curricula.models import Audience, Module, ModuleMaterial, Question
 from partnership.extensions import db
 from partnership.forms import FieldError
-from partnership.permissions import TRAINING_EDITORS
+from partnership.permissions import can_edit_modules
 
 # Files trainers share with each other: documents, slides, spreadsheets, images, plain text.
 MATERIAL_TYPES = {
@@ -85,7 +86,7 @@ def get_module_or_404(module_id: int, user, for_edit: bool = False) -> Module:  
     )
     if module is None:
         abort(404)
-    if for_edit and user.role not in TRAINING_EDITORS:
+    if for_edit and not can_edit_modules(user, module):
         abort(403)
     return module
 
@@ -199,8 +200,23 @@ def materials_folder() -> Path:
     return folder
 
 
+def material_filename(name: str) -> str:
+    """The name a material is shown and downloaded under: letters of any script and digits
+    kept (a Russian or Swahili title stays readable), no folders, no control or shell characters,
+    no leading dots. The file itself is stored under a random name, so this is display only."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(c if c.isalnum() or c in " ._-–—()" else "_" for c in name)
+    kept = re.sub(r"\s+", " ", kept).strip(" ._")
+    stem, dot, suffix = kept.rpartition(".")
+    if not dot:
+        stem, suffix = kept, ""
+    stem = stem.strip(" ._")[:150] or "material"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
 def add_material(module: Module, upload: FileStorage, user) -> ModuleMaterial:  # noqa: ANN001
-    filename = secure_filename(upload.filename or "")
+    filename = material_filename(upload.filename or "")
     suffix = Path(filename).suffix.lower()
     if not filename or suffix not in MATERIAL_TYPES:
         raise FieldError(

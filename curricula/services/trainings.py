@@ -8,7 +8,8 @@ import contextlib
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort
+from flask import abort, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -23,10 +24,12 @@ from meetings.models import (
     MeetingStatus,
     meeting_stations,
 )
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import Person, PersonKind
-from partnership.permissions import TRAINING_EDITORS, Role, station_scope
+from partnership.permissions import can, can_edit_trainings, sees_people_lists, station_scope
+from partnership.signals import meeting_page_links, meeting_rescheduled
 
 
 @dataclass
@@ -121,7 +124,7 @@ def get_training_or_404(training_id: int, user, for_edit: bool = False) -> Train
             .limit(1)
         ):
             abort(404)
-    if for_edit and user.role not in TRAINING_EDITORS:
+    if for_edit and not can_edit_trainings(user, training):
         abort(403)
     return training
 
@@ -136,7 +139,7 @@ def roster(training: Training) -> list[Participant]:
         .options(
             joinedload(Attendee.person), joinedload(Attendee.station), selectinload(Attendee.marks)
         )
-        .order_by(Person.name, Attendee.id)
+        .order_by(by_name(Person.name), Attendee.id)
     ).unique()
     stored = {p.attendee_id: p for p in training.participants}
     result = []
@@ -152,7 +155,7 @@ def roster(training: Training) -> list[Participant]:
 def visible_participants(training: Training, user) -> list[Participant]:  # noqa: ANN001
     """Who the user may see by name: NGO roles everyone; officers their own stations' people;
     viewers nobody (aggregates only)."""
-    if user.role is Role.VIEWER:
+    if not sees_people_lists(user):
         return []
     scope = station_scope(user)
     people = roster(training)
@@ -162,7 +165,7 @@ def visible_participants(training: Training, user) -> list[Participant]:  # noqa
 
 
 def can_see_names(user) -> bool:  # noqa: ANN001
-    return user.role is not Role.VIEWER
+    return sees_people_lists(user)
 
 
 # ---- setting up --------------------------------------------------------------------------------
@@ -212,6 +215,39 @@ def create_training(data: dict, user) -> Training:  # noqa: ANN001
     _modules_from(data.get("module_ids") or [])  # report a missing module before anything else
     (meeting,) = create_meetings({**data, "kind": MeetingKind.TRAINING.value}, user)
     return attach_training(meeting, data, user)
+
+
+def follow_meeting(meeting: Meeting, **_extra) -> None:  # noqa: ANN003
+    """Receiver of ``meeting_rescheduled``: a training meeting moved or lengthened in the
+    meetings pages moves its training too."""
+    training = db.session.scalar(select(Training).where(Training.meeting_id == meeting.id))
+    if training is not None:
+        training.keep_in_step()
+        db.session.flush()
+
+
+def meeting_links(meeting: Meeting, user=None, **_extra) -> list[tuple[str, str]]:  # noqa: ANN001, ANN003
+    """Receiver of ``meeting_page_links``: a training meeting's page links to the training set
+    up on it, or to setting one up."""
+    if meeting.kind is not MeetingKind.TRAINING:
+        return []
+    training_id = db.session.scalar(select(Training.id).where(Training.meeting_id == meeting.id))
+    if training_id is not None:
+        return [
+            (
+                _("Modules, scores and certificates"),
+                url_for("curricula.training_detail", training_id=training_id),
+            )
+        ]
+    if can("curricula.training_setup", user):
+        return [(_("Set up its modules and test"), url_for("curricula.training_list"))]
+    return []
+
+
+def connect_receivers() -> None:
+    """Called when the curricula blueprint is registered."""
+    meeting_rescheduled.connect(follow_meeting)
+    meeting_page_links.connect(meeting_links)
 
 
 def unset_training_meetings(user) -> list[Meeting]:  # noqa: ANN001
@@ -347,7 +383,7 @@ def eligibility(training: Training, participant: Participant) -> tuple[bool, str
     if missed:
         return False, _(
             "did not attend every day (missing %(days)s)",
-            days=", ".join(d.isoformat() for d in missed),
+            days=", ".join(format_date(d) for d in missed),
         )
     if training.pass_mark is not None:
         if participant.post_score is None:

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from curricula.forms import AdoptionForm, AdoptionStepForm
 from curricula.models import ADOPTION_ORDER, AdoptionStatus
@@ -14,6 +15,8 @@ from curricula.services.modules import module_codes
 from curricula.views import bp
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
+from partnership.lifecycle import TransitionError
+from partnership.pagination import arg_int
 
 
 @bp.get("/adoption")
@@ -33,7 +36,7 @@ def adoption_create():
     form = AdoptionForm(centres=services.training_centres(), codes=module_codes())
     if request.method == "GET":
         form.on.data = date.today()
-        form.centre_id.data = request.args.get("centre", type=int)
+        form.centre_id.data = arg_int("centre")
         form.module_code.data = request.args.get("module")
     if form.validate_on_submit():
         try:
@@ -62,13 +65,21 @@ def adoption_advance(adoption_id: int):
     if form.validate_on_submit():
         try:
             services.advance_adoption(
-                adoption, AdoptionStatus(form.status.data), form.on.data, form.evidence.data
+                adoption,
+                AdoptionStatus(form.status.data),
+                form.on.data,
+                form.evidence.data,
+                current_user,
             )
             db.session.commit()
         except FieldError as error:
             db.session.rollback()
             db.session.refresh(adoption)
             attach_field_error(form, error)
+        except TransitionError as error:
+            db.session.rollback()
+            db.session.refresh(adoption)
+            attach_field_error(form, FieldError("status", error.message))
         else:
             flash(_("The adoption is now “%(s)s”.", s=adoption.status.label), "success")
             return redirect(url_for("curricula.adoption_list"))

@@ -37,8 +37,7 @@ def certificate_bulk(training_id: int):
     training = get_training_or_404(training_id, current_user)
     certificates = services.certificates_of(training, current_user)
     body = services.certificates_zip(certificates, _verify_url)
-    audit.record_event("certificates_downloaded", training, count=len(certificates))
-    db.session.commit()
+    audit.record_event_on_read("certificates_downloaded", training, count=len(certificates))
     response = Response(body, mimetype="application/zip")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="certificates-training-{training.id}.zip"'

@@ -14,7 +14,7 @@ from curricula.services import modules as services
 from curricula.views import bp
 from partnership import audit
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import FieldError, attach_field_error, save_form
 from partnership.pagination import arg_bool, arg_str, paginate
 from partnership.spreadsheets import send_table
 
@@ -58,7 +58,7 @@ def module_create():
         form.max_score.data = 20
         form.duration_hours.data = 2
     if form.validate_on_submit():
-        data = {name: field.data for name, field in form._fields.items()}
+        data = dict(form.data)
         data["duration_hours"] = float(data["duration_hours"])
         try:
             module = services.create_module(data, current_user)
@@ -85,7 +85,7 @@ def module_edit(module_id: int):
         form.code.data = module.code  # the code of an existing module never changes
     conflict = None
     if form.validate_on_submit():
-        data = {name: field.data for name, field in form._fields.items()}
+        data = dict(form.data)
         data["duration_hours"] = float(data["duration_hours"])
         try:
             audit.check_version(module, form.loaded_version())
@@ -168,13 +168,8 @@ def question_create(module_id: int):
     module = services.get_module_or_404(module_id, current_user, for_edit=True)
     form = QuestionForm()
     if form.validate_on_submit():
-        try:
-            services.add_question(module, {n: f.data for n, f in form._fields.items()})
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(form, lambda data: services.add_question(module, data))
+        if saved.ok:
             flash(_("The question was added."), "success")
             return redirect(url_for("curricula.module_detail", module_id=module.id))
     return render_template("curricula/question_form.html", form=form, module=module), (

@@ -17,11 +17,12 @@ from curricula.services import trainings as services
 from curricula.services.certificates import certificates_of
 from curricula.services.modules import latest_modules
 from curricula.views import bp
+from partnership import disclosure
 from partnership.caching import cached, viewer_key
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import FieldError, attach_field_error, save_form
 from partnership.organisations.services import stations as all_stations
-from partnership.pagination import arg_int, arg_str, paginate
+from partnership.pagination import arg_date, arg_int, arg_str, paginate
 from partnership.permissions import station_scope
 from partnership.spreadsheets import send_table
 
@@ -63,7 +64,7 @@ def training_create():
         module = arg_int("module")
         form.module_ids.data = [module] if module else []
     if form.validate_on_submit():
-        data = {name: f.data for name, f in form._fields.items()}
+        data = dict(form.data)
         data["end_date"] = data.get("end_date") or data["start_date"]
         try:
             training = services.create_training(data, current_user)
@@ -87,14 +88,9 @@ def training_setup(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id, current_user, for_edit=True)
     form = TrainingSetupForm(modules=latest_modules())
     if form.validate_on_submit():
-        data = {name: f.data for name, f in form._fields.items()}
-        try:
-            training = services.attach_training(meeting, data, current_user)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(form, lambda data: services.attach_training(meeting, data, current_user))
+        if saved.ok:
+            training = saved.record
             flash(_("The training “%(t)s” was set up.", t=training.title), "success")
             return redirect(url_for("curricula.training_detail", training_id=training.id))
     return render_template("curricula/training_form.html", form=form, meeting=meeting), (
@@ -259,15 +255,12 @@ def knowledge_gain():
             db.select(Module).order_by(Module.code, Module.version_number)
         ).all(),
         bars=charts.bars([(r.label, r.summary) for r in rows]),
-        small=station_scope(current_user) is not None or current_user.role.value == "viewer",
+        small=disclosure.applies_to(current_user),
     )
 
 
 def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(arg_str(name))
-    except ValueError:
-        return None
+    return arg_date(name)
 
 
 @bp.get("/coverage")
@@ -279,5 +272,5 @@ def coverage():
         page=page,
         rows=coverage_services.coverage_for(list(page.items), since),
         since=since,
-        small=station_scope(current_user) is not None or current_user.role.value == "viewer",
+        small=disclosure.applies_to(current_user),
     )

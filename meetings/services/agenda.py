@@ -3,37 +3,193 @@ and minutes."""
 
 from __future__ import annotations
 
-from flask import abort
+from dataclasses import dataclass
+
+from flask import abort, render_template
 from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
 
 from meetings.models import (
+    HAPPENED_STATUSES,
+    OPEN_STATUSES,
     AgendaItem,
     Decision,
     Meeting,
     MeetingKind,
+    MeetingStatus,
+    meeting_stations,
 )
+from meetings.services.queries import station_meetings
+from partnership import disclosure, permissions
 from partnership.accounts.models import User
+from partnership.actions.models import ActionPoint, Concern, FollowUp
+from partnership.actions.services.action_points import (
+    action_point_options,
+    create_action_point,
+    open_action_points_of_stations,
+)
+from partnership.actions.services.concerns import (
+    open_concerns_of_stations,
+    put_concern_on_agenda,
+    put_station_concerns_on_agenda,
+    take_station_concerns_off_agenda,
+    today,
+)
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.mixins import utcnow
+from partnership.signals import concern_logged, station_page_sections
 
 
 def minutes_text(meeting: Meeting) -> str:
     return meeting.minutes_revisions[0].body if meeting.minutes_revisions else ""
 
 
-def carry_concerns_forward(meeting: Meeting) -> None:
+# ---- the loop at a meeting: concerns carried forward, action points agreed and reviewed ---------
+
+
+def stations_with_coming_meeting(station_ids: list[int]) -> set[int]:
+    """Those of the stations that have a meeting not yet held, cancelled or over."""
+    if not station_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(meeting_stations.c.station_id)
+            .join(Meeting, Meeting.id == meeting_stations.c.meeting_id)
+            .where(
+                meeting_stations.c.station_id.in_(list(station_ids)),
+                Meeting.status.in_(list(OPEN_STATUSES)),
+                Meeting.ends_at >= utcnow(),
+            )
+            .distinct()
+        )
+    )
+
+
+def last_held_meeting(station_id: int) -> Meeting | None:
+    """The station's last held meeting, for the brief's "since the last meeting"."""
+    return db.session.scalar(
+        select(Meeting)
+        .join(meeting_stations, meeting_stations.c.meeting_id == Meeting.id)
+        .where(
+            meeting_stations.c.station_id == station_id,
+            Meeting.status.in_(list(HAPPENED_STATUSES)),
+        )
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
+
+
+def carry_concerns_forward(meeting: Meeting, user: User | None = None) -> None:
     """The stations' open concerns go on the agenda of the next meeting with them."""
-    from partnership.actions.services.concerns import put_station_concerns_on_agenda
-
     if meeting.kind is not MeetingKind.WEBINAR:
-        put_station_concerns_on_agenda([s.id for s in meeting.stations])
+        put_station_concerns_on_agenda([s.id for s in meeting.stations], user)
 
 
-def return_concerns(meeting: Meeting) -> None:
-    """Concerns waiting for this meeting go back to open when no other meeting is coming."""
-    from partnership.actions.services.concerns import take_station_concerns_off_agenda
+def return_concerns(meeting: Meeting, user: User | None = None) -> None:
+    """Concerns waiting for this meeting go back to open at the stations where no other
+    meeting is coming."""
+    station_ids = [s.id for s in meeting.stations]
+    coming = stations_with_coming_meeting(station_ids)
+    take_station_concerns_off_agenda([sid for sid in station_ids if sid not in coming], user)
 
-    take_station_concerns_off_agenda([s.id for s in meeting.stations])
+
+def put_logged_concern_on_agenda(concern: Concern, user: User | None = None, **_extra) -> None:  # noqa: ANN003
+    """Receiver of ``concern_logged``: with a meeting already coming up at the station, a
+    newly logged concern goes straight onto its agenda."""
+    if stations_with_coming_meeting([concern.station_id]):
+        put_concern_on_agenda(concern, user)
+
+
+def station_meetings_section(station, user=None, **_extra) -> tuple[int, Markup]:  # noqa: ANN001, ANN003
+    """Receiver of ``station_page_sections``: the station's meetings, in the reader's scope."""
+    html = render_template(
+        "meetings/_station_meetings.html", org=station, meetings=station_meetings(station, user)
+    )
+    return (10, Markup(html))  # noqa: S704 - rendered by Jinja with autoescape
+
+
+def connect_receivers() -> None:
+    """Called when the meetings blueprint is registered."""
+    concern_logged.connect(put_logged_concern_on_agenda)
+    station_page_sections.connect(station_meetings_section)
+
+
+@dataclass
+class MeetingLoop:
+    concerns: list[Concern] | None
+    points: list[ActionPoint]
+    reviewed_ids: set[int]
+    agreed: list[ActionPoint]
+    # At a joint meeting, what belongs to stations the user may not see: counts only, already
+    # suppressed for the user (see partnership.disclosure). None when nothing is left out.
+    other_concerns: disclosure.Figure | None = None
+    other_points: disclosure.Figure | None = None
+
+
+def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
+    """The open concerns and open action points of a meeting's stations, as they stand now
+    (computed on display, so they always show the current status), the points agreed at the
+    meeting, and which points were reviewed there. Viewers get no concern summaries. At a
+    joint meeting an officer gets only their own stations' items; the other stations' appear
+    as counts at most."""
+    station_ids = [s.id for s in meeting.stations]
+    visible = permissions.visible_station_ids(user, station_ids)
+    others = [s for s in station_ids if s not in visible]
+    concerns = (
+        open_concerns_of_stations(visible) if permissions.sees_concern_summaries(user) else None
+    )
+    points = open_action_points_of_stations(visible)
+    agreed_stmt = (
+        select(ActionPoint)
+        .options(*action_point_options())
+        .where(ActionPoint.origin_meeting_id == meeting.id)
+        .order_by(ActionPoint.id)
+    )
+    if others:
+        agreed_stmt = agreed_stmt.where(ActionPoint.station_id.in_(visible or [-1]))
+    agreed = list(db.session.scalars(agreed_stmt))
+    reviewed = set(
+        db.session.scalars(
+            select(FollowUp.action_point_id).where(FollowUp.meeting_id == meeting.id)
+        )
+    )
+    loop = MeetingLoop(concerns, points, reviewed, agreed)
+    if others:
+        suppress = disclosure.applies_to(user)
+        loop.other_concerns = disclosure.figure(len(open_concerns_of_stations(others)), suppress)
+        loop.other_points = disclosure.figure(len(open_action_points_of_stations(others)), suppress)
+    return loop
+
+
+def _check_station(meeting: Meeting, station_id: int | None) -> None:
+    if station_id not in {s.id for s in meeting.stations}:
+        raise FieldError("station_id", _("Choose one of this meeting's stations."))
+
+
+def agree_action_point(meeting: Meeting, data: dict, user: User) -> ActionPoint:
+    """An action point agreed at the meeting, with one of its stations."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise FieldError("title", _("This meeting was cancelled."))
+    _check_station(meeting, data.get("station_id"))
+    return create_action_point(data, user, origin_meeting_id=meeting.id)
+
+
+def review_at_meeting(meeting: Meeting, point: ActionPoint, user: User, note: str = "") -> FollowUp:
+    """Record that an action point of one of the meeting's stations was reviewed there."""
+    if point.station_id not in {s.id for s in meeting.stations}:
+        abort(404)
+    follow_up = FollowUp(
+        action_point=point,
+        user_id=user.id,
+        on_date=today(),
+        note=note.strip() or _("Reviewed at the meeting."),
+        meeting_id=meeting.id,
+    )
+    db.session.add(follow_up)
+    db.session.flush()
+    return follow_up
 
 
 # ---- agenda and decisions ----------------------------------------------------------------------

@@ -17,17 +17,11 @@ from meetings.services.agenda import carry_concerns_forward, return_concerns
 from partnership.accounts.models import User
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.lifecycle import Lifecycle, TransitionError, change_status
 from partnership.mixins import utcnow
+from partnership.signals import meeting_rescheduled
 
 # ---- the status lifecycle ----------------------------------------------------------------------
-
-
-class TransitionError(Exception):
-    """A status change that the lifecycle does not allow."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 ALLOWED_TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
@@ -47,19 +41,22 @@ ALLOWED_TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
 }
 
 
+MEETING_LIFECYCLE = Lifecycle(
+    ALLOWED_TRANSITIONS,
+    refusal=lambda current, target: _(
+        "A meeting that is “%(current)s” cannot become “%(target)s”.",
+        current=current.label,
+        target=target.label,
+    ),
+)
+
+
 def can_transition(meeting: Meeting, to: MeetingStatus) -> bool:
-    return to in ALLOWED_TRANSITIONS[meeting.status]
+    return MEETING_LIFECYCLE.can(meeting.status, to)
 
 
 def _require(meeting: Meeting, to: MeetingStatus) -> None:
-    if not can_transition(meeting, to):
-        raise TransitionError(
-            _(
-                "A meeting that is “%(current)s” cannot become “%(target)s”.",
-                current=meeting.status.label,
-                target=to.label,
-            )
-        )
+    MEETING_LIFECYCLE.check(meeting.status, to)
 
 
 def log_status(
@@ -84,10 +81,15 @@ def log_status(
 
 
 def _move_to(
-    meeting: Meeting, user: User, to: MeetingStatus, reason: str = "", previous=None
-) -> None:  # noqa: ANN001
-    old = meeting.status
-    meeting.status = to
+    meeting: Meeting,
+    user: User,
+    to: MeetingStatus,
+    reason: str = "",
+    previous: tuple[datetime, datetime] | None = None,
+) -> None:
+    """The one way a meeting's status changes: checked, audited, kept in its status history,
+    and a new sequence number so calendars pick the change up."""
+    old = change_status(MEETING_LIFECYCLE, meeting, to, user, reason)
     meeting.sequence = (meeting.sequence or 0) + 1
     log_status(meeting, user, old, to, reason, previous)
     db.session.flush()
@@ -98,7 +100,7 @@ def confirm_meeting(meeting: Meeting, user: User) -> None:
     meeting.confirmed_at = utcnow()
     meeting.confirmed_by_id = user.id
     _move_to(meeting, user, MeetingStatus.CONFIRMED)
-    carry_concerns_forward(meeting)
+    carry_concerns_forward(meeting, user)
 
 
 def postpone_meeting(
@@ -116,6 +118,7 @@ def postpone_meeting(
     meeting.starts_at, meeting.ends_at = new_start, new_end
     meeting.status_reason = reason.strip()
     _move_to(meeting, user, MeetingStatus.POSTPONED, reason.strip(), previous)
+    meeting_rescheduled.send(meeting)
 
 
 def cancel_meeting(meeting: Meeting, user: User, reason: str) -> None:
@@ -126,7 +129,7 @@ def cancel_meeting(meeting: Meeting, user: User, reason: str) -> None:
     meeting.cancelled_by_id = user.id
     meeting.status_reason = reason.strip()
     _move_to(meeting, user, MeetingStatus.CANCELLED, reason.strip())
-    return_concerns(meeting)
+    return_concerns(meeting, user)
 
 
 def hold_meeting(meeting: Meeting, user: User, now: datetime | None = None) -> None:

@@ -22,7 +22,9 @@ from meetings.models import (
     MeetingStatus,
     meeting_stations,
 )
+from partnership import permissions
 from partnership.accounts.models import User
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.mixins import utcnow
 from partnership.organisations.models import (
@@ -31,38 +33,28 @@ from partnership.organisations.models import (
     Person,
     PersonKind,
 )
-from partnership.permissions import NGO_EDITORS, NGO_ROLES, Role, station_scope
+from partnership.permissions import station_scope
+from partnership.roles import NGO_ROLES
 
-# ---- who may do what with one meeting ----------------------------------------------------------
+# ---- who may do what with one meeting: decided in partnership.permissions ----------------------
 
 
 def can_edit_meeting(
     user: User, meeting: Meeting | None = None, kind: MeetingKind | None = None
 ) -> bool:
-    """Coordinators and admins edit every meeting; trainers edit trainings only."""
-    if not user.is_authenticated:
-        return False
-    if user.role in NGO_EDITORS:
-        return True
-    kind = meeting.kind if meeting is not None else kind
-    return user.role is Role.TRAINER and kind is MeetingKind.TRAINING
+    return permissions.can_edit_meeting(user, meeting, kind)
 
 
 def editable_kinds(user: User) -> list[MeetingKind]:
-    if user.role in NGO_EDITORS:
-        return list(MeetingKind)
-    if user.role is Role.TRAINER:
-        return [MeetingKind.TRAINING]
-    return []
+    return permissions.schedulable_kinds(user, list(MeetingKind))
 
 
 def sees_register_names(user: User) -> bool:
-    """Viewers read aggregates: the register's names are for NGO roles and officers."""
-    return user.role in NGO_ROLES or user.role is Role.OFFICER
+    return permissions.sees_register_names(user)
 
 
 def sees_minutes(user: User) -> bool:
-    return user.role in NGO_ROLES or user.role is Role.OFFICER
+    return permissions.sees_minutes(user)
 
 
 # ---- queries -----------------------------------------------------------------------------------
@@ -250,7 +242,7 @@ def organiser_choices() -> list[Organisation]:
         db.session.scalars(
             select(Organisation)
             .where(Organisation.kind == OrganisationKind.NGO, Organisation.active.is_(True))
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 
@@ -260,6 +252,6 @@ def facilitator_choices() -> list[User]:
         db.session.scalars(
             select(User)
             .where(User.active.is_(True), User.role.in_(list(NGO_ROLES)))
-            .order_by(User.name)
+            .order_by(by_name(User.name), User.id)
         )
     )

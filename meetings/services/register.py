@@ -16,6 +16,9 @@ from meetings.models import (
     Meeting,
     MeetingStatus,
 )
+from partnership import permissions
+from partnership.accounts.models import User
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import (
@@ -38,6 +41,13 @@ def register_of(meeting: Meeting) -> list[Attendee]:
             .order_by(Attendee.id)
         ).unique()
     )
+
+
+def visible_register(attendees: list[Attendee], user: User) -> tuple[list[Attendee], int]:
+    """The register lines ``user`` sees by name, and how many others there are (a count only):
+    viewers see none, officers at a joint meeting their own stations' officers."""
+    shown = [a for a in attendees if permissions.sees_attendee(user, a)]
+    return shown, len(attendees) - len(shown)
 
 
 def register_summary(meeting: Meeting, attendees: list[Attendee]) -> list[dict]:
@@ -72,7 +82,7 @@ def roster_for(meeting: Meeting, attendees: list[Attendee]) -> list[Person]:
         select(Person)
         .where(Person.active.is_(True), or_(*conditions))
         .options(joinedload(Person.organisation))
-        .order_by(Person.kind, Person.name)
+        .order_by(Person.kind, by_name(Person.name), Person.id)
         .limit(300)
     )
     return [p for p in people if p.id not in taken]

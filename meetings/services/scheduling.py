@@ -35,7 +35,8 @@ from partnership.organisations.models import (
     STATION_KINDS,
     Organisation,
 )
-from partnership.permissions import NGO_ROLES
+from partnership.roles import NGO_ROLES
+from partnership.signals import meeting_rescheduled
 
 # ---- times -------------------------------------------------------------------------------------
 
@@ -314,7 +315,7 @@ def create_meetings(data: dict, user: User, recurrence: Recurrence | None = None
     for meeting in created:
         log_status(meeting, user, None, MeetingStatus.PROPOSED)
     db.session.flush()
-    carry_concerns_forward(created[0])
+    carry_concerns_forward(created[0], user)
     return created
 
 
@@ -381,4 +382,6 @@ def update_meeting(meeting: Meeting, data: dict, user: User, scope: str = "this"
     if scope == "this" and meeting.series_id is not None and data.get("detach"):
         meeting.series_id = None
     db.session.flush()
+    for target in changed:
+        meeting_rescheduled.send(target)
     return changed

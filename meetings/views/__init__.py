@@ -6,10 +6,9 @@ from datetime import UTC, date, datetime
 
 from flask import Blueprint
 from flask_babel import format_date, format_time
-from flask_login import current_user
 
-from meetings.models import Meeting, MeetingKind
-from meetings.services import queries
+from meetings.models import Meeting
+from partnership.i18n import zone_label
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -19,7 +18,8 @@ bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 @bp.app_template_global()
 def meeting_when(meeting: Meeting) -> str:
-    """“Mon 5 Jan 2026, 10:00–12:00 (Africa/Nairobi)” in the meeting's own zone."""
+    """“Monday, 5 January 2026, 10:00–12:00 (Nairobi, UTC+3)” in the meeting's own zone, the
+    zone's city in the reader's language."""
     start, end = meeting.local_start, meeting.local_end
     first = format_date(start.date(), "full")
     start_t = format_time(start, "short", rebase=False)
@@ -28,7 +28,7 @@ def meeting_when(meeting: Meeting) -> str:
         text = f"{first}, {start_t}–{end_t}"
     else:
         text = f"{first}, {start_t} – {format_date(end.date(), 'full')}, {end_t}"
-    return f"{text} ({meeting.timezone.replace('_', ' ')})"
+    return f"{text} ({zone_label(meeting.timezone, meeting.starts_at)})"
 
 
 @bp.app_template_global()
@@ -37,18 +37,17 @@ def meeting_local_time(meeting: Meeting) -> str:
 
 
 @bp.app_template_global()
-def can_edit_meeting(meeting: Meeting | None = None, kind: MeetingKind | None = None) -> bool:
-    return queries.can_edit_meeting(current_user, meeting, kind)
-
-
-@bp.app_template_global()
-def can_schedule_visits() -> bool:
-    return queries.can_edit_meeting(current_user, kind=MeetingKind.STATION_VISIT)
-
-
-@bp.app_template_global()
 def today_utc() -> date:
     return datetime.now(UTC).date()
+
+
+@bp.record_once
+def _connect_receivers(_state) -> None:  # noqa: ANN001
+    """Meetings hears of concerns logged below it: one logged at a station with a meeting
+    coming goes straight onto that meeting's agenda."""
+    from meetings.services.agenda import connect_receivers
+
+    connect_receivers()
 
 
 from meetings.views import agenda, feeds, lifecycle, lists, register, scheduling  # noqa: E402, F401

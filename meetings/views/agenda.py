@@ -1,4 +1,5 @@
-"""The loop at a meeting: agenda items, decisions and minutes."""
+"""The loop at a meeting: agenda items, decisions, minutes, and the action points agreed and
+reviewed there."""
 
 from __future__ import annotations
 
@@ -18,8 +19,11 @@ from meetings.models import (
 )
 from meetings.services import agenda, lifecycle, queries
 from meetings.views import bp
+from partnership.actions.services.action_points import get_action_point_or_404
+from partnership.actions.views.action_points import action_point_form
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import FieldError, attach_field_error, save_form
+from partnership.pagination import arg_int
 
 # ---- agenda, decisions, minutes ----------------------------------------------------------------
 
@@ -116,3 +120,46 @@ def minutes_edit(meeting_id: int):
         meeting=meeting,
         revisions=_revision_diffs(meeting),
     ), (422 if form.errors else 200)
+
+
+# ---- the loop at a meeting: agree action points, review them ----------------------------------
+
+
+@bp.route("/<int:meeting_id>/action-points/new", methods=["GET", "POST"])
+def action_point_agree(meeting_id: int):
+    """Agree an action point at the meeting, with one of its stations; back to the meeting,
+    ready to agree the next."""
+    meeting = queries.get_meeting_or_404(meeting_id, current_user)
+    station_id = request.form.get("station_id", type=int) or arg_int("station")
+    form = action_point_form(station_id)
+    if request.method == "GET":
+        form.station_id.data = station_id
+        concern_id = arg_int("concern")
+        if concern_id:
+            form.concern_ids.data = [concern_id]
+    if form.validate_on_submit():
+        saved = save_form(form, lambda data: agenda.agree_action_point(meeting, data, current_user))
+        if saved.ok:
+            point = saved.record
+            flash(_("Action point AP-%(id)s was agreed.", id=point.id), "success")
+            return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id) + "#loop")
+    return render_template(
+        "actions/action_point_form.html",
+        form=form,
+        point=None,
+        meeting=meeting,
+        cancel_url=url_for("meetings.meeting_detail", meeting_id=meeting.id) + "#loop",
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/<int:meeting_id>/action-points/<int:point_id>/review")
+def action_point_review(meeting_id: int, point_id: int):
+    """Record that the point was reviewed at the meeting (optionally with a note)."""
+    meeting = queries.get_meeting_or_404(meeting_id, current_user)
+    point = get_action_point_or_404(point_id, current_user)
+    agenda.review_at_meeting(meeting, point, current_user, (request.form.get("note") or "")[:2000])
+    db.session.commit()
+    flash(
+        _("Recorded that “%(title)s” was reviewed at this meeting.", title=point.title), "success"
+    )
+    return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id) + "#loop")

@@ -12,6 +12,7 @@ from meetings import ical
 from meetings.services import feeds, queries
 from meetings.views import bp
 from partnership.extensions import db
+from partnership.i18n import in_language_of
 from partnership.organisations import services as org_services
 from partnership.pagination import arg_int
 from partnership.permissions import station_scope
@@ -46,7 +47,9 @@ def meeting_feed(token: str):
         if scope is not None and station_id not in scope:
             abort(404)
     meetings = db.session.scalars(feeds.personal_feed_query(user, station_id))
-    body = ical.calendar_of(meetings, _("Meetings of %(name)s", name=user.name))
+    # A calendar program fetches the feed without a session: write it in its owner's language.
+    with in_language_of(user):
+        body = ical.calendar_of(meetings, _("Meetings of %(name)s", name=user.name))
     token_row = feeds.feed_token_of(user)
     token_row.last_used_at = datetime.now(UTC)
     db.session.commit()

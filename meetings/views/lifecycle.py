@@ -19,6 +19,7 @@ from meetings.views import bp
 from meetings.views.scheduling import fill_times
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
+from partnership.lifecycle import TransitionError
 
 # ---- status changes ----------------------------------------------------------------------------
 
@@ -33,7 +34,7 @@ def meeting_confirm(meeting_id: int):
     try:
         lifecycle.confirm_meeting(meeting, current_user)
         db.session.commit()
-    except lifecycle.TransitionError as error:
+    except TransitionError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
@@ -47,7 +48,7 @@ def meeting_hold(meeting_id: int):
     try:
         lifecycle.hold_meeting(meeting, current_user)
         db.session.commit()
-    except lifecycle.TransitionError as error:
+    except TransitionError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
@@ -93,7 +94,7 @@ def meeting_postpone(meeting_id: int):
         except FieldError as error:
             db.session.rollback()
             attach_field_error(form, error)
-        except lifecycle.TransitionError as error:
+        except TransitionError as error:
             db.session.rollback()
             flash(error.message, "error")
             return _back(meeting)
@@ -123,7 +124,7 @@ def meeting_cancel(meeting_id: int):
         except FieldError as error:
             db.session.rollback()
             attach_field_error(form, error)
-        except lifecycle.TransitionError as error:
+        except TransitionError as error:
             db.session.rollback()
             flash(error.message, "error")
             return _back(meeting)

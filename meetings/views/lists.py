@@ -19,9 +19,9 @@ from meetings.views import bp
 from partnership.extensions import db
 from partnership.forms import country_choices
 from partnership.organisations import services as org_services
-from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.pagination import arg_bool, arg_int, arg_str, paginate, parse_iso_date
 from partnership.permissions import station_scope
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 # ---- lists and calendar ------------------------------------------------------------------------
 
@@ -62,15 +62,12 @@ def meeting_index():
 
 @bp.get("/export.<fmt>")
 def meeting_export(fmt: str):
-    meetings = db.session.scalars(queries.meeting_query(current_user, _filters()))
-    return send_table(exports.meetings_table(meetings), "meetings", fmt)
+    meetings = streamed(queries.meeting_query(current_user, _filters()))
+    return send_table(exports.meetings_table(meetings), "meetings", fmt, stream=True)
 
 
 def parse_day(value: str) -> date:
-    try:
-        return date.fromisoformat(value) if value else datetime.now(UTC).date()
-    except ValueError:
-        return datetime.now(UTC).date()
+    return parse_iso_date(value) or datetime.now(UTC).date()
 
 
 @bp.get("/calendar")

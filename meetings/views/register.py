@@ -26,6 +26,7 @@ from partnership.organisations.models import (
     OrganisationKind,
     PersonKind,
 )
+from partnership.pagination import form_int, form_ints
 from partnership.permissions import can_see_community_names
 from partnership.spreadsheets import send_table
 
@@ -102,7 +103,7 @@ def ngettext_changes(n: int) -> str:
 @bp.post("/<int:meeting_id>/register/add")
 def attendee_add(meeting_id: int):
     meeting = queries.get_meeting_or_404(meeting_id, current_user, for_edit=True)
-    ids = request.form.getlist("person_ids", type=int)
+    ids = form_ints("person_ids")
     if not ids:
         flash(_("Tick the people to add to the register."), "error")
         return redirect(url_for("meetings.register_edit", meeting_id=meeting.id))
@@ -147,7 +148,7 @@ def attendee_create(meeting_id: int):
 @bp.post("/<int:meeting_id>/register/remove")
 def attendee_remove(meeting_id: int):
     meeting = queries.get_meeting_or_404(meeting_id, current_user, for_edit=True)
-    attendee_id = request.form.get("attendee_id", type=int)
+    attendee_id = form_int("attendee_id")
     if attendee_id is None:
         flash(_("Choose who to remove from the register."), "error")
     else:
@@ -160,9 +161,8 @@ def attendee_remove(meeting_id: int):
 @bp.get("/<int:meeting_id>/register.<fmt>")
 def register_export(meeting_id: int, fmt: str):
     meeting = queries.get_meeting_or_404(meeting_id, current_user)
-    table = exports.register_table(
-        meeting, register.register_of(meeting), can_see_community_names(current_user)
-    )
+    shown, _not_shown = register.visible_register(register.register_of(meeting), current_user)
+    table = exports.register_table(meeting, shown, can_see_community_names(current_user))
     return send_table(table, f"register-meeting-{meeting.id}", fmt)
 
 

@@ -32,6 +32,7 @@ from partnership.organisations.models import (
 )
 from partnership.pagination import arg_int, arg_str
 from partnership.permissions import can_see_community_names, can_see_security_notes
+from partnership.signals import meeting_page_links
 
 # ---- scheduling --------------------------------------------------------------------------------
 
@@ -136,10 +137,12 @@ def meeting_create():
 def meeting_detail(meeting_id: int):
     meeting = queries.get_meeting_or_404(meeting_id, current_user)
     attendees = register.register_of(meeting)
+    shown, not_shown = register.visible_register(attendees, current_user)
     return render_template(
         "meetings/meeting_detail.html",
         meeting=meeting,
-        attendees=attendees if queries.sees_register_names(current_user) else [],
+        attendees=shown,
+        attendees_not_shown=not_shown,
         summary=register.register_summary(meeting, attendees),
         show_names=queries.sees_register_names(current_user),
         show_community_names=can_see_community_names(current_user),
@@ -150,6 +153,13 @@ def meeting_detail(meeting_id: int):
         agenda_form=AgendaItemForm(prefix="agenda"),
         decision_form=DecisionForm(prefix="decision"),
         transitions={s: lifecycle.can_transition(meeting, s) for s in MeetingStatus},
+        loop_data=agenda.meeting_loop(meeting, current_user),
+        # Links that higher layers add to the page (curricula: the training set up on it).
+        extra_links=[
+            link
+            for _receiver, links in meeting_page_links.send(meeting, user=current_user)
+            for link in (links or [])
+        ],
         PersonKind=PersonKind,
         MeetingStatus=MeetingStatus,
     )

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from partnership.forms import VersionedForm, timezone_choices
 from partnership.organisations.models import Organisation
-from partnership.permissions import ROLE_LABELS
+from partnership.roles import ROLE_LABELS
 
 
 class UserForm(VersionedForm):

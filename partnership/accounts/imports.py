@@ -38,7 +38,8 @@ from partnership.organisations.imports import (
     template_table,
 )
 from partnership.organisations.models import POLICE_KINDS
-from partnership.permissions import Role
+from partnership.permissions import role_needs_police_organisation
+from partnership.roles import Role
 from partnership.spreadsheets import Table
 
 # A stored hash no password can match (argon2 refuses it): the account exists, but nobody can
@@ -111,9 +112,13 @@ def import_users(
         org, why = finder.find(cell(row, cols, "organisation"))
         if org is None:
             problems.append(why)
-        elif role is Role.OFFICER and org.kind not in POLICE_KINDS:
+        elif role is not None and role_needs_police_organisation(role) and (
+            org.kind not in POLICE_KINDS
+        ):
             problems.append(_("an officer account belongs to a police station or command"))
-        elif role is not None and role is not Role.OFFICER and org.kind in POLICE_KINDS:
+        elif role is not None and not role_needs_police_organisation(role) and (
+            org.kind in POLICE_KINDS
+        ):
             problems.append(_("accounts of police units have the officer role"))
         zone = cell(row, cols, "timezone")
         if zone and zone not in zones:
@@ -124,8 +129,8 @@ def import_users(
             and existing.id == acting.id
             and role is not None
             and (
-                role is not existing.role
-                or (org is not None and org.id != existing.organisation_id)
+                (role, org.id if org is not None else existing.organisation_id)
+                != (existing.role, existing.organisation_id)
             )
         ):
             problems.append(_("you cannot change your own role or organisation"))
@@ -141,7 +146,7 @@ def import_users(
             outcome.rows.append(PlannedRow(line, "create", email, name))
             continue
         changed: list[str] = []
-        access_changed = role is not existing.role or org.id != existing.organisation_id
+        access_changed = (role, org.id) != (existing.role, existing.organisation_id)
         org_imports.set_if_changed(
             existing,
             {"name": name, "role": role, "organisation_id": org.id, **({"timezone": zone} if zone else {})},

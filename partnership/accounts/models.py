@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership.extensions import db
 from partnership.mixins import TimestampMixin, UTCDateTime, VersionedMixin, enum_column, utcnow
-from partnership.permissions import Role
+from partnership.roles import Role
 
 
 class User(TimestampMixin, VersionedMixin, db.Model):
@@ -85,3 +85,19 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(255))
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PasswordResetToken(db.Model):
+    """A password-reset link sent by email. Only the token's hash is stored, so the table
+    cannot be used to reset anyone's password; a token works once and until ``expires_at``."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

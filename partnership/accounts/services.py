@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,14 +17,15 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from partnership import audit
-from partnership.accounts.models import LoginAttempt, User, UserSession
+from partnership import audit, signals
+from partnership.accounts.models import LoginAttempt, PasswordResetToken, User, UserSession
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.mixins import utcnow
 from partnership.organisations.models import POLICE_KINDS, Organisation
 from partnership.organisations.services import create_organisation
-from partnership.permissions import Role
+from partnership.permissions import role_needs_police_organisation
+from partnership.roles import ADMIN_ONLY, Role
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -180,6 +182,9 @@ def end_all_sessions(user: User, except_token: str | None = None) -> int:
     if except_token:
         stmt = stmt.where(UserSession.token_hash != _token_hash(except_token))
     result = db.session.execute(stmt.values(ended_at=utcnow()))
+    if except_token is None:
+        # Every sign-in of the user ends, including those that are not browser sessions.
+        signals.sessions_ended.send(user)
     return result.rowcount or 0
 
 
@@ -204,6 +209,7 @@ def active_session_count(user: User) -> int:
 class Throttle:
     blocked: bool
     retry_after_minutes: int = 0
+    retry_after_seconds: int = 0  # for the Retry-After header of the 429 answer
 
 
 def login_throttle(email: str, ip: str) -> Throttle:
@@ -223,7 +229,7 @@ def login_throttle(email: str, ip: str) -> Throttle:
         if len(recent) >= limit:
             oldest: datetime = recent[-1]
             wait = (oldest + window - utcnow()).total_seconds()
-            return Throttle(True, max(1, int(wait // 60) + 1))
+            return Throttle(True, max(1, int(wait // 60) + 1), max(1, math.ceil(wait)))
     return Throttle(False)
 
 
@@ -242,7 +248,7 @@ def clear_failed_logins(email: str) -> None:
 
 
 def has_administrator() -> bool:
-    return db.session.scalar(select(User.id).where(User.role == Role.ADMIN).limit(1)) is not None
+    return db.session.scalar(select(User.id).where(User.role.in_(list(ADMIN_ONLY))).limit(1)) is not None
 
 
 def create_first_administrator(organisation: dict, user: dict) -> User:
@@ -272,7 +278,7 @@ def user_query(filters: UserFilters) -> Select:
         stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
     if filters.role:
         with contextlib.suppress(ValueError):
-            stmt = stmt.where(User.role == Role(filters.role))
+            stmt = stmt.filter_by(role=Role(filters.role))  # the administrator's list filter
     if not filters.include_inactive:
         stmt = stmt.where(User.active.is_(True))
     return stmt.order_by(User.email)
@@ -293,12 +299,12 @@ def _validate_user(data: dict, existing: User | None) -> None:
     org = db.session.get(Organisation, data["organisation_id"])
     if org is None:
         raise FieldError("organisation_id", _("Choose an organisation."))
-    role = Role(data["role"])
-    if role is Role.OFFICER and org.kind not in POLICE_KINDS:
+    police = role_needs_police_organisation(data["role"])
+    if police and org.kind not in POLICE_KINDS:
         raise FieldError(
             "organisation_id", _("An officer account belongs to a police station or command.")
         )
-    if role is not Role.OFFICER and org.kind in POLICE_KINDS:
+    if not police and org.kind in POLICE_KINDS:
         raise FieldError("role", _("Accounts of police units have the officer role."))
 
 
@@ -320,8 +326,9 @@ def create_user(data: dict) -> User:
 
 def update_user(user: User, data: dict) -> User:
     _validate_user(data, user)
-    role_or_org_changed = (
-        user.role is not Role(data["role"]) or user.organisation_id != data["organisation_id"]
+    role_or_org_changed = (user.role, user.organisation_id) != (
+        Role(data["role"]),
+        data["organisation_id"],
     )
     user.email = data["email"].strip().lower()
     user.name = data["name"].strip()
@@ -368,3 +375,96 @@ def change_own_password(user: User, current: str, new: str, keep_token: str | No
     end_all_sessions(user, except_token=None)
     audit.record_event("password_change", user)
     db.session.flush()
+
+
+# ---- password reset by email -------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> str | None:
+    """A new single-use reset token for the active account with ``email`` (earlier unused
+    tokens of that account stop working), or None when there is no such account. The caller
+    answers the same either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return None
+    now = utcnow()
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    db.session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+    )
+    audit.record_event("password_reset_requested", user)
+    db.session.flush()
+    return token
+
+
+def password_reset_token(token: str) -> PasswordResetToken | None:
+    """The live reset token: known, unused, unexpired, of an active account."""
+    if not token or len(token) > 128:
+        return None
+    row = db.session.scalar(
+        select(PasswordResetToken)
+        .options(joinedload(PasswordResetToken.user))
+        .where(PasswordResetToken.token_hash == _token_hash(token))
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    return row if row.user.active else None
+
+
+def reset_password_with_token(row: PasswordResetToken, password: str) -> User:
+    """Set the new password, spend the token and end every session of the account."""
+    user = row.user
+    set_password(user, password)
+    row.used_at = utcnow()
+    end_all_sessions(user)
+    clear_failed_logins(user.email)
+    audit.record_event("password_reset_by_email", user)
+    db.session.flush()
+    return user
+
+
+def password_reset_message(user_id: int, link: str):  # noqa: ANN201
+    """The reset email for ``user_id``, or None if the account is gone or deactivated."""
+    from email.message import EmailMessage
+
+    from partnership.i18n import in_language_of
+
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    config = current_app.config
+    minutes = config["PASSWORD_RESET_MINUTES"]
+    with in_language_of(user):  # the recipient's language, whoever asked
+        message = EmailMessage()
+        message["Subject"] = _("Reset your password")
+        message["From"] = config["MAIL_FROM"]
+        message["To"] = user.email
+        message.set_content(
+            "\n".join(
+                [
+                    _("Hello %(name)s,", name=user.name),
+                    "",
+                    _("Someone asked to reset the password of your account. To choose a new "
+                      "password, open this link within %(n)d minutes; it works once:", n=minutes),
+                    "",
+                    link,
+                    "",
+                    _("If you did not ask for this, ignore this email: your password stays as "
+                      "it is."),
+                    "",
+                    "— " + _("Partnership manager"),
+                ]
+            )
+        )  # fmt: skip
+    return message

@@ -19,11 +19,13 @@ from partnership.accounts.forms import (
     UserForm,
 )
 from partnership.accounts.models import User, UserSession
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
 from partnership.organisations.models import Organisation
 from partnership.pagination import arg_int, arg_str, paginate
-from partnership.permissions import ROLE_LABELS, can_import
+from partnership.permissions import can_import
+from partnership.roles import ROLE_LABELS
 from partnership.spreadsheets import (
     XLSX_MIMETYPE,
     SpreadsheetError,
@@ -38,7 +40,9 @@ bp = Blueprint("accounts", __name__, url_prefix="/admin")
 def _organisations() -> list[Organisation]:
     return list(
         db.session.scalars(
-            select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
+            select(Organisation)
+            .where(Organisation.active.is_(True))
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 
@@ -73,7 +77,7 @@ def user_edit(user_id: int):
     user = services.get_user_or_404(user_id)
     form = UserForm(obj=user, organisations=_organisations())
     if request.method == "GET":
-        form.role.data = user.role.value
+        form.role.data = str(user.role)
         form.version.data = user.version
     conflict = None
     if form.validate_on_submit():

@@ -95,18 +95,6 @@ def seed_actions() -> None:
           verified_at=verified_at, verified_by_id=coordinator.id,
           created_at=verified_at - timedelta(days=21), days_to_verification=21)  # fmt: skip
     db.session.flush()
-    # Tie the loop to the meetings of the demo year: the high-priority point was agreed at
-    # Kisauni's last held meeting, and concerns at stations with a meeting coming up are on
-    # its agenda.
-    from partnership.actions.meetings_link import has_upcoming_meeting, last_held_meeting
-    from partnership.actions.services.concerns import put_station_concerns_on_agenda
-
-    held = last_held_meeting(kisauni.id)
-    if held is not None:
-        brief.origin_meeting_id = held.id
-    put_station_concerns_on_agenda(
-        [s.id for s in (kisauni, likoni, makupa) if has_upcoming_meeting(s.id)]
-    )
     db.session.add(FollowUp(action_point=brief, user_id=officer.id, on_date=today - timedelta(days=4),
                             note="Briefed two of four shifts.", from_status=ActionStatus.OPEN,
                             to_status=ActionStatus.IN_PROGRESS))  # fmt: skip

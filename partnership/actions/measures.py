@@ -4,7 +4,6 @@ month, and the one-page station brief."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -23,30 +22,28 @@ from partnership.actions.models import (
     Side,
 )
 from partnership.actions.services.concerns import today
+from partnership.disclosure import Figure, applies_to, as_figure, figure, protect_table
 from partnership.extensions import db
 from partnership.organisations.models import Organisation
-from partnership.permissions import station_scope, suppresses_small_counts
-
-SMALL = 5
+from partnership.permissions import station_scope
 
 
-def shown(count: int | None, suppress: bool) -> str:
-    """A count as shown to the user: 1 to 4 become "<5" where small counts are suppressed."""
-    count = int(count or 0)
-    if suppress and 0 < count < SMALL:
-        return "<5"
-    return str(count)
+def shown(count: Figure | int | None, suppress: bool) -> str:
+    """A count as shown to the user (see ``partnership.disclosure``)."""
+    return str(as_figure(count, suppress))
 
 
 @dataclass
 class StationMeasure:
+    """Counts as the user may see them (already suppressed for officers and viewers)."""
+
     station_id: int
     station: str
     side: Side
-    open: int = 0
-    overdue: int = 0
-    done_on_time: int = 0
-    done: int = 0
+    open: Figure
+    overdue: Figure
+    done_on_time: Figure
+    done: Figure
     median_days_to_verification: float | None = None
 
 
@@ -86,6 +83,7 @@ def _median_days(side: Side, scope: frozenset[int] | None) -> dict[int, float]:
 def action_point_measures(user: User) -> list[StationMeasure]:
     """Per station and owner side (a point with owners on both sides counts for both)."""
     scope = station_scope(user)
+    suppress = applies_to(user)
     now = today()
     is_open = ActionPoint.status.in_(list(OPEN_ACTION_STATUSES))
     finished = ActionPoint.status.in_([ActionStatus.DONE, ActionStatus.VERIFIED])
@@ -115,11 +113,14 @@ def action_point_measures(user: User) -> list[StationMeasure]:
                     station_id,
                     name,
                     side,
-                    int(open_ or 0),
-                    int(overdue or 0),
-                    int(on_time or 0),
-                    int(done or 0),
-                    medians.get(station_id),
+                    figure(open_, suppress),
+                    figure(overdue, suppress),
+                    figure(on_time, suppress),
+                    figure(done, suppress),
+                    # A median over fewer than five points would describe them one by one.
+                    None
+                    if suppress and figure(done, suppress).withheld
+                    else medians.get(station_id),
                 )
             )
     return sorted(rows, key=lambda r: (r.station, r.side.value))
@@ -127,9 +128,12 @@ def action_point_measures(user: User) -> list[StationMeasure]:
 
 @dataclass
 class CategoryMonths:
+    """Concerns per category and month with each month's total, as the user may see them: a
+    month with one category withheld next to its shown total has a second one withheld too."""
+
     months: list[str]
-    counts: dict[ConcernCategory, dict[str, int]]
-    totals: dict[str, int]
+    counts: dict[ConcernCategory, dict[str, Figure]]
+    totals: dict[str, Figure]
 
 
 def concerns_by_category_month(user: User, months: int = 12, station_id: int | None = None):  # noqa: ANN201
@@ -153,12 +157,12 @@ def concerns_by_category_month(user: User, months: int = 12, station_id: int | N
         stmt = stmt.where(Concern.station_id.in_(scope))
     if station_id:
         stmt = stmt.where(Concern.station_id == station_id)
-    counts: dict[ConcernCategory, dict[str, int]] = {c: {} for c in ConcernCategory}
-    totals: dict[str, int] = defaultdict(int)
-    for category, month_key, count in db.session.execute(stmt):
-        counts[category][month_key] = count
-        totals[month_key] += count
-    return CategoryMonths(keys, counts, dict(totals))
+    cells = {
+        (category, month_key): count for category, month_key, count in db.session.execute(stmt)
+    }
+    table = protect_table(cells, list(ConcernCategory), keys, applies_to(user), col_totals=True)
+    counts = {c: {m: table.cell(c, m) for m in keys} for c in ConcernCategory}
+    return CategoryMonths(keys, counts, table.col_totals)
 
 
 # ---- the station brief -------------------------------------------------------------------------
@@ -169,7 +173,7 @@ class Brief:
     station: Organisation
     since: date
     since_meeting: object | None
-    concerns_by_category: list[tuple[ConcernCategory, int]]
+    concerns_by_category: list[tuple[ConcernCategory, Figure]]
     points_by_status: list[tuple[ActionStatus, int, int, int]]  # status, police, ngo, no owner
     overdue: list[ActionPoint]
     new_concerns: list[Concern]
@@ -179,11 +183,20 @@ class Brief:
     suppress: bool = False
 
 
-def station_brief(station: Organisation, user: User, since: date | None = None) -> Brief:
-    since_meeting = None
-    if since is None:
-        since_meeting = last_held_meeting(station.id)
-        since = since_meeting_date(since_meeting) or (today() - timedelta(days=90))
+def station_brief(
+    station: Organisation,
+    user: User,
+    since: date | None = None,
+    since_meeting=None,  # noqa: ANN001 - the station's last held meeting, from the meetings domain
+) -> Brief:
+    """What changed at the station since ``since``, or else since ``since_meeting`` (its last
+    held meeting), or else in the last 90 days."""
+    if since is not None:
+        since_meeting = None
+    elif since_meeting is not None:
+        since = since_meeting.local_start.date()
+    else:
+        since = today() - timedelta(days=90)
     since_at = datetime.combine(since, time.min, tzinfo=UTC)
     by_category = list(
         db.session.execute(
@@ -196,6 +209,7 @@ def station_brief(station: Organisation, user: User, since: date | None = None) 
             .order_by(func.count(Concern.id).desc())
         )
     )
+    by_category = [(category, figure(n, applies_to(user))) for category, n in by_category]
     police = ActionPoint.police_owner_id.is_not(None)
     ngo = ActionPoint.ngo_owner_id.is_not(None)
     by_status = [
@@ -276,16 +290,5 @@ def station_brief(station: Organisation, user: User, since: date | None = None) 
         concern_changes,
         new_points,
         follow_ups,
-        suppresses_small_counts(user),
+        applies_to(user),
     )
-
-
-def last_held_meeting(station_id: int):  # noqa: ANN201
-    """The station's last held meeting, if any."""
-    from partnership.actions.meetings_link import last_held_meeting as last_held
-
-    return last_held(station_id)
-
-
-def since_meeting_date(meeting) -> date | None:  # noqa: ANN001
-    return meeting.local_date if meeting is not None else None

@@ -257,6 +257,8 @@ class ActionPoint(TimestampMixin, VersionedMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     station: Mapped[Organisation] = relationship()  # noqa: F821
+    # By name, like every relationship across packages: this package imports nothing of meetings.
+    origin_meeting: Mapped[Meeting | None] = relationship(viewonly=True)  # noqa: F821
     police_owner: Mapped[User | None] = relationship(foreign_keys=[police_owner_id])  # noqa: F821
     ngo_owner: Mapped[User | None] = relationship(foreign_keys=[ngo_owner_id])  # noqa: F821
     done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])  # noqa: F821
@@ -272,6 +274,11 @@ class ActionPoint(TimestampMixin, VersionedMixin, db.Model):
     @property
     def audit_label(self) -> str:
         return f"action point {self.id}: {self.title[:60]}"
+
+    @property
+    def awaits_verification(self) -> bool:
+        """Marked done by one side, for the other side to verify."""
+        return self.status is ActionStatus.DONE
 
     def overdue_days(self, today: date) -> int:
         """Days past the due date while still open (0 when not overdue)."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from partnership.actions.measures import Brief, shown
+from partnership.actions.measures import Brief
 
 # A Unicode font for Cyrillic and other non-Latin names when the system has one (Debian's
 # fonts-dejavu-core); otherwise the PDF core font with unsupported characters replaced.
@@ -47,12 +48,12 @@ def brief_pdf(brief: Brief) -> bytes:
                or brief.follow_ups)  # fmt: skip
     heading(_("Station brief: %(station)s", station=brief.station.name), 15)
     if changed:
-        line(_("Changes since %(date)s", date=brief.since.isoformat()))
+        line(_("Changes since %(date)s", date=format_date(brief.since)))
     else:
-        line(_("Nothing changed since %(date)s.", date=brief.since.isoformat()))
+        line(_("Nothing changed since %(date)s.", date=format_date(brief.since)))
     heading(_("Open concerns by category"))
     for category, count in brief.concerns_by_category:
-        line(f"{category.label}: {shown(count, brief.suppress)}")
+        line(f"{category.label}: {count}")
     if not brief.concerns_by_category:
         line(_("No open concerns."))
     heading(_("Action points by status and owner side"))
@@ -61,7 +62,7 @@ def brief_pdf(brief: Brief) -> bytes:
         line(f"{status.label}: {police} / {ngo} / {none}")
     heading(_("Overdue"))
     for point in brief.overdue:
-        line(f"#{point.id} {point.title} — {_('due')} {point.due_on.isoformat()}")
+        line(f"#{point.id} {point.title} — " + _("due %(date)s", date=format_date(point.due_on)))
     if not brief.overdue:
         line(_("Nothing overdue."))
     if not changed:
@@ -77,6 +78,6 @@ def brief_pdf(brief: Brief) -> bytes:
     for follow_up in brief.follow_ups:
         line(
             f"{_('Action point')} #{follow_up.action_point_id}: "
-            f"{follow_up.to_status.label} ({follow_up.on_date.isoformat()})"
+            f"{follow_up.to_status.label} ({format_date(follow_up.on_date)})"
         )
     return bytes(pdf.output())

@@ -23,7 +23,8 @@ from sqlalchemy.orm import joinedload
 from partnership.accounts.models import User
 from partnership.actions.models import OPEN_ACTION_STATUSES, ActionPoint
 from partnership.extensions import db
-from partnership.permissions import Role
+from partnership.i18n import in_language_of
+from partnership.roles import POLICE_ROLES
 
 
 @dataclass
@@ -59,7 +60,7 @@ def collect_digests(on: date) -> list[Digest]:
     if command_ids - {None}:
         for user in db.session.scalars(
             select(User).where(
-                User.role == Role.OFFICER,
+                User.role.in_(list(POLICE_ROLES)),
                 User.active.is_(True),
                 User.organisation_id.in_(command_ids - {None}),
             )
@@ -93,6 +94,12 @@ def _line(point: ActionPoint, on: date) -> str:
 
 
 def digest_message(item: Digest, on: date, base_url: str = "") -> EmailMessage:
+    """The digest in the recipient's own language."""
+    with in_language_of(item.user):
+        return _digest_message(item, on, base_url)
+
+
+def _digest_message(item: Digest, on: date, base_url: str = "") -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["Subject"] = _(

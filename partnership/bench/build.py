@@ -144,7 +144,6 @@ def build(sizes: Sizes, echo=print) -> None:  # noqa: ANN001
         PersonKind,
         Posting,
     )
-    from partnership.permissions import Role
     from partnership.referrals.models import (
         Outcome,
         Redemption,
@@ -157,6 +156,7 @@ def build(sizes: Sizes, echo=print) -> None:  # noqa: ANN001
         Slip,
         scheme_partners,
     )
+    from partnership.roles import Role
 
     rng = random.Random(sizes.seed)
     today = date.today()

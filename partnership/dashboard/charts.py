@@ -7,13 +7,17 @@ readers and people who prefer numbers get the same information.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from flask_babel import format_decimal
+
+from partnership.disclosure import Figure
 
 
 @dataclass
 class Series:
     name: str
-    values: Sequence[int | float | None]
+    values: Sequence[Figure | int | float | None]  # Figures come already suppressed
     css: str  # a class from app.css that colours the bars and the key
 
 
@@ -22,14 +26,13 @@ class BarChart:
     title: str
     categories: Sequence[str]
     series: Sequence[Series]
-    suppressed: set[tuple[int, int]] = field(default_factory=set)  # (series, category) drawn empty
     height: int = 120
     bar_width: int = 9
     gap: int = 6
 
     @property
     def top(self) -> float:
-        values = [v or 0 for s in self.series for v in s.values]
+        values = [_height(v) for s in self.series for v in s.values]
         return max(values + [1])
 
     @property
@@ -44,10 +47,8 @@ class BarChart:
         out = []
         for c, category in enumerate(self.categories):
             for s, series in enumerate(self.series):
-                value = series.values[c] or 0
-                if (s, c) in self.suppressed:
-                    value = 0
-                h = round(self.height * value / self.top, 1)
+                value = series.values[c]
+                h = round(self.height * _height(value) / self.top, 1)
                 out.append(
                     {
                         "x": self.gap + c * self.group_width + s * self.bar_width,
@@ -55,7 +56,9 @@ class BarChart:
                         "height": h,
                         "width": self.bar_width - 1,
                         "css": series.css,
-                        "label": f"{series.name}, {category}: {series.values[c] or 0}",
+                        "withheld": _withheld(value),
+                        "text": shown_text(value),
+                        "label": f"{series.name}, {category}: {shown_text(value)}",
                     }
                 )
         return out
@@ -68,3 +71,20 @@ class BarChart:
             for c, label in enumerate(self.categories)
             if c % step == 0
         ]
+
+
+def _withheld(value: Figure | float | None) -> bool:
+    return isinstance(value, Figure) and value.withheld
+
+
+def _height(value: Figure | float | None) -> float:
+    """A withheld figure is drawn (hatched) at the threshold's height, never as zero."""
+    if isinstance(value, Figure):
+        return value.bar_value
+    return value or 0
+
+
+def shown_text(value: Figure | float | None) -> str:
+    if isinstance(value, Figure):
+        return value.text
+    return format_decimal(value or 0)

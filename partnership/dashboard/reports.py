@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
@@ -22,9 +23,10 @@ from partnership.dashboard.services import (
 )
 from partnership.extensions import db
 from partnership.forms import country_name
+from partnership.i18n import DEFAULT_LANGUAGE, format_locale_for, normalise_language
 from partnership.numbers import round_half_up
 from partnership.organisations.models import Organisation, Person, PersonKind
-from partnership.permissions import Role
+from partnership.permissions import sees_concern_summaries, sees_people_lists
 from partnership.spreadsheets import (
     ChartSpec,
     Indicator,
@@ -231,7 +233,7 @@ def concerns_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN00
     stations = station_ids_query(user, filters)
     in_period = (Concern.occurred_on >= filters.start, Concern.occurred_on <= filters.end,
                  Concern.station_id.in_(stations))  # fmt: skip
-    if user.role is Role.VIEWER:
+    if not sees_concern_summaries(user):
         stmt = (
             select(
                 Organisation.name, Concern.occurred_month, Concern.category, func.count(Concern.id)
@@ -282,7 +284,7 @@ def concerns_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN00
 
 def report_sections(user, filters: DashboardFilters) -> list[Section]:  # noqa: ANN001
     sections = [stations_section(user, filters), meetings_section(user, filters)]
-    if user.role is not Role.VIEWER:  # viewers get aggregates, not lists of people
+    if sees_people_lists(user):  # viewers get aggregates, not lists of people
         sections.append(officers_section(user, filters))
     sections += [
         referrals_section(user, filters),
@@ -309,8 +311,6 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
     gain = training.gain
     gain_shown = gain.n >= (services.SUPPRESS_BELOW if suppressed else 1)
     rate = referrals.rate
-    if rate is not None and suppressed and referrals.redeemed < services.SUPPRESS_BELOW:
-        rate = None
     hidden = _("not shown: fewer than %(n)s, to protect individuals", n=services.SUPPRESS_BELOW)
     small_note = hidden if suppressed else ""
     period = _("in the period of the filters")
@@ -410,8 +410,8 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
     labels = [f"{y:04d}-{m:02d}" for y, m in months]
 
     def series(by_month: dict, index: int, hide: bool) -> list:
-        values = [by_month.get(k, (0, 0))[index] for k in months]
-        return [0 if hide and 0 < v < services.SUPPRESS_BELOW else v for v in values]
+        # Referral and concern figures come already suppressed from the services.
+        return [by_month.get(k, (0, 0))[index] for k in months]
 
     charts = [
         ChartSpec(
@@ -468,18 +468,27 @@ def report_path(job: ReportJob) -> Path:
 def build_report(
     job: ReportJob, on_total: Callable[[int], None], progress: Callable[[int], None]
 ) -> Path:
+    """Write the workbook in the language of the page that asked for it (or the user's own)."""
+    language = normalise_language(job.params.get("lang")) or normalise_language(job.user.locale)
+    with force_locale(format_locale_for(language or DEFAULT_LANGUAGE)):
+        return _build_report(job, on_total, progress)
+
+
+def _build_report(
+    job: ReportJob, on_total: Callable[[int], None], progress: Callable[[int], None]
+) -> Path:
     user = job.user
     filters = DashboardFilters.from_params(job.params)
     sections = report_sections(user, filters)
     on_total(sum(section.count() for section in sections))
     indicators, charts = summary_of(user, filters)
     filter_rows = [
-        (_("Period"), f"{filters.start.isoformat()} – {filters.end.isoformat()}"),
+        (_("Period"), f"{format_date(filters.start)} – {format_date(filters.end)}"),
         (_("Country"), country_name(filters.country) if filters.country else _("All")),
         (_("Command"), _name(filters.command_id) or _("All")),
         (_("Station"), _name(filters.station_id) or _("All")),
         (_("Prepared for"), f"{user.name} ({user.role.label})"),
-        (_("Generated on"), datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        (_("Generated on"), format_datetime(datetime.now(UTC), "short", rebase=False) + " UTC"),
     ]
     path = report_path(job)
     write_report_workbook(

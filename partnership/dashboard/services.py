@@ -8,11 +8,14 @@ from datetime import UTC, date, timedelta
 from flask import request
 from sqlalchemy import Select, case, func, or_, select
 
+from partnership import disclosure
+from partnership.collation import by_name
 from partnership.extensions import db
+from partnership.forms import MAX_YEAR, MIN_YEAR, bounded_int
 from partnership.organisations.models import STATION_KINDS, Organisation, Person, PersonKind
-from partnership.permissions import Role, station_scope
+from partnership.permissions import station_scope
 
-SUPPRESS_BELOW = 5
+SUPPRESS_BELOW = disclosure.THRESHOLD
 
 
 @dataclass
@@ -35,9 +38,11 @@ class DashboardFilters:
 
         def parse(name: str, default: date) -> date:
             try:
-                return date.fromisoformat(str(params.get(name) or ""))
+                value = date.fromisoformat(str(params.get(name) or ""))
             except ValueError:
                 return default
+            # 9999-12-31 and the like break the period arithmetic; they are typos.
+            return value if MIN_YEAR <= value.year <= MAX_YEAR else default
 
         start = parse("start", today - timedelta(days=365))
         end = parse("end", today)
@@ -45,10 +50,7 @@ class DashboardFilters:
             start, end = end, start
 
         def as_int(name: str) -> int | None:
-            try:
-                return int(params.get(name) or 0) or None
-            except (TypeError, ValueError):
-                return None
+            return bounded_int(params.get(name), 1)
 
         return cls(
             start=start,
@@ -89,14 +91,14 @@ def station_ids_query(user, filters: DashboardFilters) -> Select:  # noqa: ANN00
 
 
 def suppress_small_counts(user) -> bool:  # noqa: ANN001
-    return user.role in (Role.OFFICER, Role.VIEWER)
+    """Whether the user's counts are suppressed; decided in partnership.disclosure."""
+    return disclosure.applies_to(user)
 
 
-def shown_count(value: int, suppressed: bool) -> int | str:
-    """Counts of 1 to 4 are shown as "<5" where small numbers could identify people."""
-    if suppressed and 0 < value < SUPPRESS_BELOW:
-        return f"<{SUPPRESS_BELOW}"
-    return value
+def shown_count(value: disclosure.Figure | int, suppressed: bool) -> int | str:
+    """A count as the page shows it: a number, or the text of a withheld figure."""
+    shown = disclosure.as_figure(value, suppressed)
+    return shown.text if shown.withheld else int(shown)
 
 
 def station_and_officer_counts(user, filters: DashboardFilters) -> tuple[int, int]:  # noqa: ANN001
@@ -280,13 +282,13 @@ def reach_indicators(user, filters: DashboardFilters) -> ReachIndicators:  # noq
 
 @dataclass
 class ReferralIndicators:
-    issued: int
-    redeemed: int
-    by_month: dict[tuple[int, int], tuple[int, int]]  # (issued, redeemed)
+    """As the user may see them: monthly counts next to the period's totals are protected
+    against subtraction (see partnership.disclosure)."""
 
-    @property
-    def rate(self) -> float | None:
-        return self.redeemed / self.issued if self.issued else None
+    issued: disclosure.Figure
+    redeemed: disclosure.Figure
+    by_month: dict[tuple[int, int], tuple[disclosure.Figure, disclosure.Figure]]
+    rate: float | None
 
 
 def referral_indicators(user, filters: DashboardFilters) -> ReferralIndicators:  # noqa: ANN001
@@ -302,13 +304,19 @@ def referral_indicators(user, filters: DashboardFilters) -> ReferralIndicators: 
     )
     if _place_restricted(user, filters):
         stmt = stmt.where(Slip.station_id.in_(station_ids_query(user, filters)))
-    by_month = {}
-    issued_total = redeemed_total = 0
-    for y, m, issued, n_redeemed in db.session.execute(stmt):
-        by_month[(int(y), int(m))] = (int(issued), int(n_redeemed))
-        issued_total += int(issued)
-        redeemed_total += int(n_redeemed)
-    return ReferralIndicators(issued_total, redeemed_total, by_month)
+    issued: dict[tuple[int, int], int] = {}
+    redeemed: dict[tuple[int, int], int] = {}
+    for y, m, n_issued, n_redeemed in db.session.execute(stmt):
+        issued[(int(y), int(m))] = int(n_issued)
+        redeemed[(int(y), int(m))] = int(n_redeemed)
+    suppress = disclosure.applies_to(user)
+    issued_cells, issued_total = disclosure.protect(issued, suppress, sum(issued.values()))
+    redeemed_cells, redeemed_total = disclosure.protect(redeemed, suppress, sum(redeemed.values()))
+    rate = None
+    if not issued_total.withheld and not redeemed_total.withheld and int(issued_total):
+        rate = int(redeemed_total) / int(issued_total)
+    by_month = {k: (issued_cells[k], redeemed_cells[k]) for k in issued}
+    return ReferralIndicators(issued_total, redeemed_total, by_month, rate)
 
 
 # ---- the problem-solving loop ------------------------------------------------------------------
@@ -321,9 +329,10 @@ class LoopIndicators:
     escalated_points: int
     verified_in_period: int
     verified_on_time: int
-    concerns_in_period: int
-    concerns_by_month: dict[tuple[int, int], int]
-    concerns_by_category: list[tuple[str, int]]
+    # As the user may see them: both breakdowns sit next to the period's total.
+    concerns_in_period: disclosure.Figure
+    concerns_by_month: dict[tuple[int, int], disclosure.Figure]
+    concerns_by_category: list[tuple[str, disclosure.Figure]]
 
 
 def loop_indicators(user, filters: DashboardFilters, today: date | None = None) -> LoopIndicators:  # noqa: ANN001
@@ -381,17 +390,23 @@ def loop_indicators(user, filters: DashboardFilters, today: date | None = None) 
         by_month[(y, m)] = by_month.get((y, m), 0) + n
         by_category[category] = by_category.get(category, 0) + n
         total += n
+    suppress = disclosure.applies_to(user)
+    month_cells, month_total = disclosure.protect(by_month, suppress, total)
+    shown_categories = [c for c in ConcernCategory if by_category.get(c)]
+    category_cells, category_total = disclosure.protect(
+        {c: by_category[c] for c in shown_categories}, suppress, total
+    )
+    # The one total is withheld if either breakdown needs it withheld.
+    total_shown = month_total if month_total.withheld else category_total
     return LoopIndicators(
         open_points=int(open_n or 0),
         overdue_points=int(overdue_n or 0),
         escalated_points=int(escalated_n or 0),
         verified_in_period=int(verified_n or 0),
         verified_on_time=int(on_time_n or 0),
-        concerns_in_period=total,
-        concerns_by_month=by_month,
-        concerns_by_category=[
-            (c.label, by_category.get(c, 0)) for c in ConcernCategory if by_category.get(c)
-        ],
+        concerns_in_period=total_shown,
+        concerns_by_month=month_cells,
+        concerns_by_category=[(c.label, category_cells[c]) for c in shown_categories],
     )
 
 
@@ -481,7 +496,7 @@ def training_indicators(
             .where(
                 Organisation.id.in_(station_ids_query(user, filters)), Organisation.active.is_(True)
             )
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
     coverage = coverage_for(stations, since=today - timedelta(days=180))

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -16,16 +17,23 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from curricula.services.coverage import station_summary
+from meetings.services.agenda import last_held_meeting
+from partnership.actions import measures
+from partnership.actions.pdf import brief_pdf
 from partnership.caching import cached, viewer_key
 from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
 from partnership.dashboard.models import JobStatus, ReportJob
 from partnership.dashboard.services import DashboardFilters
 from partnership.dashboard.tasks import build_report_task, give_up_if_abandoned
+from partnership.disclosure import SHOWN_ZERO
 from partnership.extensions import db
 from partnership.forms import country_choices
+from partnership.i18n import request_language
 from partnership.mixins import utcnow
 from partnership.organisations import services as org_services
+from partnership.pagination import arg_date
 from partnership.permissions import station_scope
 from partnership.spreadsheets import XLSX_MIMETYPE
 
@@ -48,7 +56,7 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
     months = services.months_between(filters.start, filters.end)
     labels = [services.month_label(y, m) for y, m in months]
 
-    def count(value: int) -> int | str:
+    def count(value) -> int | str:  # noqa: ANN001
         return services.shown_count(value, suppressed)
 
     meeting_chart = BarChart(
@@ -59,27 +67,17 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
             Series(_("Held"), [meetings.by_month.get(k, (0, 0))[1] for k in months], "held"),
         ],
     )
-    issued = [referrals.by_month.get(k, (0, 0))[0] for k in months]
-    redeemed = [referrals.by_month.get(k, (0, 0))[1] for k in months]
+    zero = (SHOWN_ZERO, SHOWN_ZERO)
+    issued = [referrals.by_month.get(k, zero)[0] for k in months]
+    redeemed = [referrals.by_month.get(k, zero)[1] for k in months]
     referral_chart = BarChart(
         _("Referral slips per month"),
         labels,
         [Series(_("Issued"), issued, "issued"), Series(_("Redeemed"), redeemed, "redeemed")],
-        suppressed={
-            (s, c)
-            for s, values in enumerate((issued, redeemed))
-            for c, v in enumerate(values)
-            if suppressed and 0 < v < services.SUPPRESS_BELOW
-        },
     )
-    concerns = [loop.concerns_by_month.get(k, 0) for k in months]
+    concerns = [loop.concerns_by_month.get(k, SHOWN_ZERO) for k in months]
     concern_chart = BarChart(
-        _("Concerns raised per month"),
-        labels,
-        [Series(_("Concerns"), concerns, "concerns")],
-        suppressed={
-            (0, c) for c, v in enumerate(concerns) if suppressed and 0 < v < services.SUPPRESS_BELOW
-        },
+        _("Concerns raised per month"), labels, [Series(_("Concerns"), concerns, "concerns")]
     )
     return {
         "filters": filters,
@@ -101,12 +99,7 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
         "officers_trained": count(reach.officers_trained),
         "slips_issued": count(referrals.issued),
         "slips_redeemed": count(referrals.redeemed),
-        "redemption_rate": (
-            None
-            if referrals.rate is None
-            or (suppressed and referrals.redeemed < services.SUPPRESS_BELOW)
-            else referrals.rate
-        ),
+        "redemption_rate": referrals.rate,
         "charts": [meeting_chart, referral_chart, concern_chart],
         "countries": country_choices() if station_scope(user) is None else [],
         "commands": org_services.commands() if station_scope(user) is None else [],
@@ -150,6 +143,7 @@ def station_story(organisation_id: int):
         before_after=before_after,
         before=services.shown_count(before_after.before, context["suppressed"]),
         after=services.shown_count(before_after.after, context["suppressed"]),
+        training_summary=station_summary(station, current_user),
         **context,
     )
 
@@ -167,7 +161,10 @@ def _get_job_or_404(job_id: int) -> ReportJob:
 @bp.post("/reports")
 def report_create():
     filters = DashboardFilters.from_params(request.form)
-    job = ReportJob(user_id=current_user.id, params=filters.to_params())
+    # The workbook is written later by a worker: it keeps the language of the page it came from.
+    job = ReportJob(
+        user_id=current_user.id, params={**filters.to_params(), "lang": request_language()}
+    )
     db.session.add(job)
     db.session.flush()
     job_id = job.id
@@ -222,3 +219,35 @@ def report_download(job_id: int):
         as_attachment=True,
         download_name=f"programme-report-{job.created_at:%Y-%m-%d}.xlsx",
     )
+
+
+# ---- the station brief -------------------------------------------------------------------------
+
+
+def _since() -> date | None:
+    return arg_date("since")
+
+
+def _brief(station_id: int):  # noqa: ANN202
+    """The station's brief: changes since the date asked for, else since its last held
+    meeting."""
+    station = org_services.get_organisation_or_404(station_id, current_user)
+    if not station.is_station:
+        abort(404)
+    return measures.station_brief(
+        station, current_user, _since(), since_meeting=last_held_meeting(station.id)
+    )
+
+
+@bp.get("/stations/<int:station_id>/brief")
+def station_brief(station_id: int):
+    brief = _brief(station_id)
+    return render_template("dashboard/station_brief.html", brief=brief, shown=measures.shown)
+
+
+@bp.get("/stations/<int:station_id>/brief.pdf")
+def station_brief_pdf(station_id: int):
+    brief = _brief(station_id)
+    response = Response(brief_pdf(brief), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="brief-{brief.station.id}.pdf"'
+    return response

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
 from partnership.forms import country_name
 from partnership.organisations.models import Organisation, Person
+from partnership.permissions import person_name, sees_contact_details
 from partnership.spreadsheets import Table
+
+if TYPE_CHECKING:
+    from partnership.accounts.models import User
 
 
 def organisations_table(orgs: Iterable[Organisation]) -> Table:
@@ -38,7 +43,9 @@ def organisations_table(orgs: Iterable[Organisation]) -> Table:
     return Table(headers, rows, sheet_name=_("Organisations"))
 
 
-def people_table(people: Iterable[Person]) -> Table:
+def people_table(people: Iterable[Person], user: User) -> Table:
+    """People as ``user`` may see them: community representatives' names and contact details
+    only for NGO roles."""
     headers = [
         _("ID"), _("Name"), _("Kind"), _("Organisation or station"), _("Rank"), _("Unit"),
         _("Position"), _("Work phone"), _("Work email"), _("Active"), _("Reference"),
@@ -46,14 +53,14 @@ def people_table(people: Iterable[Person]) -> Table:
     rows = (
         [
             p.id,
-            p.name,
+            person_name(user, p),
             p.kind.label,
             p.organisation.name if p.organisation else "",
             p.rank,
             p.unit,
             p.position,
-            p.phone,
-            p.email,
+            p.phone if sees_contact_details(user, p) else "",
+            p.email if sees_contact_details(user, p) else "",
             p.active,
             p.reference or "",
         ]  # fmt: skip

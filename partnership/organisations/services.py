@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
+from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import (
@@ -25,7 +27,12 @@ from partnership.organisations.models import (
     PersonKind,
     Posting,
 )
-from partnership.permissions import Role, station_scope
+from partnership.permissions import (
+    can_edit_organisations,
+    can_edit_person,
+    sees_names,
+    station_scope,
+)
 
 # ---- scope -------------------------------------------------------------------------------------
 
@@ -82,7 +89,7 @@ def organisation_query(user, filters: OrganisationFilters) -> Select:  # noqa: A
         )
     if not filters.include_inactive:
         stmt = stmt.where(Organisation.active.is_(True))
-    return stmt.order_by(Organisation.country, Organisation.name, Organisation.id)
+    return stmt.order_by(Organisation.country, by_name(Organisation.name), Organisation.id)
 
 
 def commands() -> list[Organisation]:
@@ -90,7 +97,7 @@ def commands() -> list[Organisation]:
         db.session.scalars(
             select(Organisation)
             .where(Organisation.kind == OrganisationKind.POLICE_COMMAND)
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 
@@ -99,7 +106,7 @@ def stations(user=None) -> list[Organisation]:  # noqa: ANN001
     stmt = (
         select(Organisation)
         .where(Organisation.kind.in_(STATION_KINDS), Organisation.active.is_(True))
-        .order_by(Organisation.name)
+        .order_by(by_name(Organisation.name), Organisation.id)
     )
     if user is not None:
         scope = station_scope(user)
@@ -113,7 +120,7 @@ def organisations_of_kinds(kinds) -> list[Organisation]:  # noqa: ANN001
         db.session.scalars(
             select(Organisation)
             .where(Organisation.kind.in_(list(kinds)), Organisation.active.is_(True))
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 
@@ -126,7 +133,7 @@ def get_organisation_or_404(organisation_id: int, user, for_edit: bool = False) 
     scope = station_scope(user)
     if scope is not None and org.id not in scope:
         abort(404)
-    if for_edit and user.role not in (Role.ADMIN, Role.COORDINATOR):
+    if for_edit and not can_edit_organisations(user):
         abort(403)
     return org
 
@@ -136,7 +143,7 @@ def stations_of(org: Organisation) -> list[Organisation]:
         db.session.scalars(
             select(Organisation)
             .where(Organisation.command_id == org.id)
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 
@@ -280,9 +287,14 @@ def person_query(user, filters: PersonFilters) -> Select:  # noqa: ANN001
         stmt = stmt.where(Person.kind == PersonKind.OFFICER, Person.organisation_id.in_(scope))
     if filters.q:
         like = f"%{filters.q.strip().lower()}%"
+        # A community representative's name is searchable only by those who may read it:
+        # otherwise a match would confirm the name.
+        name_match = func.lower(Person.name).like(like)
+        if not sees_names(user):
+            name_match = and_(name_match, Person.kind != PersonKind.COMMUNITY_REP)
         stmt = stmt.where(
             or_(
-                func.lower(Person.name).like(like),
+                name_match,
                 func.lower(Person.rank).like(like),
                 func.lower(Person.unit).like(like),
                 func.lower(Person.position).like(like),
@@ -307,7 +319,7 @@ def person_query(user, filters: PersonFilters) -> Select:  # noqa: ANN001
         stmt = stmt.where(Person.organisation_id.in_(org_ids))
     if not filters.include_inactive:
         stmt = stmt.where(Person.active.is_(True))
-    return stmt.order_by(Person.name, Person.id)
+    return stmt.order_by(by_name(Person.name), Person.id)
 
 
 def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  # noqa: ANN001
@@ -326,7 +338,7 @@ def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  
         person.kind is PersonKind.OFFICER and person.organisation_id in scope
     ):
         abort(404)
-    if for_edit and user.role not in (Role.ADMIN, Role.COORDINATOR):
+    if for_edit and not can_edit_person(user, person):
         abort(403)
     return person
 
@@ -450,7 +462,7 @@ def transfer_officer(person: Person, station_id: int, on: date, note: str = "") 
             "transfer_date",
             _(
                 "The transfer must be dated after the start of the current posting (%(date)s).",
-                date=latest.start_date.isoformat(),
+                date=format_date(latest.start_date),
             ),
         )
     current = current_posting(person)

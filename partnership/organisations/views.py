@@ -3,11 +3,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from partnership import audit
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error, country_choices
+from partnership.forms import FieldError, attach_field_error, country_choices, save_form
 from partnership.organisations import exports, services
 from partnership.organisations.forms import OrganisationForm, PersonForm, TransferForm
 from partnership.organisations.models import (
@@ -17,7 +15,8 @@ from partnership.organisations.models import (
     OrganisationKind,
 )
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
-from partnership.spreadsheets import send_table
+from partnership.signals import station_page_sections
+from partnership.spreadsheets import send_table, streamed
 
 bp = Blueprint("organisations", __name__)
 
@@ -60,45 +59,21 @@ def organisation_detail(organisation_id: int):
             50
         )
     ).all()
-    meetings = None
-    if org.is_station:
-        # meetings builds on organisations, not the other way round: import at call time.
-        from meetings.services.queries import station_meetings
-
-        meetings = station_meetings(org, current_user)
     return render_template(
         "organisations/organisation_detail.html",
         org=org,
         stations=services.stations_of(org) if org.kind is OrganisationKind.POLICE_COMMAND else [],
         people=officers,
-        meetings=meetings,
-        loop_panel=_loop_panel(org),
+        # Higher layers add their sections of a station's page (meetings, the loop).
+        sections=_station_sections(org),
     )
 
 
-def _loop_panel(org):  # noqa: ANN001, ANN202
-    """The station's open concerns and action points (the problem-solving loop)."""
+def _station_sections(org) -> list:  # noqa: ANN001
     if not org.is_station:
-        return None
-    from partnership.actions.services.review import station_panel
-
-    return station_panel(org, current_user)
-
-
-def _save_organisation(form: OrganisationForm, org=None):  # noqa: ANN001, ANN202
-    data = {name: field.data for name, field in form._fields.items()}
-    try:
-        if org is None:
-            org = services.create_organisation(data)
-        else:
-            audit.check_version(org, form.loaded_version())
-            services.update_organisation(org, data)
-        db.session.commit()
-    except FieldError as error:
-        db.session.rollback()
-        attach_field_error(form, error)
-        return None
-    return org
+        return []
+    replies = station_page_sections.send(org, user=current_user)
+    return [html for _order, html in sorted(r for _receiver, r in replies if r)]
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -110,8 +85,9 @@ def organisation_create():
         form.country.data = request.args.get("country") or "KE"
         form.timezone.data = "Africa/Nairobi"
     if form.validate_on_submit():
-        org = _save_organisation(form)
-        if org is not None:
+        saved = save_form(form, services.create_organisation)
+        if saved.ok:
+            org = saved.record
             flash(_("%(name)s was created.", name=org.name), "success")
             return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
     return render_template("organisations/organisation_form.html", form=form, org=None), (
@@ -128,14 +104,10 @@ def organisation_edit(organisation_id: int):
         form.version.data = org.version
     conflict = None
     if form.validate_on_submit():
-        try:
-            saved = _save_organisation(form, org)
-        except (audit.EditConflict, StaleDataError) as exc:
-            db.session.rollback()
-            conflict = audit.conflict_entries(exc, org)
-            saved = None
-        if saved is not None:
-            flash(_("Your changes to %(name)s were saved.", name=saved.name), "success")
+        saved = save_form(form, lambda data: services.update_organisation(org, data), org)
+        conflict = saved.conflict
+        if saved.ok:
+            flash(_("Your changes to %(name)s were saved.", name=org.name), "success")
             return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
     status = 409 if conflict is not None else (422 if form.errors else 200)
     return render_template(
@@ -192,8 +164,8 @@ def person_list():
 
 @bp.get("/people/export.<fmt>")
 def person_export(fmt: str):
-    people = db.session.scalars(services.person_query(current_user, _person_filters()))
-    return send_table(exports.people_table(people), "people", fmt)
+    people = streamed(services.person_query(current_user, _person_filters()))
+    return send_table(exports.people_table(people, current_user), "people", fmt, stream=True)
 
 
 @bp.get("/people/<int:person_id>")
@@ -216,14 +188,9 @@ def person_create():
         form.kind.data = request.args.get("kind") or "officer"
         form.organisation_id.data = arg_int("organisation")
     if form.validate_on_submit():
-        data = {name: field.data for name, field in form._fields.items()}
-        try:
-            person = services.create_person(data)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(form, services.create_person)
+        if saved.ok:
+            person = saved.record
             flash(_("%(name)s was added.", name=person.name), "success")
             return redirect(url_for("organisations.person_detail", person_id=person.id))
     return render_template("organisations/person_form.html", form=form, person=None), (
@@ -240,18 +207,9 @@ def person_edit(person_id: int):
         form.version.data = person.version
     conflict = None
     if form.validate_on_submit():
-        data = {name: field.data for name, field in form._fields.items()}
-        try:
-            audit.check_version(person, form.loaded_version())
-            services.update_person(person, data)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except (audit.EditConflict, StaleDataError) as exc:
-            db.session.rollback()
-            conflict = audit.conflict_entries(exc, person)
-        else:
+        saved = save_form(form, lambda data: services.update_person(person, data), person)
+        conflict = saved.conflict
+        if saved.ok:
             flash(_("Your changes to %(name)s were saved.", name=person.name), "success")
             return redirect(url_for("organisations.person_detail", person_id=person.id))
     status = 409 if conflict is not None else (422 if form.errors else 200)

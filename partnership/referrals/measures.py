@@ -17,6 +17,7 @@ from datetime import date
 from flask_babel import format_decimal, format_percent
 from sqlalchemy import Integer, cast, extract, func, literal, select
 
+from partnership import disclosure
 from partnership.extensions import db
 from partnership.numbers import round_half_up
 from partnership.organisations.models import Organisation
@@ -31,9 +32,9 @@ from partnership.referrals.models import (
     Slip,
 )
 
-SUPPRESS_BELOW = 5
-SUPPRESSED = "<5"
-NOT_SHOWN = "—"
+SUPPRESS_BELOW = disclosure.THRESHOLD
+SUPPRESSED = disclosure.SMALL_TEXT
+NOT_SHOWN = disclosure.WITHHELD_TEXT
 
 
 # ---- presentation of counts --------------------------------------------------------------------
@@ -45,7 +46,7 @@ class Withheld(int):
 
 
 def is_suppressed(n: int | None, suppress: bool) -> bool:
-    return bool(suppress and n and (isinstance(n, Withheld) or 0 < n < SUPPRESS_BELOW))
+    return bool(suppress and n and (isinstance(n, Withheld) or disclosure.is_small(n)))
 
 
 def count_text(n: int | None, suppress: bool) -> str:
@@ -153,9 +154,12 @@ def scheme_measures(
     months: int = 12,
     today: date | None = None,
     station_ids: frozenset[int] | None = None,
+    suppress: bool | None = None,
 ) -> Measures:
     """Measures of ``scheme`` as ``user`` may see them: officers only their stations' slips
-    (and walk-ins who named one of their stations). ``station_ids`` narrows further."""
+    (and walk-ins who named one of their stations). ``station_ids`` narrows further. Where small
+    counts are withheld from the user (or ``suppress`` asks for it: the officers' feedback view
+    shown to an NGO editor), complementary cells come back already withheld."""
     today = today or date.today()
     scope = station_scope(user)
     if station_ids is not None:
@@ -286,7 +290,7 @@ def scheme_measures(
     total.issued = sum(line.issued for line in by_station.values())
     total.redeemed = sum(line.redeemed for line in by_station.values())
     total.walk_ins = sum(line.walk_ins for line in by_point.values())
-    return Measures(
+    measures = Measures(
         total=total,
         by_station=sorted(by_station.values(), key=lambda line: line.label),
         by_service_point=sorted(by_point.values(), key=lambda line: line.label),
@@ -296,22 +300,27 @@ def scheme_measures(
         clients=clients,
         returning_clients=int(returning or 0),
     )
+    if disclosure.applies_to(user) if suppress is None else suppress:
+        protect_totals(measures)
+    return measures
 
 
 def cached_scheme_measures(
     scheme: Scheme,
     user,  # noqa: ANN001
     station_ids: frozenset[int] | None = None,
+    suppress: bool | None = None,
 ) -> Measures:
     """``scheme_measures``, kept until the next write (they group all of a scheme's history)."""
     from partnership.caching import cached, viewer_key
 
     return cached(
         "scheme-measures",
-        lambda: scheme_measures(scheme, user, station_ids=station_ids),
+        lambda: scheme_measures(scheme, user, station_ids=station_ids, suppress=suppress),
         scheme.id,
         viewer_key(user),
         sorted(station_ids) if station_ids is not None else None,
+        suppress,
     )
 
 
@@ -320,14 +329,14 @@ def protect_totals(m: Measures) -> Measures:
     the smallest other row too, so the hidden count cannot be recovered by subtraction."""
     for lines in (m.by_station, m.by_service_point, m.by_month, m.by_route):
         for attr in ("issued", "redeemed", "walk_ins"):
-            values = [getattr(line, attr) for line in lines]
-            small = [v for v in values if 0 < v < SUPPRESS_BELOW]
-            if len(small) != 1 or 0 < getattr(m.total, attr) < SUPPRESS_BELOW:
-                continue
-            larger = sorted((v, i) for i, v in enumerate(values) if v >= SUPPRESS_BELOW)
-            if larger:
-                index = larger[0][1]
-                setattr(lines[index], attr, Withheld(values[index]))
+            values = {i: int(getattr(line, attr)) for i, line in enumerate(lines)}
+            total = int(getattr(m.total, attr))
+            cells, shown_total = disclosure.protect(values, True, total)
+            for i, cell in cells.items():
+                if cell.withheld and not cell.small:
+                    setattr(lines[i], attr, Withheld(values[i]))
+            if shown_total is not None and shown_total.withheld and not shown_total.small:
+                setattr(m.total, attr, Withheld(total))
     return m
 
 
@@ -340,21 +349,25 @@ class Bar:
     y: float
     height: float
     label: str
+    withheld: bool = False
 
 
 def month_chart(lines: list[Line], suppress: bool, height: int = 120) -> dict:
     """Geometry of a bar chart of slips issued and redeemed per month, drawn as inline SVG.
 
-    Suppressed counts are drawn as empty bars labelled "<5", so the picture reveals nothing the
-    numbers do not."""
-    top = max([line.issued for line in lines] + [1])
+    Withheld counts are drawn at the threshold's height with a hatched pattern and labelled
+    "<5" (or "—"), never as an empty bar that reads as zero."""
+    top = max([int(line.issued) for line in lines] + [SUPPRESS_BELOW])
     width = 28
     groups = []
     for i, line in enumerate(lines):
         bars = []
         for j, value in enumerate((line.issued, line.redeemed)):
-            shown = 0 if is_suppressed(value, suppress) else value
+            withheld = is_suppressed(value, suppress)
+            shown = SUPPRESS_BELOW - 1 if withheld else value
             h = round(height * shown / top, 1)
-            bars.append(Bar(i * width + 4 + j * 11, height - h, h, count_text(value, suppress)))
+            bars.append(
+                Bar(i * width + 4 + j * 11, height - h, h, count_text(value, suppress), withheld)
+            )
         groups.append({"line": line, "issued": bars[0], "redeemed": bars[1], "x": i * width + 4})
     return {"groups": groups, "width": len(lines) * width + 8, "height": height, "top": top}

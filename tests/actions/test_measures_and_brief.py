@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from partnership.actions.models import ActionPoint
+from tests.pdf_text import pdf_text
 
 
 def _due(days: int) -> date:
@@ -95,7 +96,10 @@ def test_station_brief_and_pdf(app, db, world, make_concern, make_action_point, 
     assert pdf.status_code == 200
     assert pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
-    assert b"Name of client X" not in pdf.data
+    text = pdf_text(pdf.data)
+    # The extracted text is what a reader sees: the brief is there, the restricted detail not.
+    assert "Raids at hotspots" in text and "Overdue briefing" in text
+    assert "Name of client X" not in text
 
 
 def test_brief_of_a_command_is_not_found(world, coordinator_client):
@@ -151,7 +155,8 @@ def test_brief_pdf_has_no_empty_what_changed_heading(
     url = f"/stations/{world.station_a.id}/brief.pdf?since={since}"
     text = _pdf_text(coordinator_client.get(url).data)
     assert "Station brief" in text and "Open concerns by category" in text
-    assert f"Nothing changed since {since}." in text
+    day = date.fromisoformat(since)
+    assert f"Nothing changed since {day.day} {day:%b} {day.year}." in text  # day first
     assert "What changed" not in text
 
     make_action_point(world.station_a, title="Fresh point")

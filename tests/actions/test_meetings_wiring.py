@@ -48,13 +48,12 @@ def test_action_point_agreed_at_the_meeting(app, db, world, make_concern, coordi
     concern = make_concern(world.station_a)
     meeting_id = create_meeting(app, [world.station_a])
     page = coordinator_client.get(
-        f"/action-points/new?meeting={meeting_id}&station={world.station_a.id}&concern={concern.id}"
+        f"/meetings/{meeting_id}/action-points/new?station={world.station_a.id}&concern={concern.id}"
     )
     assert b"Agreed at: Sensitisation meeting" in page.data
     response = coordinator_client.post(
-        "/action-points/new",
+        f"/meetings/{meeting_id}/action-points/new",
         data={
-            "meeting_id": meeting_id,
             "title": "Stop searches at the drop-in gate",
             "station_id": world.station_a.id,
             "concern_ids": [str(concern.id)],
@@ -63,7 +62,9 @@ def test_action_point_agreed_at_the_meeting(app, db, world, make_concern, coordi
             "priority": "normal",
         },
     )
+    # Back on the meeting, ready to agree the next point.
     assert response.status_code == 302
+    assert response.location.endswith(f"/meetings/{meeting_id}#loop")
     with app.app_context():
         point = db.session.scalars(db.select(ActionPoint)).one()
         assert point.origin_meeting_id == meeting_id
@@ -71,12 +72,38 @@ def test_action_point_agreed_at_the_meeting(app, db, world, make_concern, coordi
     section = coordinator_client.get(f"/meetings/{meeting_id}").data.decode()
     agreed = section.split("Action points agreed at this meeting")[1]
     assert "Stop searches at the drop-in gate" in agreed
-    detail = coordinator_client.get(response.location).data.decode()
+    detail = coordinator_client.get(f"/action-points/{point.id}").data.decode()
     assert "Sensitisation meeting" in detail
 
 
+def test_no_action_point_is_agreed_at_a_cancelled_meeting(
+    app, db, world, make_concern, coordinator_client
+):
+    """The meeting page offers no agreement at a cancelled meeting; a direct request is refused
+    the same way and writes nothing."""
+    concern = make_concern(world.station_a)
+    meeting_id = create_meeting(app, [world.station_a], status="cancelled")
+    page = coordinator_client.get(f"/meetings/{meeting_id}").data.decode()
+    assert f"/meetings/{meeting_id}/action-points/new" not in page
+    response = coordinator_client.post(
+        f"/meetings/{meeting_id}/action-points/new",
+        data={
+            "title": "Agreed at a meeting that never happened",
+            "station_id": world.station_a.id,
+            "concern_ids": [str(concern.id)],
+            "due_on": (date.today() + timedelta(days=30)).isoformat(),
+            "priority": "normal",
+        },
+    )
+    assert response.status_code == 422
+    assert "This meeting was cancelled." in response.data.decode()
+    with app.app_context():
+        assert db.session.scalars(db.select(ActionPoint)).all() == []
+        assert db.session.get(Concern, concern.id).status is ConcernStatus.OPEN
+
+
 def test_unknown_origin_meeting_is_not_found(world, coordinator_client):
-    assert coordinator_client.get("/action-points/new?meeting=99999").status_code == 404
+    assert coordinator_client.get("/meetings/99999/action-points/new").status_code == 404
 
 
 def test_reviewing_a_point_at_the_meeting_is_recorded(

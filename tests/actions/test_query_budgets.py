@@ -58,12 +58,21 @@ def test_query_count_does_not_grow_with_the_data(app, world, login_as, count_que
     client = login_as(role)
     url = path.format(a=world.station_a.id)
     add_rows(app, world, 6)
+    from partnership.caching import cache
+
+    def get_computed() -> None:  # the page's own queries, not the figures' cached copy
+        with app.app_context():
+            cache.clear()
+        response = client.get(url)
+        assert response.status_code == 200
+        response.get_data()  # a streamed download reads its rows while it is sent
+
     client.get(url)  # warm-up: the session row is touched at most once a minute
     with count_queries() as small:
-        assert client.get(url).status_code == 200
+        get_computed()
     add_rows(app, world, 114)
     with count_queries() as large:
-        assert client.get(url).status_code == 200
+        get_computed()
     assert large.count == small.count, (small.statements, large.statements)
     assert small.count == BUDGETS[(role, path)], small.statements
 

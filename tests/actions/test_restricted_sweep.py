@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from partnership.spreadsheets import read_rows
+from tests.pdf_text import pdf_text
+
 SECRET = "Zawadi-Kamau-7731"
 
 
@@ -47,14 +50,39 @@ def _urls(world, concern, point):
     ]
 
 
+def _text(response) -> str:  # noqa: ANN001
+    """What the user receives, as text: PDFs extracted, spreadsheets read back."""
+    if response.mimetype == "application/pdf":
+        return pdf_text(response.data)
+    if response.data[:2] == b"PK":
+        headers, rows = read_rows("x.xlsx", response.data)
+        return " ".join([*headers, *(" ".join(r) for r in rows)])
+    return response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("role", ["officer", "trainer", "viewer"])
 def test_no_restricted_text_reaches_other_roles(secret_world, login_as, role):
     world, concern, point = secret_world
     client = login_as(role)
+    answered = 0
     for url in _urls(world, concern, point):
         response = client.get(url)
-        assert SECRET.encode() not in response.data, (role, url)
-        assert b"detained" not in response.data, (role, url)
+        # A success or an expected refusal; never an error page that hides what would be shown.
+        assert response.status_code in (200, 403, 404), (role, url, response.status_code)
+        answered += response.status_code == 200
+        text = _text(response)
+        assert SECRET not in text, (role, url)
+        assert "detained" not in text, (role, url)
+    assert answered >= 5, role  # the sweep read real pages, not only refusals
+
+
+def test_the_sweep_finds_the_secret_where_coordinators_may_read_it(secret_world, login_as):
+    """Positive control: the same crawl as a coordinator meets the secret, so the sweep above
+    would notice it if it leaked."""
+    world, concern, point = secret_world
+    client = login_as("coordinator")
+    found = {url for url in _urls(world, concern, point) if SECRET in _text(client.get(url))}
+    assert {f"/concerns/{concern.id}", "/concerns/export.csv", "/concerns/export.xlsx"} <= found
 
 
 def test_search_by_restricted_text_finds_nothing_for_officers(secret_world, login_as):

@@ -49,11 +49,11 @@ def test_concern_to_verified_action_point(page, app, world):
     page.get_by_label("Police owner").select_option(label="Test officer (Alpha Police Station)")
     page.get_by_label("Due date").fill((date.today() + timedelta(days=14)).isoformat())
     page.get_by_role("button", name="Save").click()
-    page.get_by_text("The action point was added.").wait_for()
-    point_url = page.url
-    page.goto(f"/meetings/{meeting_id}")
-    agreed = page.locator("ul.agreed-points").inner_text()
-    assert "Brief night patrols that NSP kits are legal" in agreed
+    # Back on the meeting, ready to agree the next point.
+    page.get_by_text("was agreed.").wait_for()
+    agreed = page.locator("ul.agreed-points")
+    assert "Brief night patrols that NSP kits are legal" in agreed.inner_text()
+    point_url = agreed.get_by_role("link").first.get_attribute("href")
 
     # The officer acknowledges it and marks it done from their review.
     _switch_user(page, "officer@test.example")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
+import pytest
 from sqlalchemy import func, select
 
 from curricula.models import Adoption, AdoptionStatus, Module, ModuleMaterial
@@ -96,6 +98,32 @@ def test_material_upload_is_stored_outside_the_web_root(app, world, trainer_clie
     download = trainer_client.get(f"/curricula/modules/{module.id}/materials/{material_id}")
     assert download.status_code == 200 and download.data == b"%PDF-1.4 test"
     assert "attachment" in download.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "shown"),
+    [
+        ("Права человека.pdf", "Права человека.pdf"),
+        ("Haki za binadamu (toleo 2).pdf", "Haki za binadamu (toleo 2).pdf"),
+        ("../../Лекция<1>.PDF", "Лекция_1.pdf"),
+    ],
+)
+def test_material_names_keep_their_letters_safely(
+    app, world, trainer_client, make_module, uploaded, shown
+):
+    module = make_module()
+    assert _upload(trainer_client, module.id, uploaded, b"%PDF-1.4 test").status_code == 302
+    with app.app_context():
+        material = db.session.scalar(select(ModuleMaterial))
+        assert material.filename == shown
+        material_id = material.id
+    assert shown in trainer_client.get(f"/curricula/modules/{module.id}").get_data(as_text=True)
+    download = trainer_client.get(f"/curricula/modules/{module.id}/materials/{material_id}")
+    disposition = download.headers["Content-Disposition"]
+    if shown.isascii():
+        assert shown in disposition
+    else:  # RFC 5987: browsers save it under the same letters
+        assert "filename*=UTF-8''" + quote(shown) in disposition
 
 
 def test_material_refusals(app, world, trainer_client, make_module):

@@ -93,12 +93,21 @@ def test_query_count_does_not_grow_with_the_data(app, world, coordinator_client,
                                                  path):  # fmt: skip
     shared = add_programme(app, world, 5)
     url = path.format(shared=shared)
+    from partnership.caching import cache
+
+    def get_computed() -> None:  # the page's own queries, not the statistics' cached copy
+        with app.app_context():
+            cache.clear()
+        response = coordinator_client.get(url)
+        assert response.status_code == 200
+        response.get_data()
+
     coordinator_client.get(url)  # warm-up: the session row is touched at most once a minute
     with count_queries() as small:
-        assert coordinator_client.get(url).status_code == 200
+        get_computed()
     add_programme(app, world, 60, start=5)
     with count_queries() as large:
-        assert coordinator_client.get(url).status_code == 200
+        get_computed()
     assert large.count == small.count, (small.statements, large.statements)
     assert small.count == BUDGETS[path], small.statements
 

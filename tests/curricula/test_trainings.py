@@ -116,14 +116,25 @@ def test_register_of_the_meeting_feeds_the_training(app, world, trainer_client, 
     )
     page = trainer_client.get(f"/curricula/trainings/{training_id}").get_data(as_text=True)
     assert "Constable Baya" in page
-    assert f"did not attend every day (missing {days[1].isoformat()})" in page
-    # Moving the meeting by a day moves the training's dates too.
-    from meetings.models import Meeting
+    missed = days[1]
+    assert f"did not attend every day (missing {missed.day} {missed:%b} {missed.year})" in page
+    # Moving the meeting by a day in the meetings domain moves the training's dates too (the
+    # meetings domain announces it; curricula listens).
+    from meetings.models import Meeting, MeetingStatus
+    from meetings.services.lifecycle import postpone_meeting
+    from partnership.accounts.models import User
 
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
-        meeting.starts_at += timedelta(days=1)
-        meeting.ends_at += timedelta(days=1)
+        meeting.status = MeetingStatus.CONFIRMED  # held in the helper; only a coming one moves
+        coordinator = db.session.get(User, world.users["coordinator"].id)
+        postpone_meeting(
+            meeting,
+            coordinator,
+            meeting.starts_at + timedelta(days=1),
+            meeting.ends_at + timedelta(days=1),
+            "Venue flooded",
+        )
         db.session.commit()
         assert db.session.get(Training, training_id).starts_on == days[0] + timedelta(days=1)
 
@@ -221,8 +232,10 @@ def test_import_template_then_good_file(app, world, trainer_client, make_person,
     )  # fmt: skip
     template = trainer_client.get(f"/curricula/trainings/{training_id}/template.csv")
     header = template.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
-    assert header == ("Person ID,Name,Station,Day 1 (2026-03-02),Day 2 (2026-03-03),"
-                      "Pre-test score,Post-test score")  # fmt: skip
+    # Each column carries a key that does not depend on the interface language.
+    assert header == ("Person ID [person_id],Name [name],Station [station],"
+                      "Day 1 (2026-03-02) [day-2026-03-02],Day 2 (2026-03-03) [day-2026-03-03],"
+                      "Pre-test score [pre_score],Post-test score [post_score]")  # fmt: skip
     body = _xlsx([
         header.split(","),
         [on_register.id, "Officer On Register", "", "present", "late", 9, 16],
@@ -272,10 +285,33 @@ def test_import_of_the_wrong_template_is_refused(app, world, trainer_client, mak
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "The columns do not match this training" in html
-    assert "Missing: Pre-test score, Post-test score, Day (2026-03-02)." in html
+    assert "Missing: Day 1 (2026-03-02), Pre-test score, Post-test score." in html
     assert "Days not in this training: 2026-04-01." in html
     not_a_sheet = _import(trainer_client, training_id, "scores.pdf", b"%PDF")
     assert "Upload a .csv or .xlsx file." in not_a_sheet.get_data(as_text=True)
+
+
+def test_template_in_another_language_imports(app, world, trainer_client, make_person,
+                                              make_training):  # fmt: skip
+    """A template downloaded in Russian imports whatever the uploader's language: columns are
+    matched by their keys; errors name the file's own lines, blank lines included."""
+    officer = make_person("officer", world.station_a)
+    training_id = make_training(people=[(officer, 0, None, None)], days=1,
+                                starts_on=date(2026, 3, 2))  # fmt: skip
+    csv_body = (
+        "ID участника [person_id],Имя [name],Участок [station],День 1 (2026-03-02) [day-2026-03-02],"
+        "Пре-тест [pre_score],Пост-тест [post_score]\n"
+        "\n"
+        f"{officer.id},А,,present,5,31\n"
+    ).encode()
+    refused = _import(trainer_client, training_id, "register.csv", csv_body)
+    assert refused.status_code == 422
+    assert "Line 3: Post-test score: Enter a score from 0 to 20." in refused.get_data(as_text=True)
+    response = _import(
+        trainer_client, training_id, "register.csv", csv_body.replace(b",31", b",11")
+    )
+    assert response.status_code == 302
+    assert _participants(app, training_id)[0][2:] == (5, 11)
 
 
 # ---- eligibility, certificates, verification ---------------------------------------------------
@@ -542,6 +578,42 @@ def test_two_trainers_saving_the_grid_lose_nothing(
     again = second.post(url, data={**cells, **shown})
     assert again.status_code == 302
     assert [(r[2], r[3]) for r in _participants(app, training_id)] == [(9, 15), (11, 17)]
+
+
+def test_certificates_zip_records_its_download_in_a_write_transaction(
+    app, world, trainer_client, make_person, make_training
+):
+    """A GET reads without the write lock; its audit entry is written in a short transaction
+    that takes the lock when it begins (BEGIN IMMEDIATE on SQLite), so a download at the same
+    moment as a save does not fail with "database is locked"."""
+    from sqlalchemy import event
+
+    from partnership.audit import AuditEntry
+
+    training_id, *_people = _certificate_world(make_person, make_training, world)
+    trainer_client.post(f"/curricula/trainings/{training_id}/certificates")
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, *args):  # noqa: ANN001, ANN002, ANN202
+        statements.append(statement.strip().upper())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        response = trainer_client.get(f"/curricula/trainings/{training_id}/certificates.zip")
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert response.status_code == 200
+    with app.app_context():
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "certificates_downloaded")
+        ).one()
+        assert entry.entity_id == training_id and entry.changes == {"count": 1}
+    if engine.dialect.name == "sqlite":
+        insert_at = next(i for i, s in enumerate(statements) if "INTO AUDIT_ENTRIES" in s)
+        begins = [s for s in statements[:insert_at] if s.startswith("BEGIN")]
+        assert begins[-1] == "BEGIN IMMEDIATE"
 
 
 def test_a_proposed_training_trains_no_one_yet(app, world, coordinator_client, make_person,

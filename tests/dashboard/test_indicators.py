@@ -107,7 +107,9 @@ def test_station_story_of_another_station_is_not_found_for_an_officer(
 
 
 @pytest.mark.parametrize("role", ["admin", "coordinator", "trainer", "officer", "viewer"])
-def test_dashboard_query_count_does_not_grow(app, login_as, programme, world, count_queries, role):
+def test_dashboard_query_count_does_not_grow(
+    app, login_as, programme, world, count_queries, role, live_cache
+):
     from datetime import date
 
     from partnership.caching import cache

@@ -55,7 +55,7 @@ CONSUMER = textwrap.dedent(
             time.sleep(600)
 
         reports.build_report = hanging_build
-    from partnership.jobs import huey
+    from partnership.worker import huey
     huey.create_consumer(workers=1, worker_type="thread", periodic=True).run()
     """
 )

@@ -152,7 +152,7 @@ def test_report_of_the_fixture_programme(coordinator_client, programme, world):
     assert labels["Unique officers reached at meetings"] == 3
     assert labels["Referral slips issued"] == 9
     assert labels["Referral slips redeemed"] == 3
-    assert labels["Period"] == "2026-01-01 – 2026-06-30"
+    assert labels["Period"] == "1 Jan 2026 – 30 Jun 2026"
     assert len(workbook["Charts"]._charts) == 3  # native Excel charts
     meetings = list(workbook["Meetings"].iter_rows(values_only=True))
     assert len(meetings) == 1 + 5  # header + the five meetings in the period

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from meetings.models import CalendarFeedToken
 from partnership.extensions import db
+from tests.conftest import PASSWORD
 from tests.meetings.helpers import create_meeting
 
 TEN_IN_NAIROBI = datetime(2031, 5, 6, 7, 0, tzinfo=UTC)
@@ -105,3 +106,64 @@ def test_station_feed_respects_officer_scope(app, world, officer_client):
     create_meeting(app, [world.station_a], title="Alpha visit")
     assert officer_client.get(f"/meetings/stations/{world.station_a.id}.ics").status_code == 200
     assert officer_client.get(f"/meetings/stations/{world.station_c.id}.ics").status_code == 404
+
+
+def test_feed_address_ends_with_a_password_change(app, world, login_as, client):
+    """The secret address stands for a sign-in: changing the password ends it as it ends the
+    user's other sessions."""
+    coordinator = login_as("coordinator")
+    token = _token(coordinator)
+    assert client.get(f"/meetings/feed/{token}.ics").status_code == 200
+    response = coordinator.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a-new-and-long-passphrase-7",
+            "confirm": "a-new-and-long-passphrase-7",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(f"/meetings/feed/{token}.ics").status_code == 404
+    with app.app_context():
+        assert db.session.scalars(select(CalendarFeedToken)).all() == []
+
+
+def test_feed_address_ends_when_an_administrator_ends_the_sessions(app, world, login_as, client):
+    token = _token(login_as("officer"))
+    assert client.get(f"/meetings/feed/{token}.ics").status_code == 200
+    admin = login_as("admin")
+    officer_id = world.users["officer"].id
+    assert admin.post(f"/admin/users/{officer_id}/sessions/end").status_code == 302
+    assert client.get(f"/meetings/feed/{token}.ics").status_code == 404
+
+
+def test_feed_address_outlives_nothing_else(app, world, login_as, client):
+    """Signing out of one browser ends that session only; the calendar keeps working."""
+    coordinator = login_as("coordinator")
+    token = _token(coordinator)
+    coordinator.post("/logout")
+    assert client.get(f"/meetings/feed/{token}.ics").status_code == 200
+
+
+def test_feed_secret_never_reaches_the_access_log(app):
+    """The development server's and gunicorn's access lines are both redacted."""
+    import logging
+
+    secret = "s3cr3t-Token_value"
+    werkzeug_record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '%s - - [%s] "%s" %s %s',
+        ("127.0.0.1", "now", f"GET /meetings/feed/{secret}.ics?station=3 HTTP/1.1", "200", "-"),
+        None,
+    )  # fmt: skip
+    gunicorn_record = logging.LogRecord(
+        "gunicorn.access", logging.INFO, __file__, 1, '%(h)s "%(r)s" %(s)s',
+        None, None,
+    )  # fmt: skip
+    gunicorn_record.args = {"h": "10.0.0.1", "r": f"GET /meetings/feed/{secret}.ics HTTP/1.1",
+                            "U": f"/meetings/feed/{secret}.ics", "s": "200"}  # fmt: skip
+    for record in (werkzeug_record, gunicorn_record):
+        logger = logging.getLogger(record.name)
+        assert all(f.filter(record) for f in logger.filters)  # installed by create_app
+        line = record.getMessage()
+        assert secret not in line
+        assert "/meetings/feed/[redacted].ics" in line

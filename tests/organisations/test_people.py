@@ -125,7 +125,7 @@ def test_transfer_dated_before_the_previous_posting_is_refused(
         data={"station_id": str(world.station_b.id), "transfer_date": "2024-12-31"},
     )
     assert response.status_code == 422
-    assert b"after the start of the current posting (2025-01-10)" in response.data
+    assert b"after the start of the current posting (10 Jan 2025)" in response.data
     assert postings_of(app, officer.id) == [(world.station_a.id, date(2025, 1, 10), None)]
 
 

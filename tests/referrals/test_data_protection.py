@@ -30,7 +30,6 @@ def _urls(r, w) -> list[str]:
         "/referrals/slips/import",
         f"/referrals/redemptions/new?scheme={s}",
         "/referrals/redemptions",
-        f"/referrals/redemptions?code={CODES[0]}",
         "/referrals/redemptions/export.csv",
         "/referrals/redemptions/export.xlsx",
         "/referrals/redemptions/import",
@@ -81,3 +80,23 @@ def test_officer_sees_nothing_of_another_command_station(officer_client, world, 
 def test_officer_export_has_no_redemption_columns(officer_client, redeemed):
     text = officer_client.get("/referrals/slips/export.csv").get_data(as_text=True)
     assert "Redeemed on" not in text and "Service point" not in text
+
+
+def test_client_code_search_is_a_post_and_never_read_from_the_address(login_as, world, redeemed):
+    client = login_as("coordinator")
+    # Searched through the form's body: only that client's visits.
+    html = client.post("/referrals/redemptions", data={"code": CODES[0]}).get_data(as_text=True)
+    assert CODES[0] in html
+    assert CODES[1] not in html
+    # A code in the address is ignored (not a filter), so nobody is led to put one there.
+    html = client.get(f"/referrals/redemptions?code={CODES[0]}").get_data(as_text=True)
+    assert CODES[1] in html
+    form = client.get("/referrals/redemptions").get_data(as_text=True)
+    assert 'method="post"' in form.split('name="code"')[0].rsplit("<form", 1)[1]
+
+
+@pytest.mark.parametrize("role", ["officer", "trainer", "viewer"])
+def test_client_code_search_is_refused_to_others(login_as, world, redeemed, role):
+    response = login_as(role).post("/referrals/redemptions", data={"code": CODES[0]})
+    assert response.status_code == 403
+    assert CODES[0] not in response.get_data(as_text=True)

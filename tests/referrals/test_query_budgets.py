@@ -35,10 +35,19 @@ def test_query_count_does_not_grow_with_slips(app, login_as, world, referrals, c
     url = url.format(scheme=referrals.scheme_id)
     client = login_as(role)
     _add(app, world, referrals, 1, 10)
+    from partnership.caching import cache
+
+    def get_computed() -> None:  # the page's own queries, not the measures' cached copy
+        with app.app_context():
+            cache.clear()
+        response = client.get(url)
+        assert response.status_code == 200
+        response.get_data()
+
     client.get(url)  # warm caches (templates, babel)
     with count_queries() as small:
-        assert client.get(url).status_code == 200
+        get_computed()
     _add(app, world, referrals, 1000, 990)
     with count_queries() as large:
-        assert client.get(url).status_code == 200
+        get_computed()
     assert small.count == large.count == budget, (small.statements, large.count)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from partnership.extensions import db
@@ -72,6 +73,22 @@ def test_duplicate_slip_number_is_refused(app, coordinator_client, world, referr
     response = _issue(coordinator_client, world, referrals, number="00001")
     assert response.status_code == 422
     assert "Slip 00001 was already issued in this scheme." in response.get_data(as_text=True)
+    assert _slip_count(app) == 1
+
+
+@pytest.mark.parametrize("station", ["station_a", "station_c"])
+def test_officer_duplicate_slip_answer_does_not_say_where_the_number_exists(
+    app, officer_client, world, referrals, station
+):
+    """The officer (station A) gets the same answer whether the number was issued at their own
+    station or at station C, which they may not see."""
+    add_slips(app, referrals.scheme_id, getattr(world, station).id, 1, start=1)
+    response = _issue(officer_client, world, referrals, number="00001")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Slip 00001 cannot be recorded. Check the number on the slip" in html
+    assert "already issued" not in html
+    assert world.station_c.name not in html
     assert _slip_count(app) == 1
 
 

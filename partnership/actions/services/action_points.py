@@ -25,21 +25,24 @@ from partnership.actions.models import (
 )
 from partnership.actions.services.concerns import (
     TimelinePage,
-    TransitionError,
     change_concern_status,
     escalation_days,
     today,
 )
 from partnership.audit import AuditEntry
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.lifecycle import Lifecycle
 from partnership.organisations.models import STATION_KINDS, Organisation
 from partnership.permissions import (
-    NGO_EDITORS,
-    NGO_ROLES,
-    Role,
+    action_status_changes,
+    can_edit_action_point,
+    may_own_ngo_side,
+    may_own_police_side,
     station_scope,
 )
+from partnership.roles import NGO_ROLES, POLICE_ROLES
 
 # ---- action points: queries --------------------------------------------------------------------
 
@@ -110,7 +113,7 @@ def get_action_point_or_404(point_id: int, user: User, for_edit: bool = False) -
     scope = station_scope(user)
     if scope is not None and point.station_id not in scope:
         abort(404)
-    if for_edit and user.role not in NGO_EDITORS:
+    if for_edit and not can_edit_action_point(user, point):
         abort(403)
     return point
 
@@ -136,8 +139,8 @@ def police_owner_choices(station_id: int | None = None) -> list[User]:
     stmt = (
         select(User)
         .options(joinedload(User.organisation))
-        .where(User.role == Role.OFFICER, User.active.is_(True))
-        .order_by(User.name)
+        .where(User.role.in_(list(POLICE_ROLES)), User.active.is_(True))
+        .order_by(by_name(User.name), User.id)
     )
     if station_id:
         station = db.session.get(Organisation, station_id)
@@ -151,7 +154,7 @@ def ngo_owner_choices() -> list[User]:
         db.session.scalars(
             select(User)
             .where(User.role.in_(list(NGO_ROLES)), User.active.is_(True))
-            .order_by(User.name)
+            .order_by(by_name(User.name), User.id)
         )
     )
 
@@ -192,7 +195,7 @@ def _validate_action_point(data: dict) -> list[Concern]:
     if police_owner_id:
         owner = db.session.get(User, police_owner_id)
         allowed = {station.id, station.command_id}
-        if owner is None or owner.role is not Role.OFFICER or owner.organisation_id not in allowed:
+        if owner is None or not may_own_police_side(owner) or owner.organisation_id not in allowed:
             raise FieldError(
                 "police_owner_id",
                 _("The police owner must be an officer of this station or its command."),
@@ -200,7 +203,7 @@ def _validate_action_point(data: dict) -> list[Concern]:
     ngo_owner_id = data.get("ngo_owner_id")
     if ngo_owner_id:
         owner = db.session.get(User, ngo_owner_id)
-        if owner is None or owner.role not in NGO_ROLES:
+        if owner is None or not may_own_ngo_side(owner):
             raise FieldError("ngo_owner_id", _("The NGO owner must be an NGO account."))
     concern_ids = [int(i) for i in data.get("concern_ids") or []]
     concerns = (
@@ -221,51 +224,56 @@ def _apply_action_point(point: ActionPoint, data: dict) -> None:
     point.priority = Priority(data.get("priority") or Priority.NORMAL.value)
 
 
-def _address_concerns(concerns: list[Concern]) -> None:
+def _address_concerns(concerns: list[Concern], user: User) -> None:
     for concern in concerns:
         if concern.status in (ConcernStatus.OPEN, ConcernStatus.ON_AGENDA):
-            change_concern_status(concern, ConcernStatus.BEING_ADDRESSED)
+            change_concern_status(concern, ConcernStatus.BEING_ADDRESSED, user)
 
 
-def create_action_point(data: dict, user: User, meeting_id: int | None = None) -> ActionPoint:
+def create_action_point(
+    data: dict, user: User, origin_meeting_id: int | None = None
+) -> ActionPoint:
+    """A new action point; ``origin_meeting_id`` when it was agreed at a meeting (the meetings
+    domain passes it)."""
     concerns = _validate_action_point(data)
     point = ActionPoint(created_by_id=user.id, status=ActionStatus.OPEN)
-    point.origin_meeting_id = meeting_id
+    point.origin_meeting_id = origin_meeting_id
     _apply_action_point(point, data)
     point.concerns = concerns
     db.session.add(point)
-    _address_concerns(concerns)
+    _address_concerns(concerns, user)
     db.session.flush()
     return point
 
 
-def update_action_point(point: ActionPoint, data: dict) -> ActionPoint:
+def update_action_point(point: ActionPoint, data: dict, user: User) -> ActionPoint:
     concerns = _validate_action_point(data)
     _apply_action_point(point, data)
     point.concerns = concerns
-    _address_concerns(concerns)
+    _address_concerns(concerns, user)
     db.session.flush()
     return point
 
 
 def allowed_status_changes(point: ActionPoint, user: User) -> list[ActionStatus]:
     """The statuses ``user`` may move the point to through a follow-up (not verification)."""
-    allowed = ACTION_TRANSITIONS[point.status] - {ActionStatus.VERIFIED}
-    if user.role is Role.OFFICER:
-        allowed &= OFFICER_STATUS_CHANGES
-    elif user.role not in NGO_EDITORS:
-        return []
+    allowed = action_status_changes(
+        user, ACTION_TRANSITIONS[point.status] - {ActionStatus.VERIFIED}, OFFICER_STATUS_CHANGES
+    )
     return [s for s in ActionStatus if s in allowed]
 
 
+ACTION_POINT_LIFECYCLE = Lifecycle(
+    ACTION_TRANSITIONS,
+    refusal=lambda current, target: _(
+        "An action point that is “%(from)s” cannot become “%(to)s”.",
+        **{"from": current.label, "to": target.label},
+    ),
+)
+
+
 def check_transition(point: ActionPoint, to: ActionStatus) -> None:
-    if to not in ACTION_TRANSITIONS[point.status]:
-        raise TransitionError(
-            _(
-                "An action point that is “%(from)s” cannot become “%(to)s”.",
-                **{"from": point.status.label, "to": to.label},
-            )
-        )
+    ACTION_POINT_LIFECYCLE.check(point.status, to)
 
 
 @dataclass
@@ -293,7 +301,11 @@ def action_point_timeline(
             .where(FollowUp.action_point_id == point.id)
             .scalar_subquery(),
             select(func.count(AuditEntry.id))
-            .where(AuditEntry.entity_type == "ActionPoint", AuditEntry.entity_id == point.id)
+            .where(
+                AuditEntry.entity_type == "ActionPoint",
+                AuditEntry.entity_id == point.id,
+                AuditEntry.action.in_(["create", "update"]),
+            )
             .scalar_subquery(),
         )
     ).one()
@@ -320,7 +332,12 @@ def action_point_timeline(
     ]
     audit_rows = db.session.scalars(
         select(AuditEntry)
-        .where(AuditEntry.entity_type == "ActionPoint", AuditEntry.entity_id == point.id)
+        .where(
+            AuditEntry.entity_type == "ActionPoint",
+            AuditEntry.entity_id == point.id,
+            # status changes are on the timeline as follow-ups already
+            AuditEntry.action.in_(["create", "update"]),
+        )
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(upto)
     )

@@ -26,18 +26,16 @@ from partnership.actions.models import (
 )
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.lifecycle import Lifecycle, change_status
 from partnership.mixins import utcnow
 from partnership.organisations.models import STATION_KINDS, Organisation, OrganisationKind
 from partnership.permissions import (
-    NGO_EDITORS,
-    Role,
+    can_edit_concern,
     can_see_restricted_details,
+    sees_concern_summaries,
     station_scope,
 )
-
-
-class TransitionError(Exception):
-    """A status change the workflow does not allow (or not for this user)."""
+from partnership.signals import concern_logged
 
 
 class SealedError(Exception):
@@ -105,9 +103,9 @@ def get_concern_or_404(concern_id: int, user: User, for_edit: bool = False) -> C
     scope = station_scope(user)
     if scope is not None and concern.station_id not in scope:
         abort(404)
-    if user.role is Role.VIEWER:
+    if not sees_concern_summaries(user):
         abort(403)
-    if for_edit and user.role not in NGO_EDITORS:
+    if for_edit and not can_edit_concern(user, concern):
         abort(403)
     return concern
 
@@ -196,18 +194,14 @@ def _apply_concern(concern: Concern, data: dict) -> None:
 
 
 def create_concern(data: dict, user: User) -> Concern:
-    """Log a concern; with a meeting already coming up at the station it goes straight onto
-    that meeting's agenda (the agenda carries every open concern of its stations forward)."""
-    from partnership.actions.meetings_link import has_upcoming_meeting
-
+    """Log a concern. The meetings domain hears of it (``concern_logged``) and puts it straight
+    onto the agenda of a meeting already coming up at the station."""
     _validate_concern(data)
     concern = Concern(created_by_id=user.id, status=ConcernStatus.OPEN)
     _apply_concern(concern, data)
-    if has_upcoming_meeting(concern.station_id):
-        concern.status = ConcernStatus.ON_AGENDA
-        concern.status_changed_at = utcnow()
     db.session.add(concern)
     db.session.flush()
+    concern_logged.send(concern, user=user)
     return concern
 
 
@@ -220,54 +214,58 @@ def update_concern(concern: Concern, data: dict) -> Concern:
     return concern
 
 
+CONCERN_LIFECYCLE = Lifecycle(
+    CONCERN_TRANSITIONS,
+    refusal=lambda current, target: _(
+        "A concern that is “%(from)s” cannot become “%(to)s”.",
+        **{"from": current.label, "to": target.label},
+    ),
+    changed_at="status_changed_at",
+)
+
+
 def concern_transitions(concern: Concern) -> frozenset[ConcernStatus]:
-    return CONCERN_TRANSITIONS[concern.status]
+    return CONCERN_LIFECYCLE.allowed(concern.status)
 
 
-def change_concern_status(concern: Concern, to: ConcernStatus, reason: str = "") -> None:
-    if to not in CONCERN_TRANSITIONS[concern.status]:
-        raise TransitionError(
-            _(
-                "A concern that is “%(from)s” cannot become “%(to)s”.",
-                **{"from": concern.status.label, "to": to.label},
-            )
-        )
+def change_concern_status(
+    concern: Concern, to: ConcernStatus, user: User | None, reason: str = ""
+) -> None:
+    """Move the concern on; who and when go to the audit log with the reason."""
+    CONCERN_LIFECYCLE.check(concern.status, to)
     if to is ConcernStatus.CLOSED_UNRESOLVED and not reason.strip():
         raise FieldError("reason", _("Give the reason for closing it unresolved."))
-    concern.status = to
     concern.status_reason = reason.strip()
-    concern.status_changed_at = utcnow()
-    db.session.flush()
+    change_status(CONCERN_LIFECYCLE, concern, to, user, reason)
 
 
-def put_concern_on_agenda(concern: Concern) -> bool:
+def put_concern_on_agenda(concern: Concern, user: User | None = None) -> bool:
     """An open concern placed on a meeting's agenda; ``False`` when it is already further on."""
     if concern.status is ConcernStatus.OPEN:
-        change_concern_status(concern, ConcernStatus.ON_AGENDA)
+        change_concern_status(concern, ConcernStatus.ON_AGENDA, user)
         return True
     return False
 
 
-def put_station_concerns_on_agenda(station_ids: list[int]) -> int:
+def put_station_concerns_on_agenda(station_ids: list[int], user: User | None = None) -> int:
     """Open concerns of the stations of a meeting now scheduled or confirmed move to "on an
     agenda"; called by the meetings domain. Returns how many moved."""
     moved = 0
     for concern in open_concerns_of_stations(list(station_ids)):
-        moved += put_concern_on_agenda(concern)
+        moved += put_concern_on_agenda(concern, user)
     return moved
 
 
-def take_station_concerns_off_agenda(station_ids: list[int]) -> int:
-    """A meeting was cancelled: concerns "on an agenda" at stations that now have no upcoming
-    meeting go back to "open", so the due lists and the next meeting pick them up again.
-    Called by the meetings domain; returns how many moved."""
-    from partnership.actions.meetings_link import has_upcoming_meeting
-
+def take_station_concerns_off_agenda(station_ids: list[int], user: User | None = None) -> int:
+    """A meeting was cancelled: concerns "on an agenda" at these stations (those that now have
+    no meeting coming, as the meetings domain decides) go back to "open", so the due lists and
+    the next meeting pick them up again. Returns how many moved."""
     moved = 0
-    waiting = [sid for sid in station_ids if not has_upcoming_meeting(sid)]
-    for concern in open_concerns_of_stations(waiting):
+    for concern in open_concerns_of_stations(list(station_ids)):
         if concern.status is ConcernStatus.ON_AGENDA:
-            change_concern_status(concern, ConcernStatus.OPEN, _("The meeting was cancelled."))
+            change_concern_status(
+                concern, ConcernStatus.OPEN, user, _("The meeting was cancelled.")
+            )
             moved += 1
     return moved
 

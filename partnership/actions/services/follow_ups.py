@@ -14,13 +14,18 @@ from partnership.actions.models import (
     FollowUp,
     Side,
 )
-from partnership.actions.services.action_points import allowed_status_changes, check_transition
-from partnership.actions.services.concerns import TransitionError, today
+from partnership.actions.services.action_points import (
+    ACTION_POINT_LIFECYCLE,
+    allowed_status_changes,
+    check_transition,
+)
+from partnership.actions.services.concerns import today
 from partnership.extensions import db
 from partnership.forms import FieldError
+from partnership.lifecycle import TransitionError, change_status
 from partnership.mixins import utcnow
 from partnership.permissions import (
-    Role,
+    can_acknowledge_action_point,
     can_verify_action_point,
     side_of,
 )
@@ -61,7 +66,7 @@ def add_follow_up(
             point.dropped_reason = reason
         elif to_status is ActionStatus.REOPENED:
             _clear_completion(point)
-        point.status = to_status
+        change_status(ACTION_POINT_LIFECYCLE, point, to_status, user, reason)
     else:
         to_status = None
         if not note:
@@ -91,10 +96,10 @@ def _clear_completion(point: ActionPoint) -> None:
 
 
 def acknowledge_action_point(point: ActionPoint, user: User) -> None:
-    if user.role is not Role.OFFICER:
-        raise TransitionError(_("Only officers acknowledge action points."))
     if point.acknowledged_at is not None:
         raise TransitionError(_("This action point was already acknowledged."))
+    if not can_acknowledge_action_point(user, point):
+        raise TransitionError(_("Only officers acknowledge action points."))
     point.acknowledged_at = utcnow()
     point.acknowledged_by_id = user.id
     db.session.add(
@@ -119,10 +124,10 @@ def verify_action_point(point: ActionPoint, user: User, adequate: bool, note: st
     point.verified_adequate = adequate
     point.verification_note = note.strip()
     if adequate:
-        point.status = ActionStatus.VERIFIED
+        change_status(ACTION_POINT_LIFECYCLE, point, ActionStatus.VERIFIED, user, note)
         point.days_to_verification = max(0, (now.date() - point.created_at.date()).days)
     else:
-        point.status = ActionStatus.REOPENED
+        change_status(ACTION_POINT_LIFECYCLE, point, ActionStatus.REOPENED, user, note)
         point.done_on = None
         point.done_side = None
         point.done_by_id = None
@@ -135,21 +140,6 @@ def verify_action_point(point: ActionPoint, user: User, adequate: bool, note: st
             + (f" {note.strip()}" if note.strip() else ""),
             from_status=from_status,
             to_status=point.status,
-        )
-    )
-    db.session.flush()
-
-
-def record_review_at_meeting(
-    point: ActionPoint, user: User, meeting_id: int, note: str = ""
-) -> None:
-    db.session.add(
-        FollowUp(
-            action_point=point,
-            user_id=user.id,
-            on_date=today(),
-            note=note.strip() or _("Reviewed at the meeting."),
-            meeting_id=meeting_id,
         )
     )
     db.session.flush()

@@ -1,11 +1,13 @@
-"""The officer's review of their stations' action points, and what a station's or a
-meeting's page shows of the loop."""
+"""The officer's review of their stations' action points, and what a station's page shows
+of the loop."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import render_template
+from markupsafe import Markup
 from sqlalchemy import or_, select
 
 from partnership.accounts.models import User
@@ -14,7 +16,6 @@ from partnership.actions.models import (
     ActionPoint,
     ActionStatus,
     Concern,
-    FollowUp,
     Side,
 )
 from partnership.actions.services.action_points import (
@@ -25,9 +26,10 @@ from partnership.actions.services.concerns import escalation_days, open_concerns
 from partnership.extensions import db
 from partnership.organisations.models import Organisation, OrganisationKind
 from partnership.permissions import (
-    Role,
+    sees_concern_summaries,
     station_scope,
 )
+from partnership.signals import station_page_sections
 
 
 @dataclass
@@ -90,38 +92,18 @@ class StationPanel:
 
 def station_panel(station: Organisation, user: User) -> StationPanel:
     """What the station page shows of the loop; viewers get no concern summaries."""
-    concerns = None if user.role is Role.VIEWER else open_concerns_of_stations([station.id])
+    concerns = open_concerns_of_stations([station.id]) if sees_concern_summaries(user) else None
     return StationPanel(concerns, open_action_points_of_stations([station.id]))
 
 
-# ---- meetings: the carried-forward agenda ------------------------------------------------------
-
-
-@dataclass
-class MeetingLoop:
-    concerns: list[Concern] | None
-    points: list[ActionPoint]
-    reviewed_ids: set[int]
-    agreed: list[ActionPoint]
-
-
-def meeting_loop(meeting_id: int, station_ids: list[int], user: User) -> MeetingLoop:
-    """The open concerns and open action points of a meeting's stations, as they stand now
-    (computed on display, so they always show the current status), the points agreed at the
-    meeting, and which points were reviewed there. Viewers get no concern summaries."""
-    concerns = None if user.role is Role.VIEWER else open_concerns_of_stations(station_ids)
-    points = open_action_points_of_stations(station_ids)
-    agreed = list(
-        db.session.scalars(
-            select(ActionPoint)
-            .options(*action_point_options())
-            .where(ActionPoint.origin_meeting_id == meeting_id)
-            .order_by(ActionPoint.id)
-        )
+def station_loop_section(station: Organisation, user: User, **_extra) -> tuple[int, Markup]:  # noqa: ANN003
+    """Receiver of ``station_page_sections``: the station's open concerns and action points."""
+    html = render_template(
+        "actions/_station_panel.html", org=station, loop_panel=station_panel(station, user)
     )
-    reviewed = set(
-        db.session.scalars(
-            select(FollowUp.action_point_id).where(FollowUp.meeting_id == meeting_id)
-        )
-    )
-    return MeetingLoop(concerns, points, reviewed, agreed)
+    return (20, Markup(html))  # noqa: S704 - rendered by Jinja with autoescape
+
+
+def connect_receivers() -> None:
+    """Called when the actions blueprint is registered."""
+    station_page_sections.connect(station_loop_section)

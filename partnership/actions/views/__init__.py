@@ -6,18 +6,17 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, url_for
-from flask_login import current_user
 from markupsafe import Markup, escape
-
-from partnership.actions.services import review as review_services
 
 bp = Blueprint("actions", __name__)
 
 
-@bp.app_template_global()
-def meeting_loop(meeting):  # noqa: ANN001, ANN201
-    """For the meeting page's problem-solving section."""
-    return review_services.meeting_loop(meeting.id, [s.id for s in meeting.stations], current_user)
+@bp.record_once
+def _connect_receivers(_state) -> None:  # noqa: ANN001
+    """The station page shows the station's open concerns and action points."""
+    from partnership.actions.services.review import connect_receivers
+
+    connect_receivers()
 
 
 LOOP_REF = re.compile(r"\b(C|AP)-(\d{1,9})\b")

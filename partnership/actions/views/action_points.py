@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from partnership import audit
 from partnership.actions import exports
 from partnership.actions.forms import (
     ActionPointForm,
@@ -24,17 +22,18 @@ from partnership.actions.models import (
 from partnership.actions.services import action_points as point_services
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
-from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import save_form
 from partnership.organisations.services import (
     stations,
 )
-from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.pagination import arg_bool, arg_int, arg_str, form_int, paginate
 from partnership.permissions import (
+    can_acknowledge_action_point,
     can_update_action_point,
     can_verify_action_point,
+    sees_concern_summaries,
 )
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 # ---- action points -----------------------------------------------------------------------------
 
@@ -66,13 +65,11 @@ def action_point_list():
 
 @bp.get("/action-points/export.<fmt>")
 def action_point_export(fmt: str):
-    points = db.session.scalars(
-        point_services.action_point_query(current_user, _action_point_filters())
-    )
-    return send_table(exports.action_points_table(points), "action-points", fmt)
+    points = streamed(point_services.action_point_query(current_user, _action_point_filters()))
+    return send_table(exports.action_points_table(points), "action-points", fmt, stream=True)
 
 
-def _action_point_form(station_id: int | None, **kwargs) -> ActionPointForm:  # noqa: ANN003
+def action_point_form(station_id: int | None, **kwargs) -> ActionPointForm:  # noqa: ANN003
     open_concerns = concern_services.open_concerns_of_stations([station_id]) if station_id else []
     point = kwargs.get("obj")
     if point is not None:
@@ -86,46 +83,24 @@ def _action_point_form(station_id: int | None, **kwargs) -> ActionPointForm:  # 
     )
 
 
-def _action_point_data(form: ActionPointForm) -> dict:
-    return {name: f.data for name, f in form._fields.items()}
-
-
 @bp.route("/action-points/new", methods=["GET", "POST"])
 def action_point_create():
-    station_id = request.form.get("station_id", type=int) or arg_int("station")
-    meeting_id = request.form.get("meeting_id", type=int) or arg_int("meeting")
-    meeting = origin_meeting(meeting_id) if meeting_id else None
-    form = _action_point_form(station_id)
+    station_id = form_int("station_id") or arg_int("station")
+    form = action_point_form(station_id)
     if request.method == "GET":
         form.station_id.data = station_id
         concern_id = arg_int("concern")
         if concern_id:
             form.concern_ids.data = [concern_id]
     if form.validate_on_submit():
-        try:
-            point = point_services.create_action_point(
-                _action_point_data(form), current_user, meeting_id=meeting.id if meeting else None
-            )
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(form, lambda data: point_services.create_action_point(data, current_user))
+        if saved.ok:
+            point = saved.record
             flash(_("The action point was added."), "success")
             return redirect(url_for("actions.action_point_detail", point_id=point.id))
-    return render_template(
-        "actions/action_point_form.html", form=form, point=None, meeting=meeting
-    ), (422 if form.errors else 200)
-
-
-def origin_meeting(meeting_id: int):  # noqa: ANN202
-    """The meeting an action point is agreed at; 404 when it does not exist."""
-    from partnership.actions.meetings_link import get_meeting
-
-    meeting = get_meeting(meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
+    return render_template("actions/action_point_form.html", form=form, point=None), (
+        422 if form.errors else 200
+    )
 
 
 @bp.get("/action-points/<int:point_id>")
@@ -143,22 +118,19 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
     may_verify = can_verify_action_point(current_user, point)
     if verify_form is None and may_verify:
         verify_form = VerifyForm()
-    concerns = point.concerns
-    if current_user.role.value == "viewer":
-        concerns = []  # viewers read action points but only aggregates of concerns
-    from partnership.actions.meetings_link import get_meeting
-
+    # Viewers read action points but only aggregates of concerns.
+    concerns = point.concerns if sees_concern_summaries(current_user) else []
     return render_template(
         "actions/action_point_detail.html",
         point=point,
-        origin=get_meeting(point.origin_meeting_id) if point.origin_meeting_id else None,
+        origin=point.origin_meeting,
         concerns=concerns,
         timeline=point_services.action_point_timeline(
             point, page=request.args.get("timeline", 1, type=int) or 1
         ),
         follow_up_form=follow_up_form if may_update else None,
         verify_form=verify_form if may_verify else None,
-        may_acknowledge=current_user.role.value == "officer" and point.acknowledged_at is None,
+        may_acknowledge=can_acknowledge_action_point(current_user, point),
         overdue_days=point.overdue_days(date.today()),
         escalated=point_services.is_escalated(point),
     ), status
@@ -167,25 +139,19 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
 @bp.route("/action-points/<int:point_id>/edit", methods=["GET", "POST"])
 def action_point_edit(point_id: int):
     point = point_services.get_action_point_or_404(point_id, current_user, for_edit=True)
-    station_id = request.form.get("station_id", type=int) or point.station_id
-    form = _action_point_form(station_id, obj=point)
+    station_id = form_int("station_id") or point.station_id
+    form = action_point_form(station_id, obj=point)
     if request.method == "GET":
         form.priority.data = point.priority.value
         form.concern_ids.data = [c.id for c in point.concerns]
         form.version.data = point.version
     conflict = None
     if form.validate_on_submit():
-        try:
-            audit.check_version(point, form.loaded_version())
-            point_services.update_action_point(point, _action_point_data(form))
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except (audit.EditConflict, StaleDataError) as exc:
-            db.session.rollback()
-            conflict = audit.conflict_entries(exc, point)
-        else:
+        saved = save_form(
+            form, lambda data: point_services.update_action_point(point, data, current_user), point
+        )
+        conflict = saved.conflict
+        if saved.ok:
             flash(_("Your changes were saved."), "success")
             return redirect(url_for("actions.action_point_detail", point_id=point.id))
     status = 409 if conflict else (422 if form.errors else 200)

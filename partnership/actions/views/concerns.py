@@ -7,9 +7,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from partnership import audit
 from partnership.actions import exports
 from partnership.actions.forms import (
     AnnotationForm,
@@ -23,7 +21,8 @@ from partnership.actions.models import (
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import FieldError, save_form
+from partnership.lifecycle import TransitionError
 from partnership.organisations.models import OrganisationKind
 from partnership.organisations.services import (
     organisations_of_kinds,
@@ -33,7 +32,7 @@ from partnership.pagination import arg_bool, arg_int, arg_str, paginate
 from partnership.permissions import (
     can_see_restricted_details,
 )
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 # ---- concerns ----------------------------------------------------------------------------------
 
@@ -64,9 +63,9 @@ def concern_list():
 
 @bp.get("/concerns/export.<fmt>")
 def concern_export(fmt: str):
-    concerns = db.session.scalars(concern_services.concern_query(current_user, _concern_filters()))
+    concerns = streamed(concern_services.concern_query(current_user, _concern_filters()))
     table = exports.concerns_table(concerns, can_see_restricted_details(current_user))
-    return send_table(table, "concerns", fmt)
+    return send_table(table, "concerns", fmt, stream=True)
 
 
 def _concern_form(**kwargs) -> ConcernForm:  # noqa: ANN003
@@ -79,10 +78,6 @@ def _concern_form(**kwargs) -> ConcernForm:  # noqa: ANN003
     )
 
 
-def _concern_data(form: ConcernForm) -> dict:
-    return {name: f.data for name, f in form._fields.items()}
-
-
 @bp.route("/concerns/new", methods=["GET", "POST"])
 def concern_create():
     form = _concern_form()
@@ -91,13 +86,9 @@ def concern_create():
         form.occurred_on.data = date.today()
         form.raised_by_id.data = current_user.organisation_id
     if form.validate_on_submit():
-        try:
-            concern = concern_services.create_concern(_concern_data(form), current_user)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(form, lambda data: concern_services.create_concern(data, current_user))
+        if saved.ok:
+            concern = saved.record
             flash(_("The concern was logged."), "success")
             return redirect(url_for("actions.concern_detail", concern_id=concern.id))
     return render_template("actions/concern_form.html", form=form, concern=None), (
@@ -136,17 +127,11 @@ def concern_edit(concern_id: int):
         form.version.data = concern.version
     conflict = None
     if form.validate_on_submit():
-        try:
-            audit.check_version(concern, form.loaded_version())
-            concern_services.update_concern(concern, _concern_data(form))
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except (audit.EditConflict, StaleDataError) as exc:
-            db.session.rollback()
-            conflict = audit.conflict_entries(exc, concern)
-        else:
+        saved = save_form(
+            form, lambda data: concern_services.update_concern(concern, data), concern
+        )
+        conflict = saved.conflict
+        if saved.ok:
             flash(_("Your changes were saved."), "success")
             return redirect(url_for("actions.concern_detail", concern_id=concern.id))
     status = 409 if conflict else (422 if form.errors else 200)
@@ -162,10 +147,10 @@ def concern_status(concern_id: int):
     if form.validate_on_submit():
         try:
             concern_services.change_concern_status(
-                concern, ConcernStatus(form.status.data), form.reason.data or ""
+                concern, ConcernStatus(form.status.data), current_user, form.reason.data or ""
             )
             db.session.commit()
-        except (concern_services.TransitionError, FieldError) as error:
+        except (TransitionError, FieldError) as error:
             db.session.rollback()
             flash(str(getattr(error, "message", error)), "error")
         else:

@@ -15,15 +15,16 @@ from partnership.actions.models import (
     ActionStatus,
 )
 from partnership.actions.services import action_points as point_services
-from partnership.actions.services import concerns as concern_services
 from partnership.actions.services import follow_ups as follow_up_services
 from partnership.actions.views import bp
-from partnership.actions.views.action_points import origin_meeting, render_detail
+from partnership.actions.views.action_points import render_detail
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error
+from partnership.lifecycle import TransitionError
 from partnership.permissions import (
     can_update_action_point,
     can_verify_action_point,
+    is_police,
 )
 
 
@@ -48,7 +49,7 @@ def action_point_follow_up(point_id: int):
         except FieldError as error:
             db.session.rollback()
             attach_field_error(form, error)
-        except concern_services.TransitionError as error:
+        except TransitionError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
@@ -63,7 +64,7 @@ def action_point_follow_up(point_id: int):
 
 def _back(point) -> str:  # noqa: ANN001
     """Back to the officer's review when the change was made there, else to the point."""
-    if request.form.get("next") == "review" and current_user.role.value == "officer":
+    if request.form.get("next") == "review" and is_police(current_user):
         return url_for("actions.my_review")
     return url_for("actions.action_point_detail", point_id=point.id)
 
@@ -74,7 +75,7 @@ def action_point_acknowledge(point_id: int):
     try:
         follow_up_services.acknowledge_action_point(point, current_user)
         db.session.commit()
-    except concern_services.TransitionError as error:
+    except TransitionError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -99,29 +100,10 @@ def action_point_verify(point_id: int):
         except FieldError as error:
             db.session.rollback()
             attach_field_error(form, error)
-        except concern_services.TransitionError as error:
+        except TransitionError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
             flash(_("The verification was recorded."), "success")
             return redirect(url_for("actions.action_point_detail", point_id=point.id))
     return render_template("actions/verify_form.html", form=form, point=point), 422
-
-
-@bp.post("/meetings/<int:meeting_id>/action-points/<int:point_id>/review")
-def action_point_review(meeting_id: int, point_id: int):
-    """Record that the point was reviewed at the meeting (optionally with a note)."""
-    from partnership.actions.meetings_link import meeting_station_ids
-
-    meeting = origin_meeting(meeting_id)
-    point = point_services.get_action_point_or_404(point_id, current_user)
-    if point.station_id not in meeting_station_ids(meeting.id):
-        abort(404)
-    follow_up_services.record_review_at_meeting(
-        point, current_user, meeting.id, (request.form.get("note") or "")[:2000]
-    )
-    db.session.commit()
-    flash(
-        _("Recorded that “%(title)s” was reviewed at this meeting.", title=point.title), "success"
-    )
-    return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id) + "#loop")

@@ -1,12 +1,13 @@
-"""The officer's review, the loop's measures and the station brief."""
+"""The officer's review and the loop's measures."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, render_template
+from flask import render_template
 from flask_login import current_user
 
+from partnership import disclosure
 from partnership.actions import measures
 from partnership.actions.forms import (
     FollowUpForm,
@@ -14,15 +15,8 @@ from partnership.actions.forms import (
 from partnership.actions.services import review as review_services
 from partnership.actions.views import bp
 from partnership.caching import cached, viewer_key
-from partnership.organisations.services import (
-    get_organisation_or_404,
-)
-from partnership.pagination import arg_str
-from partnership.permissions import (
-    suppresses_small_counts,
-)
 
-# ---- officer review, measures, station brief ---------------------------------------------------
+# ---- officer review and measures ---------------------------------------------------
 
 
 @bp.get("/my-review")
@@ -48,41 +42,5 @@ def measures_page():
             lambda: measures.concerns_by_category_month(current_user),
             viewer_key(current_user),
         ),
-        suppress=suppresses_small_counts(current_user),
-        shown=measures.shown,
+        suppress=disclosure.applies_to(current_user),
     )
-
-
-def _since() -> date | None:
-    value = arg_str("since")
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _brief_station(station_id: int):  # noqa: ANN202
-    station = get_organisation_or_404(station_id, current_user)
-    if not station.is_station:
-        abort(404)
-    return station
-
-
-@bp.get("/stations/<int:station_id>/brief")
-def station_brief(station_id: int):
-    station = _brief_station(station_id)
-    brief = measures.station_brief(station, current_user, _since())
-    return render_template("actions/station_brief.html", brief=brief, shown=measures.shown)
-
-
-@bp.get("/stations/<int:station_id>/brief.pdf")
-def station_brief_pdf(station_id: int):
-    from partnership.actions.pdf import brief_pdf
-
-    station = _brief_station(station_id)
-    brief = measures.station_brief(station, current_user, _since())
-    response = Response(brief_pdf(brief), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="brief-{station.id}.pdf"'
-    return response

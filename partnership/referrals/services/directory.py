@@ -11,13 +11,14 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import (
     Organisation,
     OrganisationKind,
 )
-from partnership.permissions import Role
+from partnership.permissions import can_edit_referrals
 from partnership.referrals.models import (
     Scheme,
     ServicePoint,
@@ -76,7 +77,7 @@ def get_service_point_or_404(point_id: int, user, for_edit: bool = False) -> Ser
     point = db.session.get(ServicePoint, point_id, options=[joinedload(ServicePoint.organisation)])
     if point is None:
         abort(404)
-    if for_edit and user.role not in (Role.ADMIN, Role.COORDINATOR):
+    if for_edit and not can_edit_referrals(user):
         abort(403)
     return point
 
@@ -89,7 +90,7 @@ def service_providers() -> list[Organisation]:
                 Organisation.kind.in_([OrganisationKind.SERVICE, OrganisationKind.NGO]),
                 Organisation.active.is_(True),
             )
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 

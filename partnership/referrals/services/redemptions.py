@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -119,7 +120,7 @@ def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
                 "redeemed_on",
                 _(
                     "The slip was issued on %(date)s: it cannot be redeemed before that.",
-                    date=slip.issued_on.isoformat(),
+                    date=format_date(slip.issued_on),
                 ),
             )
         station_id = slip.station_id

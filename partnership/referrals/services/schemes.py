@@ -14,16 +14,17 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
-from partnership.mixins import utcnow
+from partnership.lifecycle import Lifecycle, change_status
 from partnership.organisations.models import (
     POLICE_KINDS,
     STATION_KINDS,
     Organisation,
     OrganisationKind,
 )
-from partnership.permissions import Role, station_scope
+from partnership.permissions import can_edit_referrals, station_scope
 from partnership.referrals.codes import (
     CLIENT_CODE_RULES,
 )
@@ -108,7 +109,7 @@ def get_scheme_or_404(scheme_id: int, user, for_edit: bool = False) -> Scheme:  
     partner_ids = visible_partner_ids(user)
     if partner_ids is not None and not partner_ids & {o.id for o in scheme.partners}:
         abort(404)
-    if for_edit and user.role not in (Role.ADMIN, Role.COORDINATOR):
+    if for_edit and not can_edit_referrals(user):
         abort(403)
     return scheme
 
@@ -125,7 +126,7 @@ def partner_choices() -> list[Organisation]:
         db.session.scalars(
             select(Organisation)
             .where(Organisation.kind.in_(list(kinds)), Organisation.active.is_(True))
-            .order_by(Organisation.name)
+            .order_by(by_name(Organisation.name), Organisation.id)
         )
     )
 
@@ -199,12 +200,27 @@ def update_scheme(scheme: Scheme, data: dict) -> Scheme:
 
 
 SCHEME_TRANSITIONS = {
-    SchemeStatus.PLANNED: {SchemeStatus.PILOT, SchemeStatus.ACTIVE, SchemeStatus.ENDED},
-    SchemeStatus.PILOT: {SchemeStatus.ACTIVE, SchemeStatus.SUSPENDED, SchemeStatus.ENDED},
-    SchemeStatus.ACTIVE: {SchemeStatus.SUSPENDED, SchemeStatus.ENDED},
-    SchemeStatus.SUSPENDED: {SchemeStatus.PILOT, SchemeStatus.ACTIVE, SchemeStatus.ENDED},
-    SchemeStatus.ENDED: set(),
+    SchemeStatus.PLANNED: frozenset({SchemeStatus.PILOT, SchemeStatus.ACTIVE, SchemeStatus.ENDED}),
+    SchemeStatus.PILOT: frozenset(
+        {SchemeStatus.ACTIVE, SchemeStatus.SUSPENDED, SchemeStatus.ENDED}
+    ),
+    SchemeStatus.ACTIVE: frozenset({SchemeStatus.SUSPENDED, SchemeStatus.ENDED}),
+    SchemeStatus.SUSPENDED: frozenset(
+        {SchemeStatus.PILOT, SchemeStatus.ACTIVE, SchemeStatus.ENDED}
+    ),
+    SchemeStatus.ENDED: frozenset(),
 }
+
+SCHEME_LIFECYCLE = Lifecycle(
+    SCHEME_TRANSITIONS,
+    refusal=lambda current, target: _(
+        "A scheme that is %(old)s cannot become %(new)s.",
+        old=current.label.lower(),
+        new=target.label.lower(),
+    ),
+    changed_at="status_changed_at",
+    changed_by="status_changed_by_id",
+)
 
 
 def change_scheme_status(
@@ -216,24 +232,13 @@ def change_scheme_status(
 ) -> Scheme:
     """Move a scheme to ``status`` if the transition is allowed; records who, when and why."""
     on = on or date.today()
-    if status not in SCHEME_TRANSITIONS[scheme.status]:
-        raise FieldError(
-            "status",
-            _(
-                "A scheme that is %(old)s cannot become %(new)s.",
-                old=scheme.status.label.lower(),
-                new=status.label.lower(),
-            ),
-        )
+    SCHEME_LIFECYCLE.check(scheme.status, status)
     if status is SchemeStatus.SUSPENDED and not reason.strip():
         raise FieldError("reason", _("Give the reason for suspending the scheme."))
     if status in RUNNING_STATUSES and scheme.start_date is None:
         scheme.start_date = on
     if status is SchemeStatus.ENDED:
         scheme.end_date = on
-    scheme.status = status
     scheme.status_reason = reason.strip()[:255]
-    scheme.status_changed_at = utcnow()
-    scheme.status_changed_by_id = getattr(user, "id", None)
-    db.session.flush()
+    change_status(SCHEME_LIFECYCLE, scheme, status, user, reason)
     return scheme

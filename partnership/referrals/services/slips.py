@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, load_only
 
+from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.integrity import unique_as_field_error
@@ -95,7 +96,7 @@ def issuing_stations(user, scheme: Scheme | None = None) -> list[Organisation]: 
         stmt = stmt.where(Organisation.id.in_(scope))
     if scheme is not None:
         stmt = stmt.where(Organisation.id.in_(scheme_station_ids(scheme) or {-1}))
-    return list(db.session.scalars(stmt.order_by(Organisation.name)))
+    return list(db.session.scalars(stmt.order_by(by_name(Organisation.name), Organisation.id)))
 
 
 def officers_at(station_ids) -> list[Person]:  # noqa: ANN001
@@ -107,7 +108,7 @@ def officers_at(station_ids) -> list[Person]:  # noqa: ANN001
                 Person.active.is_(True),
                 Person.organisation_id.in_(list(station_ids) or [-1]),
             )
-            .order_by(Person.name)
+            .order_by(by_name(Person.name), Person.id)
         )
     )
 
@@ -137,7 +138,9 @@ def search_officers(user, text: str, station_id: int | None = None) -> list[Pers
     if station_id:
         stmt = stmt.where(Person.organisation_id == station_id)
     return list(
-        db.session.scalars(stmt.order_by(Person.name, Person.id).limit(OFFICER_SUGGESTIONS))
+        db.session.scalars(
+            stmt.order_by(by_name(Person.name), Person.id).limit(OFFICER_SUGGESTIONS)
+        )
     )
 
 
@@ -163,7 +166,15 @@ def officer_named(user, text: str) -> int:  # noqa: ANN001
     return found[0]
 
 
+def _number_taken(scheme: Scheme, number: str) -> bool:
+    return (
+        db.session.scalar(select(Slip.id).where(Slip.scheme_id == scheme.id, Slip.number == number))
+        is not None
+    )
+
+
 def slip_number_problem(scheme: Scheme, number: str) -> str | None:
+    """What is wrong with ``number`` for a new slip (as an NGO editor is told it)."""
     if not number:
         return _("Enter the slip number.")
     if not slip_number_fits(number, scheme.slip_number_format):
@@ -198,6 +209,14 @@ def issue_slip(data: dict, user) -> Slip:  # noqa: ANN001
         )
     number = normalise_slip_number(data.get("number"))
     problem = slip_number_problem(scheme, number)
+    if problem and station_scope(user) is not None and _number_taken(scheme, number):
+        # A user who sees only their own stations gets one answer for a number taken anywhere,
+        # at their station or another: issuing never confirms that a number exists elsewhere.
+        problem = _(
+            "Slip %(number)s cannot be recorded. Check the number on the slip; if it is "
+            "right, tell the NGO coordinator.",
+            number=number,
+        )
     if problem:
         raise FieldError("number", problem)
     station_id = data.get("station_id")

@@ -7,11 +7,9 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from partnership import audit
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import form_status, save_form
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
 from partnership.referrals import exports
 from partnership.referrals.forms import (
@@ -22,7 +20,7 @@ from partnership.referrals.models import (
     ServiceType,
 )
 from partnership.referrals.services import directory as directory_services
-from partnership.referrals.views import bp, form_data, form_status
+from partnership.referrals.views import bp
 from partnership.spreadsheets import send_table
 
 # ---- service directory -------------------------------------------------------------------------
@@ -70,13 +68,9 @@ def service_point_create():
         form.last_checked.data = date.today()
         form.organisation_id.data = arg_int("organisation")
     if form.validate_on_submit():
-        try:
-            point = directory_services.create_service_point(form_data(form))
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(form, directory_services.create_service_point)
+        if saved.ok:
+            point = saved.record
             flash(_("%(name)s was added to the directory.", name=point.name), "success")
             return redirect(url_for("referrals.service_point_list"))
     return render_template(
@@ -94,17 +88,11 @@ def service_point_edit(point_id: int):
         form.status.data = point.status.value
     conflict = None
     if form.validate_on_submit():
-        try:
-            audit.check_version(point, form.loaded_version())
-            directory_services.update_service_point(point, form_data(form))
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except (audit.EditConflict, StaleDataError) as exc:
-            db.session.rollback()
-            conflict = audit.conflict_entries(exc, point)
-        else:
+        saved = save_form(
+            form, lambda data: directory_services.update_service_point(point, data), point
+        )
+        conflict = saved.conflict
+        if saved.ok:
             flash(_("Your changes to %(name)s were saved.", name=point.name), "success")
             return redirect(url_for("referrals.service_point_list"))
     return render_template(

@@ -45,8 +45,10 @@ def station_feedback():
             scheme_services.scheme_query(current_user).where(Scheme.status != SchemeStatus.PLANNED)
         ).all()
         for scheme in schemes:
-            m = measures.cached_scheme_measures(scheme, current_user, station_ids=station_ids)
-            rows.append((scheme, measures.protect_totals(m)))
+            m = measures.cached_scheme_measures(
+                scheme, current_user, station_ids=station_ids, suppress=True
+            )
+            rows.append((scheme, m))
 
     def count(n: int) -> str:
         return measures.count_text(n, True)

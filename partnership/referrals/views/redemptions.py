@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from partnership import audit
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
-from partnership.pagination import arg_int, arg_str, paginate
+from partnership.forms import form_status, save_form
+from partnership.pagination import arg_int, arg_str, form_int, paginate
 from partnership.referrals import exports, imports
 from partnership.referrals.codes import CLIENT_CODE_RULES
 from partnership.referrals.forms import (
@@ -24,9 +24,9 @@ from partnership.referrals.services import directory as directory_services
 from partnership.referrals.services import redemptions as redemption_services
 from partnership.referrals.services import schemes as scheme_services
 from partnership.referrals.services import slips as slip_services
-from partnership.referrals.views import bp, form_data, form_status
+from partnership.referrals.views import bp
 from partnership.referrals.views.slips import run_import
-from partnership.spreadsheets import send_table
+from partnership.spreadsheets import send_table, streamed
 
 # ---- redemptions (NGO editors only) ------------------------------------------------------------
 
@@ -38,7 +38,7 @@ def slip_redeem():
         for s in db.session.scalars(scheme_services.scheme_query(current_user))
         if s.status is not SchemeStatus.PLANNED
     ]
-    scheme_id = request.form.get("scheme_id", type=int) or arg_int("scheme")
+    scheme_id = form_int("scheme_id") or arg_int("scheme")
     if scheme_id is None and len(schemes) == 1:
         scheme_id = schemes[0].id
     chosen = next((s for s in schemes if s.id == scheme_id), None)
@@ -50,13 +50,10 @@ def slip_redeem():
         form.slip_number.data = arg_str("slip")
         form.redeemed_on.data = date.today()
     if form.validate_on_submit():
-        try:
-            redemption_services.record_redemption(form_data(form), current_user)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(
+            form, lambda data: redemption_services.record_redemption(data, current_user)
+        )
+        if saved.ok:
             flash(_("The visit was recorded."), "success")
             return redirect(url_for("referrals.slip_redeem", scheme=scheme_id))
     return render_template(
@@ -67,15 +64,18 @@ def slip_redeem():
     ), form_status(form)
 
 
-def _redemption_filters() -> redemption_services.RedemptionFilters:
+def _redemption_filters(code: str = "") -> redemption_services.RedemptionFilters:
+    # A client code is never read from the address: addresses end up in access logs, browser
+    # history and proxies. It comes only in the body of the search form's POST.
     return redemption_services.RedemptionFilters(
-        scheme_id=arg_int("scheme"), service_point_id=arg_int("point"), code=arg_str("code")
+        scheme_id=arg_int("scheme"), service_point_id=arg_int("point"), code=code
     )
 
 
-@bp.get("/redemptions")
+@bp.route("/redemptions", methods=["GET", "POST"])
 def redemption_list():
-    filters = _redemption_filters()
+    code = (request.form.get("code") or "").strip()[:64] if request.method == "POST" else ""
+    filters = _redemption_filters(code)
     page = paginate(redemption_services.redemption_query(filters))
     return render_template(
         "referrals/redemption_list.html",
@@ -87,10 +87,11 @@ def redemption_list():
 
 @bp.get("/redemptions/export.<fmt>")
 def redemption_export(fmt: str):
-    redemptions = db.session.scalars(redemption_services.redemption_query(_redemption_filters()))
-    audit.record_event("export", label="redemptions")
-    db.session.commit()
-    return send_table(exports.redemptions_table(redemptions), "redemptions", fmt)
+    audit.record_event_on_read("export", label="redemptions")
+    # Read after the audit entry is written: the rows stream from the database while the file
+    # is sent.
+    redemptions = streamed(redemption_services.redemption_query(_redemption_filters()))
+    return send_table(exports.redemptions_table(redemptions), "redemptions", fmt, stream=True)
 
 
 @bp.route("/redemptions/import", methods=["GET", "POST"])

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from partnership import audit
+from partnership import audit, disclosure
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import FieldError, form_status, save_form
+from partnership.lifecycle import TransitionError
 from partnership.pagination import arg_str, paginate
-from partnership.permissions import station_scope, suppresses_small_counts
+from partnership.permissions import station_scope
 from partnership.referrals import exports, measures
 from partnership.referrals.codes import CLIENT_CODE_RULES
 from partnership.referrals.forms import (
@@ -22,7 +23,7 @@ from partnership.referrals.models import (
     SchemeStatus,
 )
 from partnership.referrals.services import schemes as scheme_services
-from partnership.referrals.views import bp, form_data, form_status
+from partnership.referrals.views import bp
 from partnership.spreadsheets import send_table
 
 # ---- schemes -----------------------------------------------------------------------------------
@@ -38,10 +39,8 @@ def scheme_list():
 
 
 def _measures_context(scheme, **kwargs) -> dict:  # noqa: ANN001, ANN003
-    suppress = suppresses_small_counts(current_user)
+    suppress = disclosure.applies_to(current_user)
     m = measures.cached_scheme_measures(scheme, current_user, **kwargs)
-    if suppress:
-        measures.protect_totals(m)
     return {
         "m": m,
         "suppress": suppress,
@@ -75,9 +74,7 @@ def scheme_detail(scheme_id: int):
 def scheme_measures_export(scheme_id: int, fmt: str):
     scheme = scheme_services.get_scheme_or_404(scheme_id, current_user)
     m = measures.cached_scheme_measures(scheme, current_user)
-    suppress = suppresses_small_counts(current_user)
-    if suppress:
-        measures.protect_totals(m)
+    suppress = disclosure.applies_to(current_user)
     table = exports.measures_table(m, suppress)
     return send_table(table, f"scheme-{scheme.id}-measures", fmt)
 
@@ -93,13 +90,9 @@ def scheme_create():
         form.slip_number_format.data = "#####"
         form.client_code_rule.data = "mother2-own2-year-sex"
     if form.validate_on_submit():
-        try:
-            scheme = scheme_services.create_scheme(form_data(form))
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(form, scheme_services.create_scheme)
+        if saved.ok:
+            scheme = saved.record
             flash(_("%(name)s was created.", name=scheme.name), "success")
             return redirect(url_for("referrals.scheme_detail", scheme_id=scheme.id))
     return render_template(
@@ -118,17 +111,9 @@ def scheme_edit(scheme_id: int):
         form.services.data = [s.value for s in scheme.service_types]
     conflict = None
     if form.validate_on_submit():
-        try:
-            audit.check_version(scheme, form.loaded_version())
-            scheme_services.update_scheme(scheme, form_data(form))
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except (audit.EditConflict, StaleDataError) as exc:
-            db.session.rollback()
-            conflict = audit.conflict_entries(exc, scheme)
-        else:
+        saved = save_form(form, lambda data: scheme_services.update_scheme(scheme, data), scheme)
+        conflict = saved.conflict
+        if saved.ok:
             flash(_("Your changes to %(name)s were saved.", name=scheme.name), "success")
             return redirect(url_for("referrals.scheme_detail", scheme_id=scheme.id))
     return render_template(
@@ -149,7 +134,7 @@ def scheme_status(scheme_id: int):
             scheme, SchemeStatus(form.status.data), current_user, reason=form.reason.data or ""
         )
         db.session.commit()
-    except FieldError as error:
+    except (FieldError, TransitionError) as error:
         db.session.rollback()
         flash(error.message, "error")
     except (audit.EditConflict, StaleDataError):

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import FieldError, attach_field_error, form_status, save_form
 from partnership.pagination import arg_int, arg_str, paginate
 from partnership.permissions import can_see_client_codes
 from partnership.referrals import exports, imports
@@ -22,8 +22,8 @@ from partnership.referrals.models import (
 )
 from partnership.referrals.services import schemes as scheme_services
 from partnership.referrals.services import slips as slip_services
-from partnership.referrals.views import bp, form_data, form_status
-from partnership.spreadsheets import SpreadsheetError, read_rows, send_table
+from partnership.referrals.views import bp
+from partnership.spreadsheets import SpreadsheetError, read_rows, send_table, streamed
 
 # ---- slips -------------------------------------------------------------------------------------
 
@@ -55,11 +55,12 @@ def slip_list():
 
 @bp.get("/slips/export.<fmt>")
 def slip_export(fmt: str):
-    slips = db.session.scalars(slip_services.slip_query(current_user, _slip_filters()))
+    slips = streamed(slip_services.slip_query(current_user, _slip_filters()))
     return send_table(
         exports.slips_table(slips, with_redemptions=can_see_client_codes(current_user)),
         "slips",
         fmt,
+        stream=True,
     )
 
 
@@ -73,20 +74,22 @@ def slip_create():
         form.scheme_id.data = arg_int("scheme") or (schemes[0].id if len(schemes) == 1 else None)
         form.station_id.data = stations[0].id if len(stations) == 1 else None
     if form.validate_on_submit():
-        try:
-            data = form_data(form)
-            if not data.get("officer_id") and (form.officer_name.data or "").strip():
-                data["officer_id"] = slip_services.officer_named(
-                    current_user, form.officer_name.data
-                )
-            slip = slip_services.issue_slip(data, current_user)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            if error.field == "officer_id":  # shown next to the name the user typed
-                error = FieldError("officer_name", error.message)
-            attach_field_error(form, error)
-        else:
+
+        def issue(data: dict):  # noqa: ANN202
+            try:
+                if not data.get("officer_id") and (form.officer_name.data or "").strip():
+                    data["officer_id"] = slip_services.officer_named(
+                        current_user, form.officer_name.data
+                    )
+                return slip_services.issue_slip(data, current_user)
+            except FieldError as error:
+                if error.field == "officer_id":  # shown next to the name the user typed
+                    raise FieldError("officer_name", error.message) from error
+                raise
+
+        saved = save_form(form, issue)
+        if saved.ok:
+            slip = saved.record
             flash(_("Slip %(number)s was recorded.", number=slip.number), "success")
             if request.form.get("another"):
                 return redirect(url_for("referrals.slip_create", scheme=slip.scheme_id))

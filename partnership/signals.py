@@ -1,0 +1,42 @@
+"""The few events that travel up the layers (blinker signals).
+
+A lower layer announces what happened; a higher layer that must react connects a receiver
+(``meetings`` and ``curricula`` connect theirs when their blueprint is registered). This module
+imports nothing of ours, so any layer may send.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+concern_logged = _signals.signal(
+    "concern-logged",
+    doc="""A concern was logged (sender: the concern; ``user``: who logged it). Meetings puts it
+    on the agenda of a meeting already coming up at its station.""",
+)
+
+meeting_rescheduled = _signals.signal(
+    "meeting-rescheduled",
+    doc="""A meeting was scheduled, moved, lengthened or postponed (sender: the meeting).
+    Curricula keeps the dates of the training set up on it in step.""",
+)
+
+meeting_page_links = _signals.signal(
+    "meeting-page-links",
+    doc="""A meeting's page is being shown (sender: the meeting; ``user``: the reader). A
+    receiver returns a list of ``(label, url)`` links for the page, for example curricula's
+    link to the training set up on a training meeting.""",
+)
+
+station_page_sections = _signals.signal(
+    "station-page-sections",
+    doc="""A station's page is being shown (sender: the station; ``user``: the reader). A
+    receiver returns ``(order, html)``, a section of the page that its own domain composes with
+    the reader's scope: meetings its coming and past meetings, actions the open loop.""",
+)
+
+# Sent with the user when all their sessions end (a password change or reset, or an administrator
+# ending them): whatever else stands for a sign-in of that user must end too.
+sessions_ended = _signals.signal("sessions-ended")
