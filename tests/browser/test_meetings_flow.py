@@ -3,6 +3,7 @@ their station may see."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -43,12 +44,14 @@ def test_coordinator_runs_a_visit_and_officers_see_only_their_own(
     first_day = page.get_by_role("button", name="Mark all present on").first
     first_day.click()
     page.get_by_text("The register is saved").wait_for()
-    day2 = f"Constable Omar Baya on {today.strftime('%b')} {today.day}, {today.year}"
-    page.get_by_label(day2).select_option("late")
-    page.get_by_label(
-        f"Sergeant Amina Chebet on {today.strftime('%b')} {today.day}, {today.year}"
-    ).select_option("present")
-    page.get_by_role("button", name="Save attendance").click()
+    # One day's marks, labelled "<name> on <day>", day first (Kenyan English).
+    page.get_by_label(re.compile(rf"^Constable Omar Baya on {today.day} ")).select_option("late")
+    page.get_by_label(re.compile(rf"^Sergeant Amina Chebet on {today.day} ")).select_option(
+        "present"
+    )
+    # The first save's notice says the same words: wait for the page this save opens.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save attendance").click()
     page.get_by_text("The register is saved: 2 changes.").wait_for()
     assert serious_accessibility_violations(page) == []
 
