@@ -25,8 +25,15 @@ from partnership.signals import meeting_rescheduled
 
 
 ALLOWED_TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
+    # A proposed meeting that took place without being confirmed is recorded as held
+    # (once it has started), so the past is never stuck at "proposed".
     MeetingStatus.PROPOSED: frozenset(
-        {MeetingStatus.CONFIRMED, MeetingStatus.POSTPONED, MeetingStatus.CANCELLED}
+        {
+            MeetingStatus.CONFIRMED,
+            MeetingStatus.HELD,
+            MeetingStatus.POSTPONED,
+            MeetingStatus.CANCELLED,
+        }
     ),
     MeetingStatus.CONFIRMED: frozenset(
         {MeetingStatus.HELD, MeetingStatus.POSTPONED, MeetingStatus.CANCELLED}
@@ -51,7 +58,10 @@ MEETING_LIFECYCLE = Lifecycle(
 )
 
 
-def can_transition(meeting: Meeting, to: MeetingStatus) -> bool:
+def can_transition(meeting: Meeting, to: MeetingStatus, now: datetime | None = None) -> bool:
+    """Whether the page offers the change: "held" only once the meeting has started."""
+    if to is MeetingStatus.HELD and meeting.starts_at > (now or utcnow()):
+        return False
     return MEETING_LIFECYCLE.can(meeting.status, to)
 
 

@@ -17,7 +17,8 @@ from tests.meetings.helpers import create_meeting
 
 S = MeetingStatus
 ALLOWED = {
-    (S.PROPOSED, S.CONFIRMED), (S.PROPOSED, S.POSTPONED), (S.PROPOSED, S.CANCELLED),
+    (S.PROPOSED, S.CONFIRMED), (S.PROPOSED, S.HELD), (S.PROPOSED, S.POSTPONED),
+    (S.PROPOSED, S.CANCELLED),
     (S.CONFIRMED, S.HELD), (S.CONFIRMED, S.POSTPONED), (S.CONFIRMED, S.CANCELLED),
     (S.POSTPONED, S.CONFIRMED), (S.POSTPONED, S.POSTPONED), (S.POSTPONED, S.CANCELLED),
     (S.HELD, S.MINUTES_RECORDED),
@@ -175,3 +176,23 @@ def test_trainer_edits_trainings(app, world, trainer_client):
     assert trainer_client.post(f"/meetings/{meeting_id}/confirm").status_code == 302
     with app.app_context():
         assert db.session.get(Meeting, meeting_id).status is S.CONFIRMED
+
+
+def test_a_past_proposed_meeting_offers_mark_as_held(app, world, coordinator_client):
+    """A visit that took place without being confirmed is not stuck at "proposed"."""
+    from datetime import UTC, datetime
+
+    past = create_meeting(app, [world.station_a], starts=datetime.now(UTC) - timedelta(days=2))
+    coming = create_meeting(app, [world.station_a])
+    assert "Mark as held" not in coordinator_client.get(f"/meetings/{coming}").text
+    assert "Mark as held" in coordinator_client.get(f"/meetings/{past}").text
+    response = coordinator_client.post(f"/meetings/{past}/hold")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Meeting, past).status is S.HELD
+        assert db.session.get(Meeting, coming).status is S.PROPOSED
+    # A proposed meeting still to come cannot be held by posting directly either.
+    refused = coordinator_client.post(f"/meetings/{coming}/hold", follow_redirects=True)
+    assert "A meeting cannot be marked held before it starts." in refused.text
+    with app.app_context():
+        assert db.session.get(Meeting, coming).status is S.PROPOSED
