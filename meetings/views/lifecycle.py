@@ -28,32 +28,36 @@ def _back(meeting: Meeting):  # noqa: ANN202
     return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id))
 
 
-@bp.post("/<int:meeting_id>/confirm")
-def meeting_confirm(meeting_id: int):
+def _change_by_button(meeting_id: int, change, done_message):  # noqa: ANN001, ANN202
+    """A status change made by one button (confirm, hold): apply it, or say why not."""
     meeting = queries.get_meeting_or_404(meeting_id, current_user, for_edit=True)
     try:
-        lifecycle.confirm_meeting(meeting, current_user)
+        change(meeting, current_user)
         db.session.commit()
     except TransitionError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
-        flash(_("“%(title)s” is confirmed.", title=meeting.title), "success")
+        flash(done_message(meeting), "success")
     return _back(meeting)
+
+
+@bp.post("/<int:meeting_id>/confirm")
+def meeting_confirm(meeting_id: int):
+    return _change_by_button(
+        meeting_id,
+        lifecycle.confirm_meeting,
+        lambda meeting: _("“%(title)s” is confirmed.", title=meeting.title),
+    )
 
 
 @bp.post("/<int:meeting_id>/hold")
 def meeting_hold(meeting_id: int):
-    meeting = queries.get_meeting_or_404(meeting_id, current_user, for_edit=True)
-    try:
-        lifecycle.hold_meeting(meeting, current_user)
-        db.session.commit()
-    except TransitionError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        flash(_("“%(title)s” was recorded as held.", title=meeting.title), "success")
-    return _back(meeting)
+    return _change_by_button(
+        meeting_id,
+        lifecycle.hold_meeting,
+        lambda meeting: _("“%(title)s” was recorded as held.", title=meeting.title),
+    )
 
 
 @bp.route("/<int:meeting_id>/postpone", methods=["GET", "POST"])
