@@ -1,7 +1,7 @@
 """concerns.outcome: what came of a resolved concern
 
 Revision ID: 3c7d1e9a5b20
-Revises: 978eb5d3a696
+Revises: 8dc185d2b38f
 Create Date: 2026-12-01 18:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "3c7d1e9a5b20"
-down_revision = "978eb5d3a696"
+down_revision = "8dc185d2b38f"
 branch_labels = None
 depends_on = None
 
