@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 from flask import Response, get_flashed_messages
-
 from sqlalchemy import func, select, update
 
 from partnership.extensions import db
@@ -153,8 +152,9 @@ def _answer_in_place(app, world, key: str, answer, name: str):  # noqa: ANN001, 
         if response is None:  # the view runs only when the hooks let it
             calls.append(name)
             db.session.add(
-                Organisation(kind="ngo", name=name, country="KE", city="Mombasa",
-                             timezone="Africa/Nairobi")  # fmt: skip
+                Organisation(
+                    kind="ngo", name=name, country="KE", city="Mombasa", timezone="Africa/Nairobi"
+                )  # fmt: skip
             )
             db.session.commit()
             response = answer()
@@ -169,15 +169,14 @@ def _answer_in_place(app, world, key: str, answer, name: str):  # noqa: ANN001, 
     [
         lambda: ("<p>Saved, shown in place</p>", 200),
         lambda: Response(
-            b"%PDF-1.4", mimetype="application/pdf",
+            b"%PDF-1.4",
+            mimetype="application/pdf",
             headers={"Content-Disposition": "attachment; filename=x.pdf"},
         ),  # fmt: skip
     ],
     ids=["page", "download"],
 )
-def test_a_form_whose_first_answer_was_a_page_or_a_download_is_not_run_again(
-    app, world, answer
-):
+def test_a_form_whose_first_answer_was_a_page_or_a_download_is_not_run_again(app, world, answer):
     """The first answer was shown in place (a page, or a file), not a redirect: a repeat of the
     same form (a retry, the page's script sending a download form again) is not processed a
     second time; it goes back to the page the form was on and says so."""
