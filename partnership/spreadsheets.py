@@ -113,6 +113,24 @@ class Formats:
         self.text = workbook.add_format({"quote_prefix": True})
         self.percent = workbook.add_format({"num_format": "0%"})
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        # A withheld count: its text ("<5" or "—") on a hatched cell, like the pages' charts, so
+        # it is never read as an empty or zero value.
+        self.withheld = workbook.add_format(
+            {"pattern": 14, "fg_color": "#BFBFBF", "bg_color": "#FFFFFF", "align": "right"}
+        )
+        self._chart_labels: dict[str, Any] = {}
+        self._workbook = workbook
+
+    def chart_point(self, figure: Figure) -> Any:
+        """For a withheld value on a chart's data sheet: a number format that shows its text
+        whatever the number behind it (the threshold's height the bar is drawn at)."""
+        text = figure.text
+        if text not in self._chart_labels:
+            self._chart_labels[text] = self._workbook.add_format(
+                {"num_format": '"' + text.replace('"', "") + '"', "pattern": 14,
+                 "fg_color": "#BFBFBF", "bg_color": "#FFFFFF", "align": "right"}
+            )  # fmt: skip
+        return self._chart_labels[text]
 
 
 def cell_width(value: Any) -> int:
@@ -177,6 +195,8 @@ def write_xlsx(tables: Sequence[Table]) -> bytes:
 def write_cell(sheet, row: int, col: int, value: Any, formats: Formats, fmt=None) -> None:  # noqa: ANN001
     """One cell of its own type; text is always a string cell, never parsed as a formula."""
     if isinstance(value, Figure):  # already suppressed for the reader: the number or "<5"
+        if value.withheld and fmt is None:
+            fmt = formats.withheld
         value = value.export_value
     if value is None:
         sheet.write_blank(row, col, None, fmt)
@@ -471,6 +491,11 @@ class ReportSheet:
 
 
 CHART_DATA_SHEET = "Chart data"
+# How a withheld value's bar is drawn: hatched, with a border, labelled with its text.
+WITHHELD_POINT = {
+    "pattern": {"pattern": "wide_upward_diagonal", "fg_color": "#595959", "bg_color": "#FFFFFF"},
+    "border": {"color": "#595959"},
+}
 # Each chart takes this many rows of the charts sheet and a page of its own when printed.
 CHART_ROWS = 24
 
@@ -548,8 +573,8 @@ def write_report_workbook(
                 write_cell(sheet, r, col, value, formats)
                 if col < len(widths):
                     widths[col] = max(widths[col], cell_width(value))
-                if col in sums and isinstance(value, (int, float)) and not isinstance(value, bool):
-                    sums[col] += value
+                if col in sums and sums[col] is not None:
+                    sums[col] = _add_to_total(sums[col], value)
             written += 1
             if progress is not None and written % 2000 == 0:
                 progress(written)
@@ -557,7 +582,8 @@ def write_report_workbook(
             total_row = r + 1
             sheet.write_string(total_row, 0, "Total", total_fmt)
             for col, value in sums.items():
-                sheet.write_number(total_row, col, value, total_fmt)
+                write_cell(sheet, total_row, col, value if value is not None else Figure(None),
+                           formats, total_fmt if value is not None else None)  # fmt: skip
         sheet.autofilter(0, 0, max(r, 1), max(len(table.headers) - 1, 0))
         for col, minimum in enumerate(sheet_spec.widths):
             if col < len(widths):
@@ -570,6 +596,18 @@ def write_report_workbook(
     if progress is not None:
         progress(written)
     return written
+
+
+def _add_to_total(total: float, value: Any) -> float | None:
+    """A totals row's running sum; a withheld cell leaves the total unknown (None), never a
+    partial sum that would look complete."""
+    if isinstance(value, Figure):
+        if value.withheld:
+            return None
+        value = value.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return total + value
+    return total
 
 
 def _write_charts(
@@ -596,9 +634,14 @@ def _write_charts(
         for i, category in enumerate(spec.categories):
             write_cell(data, row, 0, str(category), formats)
             for col, values in enumerate(spec.series.values(), start=1):
-                if isinstance(values[i], Figure) and values[i].withheld:
+                value = values[i]
+                if isinstance(value, Figure) and value.withheld:
+                    # Drawn at the threshold's height, hatched and labelled "<5" (or "—"):
+                    # never an empty bar that reads as zero beside a shown total.
                     withheld.setdefault(col, set()).add(i)
-                write_cell(data, row, col, values[i], formats)
+                    data.write_number(row, col, value.bar_value, formats.chart_point(value))
+                else:
+                    write_cell(data, row, col, value, formats)
             row += 1
         last = max(first, row - 1)
         chart = workbook.add_chart({"type": spec.kind})
@@ -609,13 +652,14 @@ def _write_charts(
                 "values": [CHART_DATA_SHEET, first, col, last, col],
             }
             if withheld.get(col):
-                # A withheld count is labelled "<5" on the chart, not left as a bare gap that
-                # reads as zero.
+                hidden = withheld[col]
+                points = range(len(spec.categories))
+                options["points"] = [WITHHELD_POINT if i in hidden else None for i in points]
                 options["data_labels"] = {
                     "value": True,
                     "custom": [
-                        {"value": values[i].text} if i in withheld[col] else {"delete": True}
-                        for i in range(len(spec.categories))
+                        {"value": values[i].text} if i in hidden else {"delete": True}
+                        for i in points
                     ],
                 }
             chart.add_series(options)
