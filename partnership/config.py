@@ -91,6 +91,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_FROM = os.environ.get("MAIL_FROM", "partnership-manager@localhost")
+    # Notification emails (sent by the queue consumer); off, the app still lists them.
+    NOTIFICATION_EMAILS = _bool("NOTIFICATION_EMAILS", True)
+    NOTIFICATION_EMAIL_ATTEMPTS = _int("NOTIFICATION_EMAIL_ATTEMPTS", 5)
     # Imports (CSV/xlsx): the largest file, the most a workbook may unpack to (zip bombs), and
     # the most rows and columns; checked before rows are read.
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
@@ -125,4 +128,6 @@ class TestConfig(Config):
     # Cheap hashing keeps the suite fast; production parameters stay in Config.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    # No SMTP server in the suite: the notification tests start one and switch emails on.
+    NOTIFICATION_EMAILS = False
     DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
