@@ -256,7 +256,7 @@ class ReadLimits:
 
     max_bytes: int = 5 * 1024 * 1024
     max_unpacked_bytes: int = 60 * 1024 * 1024
-    max_rows: int = 2_000
+    max_rows: int = 20_000
     max_columns: int = 60
 
     @classmethod
@@ -352,13 +352,14 @@ def _read_csv(data: bytes, limits: ReadLimits) -> tuple[list[str], list[Row]]:
     reader = csv.reader(io.StringIO(text))
     try:
         for line, row in enumerate(reader, start=1):
-            if line > limits.max_rows + 1:
-                raise _too_many_rows(limits)
             if len(row) > limits.max_columns:
                 raise _too_many_columns(limits)
             cells = _no_nul([c.strip() for c in row])
             if any(cells):
                 numbered.append(Row(cells, line))
+                # Rows of data count (the header is one more); blank lines do not.
+                if len(numbered) > limits.max_rows + 1:
+                    raise _too_many_rows(limits)
     except csv.Error as exc:
         raise SpreadsheetError(
             _("The CSV file cannot be read near line %(line)s: %(problem)s.",
@@ -427,8 +428,6 @@ def _read_xlsx(data: bytes, limits: ReadLimits) -> tuple[list[str], list[Row]]:
         max_col = None if declared_columns else limits.max_columns + 1
         numbered = []
         for line, raw in enumerate(sheet.iter_rows(values_only=True, max_col=max_col), start=1):
-            if line > limits.max_rows + 1:
-                raise _too_many_rows(limits)
             if len(raw) > limits.max_columns and raw[limits.max_columns] is not None:
                 raise _too_many_columns(limits)
             cells = _no_nul(["" if v is None else _cell_text(v).strip() for v in raw])
@@ -437,6 +436,8 @@ def _read_xlsx(data: bytes, limits: ReadLimits) -> tuple[list[str], list[Row]]:
                     cells.pop()
             if any(cells):
                 numbered.append(Row(cells, line))
+                if len(numbered) > limits.max_rows + 1:
+                    raise _too_many_rows(limits)
     except SpreadsheetError:
         raise
     except Exception as exc:  # noqa: BLE001 - damaged XML inside a valid zip
@@ -713,10 +714,17 @@ def column_key(header: str, columns: Sequence[Column]) -> str | None:
     match = _KEY_SUFFIX.search(text)
     if match:
         return match.group(1)
+    folded = _fold(text)
     for column in columns:
-        if text.lower() in (column.key.lower(), str(column.label).strip().lower()):
+        if folded in (_fold(column.key), _fold(str(column.label))):
             return column.key
     return None
+
+
+def _fold(text: str) -> str:
+    """A header as compared: any case, and spaces, hyphens and underscores alike ("Follow-up
+    date", "follow_up_date")."""
+    return re.sub(r"[\s_-]+", "_", text.strip().lower())
 
 
 @dataclass
@@ -748,13 +756,15 @@ def run_import(
     *,
     extra_column: Callable[[str], str | None] | None = None,
     mismatch: str = "",
+    prepare: Callable[[list[ImportRow]], None] | None = None,
 ) -> ImportReport:
     """Read the file, check every row with ``check_row`` (which returns what to write, or raises
     ``RowError``), and only when no row is wrong hand everything to ``write_all``. Nothing is
     written when any row is wrong; the report lists every wrong row by its line in the file.
     ``extra_column`` maps other headers to keys (a training's day columns) or raises
     ``RowError`` for a column the file must not have; ``mismatch`` opens the message of a file
-    whose columns do not match the template."""
+    whose columns do not match the template; ``prepare`` sees every row before the first is
+    checked, to load what the rows refer to in a few queries (never one per row)."""
     from flask_babel import gettext as _
 
     report = ImportReport()
@@ -785,13 +795,19 @@ def run_import(
     if not rows:
         report.errors.append((0, _("The file has no rows below the headers.")))
         return report
+    records = [
+        ImportRow({key: (row[i] if i < len(row) else "").strip() for key, i in index.items()},
+                  row.line)
+        for row in rows
+    ]  # fmt: skip
+    if prepare is not None:
+        prepare(records)
     planned = []
-    for row in rows:
-        cells = {key: (row[i] if i < len(row) else "").strip() for key, i in index.items()}
+    for record in records:
         try:
-            planned.append(check_row(ImportRow(cells, row.line)))
+            planned.append(check_row(record))
         except RowError as error:
-            report.errors.append((row.line, error.message))
+            report.errors.append((record.line, error.message))
     if report.errors:
         return report
     write_all(planned)
