@@ -98,10 +98,10 @@ class Config:
     # the most rows and columns; checked before rows are read.
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
     IMPORT_MAX_UNPACKED_BYTES = _int("IMPORT_MAX_UNPACKED_BYTES", 60 * 1024 * 1024)
-    # Rows are checked and written one by one through the services: 2,000 slips took 26 s on a
-    # loaded two-core machine, within gunicorn's 30 s timeout; a larger file is refused with a
-    # message to split it rather than cut off by the timeout with no message.
-    IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 2_000)
+    # Rows are checked against lookups loaded once and written in bulk: 20,000 slips import in
+    # seconds, well inside gunicorn's 30 s timeout (python -m partnership.bench.imports); a
+    # larger file is refused with a message to split it.
+    IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 20_000)
     IMPORT_MAX_COLUMNS = _int("IMPORT_MAX_COLUMNS", 60)
     # Background jobs: a consumer building a job proves it is alive this often (a job silent for
     # longer has lost its consumer); such a job is started again at most this many times, and a

@@ -119,9 +119,7 @@ def test_editing_a_point_tells_only_a_newly_named_owner(
     ]
 
 
-def test_the_email_is_in_the_recipients_language(
-    app, db, world, emails, coordinator_client
-):
+def test_the_email_is_in_the_recipients_language(app, db, world, emails, coordinator_client):
     from partnership.accounts.models import User
 
     with app.app_context():
@@ -147,9 +145,12 @@ def test_done_verified_acknowledged_and_reopened_reach_the_other_side(
         f"/action-points/{point.id}/follow-up",
         data={"status": "done", "action_taken": "Circular posted at the front desk."},
     )
-    assert coordinator_client.post(
-        f"/action-points/{point.id}/verify", data={"adequate": "no", "note": "Not at night."}
-    ).status_code == 302
+    assert (
+        coordinator_client.post(
+            f"/action-points/{point.id}/verify", data={"adequate": "no", "note": "Not at night."}
+        ).status_code
+        == 302
+    )
     officer_client.post(
         f"/action-points/{point.id}/follow-up",
         data={"status": "done", "action_taken": "Briefed the night shift too."},
@@ -260,7 +261,9 @@ def test_unread_count_mark_read_and_mark_all_read(
         version = re.search(r'name="version" type="hidden" value="(\d+)"', form)
         if version:
             data["version"] = version.group(1)
-        assert coordinator_client.post(f"/action-points/{point.id}/edit", data=data).status_code == 302
+        assert (
+            coordinator_client.post(f"/action-points/{point.id}/edit", data=data).status_code == 302
+        )
     client = login_as("officer")
     page = client.get("/notifications").data.decode()
     assert _unread_in_header(page) == "3"
@@ -329,7 +332,11 @@ def test_the_list_keeps_a_fixed_number_of_queries(
         return counter.count
 
     _many_notifications(
-        app, db, officer, [make_action_point(world.station_a)], [make_concern(world.station_a)],
+        app,
+        db,
+        officer,
+        [make_action_point(world.station_a)],
+        [make_concern(world.station_a)],
         coordinator,
     )
     few = load()
