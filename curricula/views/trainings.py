@@ -116,7 +116,7 @@ def training_detail(training_id: int):
         bars=charts.bars([(_("This training"), summary)]),
         certificates=certificates_of(training, current_user) if show_people else [],
         difficulty=knowledge.question_difficulty(training),
-        small=station_scope(current_user) is not None or not show_people,
+        small=disclosure.applies_to(current_user),
     )
 
 
@@ -270,7 +270,9 @@ def coverage():
     return render_template(
         "curricula/coverage.html",
         page=page,
-        rows=coverage_services.coverage_for(list(page.items), since),
+        rows=coverage_services.as_seen(
+            coverage_services.coverage_for(list(page.items), since), current_user
+        ),
         since=since,
         small=disclosure.applies_to(current_user),
     )
