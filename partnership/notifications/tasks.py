@@ -187,3 +187,23 @@ def send_owed_emails_task() -> None:
             send_owed_emails()
         except Exception:  # noqa: BLE001 - an SMTP server down: the next sweep tries again
             app.logger.exception("owed notification emails not sent this time")
+
+
+@huey.periodic_task(crontab(minute="7"))
+def notify_overdue_task() -> None:
+    """Every hour: owners of points that have become overdue, and command reviewers of those
+    escalated, are told once."""
+    from datetime import date
+
+    from partnership.audit import set_system_actor
+    from partnership.notifications.overdue import notify_overdue
+
+    app = job_app()
+    with app.app_context():
+        set_system_actor("notifications")
+        try:
+            notify_overdue(date.today())
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - the next hour tries again
+            db.session.rollback()
+            app.logger.exception("overdue action points not notified this time")

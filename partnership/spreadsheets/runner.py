@@ -29,6 +29,7 @@ class Column:
     key: str  # language-independent: "person_id", "pre_score", "day-2026-01-05"
     label: Any  # the header in the user's language (a lazy string)
     required: bool = True
+    help: Any = ""  # what to put there, for a template's help sheet (a lazy string)
 
     @property
     def header(self) -> str:
@@ -64,6 +65,7 @@ class ImportReport:
 
     errors: list[tuple[int, str]] = field(default_factory=list)
     rows: int = 0
+    result: Any = None  # what ``write_all`` returned
 
     @property
     def ok(self) -> bool:
@@ -83,7 +85,7 @@ def run_import(
     data: bytes,
     columns: Sequence[Column],
     check_row: Callable[[ImportRow], Any],
-    write_all: Callable[[list[Any]], None],
+    write_all: Callable[[list[Any]], Any],
     *,
     extra_column: Callable[[str], str | None] | None = None,
     mismatch: str = "",
@@ -141,6 +143,6 @@ def run_import(
             report.errors.append((record.line, error.message))
     if report.errors:
         return report
-    write_all(planned)
+    report.result = write_all(planned)
     report.rows = len(planned)
     return report
