@@ -179,6 +179,12 @@ def _forget_after_rollback(session: Session) -> None:
     session.info.pop(PENDING_EMAILS, None)
 
 
+@huey.on_startup()
+def send_owed_emails_on_startup() -> None:
+    """A consumer starting (after a crash or a restart) first sends what is still owed."""
+    send_owed_emails_task.call_local()
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 def send_owed_emails_task() -> None:
     app = job_app()
