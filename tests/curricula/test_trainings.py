@@ -668,3 +668,21 @@ def test_a_share_never_gives_a_withheld_count_away(app, world, login_as, make_pe
         assert "15%" not in dashboard and "—" in dashboard, role
     row, tile, dashboard = seen(login_as("coordinator"))
     assert "15%" in row and "15%" in tile and "15%" in dashboard
+
+
+def test_the_chart_does_not_describe_a_group_the_table_withholds(app, world, login_as,
+                                                                 make_person, make_training):  # fmt: skip
+    """Charlie's two pairs (10 % → 20 %) are "not shown" in the viewer's table; the chart
+    above it used to draw their bars and print their means."""
+    _two_station_training(make_person, make_training, world)
+
+    def chart(client) -> str:  # noqa: ANN001
+        html = client.get("/curricula/knowledge?by=station").get_data(as_text=True)
+        return html.split('class="chart-svg"')[1].split("</svg>")[0]
+
+    viewer = chart(login_as("viewer"))
+    assert "10%</text>" not in viewer and "20%</text>" not in viewer
+    assert "fewer than 5 pairs: not shown" in viewer
+    assert "50%</text>" in viewer  # Alpha's five pairs are shown
+    coordinator = chart(login_as("coordinator"))
+    assert "10%</text>" in coordinator and "20%</text>" in coordinator
