@@ -113,16 +113,12 @@ def import_users(filename: str, data: bytes, acting: User | None = None) -> Impo
         org, why = finder.find(row.get("organisation", ""))
         if org is None:
             problems.append(why)
-        elif (
-            role is not None
-            and role_needs_police_organisation(role)
-            and (org.kind not in POLICE_KINDS)
+        elif role is not None and role_needs_police_organisation(role) and (
+            org.kind not in POLICE_KINDS
         ):
             problems.append(_("an officer account belongs to a police station or command"))
-        elif (
-            role is not None
-            and not role_needs_police_organisation(role)
-            and (org.kind in POLICE_KINDS)
+        elif role is not None and not role_needs_police_organisation(role) and (
+            org.kind in POLICE_KINDS
         ):
             problems.append(_("accounts of police units have the officer role"))
         zone = row.get("timezone", "")

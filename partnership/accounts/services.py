@@ -248,10 +248,7 @@ def clear_failed_logins(email: str) -> None:
 
 
 def has_administrator() -> bool:
-    return (
-        db.session.scalar(select(User.id).where(User.role.in_(list(ADMIN_ONLY))).limit(1))
-        is not None
-    )
+    return db.session.scalar(select(User.id).where(User.role.in_(list(ADMIN_ONLY))).limit(1)) is not None
 
 
 def create_first_administrator(organisation: dict, user: dict) -> User:

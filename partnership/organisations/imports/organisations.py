@@ -97,11 +97,7 @@ def import_organisations(filename: str, data: bytes) -> ImportOutcome:
     def check_row(row: ImportRow) -> tuple[int, Organisation | None, dict, str]:
         """Pass 1: the row's values, or everything wrong with it; nothing is written."""
         problems: list[str] = []
-        repeated, file_refs, taken_names = (
-            state["repeated"],
-            state["file_refs"],
-            state["taken_names"],
-        )
+        repeated, file_refs, taken_names = state["repeated"], state["file_refs"], state["taken_names"]
         reference = row.get("reference", "")
         existing = finder.by_reference.get(reference.lower()) if reference else None
         if not reference:

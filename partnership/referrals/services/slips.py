@@ -254,10 +254,8 @@ def check_slip(issuing: Issuing, data: dict, taken: bool | None = None) -> dict:
     scheme = issuing.scheme
     number = normalise_slip_number(data.get("number"))
     problem = slip_number_problem(scheme, number, taken)
-    if (
-        problem
-        and issuing.scope is not None
-        and (taken if taken is not None else _number_taken(scheme, number))
+    if problem and issuing.scope is not None and (
+        taken if taken is not None else _number_taken(scheme, number)
     ):
         # A user who sees only their own stations gets one answer for a number taken anywhere,
         # at their station or another: issuing never confirms that a number exists elsewhere.
