@@ -85,6 +85,7 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
         "loop": loop,
         "training": training,
         "officers_posted_trained": count(training.trained),
+        "training_share": training.share(suppressed),
         "gain_shown": training.gain.n >= (services.SUPPRESS_BELOW if suppressed else 1),
         "gain_pairs": count(training.gain.n),
         "concerns_in_period": count(loop.concerns_in_period),
