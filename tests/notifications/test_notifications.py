@@ -493,3 +493,16 @@ def test_notifications_read_long_ago_are_pruned_and_unread_ones_kept(
         db.session.remove()
         assert prune_read_notifications() == 1
     assert len(_notifications(app, db, officer)) == 2
+
+
+def test_the_demo_officer_finds_notifications_and_no_email_is_owed(app, db, client):
+    from tests.conftest import login
+
+    assert "Demo data created." in app.test_cli_runner().invoke(args=["seed-demo"]).output
+    with app.app_context():
+        assert not db.session.scalars(select(Notification).where(Notification.email_pending)).all()
+    login(client, "officer@demo.example", "partnership-demo")
+    page = client.get("/notifications").data.decode()
+    assert "made you an owner of action point" in page
+    assert "Brief night patrols that NSP kits are legal to carry" in page
+    assert _unread_in_header(page) is not None
