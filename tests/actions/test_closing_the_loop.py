@@ -226,3 +226,29 @@ def test_carried_forward_items_stand_on_the_agenda_after_its_own_items(
     assert f"C-{concern.id}" in items[1] and "Raids near the drop-in centre" in items[1]
     assert "Agree an action point" in items[1]
     assert f"AP-{point.id}" in items[2] and "Mark reviewed here" in items[2]
+
+
+def test_the_concerns_list_finds_those_ready_to_resolve(
+    app, world, make_concern, make_action_point, coordinator_client, login_as
+):
+    ready = make_concern(world.station_a, summary="Ready one", status="being_addressed")
+    make_action_point(world.station_a, status="verified", concerns=[ready])
+    make_action_point(world.station_a, status="dropped", concerns=[ready])
+    waiting = make_concern(world.station_a, summary="Waiting one", status="being_addressed")
+    make_action_point(world.station_a, status="verified", concerns=[waiting])
+    make_action_point(world.station_a, status="done", done_side="ngo", concerns=[waiting])
+    dropped = make_concern(world.station_a, summary="Only dropped", status="being_addressed")
+    make_action_point(world.station_a, status="dropped", concerns=[dropped])
+    done = make_concern(world.station_a, summary="Already resolved", status="resolved")
+    make_action_point(world.station_a, status="verified", concerns=[done])
+    make_concern(world.station_a, summary="No points yet")
+    elsewhere = make_concern(world.station_c, summary="Ready elsewhere", status="being_addressed")
+    make_action_point(world.station_c, status="verified", concerns=[elsewhere])
+
+    page = coordinator_client.get("/concerns?ready=1").text
+    assert "Ready one" in page and "Ready elsewhere" in page
+    for other in ("Waiting one", "Only dropped", "Already resolved", "No points yet"):
+        assert other not in page, other
+    # An officer's list keeps to their own stations.
+    page = login_as("officer").get("/concerns?ready=1").text
+    assert "Ready one" in page and "Ready elsewhere" not in page

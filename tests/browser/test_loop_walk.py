@@ -158,3 +158,27 @@ def test_the_loop_walked_by_clicks_closes_within_half_the_measured_effort(page, 
         concern = db.session.scalar(select(Concern))
         assert concern.status is ConcernStatus.RESOLVED
         assert "Instruction read at all four shift parades." in concern.outcome
+
+
+def test_verifying_and_resolving_fit_a_phone(phone_page, world, make_concern, make_action_point):
+    page = phone_page
+    concern = make_concern(world.station_a, status="being_addressed")
+    point = make_action_point(
+        world.station_a,
+        title="Return the confiscated kits",
+        status="done",
+        done_side="police",
+        action_taken="Kits handed back to the drop-in centre.",
+        concerns=[concern],
+    )
+    sign_in(page, "coordinator@test.example")
+    page.goto(f"/action-points/{point.id}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert serious_accessibility_violations(page) == []
+    page.get_by_label("Yes, adequate").check()
+    page.get_by_role("button", name="Record the verification").click()
+    page.get_by_text("The verification was recorded.").wait_for()
+    prompt = page.locator("section.resolve-prompt")
+    assert "Kits handed back" in prompt.get_by_label("Outcome").input_value()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert serious_accessibility_violations(page) == []

@@ -24,6 +24,7 @@ from partnership.actions.models import (
     ConcernNote,
     ConcernStatus,
     ConsentScope,
+    action_point_concerns,
 )
 from partnership.extensions import db
 from partnership.forms import FieldError
@@ -61,6 +62,8 @@ class ConcernFilters:
     category: str = ""
     station_id: int | None = None
     open_only: bool = False
+    # Open concerns whose action points are all settled, at least one verified: to resolve.
+    ready: bool = False
 
 
 def concern_query(user: User, filters: ConcernFilters) -> Select:
@@ -83,6 +86,8 @@ def concern_query(user: User, filters: ConcernFilters) -> Select:
     if filters.category:
         with contextlib.suppress(ValueError):
             stmt = stmt.where(Concern.category == ConcernCategory(filters.category))
+    if filters.ready:
+        stmt = stmt.where(*ready_to_resolve_conditions())
     if filters.station_id:
         stmt = stmt.where(Concern.station_id == filters.station_id)
     return stmt.order_by(Concern.occurred_on.desc(), Concern.id.desc())
@@ -285,6 +290,28 @@ def resolution_outcome(concern: Concern) -> str:
             line += " " + _("(verified: %(note)s)", note=point.verification_note)
         lines.append(line)
     return "\n".join(lines)
+
+
+def ready_to_resolve_conditions() -> list:
+    """``ready_to_resolve`` in SQL, for lists and counts of the concerns to resolve."""
+
+    def answered_by(*statuses: ActionStatus, negate: bool = False):  # noqa: ANN202
+        status = ActionPoint.status.in_(list(statuses))
+        return (
+            select(action_point_concerns.c.concern_id)
+            .join(ActionPoint, ActionPoint.id == action_point_concerns.c.action_point_id)
+            .where(
+                action_point_concerns.c.concern_id == Concern.id,
+                ~status if negate else status,
+            )
+            .exists()
+        )
+
+    return [
+        Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
+        answered_by(ActionStatus.VERIFIED),
+        ~answered_by(*_SETTLED_POINT_STATUSES, negate=True),
+    ]
 
 
 def concerns_ready_to_resolve(concern_ids: list[int]) -> list[Concern]:

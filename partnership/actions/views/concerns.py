@@ -47,6 +47,7 @@ def _concern_filters() -> concern_services.ConcernFilters:
         category=arg_str("category"),
         station_id=arg_int("station"),
         open_only=arg_bool("open"),
+        ready=arg_bool("ready"),
     )
 
 
