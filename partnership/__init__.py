@@ -146,6 +146,7 @@ def _import_models() -> None:
     import partnership.dashboard.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
     import partnership.referrals.models  # noqa: F401
+    import partnership.search.models  # noqa: F401
     import partnership.submissions  # noqa: F401
 
 
@@ -158,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
     from partnership.dashboard.views import bp as dashboard_bp
     from partnership.organisations.views import bp as organisations_bp
     from partnership.referrals.views import bp as referrals_bp
+    from partnership.search.views import bp as search_bp
 
     for blueprint in (
         auth_bp,
@@ -168,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
         referrals_bp,
         meetings_bp,
         curricula_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)
 
