@@ -207,6 +207,22 @@ def protect_table(
     )
 
 
+def protect_groups(
+    cells: Mapping[Hashable, int],
+    groups: Sequence[tuple[Sequence[Hashable], Hashable]],
+    suppress: bool,
+) -> dict[Hashable, Figure]:
+    """Cells that add up, group by group, to totals shown elsewhere (a workbook sheet whose
+    totals are on its summary sheet, a breakdown in more than two ways). Each group is (member
+    keys, a name for its total); the totals count as known to the reader whatever is decided
+    for them where they are shown, so no group is left with exactly one withheld member."""
+    values = {k: int(v or 0) for k, v in cells.items()}
+    if not suppress:
+        return _figures(values, set())
+    withheld = _complement(values, [([k for k in m if k in values], t) for m, t in groups])
+    return _figures(values, withheld & set(values))
+
+
 def recoverable(groups: Sequence[tuple[Sequence[Hashable], Hashable]], shown: Mapping) -> set:
     """The withheld keys an attacker can work out by repeated subtraction: any group whose total
     is known and whose members are all known but one gives that one away. ``shown`` maps keys to

@@ -113,6 +113,24 @@ class Formats:
         self.text = workbook.add_format({"quote_prefix": True})
         self.percent = workbook.add_format({"num_format": "0%"})
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        # A withheld count: its text ("<5" or "—") on a hatched cell, like the pages' charts, so
+        # it is never read as an empty or zero value.
+        self.withheld = workbook.add_format(
+            {"pattern": 14, "fg_color": "#BFBFBF", "bg_color": "#FFFFFF", "align": "right"}
+        )
+        self._chart_labels: dict[str, Any] = {}
+        self._workbook = workbook
+
+    def chart_point(self, figure: Figure) -> Any:
+        """For a withheld value on a chart's data sheet: a number format that shows its text
+        whatever the number behind it (the threshold's height the bar is drawn at)."""
+        text = figure.text
+        if text not in self._chart_labels:
+            self._chart_labels[text] = self._workbook.add_format(
+                {"num_format": '"' + text.replace('"', "") + '"', "pattern": 14,
+                 "fg_color": "#BFBFBF", "bg_color": "#FFFFFF", "align": "right"}
+            )  # fmt: skip
+        return self._chart_labels[text]
 
 
 def cell_width(value: Any) -> int:
@@ -177,6 +195,8 @@ def write_xlsx(tables: Sequence[Table]) -> bytes:
 def write_cell(sheet, row: int, col: int, value: Any, formats: Formats, fmt=None) -> None:  # noqa: ANN001
     """One cell of its own type; text is always a string cell, never parsed as a formula."""
     if isinstance(value, Figure):  # already suppressed for the reader: the number or "<5"
+        if value.withheld and fmt is None:
+            fmt = formats.withheld
         value = value.export_value
     if value is None:
         sheet.write_blank(row, col, None, fmt)
@@ -236,7 +256,7 @@ class ReadLimits:
 
     max_bytes: int = 5 * 1024 * 1024
     max_unpacked_bytes: int = 60 * 1024 * 1024
-    max_rows: int = 2_000
+    max_rows: int = 20_000
     max_columns: int = 60
 
     @classmethod
@@ -332,13 +352,14 @@ def _read_csv(data: bytes, limits: ReadLimits) -> tuple[list[str], list[Row]]:
     reader = csv.reader(io.StringIO(text))
     try:
         for line, row in enumerate(reader, start=1):
-            if line > limits.max_rows + 1:
-                raise _too_many_rows(limits)
             if len(row) > limits.max_columns:
                 raise _too_many_columns(limits)
             cells = _no_nul([c.strip() for c in row])
             if any(cells):
                 numbered.append(Row(cells, line))
+                # Rows of data count (the header is one more); blank lines do not.
+                if len(numbered) > limits.max_rows + 1:
+                    raise _too_many_rows(limits)
     except csv.Error as exc:
         raise SpreadsheetError(
             _("The CSV file cannot be read near line %(line)s: %(problem)s.",
@@ -407,8 +428,6 @@ def _read_xlsx(data: bytes, limits: ReadLimits) -> tuple[list[str], list[Row]]:
         max_col = None if declared_columns else limits.max_columns + 1
         numbered = []
         for line, raw in enumerate(sheet.iter_rows(values_only=True, max_col=max_col), start=1):
-            if line > limits.max_rows + 1:
-                raise _too_many_rows(limits)
             if len(raw) > limits.max_columns and raw[limits.max_columns] is not None:
                 raise _too_many_columns(limits)
             cells = _no_nul(["" if v is None else _cell_text(v).strip() for v in raw])
@@ -417,6 +436,8 @@ def _read_xlsx(data: bytes, limits: ReadLimits) -> tuple[list[str], list[Row]]:
                     cells.pop()
             if any(cells):
                 numbered.append(Row(cells, line))
+                if len(numbered) > limits.max_rows + 1:
+                    raise _too_many_rows(limits)
     except SpreadsheetError:
         raise
     except Exception as exc:  # noqa: BLE001 - damaged XML inside a valid zip
@@ -470,6 +491,11 @@ class ReportSheet:
 
 
 CHART_DATA_SHEET = "Chart data"
+# How a withheld value's bar is drawn: hatched, with a border, labelled with its text.
+WITHHELD_POINT = {
+    "pattern": {"pattern": "wide_upward_diagonal", "fg_color": "#595959", "bg_color": "#FFFFFF"},
+    "border": {"color": "#595959"},
+}
 # Each chart takes this many rows of the charts sheet and a page of its own when printed.
 CHART_ROWS = 24
 
@@ -547,8 +573,8 @@ def write_report_workbook(
                 write_cell(sheet, r, col, value, formats)
                 if col < len(widths):
                     widths[col] = max(widths[col], cell_width(value))
-                if col in sums and isinstance(value, (int, float)) and not isinstance(value, bool):
-                    sums[col] += value
+                if col in sums and sums[col] is not None:
+                    sums[col] = _add_to_total(sums[col], value)
             written += 1
             if progress is not None and written % 2000 == 0:
                 progress(written)
@@ -556,7 +582,8 @@ def write_report_workbook(
             total_row = r + 1
             sheet.write_string(total_row, 0, "Total", total_fmt)
             for col, value in sums.items():
-                sheet.write_number(total_row, col, value, total_fmt)
+                write_cell(sheet, total_row, col, value if value is not None else Figure(None),
+                           formats, total_fmt if value is not None else None)  # fmt: skip
         sheet.autofilter(0, 0, max(r, 1), max(len(table.headers) - 1, 0))
         for col, minimum in enumerate(sheet_spec.widths):
             if col < len(widths):
@@ -569,6 +596,18 @@ def write_report_workbook(
     if progress is not None:
         progress(written)
     return written
+
+
+def _add_to_total(total: float, value: Any) -> float | None:
+    """A totals row's running sum; a withheld cell leaves the total unknown (None), never a
+    partial sum that would look complete."""
+    if isinstance(value, Figure):
+        if value.withheld:
+            return None
+        value = value.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return total + value
+    return total
 
 
 def _write_charts(
@@ -595,9 +634,14 @@ def _write_charts(
         for i, category in enumerate(spec.categories):
             write_cell(data, row, 0, str(category), formats)
             for col, values in enumerate(spec.series.values(), start=1):
-                if isinstance(values[i], Figure) and values[i].withheld:
+                value = values[i]
+                if isinstance(value, Figure) and value.withheld:
+                    # Drawn at the threshold's height, hatched and labelled "<5" (or "—"):
+                    # never an empty bar that reads as zero beside a shown total.
                     withheld.setdefault(col, set()).add(i)
-                write_cell(data, row, col, values[i], formats)
+                    data.write_number(row, col, value.bar_value, formats.chart_point(value))
+                else:
+                    write_cell(data, row, col, value, formats)
             row += 1
         last = max(first, row - 1)
         chart = workbook.add_chart({"type": spec.kind})
@@ -608,13 +652,14 @@ def _write_charts(
                 "values": [CHART_DATA_SHEET, first, col, last, col],
             }
             if withheld.get(col):
-                # A withheld count is labelled "<5" on the chart, not left as a bare gap that
-                # reads as zero.
+                hidden = withheld[col]
+                points = range(len(spec.categories))
+                options["points"] = [WITHHELD_POINT if i in hidden else None for i in points]
                 options["data_labels"] = {
                     "value": True,
                     "custom": [
-                        {"value": values[i].text} if i in withheld[col] else {"delete": True}
-                        for i in range(len(spec.categories))
+                        {"value": values[i].text} if i in hidden else {"delete": True}
+                        for i in points
                     ],
                 }
             chart.add_series(options)
@@ -669,10 +714,17 @@ def column_key(header: str, columns: Sequence[Column]) -> str | None:
     match = _KEY_SUFFIX.search(text)
     if match:
         return match.group(1)
+    folded = _fold(text)
     for column in columns:
-        if text.lower() in (column.key.lower(), str(column.label).strip().lower()):
+        if folded in (_fold(column.key), _fold(str(column.label))):
             return column.key
     return None
+
+
+def _fold(text: str) -> str:
+    """A header as compared: any case, and spaces, hyphens and underscores alike ("Follow-up
+    date", "follow_up_date")."""
+    return re.sub(r"[\s_-]+", "_", text.strip().lower())
 
 
 @dataclass
@@ -704,13 +756,15 @@ def run_import(
     *,
     extra_column: Callable[[str], str | None] | None = None,
     mismatch: str = "",
+    prepare: Callable[[list[ImportRow]], None] | None = None,
 ) -> ImportReport:
     """Read the file, check every row with ``check_row`` (which returns what to write, or raises
     ``RowError``), and only when no row is wrong hand everything to ``write_all``. Nothing is
     written when any row is wrong; the report lists every wrong row by its line in the file.
     ``extra_column`` maps other headers to keys (a training's day columns) or raises
     ``RowError`` for a column the file must not have; ``mismatch`` opens the message of a file
-    whose columns do not match the template."""
+    whose columns do not match the template; ``prepare`` sees every row before the first is
+    checked, to load what the rows refer to in a few queries (never one per row)."""
     from flask_babel import gettext as _
 
     report = ImportReport()
@@ -741,13 +795,19 @@ def run_import(
     if not rows:
         report.errors.append((0, _("The file has no rows below the headers.")))
         return report
+    records = [
+        ImportRow({key: (row[i] if i < len(row) else "").strip() for key, i in index.items()},
+                  row.line)
+        for row in rows
+    ]  # fmt: skip
+    if prepare is not None:
+        prepare(records)
     planned = []
-    for row in rows:
-        cells = {key: (row[i] if i < len(row) else "").strip() for key, i in index.items()}
+    for record in records:
         try:
-            planned.append(check_row(ImportRow(cells, row.line)))
+            planned.append(check_row(record))
         except RowError as error:
-            report.errors.append((row.line, error.message))
+            report.errors.append((record.line, error.message))
     if report.errors:
         return report
     write_all(planned)
