@@ -236,3 +236,32 @@ def test_a_figure_around_a_cached_one_depends_on_its_tables(  # noqa: ANN001
     assert load() == 1
     add_slips(app, referrals.scheme_id, world.station_a.id, 2)
     assert load() == 3
+
+
+def test_a_new_slip_recomputes_the_referral_figures_and_keeps_the_others(  # noqa: ANN001
+    app, world, referrals, coordinator_client, monkeypatch, live_cache  # noqa: F811
+):
+    from partnership.dashboard import services
+
+    coordinator_client.get(f"/?{PERIOD}")  # every part computed and kept
+    add_slips(app, referrals.scheme_id, world.station_a.id, 3)
+    computed = []
+    for name in (
+        "meeting_indicators",
+        "visit_indicators",
+        "reach_indicators",
+        "referral_indicators",
+        "loop_indicators",
+        "training_indicators",
+        "station_and_officer_counts",
+    ):
+        original = getattr(services, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            computed.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(services, name, counted)
+    page = coordinator_client.get(f"/?{PERIOD}").get_data(as_text=True)
+    assert computed == ["referral_indicators"]
+    assert _slips_issued(page) == "3" == str(_plain_slip_count(app))

@@ -20,13 +20,16 @@ class NotificationKind(enum.StrEnum):
     VERIFIED = "verified"
     REOPENED = "reopened"
     CONCERN_RESOLVED = "concern_resolved"
+    # In the app only: the daily reminder digest emails what is due and overdue.
+    OVERDUE = "overdue"
+    ESCALATED = "escalated"
 
     @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self])
+    def emailed(self) -> bool:
+        return self in KIND_LABELS
 
 
-# What the settings page offers to email or not, in this order.
+# The kinds that are also emailed, as the settings page offers them (each may be turned off).
 KIND_LABELS = {
     NotificationKind.ASSIGNED: _l("An action point is assigned to me"),
     NotificationKind.ACKNOWLEDGED: _l("An officer acknowledges an action point of mine"),

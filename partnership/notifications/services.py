@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload
@@ -44,7 +45,7 @@ def may_hear_of(user: User, point: ActionPoint | None, concern: Concern | None) 
 
 
 def wants_email(user: User, kind: NotificationKind) -> bool:
-    return kind.value not in muted_kinds(user)
+    return kind.emailed and kind.value not in muted_kinds(user)
 
 
 def notify(
@@ -167,13 +168,13 @@ def email_kind_choices() -> list[tuple[str, str]]:
 
 def emailed_kinds(user: User) -> list[str]:
     muted = muted_kinds(user)
-    return [kind.value for kind in NotificationKind if kind.value not in muted]
+    return [kind.value for kind in KIND_LABELS if kind.value not in muted]
 
 
 def set_emailed_kinds(user: User, kinds: Iterable[str]) -> None:
     """Email only these kinds from now on; emails owed for the others are not sent."""
     wanted = {NotificationKind(k) for k in kinds}
-    muted = [kind.value for kind in NotificationKind if kind not in wanted]
+    muted = [kind.value for kind in KIND_LABELS if kind not in wanted]
     user.email_muted_kinds = ",".join(muted)
     db.session.flush()
 
@@ -251,6 +252,23 @@ def shown(notification: Notification, reader: User) -> Shown:
             NotificationKind.REOPENED: (
                 _("%(who)s reopened action point %(point)s.", who=who, point=label),
                 _("Reopened: %(point)s", point=label),
+            ),
+            NotificationKind.OVERDUE: (
+                _(
+                    "Action point %(point)s is overdue: it was due on %(date)s.",
+                    point=label,
+                    date=format_date(point.due_on, "medium"),
+                ),
+                _("Overdue: %(point)s", point=label),
+            ),
+            NotificationKind.ESCALATED: (
+                _(
+                    "Action point %(point)s, due on %(date)s, is still open: it is escalated to "
+                    "your command for review.",
+                    point=label,
+                    date=format_date(point.due_on, "medium"),
+                ),
+                _("Escalated: %(point)s", point=label),
             ),
         }
         text, subject = texts.get(n.kind, (label, label))

@@ -179,6 +179,12 @@ def _forget_after_rollback(session: Session) -> None:
     session.info.pop(PENDING_EMAILS, None)
 
 
+@huey.on_startup()
+def send_owed_emails_on_startup() -> None:
+    """A consumer starting (after a crash or a restart) first sends what is still owed."""
+    send_owed_emails_task.call_local()
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 def send_owed_emails_task() -> None:
     app = job_app()
@@ -187,3 +193,23 @@ def send_owed_emails_task() -> None:
             send_owed_emails()
         except Exception:  # noqa: BLE001 - an SMTP server down: the next sweep tries again
             app.logger.exception("owed notification emails not sent this time")
+
+
+@huey.periodic_task(crontab(minute="7"))
+def notify_overdue_task() -> None:
+    """Every hour: owners of points that have become overdue, and command reviewers of those
+    escalated, are told once."""
+    from datetime import date
+
+    from partnership.audit import set_system_actor
+    from partnership.notifications.overdue import notify_overdue
+
+    app = job_app()
+    with app.app_context():
+        set_system_actor("notifications")
+        try:
+            notify_overdue(date.today())
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - the next hour tries again
+            db.session.rollback()
+            app.logger.exception("overdue action points not notified this time")

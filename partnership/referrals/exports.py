@@ -87,7 +87,9 @@ def measures_table(m: Measures) -> Table:
                _("Redemption rate"), _("Median days to redemption"), _("Walk-ins")]  # fmt: skip
 
     def line_row(kind: str, line) -> list:  # noqa: ANN001
-        point = kind == _("Service point")
+        # Slips are issued at stations, walk-ins arrive at service points: each breakdown shows
+        # only the counts it has (a walk-in has no station, month of issue or route).
+        point, total = kind == _("Service point"), kind == _("Scheme")
         return [
             kind,
             line.label,
@@ -95,7 +97,7 @@ def measures_table(m: Measures) -> Table:
             line.redeemed,
             "" if point else rate_text(line.redeemed, line.issued),
             median_text(line),
-            line.walk_ins,
+            line.walk_ins if point or total else "",
         ]
 
     rows = [line_row(_("Scheme"), m.total)]

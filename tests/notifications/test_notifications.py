@@ -13,7 +13,7 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import select, update
 
-from partnership.notifications.models import Notification, NotificationKind
+from partnership.notifications.models import KIND_LABELS, Notification, NotificationKind
 from tests.conftest import csrf_token_from
 from tests.test_password_reset import smtp_server  # noqa: F401 - the local SMTP server fixture
 
@@ -119,9 +119,7 @@ def test_editing_a_point_tells_only_a_newly_named_owner(
     ]
 
 
-def test_the_email_is_in_the_recipients_language(
-    app, db, world, emails, coordinator_client
-):
+def test_the_email_is_in_the_recipients_language(app, db, world, emails, coordinator_client):
     from partnership.accounts.models import User
 
     with app.app_context():
@@ -147,9 +145,12 @@ def test_done_verified_acknowledged_and_reopened_reach_the_other_side(
         f"/action-points/{point.id}/follow-up",
         data={"status": "done", "action_taken": "Circular posted at the front desk."},
     )
-    assert coordinator_client.post(
-        f"/action-points/{point.id}/verify", data={"adequate": "no", "note": "Not at night."}
-    ).status_code == 302
+    assert (
+        coordinator_client.post(
+            f"/action-points/{point.id}/verify", data={"adequate": "no", "note": "Not at night."}
+        ).status_code
+        == 302
+    )
     officer_client.post(
         f"/action-points/{point.id}/follow-up",
         data={"status": "done", "action_taken": "Briefed the night shift too."},
@@ -169,9 +170,9 @@ def test_an_opted_out_user_gets_no_email_but_still_sees_it_in_the_app(
 ):
     officer = login_as("officer")
     page = officer.get("/notifications/settings").data.decode()
-    assert page.count('type="checkbox"') == len(NotificationKind)
-    assert page.count("checked") == len(NotificationKind)
-    kept = [k.value for k in NotificationKind if k is not NotificationKind.ASSIGNED]
+    assert page.count('type="checkbox"') == len(KIND_LABELS)
+    assert page.count("checked") == len(KIND_LABELS)
+    kept = [k.value for k in KIND_LABELS if k is not NotificationKind.ASSIGNED]
     response = officer.post(
         "/notifications/settings", data={"kinds": kept, "csrf_token": csrf_token_from(page)}
     )
@@ -260,7 +261,9 @@ def test_unread_count_mark_read_and_mark_all_read(
         version = re.search(r'name="version" type="hidden" value="(\d+)"', form)
         if version:
             data["version"] = version.group(1)
-        assert coordinator_client.post(f"/action-points/{point.id}/edit", data=data).status_code == 302
+        assert (
+            coordinator_client.post(f"/action-points/{point.id}/edit", data=data).status_code == 302
+        )
     client = login_as("officer")
     page = client.get("/notifications").data.decode()
     assert _unread_in_header(page) == "3"
@@ -295,12 +298,12 @@ def test_marking_read_needs_a_csrf_token(app, world, login_as):
 
 def _many_notifications(app, db, user, points, concerns, actor) -> None:
     with app.app_context():
-        kinds = list(NotificationKind)
+        kinds = [k for k in NotificationKind if k is not NotificationKind.CONCERN_RESOLVED]
         for i, point in enumerate(points):
             db.session.add(
                 Notification(
                     user_id=user.id,
-                    kind=kinds[i % 5],
+                    kind=kinds[i % len(kinds)],
                     actor_id=actor.id,
                     action_point_id=point.id,
                 )
@@ -329,7 +332,11 @@ def test_the_list_keeps_a_fixed_number_of_queries(
         return counter.count
 
     _many_notifications(
-        app, db, officer, [make_action_point(world.station_a)], [make_concern(world.station_a)],
+        app,
+        db,
+        officer,
+        [make_action_point(world.station_a)],
+        [make_concern(world.station_a)],
         coordinator,
     )
     few = load()
@@ -415,3 +422,42 @@ def test_an_unreachable_mail_server_keeps_the_email_owed(app, db, world, make_ac
         db.session.expire_all()
         row = db.session.get(Notification, row_id)
         assert row.email_pending and row.email_claimed_at is None and row.email_attempts == 1
+
+
+def test_overdue_points_tell_their_owners_and_escalated_ones_the_command_once(
+    app, db, world, make_user, make_action_point, login_as
+):
+    from datetime import date
+
+    from partnership.notifications.overdue import notify_overdue
+
+    officer, coordinator = world.users["officer"], world.users["coordinator"]
+    commander = make_user("officer", world.command, email="commander@test.example")
+    make_user("officer", world.other_command, email="inland@test.example")
+    late = make_action_point(
+        world.station_a,
+        due_on=date.today() - timedelta(days=2),
+        police_owner_id=officer.id,
+        ngo_owner_id=coordinator.id,
+    )
+    escalated = make_action_point(
+        world.station_b, title="Meet the night shift", due_on=date.today() - timedelta(days=20)
+    )
+    make_action_point(world.station_a, due_on=date.today() + timedelta(days=1))  # not yet due
+    make_action_point(world.station_a, status="done", due_on=date.today() - timedelta(days=30))
+    with app.app_context():
+        assert notify_overdue(date.today()) == 3
+        db.session.commit()
+        assert notify_overdue(date.today()) == 0  # once per point and person
+        db.session.commit()
+    rows = _notifications(app, db)
+    assert sorted((r.user_id, r.action_point_id, r.kind) for r in rows) == sorted(
+        [
+            (officer.id, late.id, NotificationKind.OVERDUE),
+            (coordinator.id, late.id, NotificationKind.OVERDUE),
+            (commander.id, escalated.id, NotificationKind.ESCALATED),
+        ]
+    )
+    assert not any(r.email_pending for r in rows)  # the daily digest emails these
+    page = login_as("officer").get("/notifications").data.decode()
+    assert f"AP-{late.id}" in page and "is overdue: it was due on" in page

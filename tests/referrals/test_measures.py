@@ -172,3 +172,38 @@ def test_viewer_page_withholds_the_complementary_row(
     assert ",12," in next(
         line for line in coordinator.splitlines() if "Alpha Police Station" in line
     )
+
+
+@pytest.mark.parametrize("role", ["officer", "viewer"])
+def test_no_breakdown_gives_a_withheld_count_away(app, world, referrals, role):
+    """Every breakdown of the measures (station, service point, month, route) is shown next
+    to the scheme's totals: an attacker subtracting the shown rows from a shown total recovers
+    no withheld row, for slips issued, redeemed and walk-ins alike."""
+    from partnership import disclosure
+
+    s, p = referrals.scheme_id, referrals.point_id
+    a = add_slips(app, s, world.station_a.id, 12, start=1, issued_on=date(2025, 5, 2))
+    add_slips(app, s, world.station_a.id, 3, start=50, issued_on=date(2025, 6, 2),
+              route=Route.CUSTODY)  # fmt: skip
+    add_slips(app, s, world.station_c.id, 3, start=100, issued_on=date(2025, 6, 3))
+    add_slips(app, s, world.station_b.id, 9, start=200, issued_on=date(2025, 4, 3))
+    for i, slip_id in enumerate(a[:8]):
+        add_redemption(app, s, p, slip_id, f"MAJO19{80 + i}M", date(2025, 5, 10))
+    add_redemption(app, s, p, None, "ZAPE2000X", date(2025, 6, 10), station_id=world.station_a.id)
+    m = _measures(app, world, role, referrals)
+    shown_counts = [  # what each breakdown shows (walk-ins have no station, month or route)
+        (m.by_station, ("issued", "redeemed")),
+        (m.by_service_point, ("redeemed", "walk_ins")),
+        (m.by_month, ("issued", "redeemed")),
+        (m.by_route, ("issued", "redeemed")),
+    ]
+    withheld = [
+        getattr(x, a).withheld for lines, attrs in shown_counts for x in lines for a in attrs
+    ]
+    assert any(withheld)  # the case is exercised
+    for lines, attrs in shown_counts:
+        for attr in attrs:
+            shown = {i: getattr(line, attr).value for i, line in enumerate(lines)}
+            shown["total"] = getattr(m.total, attr).value
+            recovered = disclosure.recoverable([(list(range(len(lines))), "total")], shown)
+            assert not {k for k in recovered if shown[k] is None}, (attr, lines)
