@@ -5,7 +5,7 @@ step by triggers); on PostgreSQL a generated ``tsvector`` column with a GIN inde
 filled from the existing records at once.
 
 Revision ID: 13759c3722d4
-Revises: 8dc185d2b38f
+Revises: 3c7d1e9a5b20
 Create Date: 2026-12-01 19:05:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '13759c3722d4'
-down_revision = '8dc185d2b38f'
+down_revision = '3c7d1e9a5b20'
 branch_labels = None
 depends_on = None
 

@@ -87,9 +87,10 @@ def notify(
 
 
 def _count_unread(new: Counter) -> None:
-    # An increment in SQL: two requests notifying the same person both count.
+    # An increment in SQL: two requests notifying the same person both count. Rows are taken in
+    # id order, so two requests notifying the same people never wait for each other in a circle.
     users = User.__table__
-    for user_id, n in new.items():
+    for user_id, n in sorted(new.items()):
         db.session.execute(
             update(users)
             .where(users.c.id == user_id)
