@@ -87,6 +87,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "auth.language_choose": PUBLIC,
     "auth.language_save": SIGNED_IN,
     "dashboard.home": SIGNED_IN,
+    "dashboard.station_page": SIGNED_IN,
     "dashboard.station_story": SIGNED_IN,
     "dashboard.station_brief": roles(NGO_ROLES, Role.OFFICER),
     "dashboard.station_brief_pdf": roles(NGO_ROLES, Role.OFFICER),

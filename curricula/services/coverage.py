@@ -22,6 +22,7 @@ from partnership.organisations.models import (
     PersonKind,
     Posting,
 )
+from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import station_scope
 
 
@@ -53,14 +54,39 @@ class StationCoverage:
         )
 
 
-def station_query(user) -> Select:  # noqa: ANN001
+def station_query(
+    user,  # noqa: ANN001
+    country: str = "",
+    command_id: int | None = None,
+    station_id: int | None = None,
+) -> Select:
+    """The active stations in the user's scope, within the place filters (as the dashboard's)."""
     stmt = select(Organisation).where(
         Organisation.kind.in_(STATION_KINDS), Organisation.active.is_(True)
     )
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.where(Organisation.id.in_(scope))
+    place = station_ids_in_place(country, command_id)
+    if place is not None:
+        stmt = stmt.where(Organisation.id.in_(place))
+    if station_id:
+        stmt = stmt.where(Organisation.id == station_id)
     return stmt.order_by(by_name(Organisation.name), Organisation.id)
+
+
+@dataclass
+class CoverageTotals:
+    officers: int
+    trained: int
+
+    @property
+    def share(self) -> float | None:
+        return self.trained / self.officers if self.officers else None
+
+
+def totals_of(rows: list[StationCoverage]) -> CoverageTotals:
+    return CoverageTotals(sum(r.officers for r in rows), sum(r.trained for r in rows))
 
 
 def _completed(by: date | None = None):  # noqa: ANN202

@@ -529,7 +529,7 @@ def test_answers_compute_scores_and_question_difficulty(app, world, trainer_clie
 def test_station_story_shows_training_coverage_and_gain(app, world, coordinator_client,
                                                         make_person, make_training):  # fmt: skip
     _two_station_training(make_person, make_training, world)
-    html = coordinator_client.get(f"/dashboard/stations/{world.station_a.id}").get_data(
+    html = coordinator_client.get(f"/stations/{world.station_a.id}").get_data(
         as_text=True
     )
     assert "Training of this station&#39;s officers" in html or "Training of this station" in html
