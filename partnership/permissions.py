@@ -135,6 +135,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "actions.concern_create": roles(NGO_EDITORS),
     "actions.concern_edit": roles(NGO_EDITORS),
     "actions.concern_status": roles(NGO_EDITORS),
+    "actions.concern_resolve": roles(NGO_EDITORS),
     "actions.concern_seal": roles(NGO_EDITORS),
     "actions.concern_annotate": roles(NGO_EDITORS),
     "actions.action_point_list": SIGNED_IN,
@@ -146,6 +147,11 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "actions.action_point_acknowledge": roles(Role.OFFICER),
     "actions.action_point_verify": roles(NGO_EDITORS, Role.OFFICER),
     "actions.my_review": roles(Role.OFFICER),
+    # Notifications: everyone reads and marks their own, and chooses which ones to get by email.
+    "notifications.notification_list": SIGNED_IN,
+    "notifications.notification_read": SIGNED_IN,
+    "notifications.notification_read_all": SIGNED_IN,
+    "notifications.notification_settings": SIGNED_IN,
     "actions.measures": SIGNED_IN,
     # Referrals: schemes and the directory are read by all (officers: their own stations'
     # aggregates); slips are issued by officers and NGO editors; client codes and redemption
@@ -191,6 +197,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "meetings.feed_token_create": SIGNED_IN,
     "meetings.feed_token_revoke": SIGNED_IN,
     "meetings.meeting_create": roles(TRAINING_EDITORS),
+    # Visits to several stations at once, from the due list: station visits are NGO editors'.
+    "meetings.meeting_bulk_schedule": roles(NGO_EDITORS),
     "meetings.meeting_edit": roles(TRAINING_EDITORS),
     "meetings.meeting_confirm": roles(TRAINING_EDITORS),
     "meetings.meeting_hold": roles(TRAINING_EDITORS),
@@ -469,9 +477,22 @@ def can_edit_concern(user: User, concern: Any = None) -> bool:
     return is_ngo_editor(user)
 
 
+def can_resolve_concern(user: User, concern: Any = None) -> bool:
+    """Resolving closes the loop: the NGO editors who verify action points write the outcome.
+    Officers may verify a point but are not offered to resolve the concern."""
+    return is_ngo_editor(user) and (
+        concern is None or can_see_organisation(user, concern.station_id)
+    )
+
+
 def can_see_restricted_details(user: User, concern: Any = None) -> bool:
     """Concern restricted details (names, specifics): admins and coordinators only."""
     return is_ngo_editor(user)
+
+
+def can_see_action_point(user: User, point: Any) -> bool:
+    """Everyone signed in reads action points; officers those of their own stations."""
+    return _signed_in(user) and can_see_organisation(user, point.station_id)
 
 
 def can_edit_action_point(user: User, point: Any = None) -> bool:
@@ -556,6 +577,19 @@ def can_edit_modules(user: User, obj: Any = None) -> bool:
 # ---- pages -------------------------------------------------------------------------------------
 
 
+def todo_lists(user: User) -> frozenset[str]:
+    """What the dashboard's to-do holds for the user. Officers: points of their stations to
+    acknowledge, to verify (the NGO side marked them done), to follow up (due soon or
+    overdue), and meetings coming at their stations. NGO editors: points the police side
+    marked done, concerns whose points are all verified (to resolve), stations overdue for a
+    visit (to schedule) and meetings coming. Trainers and viewers: none."""
+    if is_police(user):
+        return frozenset({"acknowledge", "verify", "follow_up", "meetings"})
+    if is_ngo_editor(user):
+        return frozenset({"verify", "resolve", "schedule", "meetings"})
+    return frozenset()
+
+
 def leads_with_trainings(user: User) -> bool:
     """The trainer's dashboard puts trainings and results first."""
     return _in(user, TRAINING_EDITORS) and not is_ngo_editor(user)
@@ -583,6 +617,7 @@ TEMPLATE_HELPERS: dict[str, Callable[..., Any]] = {
     "can_agree_action_point": can_agree_action_point,
     "sees_concern_summaries": sees_concern_summaries,
     "can_edit_concern": can_edit_concern,
+    "can_resolve_concern": can_resolve_concern,
     "can_see_restricted_details": can_see_restricted_details,
     "can_edit_action_point": can_edit_action_point,
     "can_update_action_point": can_update_action_point,

@@ -25,9 +25,17 @@ meeting_rescheduled = _signals.signal(
 
 meeting_page_links = _signals.signal(
     "meeting-page-links",
-    doc="""A meeting's page is being shown (sender: the meeting; ``user``: the reader). A
-    receiver returns a list of ``(label, url)`` links for the page, for example curricula's
-    link to the training set up on a training meeting.""",
+    doc="""A meeting's page is being shown (sender: the meeting; ``user``: the reader;
+    ``page``: "detail", or "register" for its register). A receiver returns a list of
+    ``(label, url)`` links for the page, for example curricula's link to the training set up on
+    a training meeting, and from the register to entering the training's scores.""",
+)
+
+concern_page_links = _signals.signal(
+    "concern-page-links",
+    doc="""A concern's page is being shown (sender: the concern; ``user``: the reader). A
+    receiver returns a list of ``(label, url)`` links, for example meetings' links to the
+    meetings whose agenda carries the concern.""",
 )
 
 station_page_sections = _signals.signal(
@@ -36,6 +44,25 @@ station_page_sections = _signals.signal(
     page is composed in ``partnership.dashboard``; a receiver returns ``(order, html)``, a
     section that its own domain composes with the reader's scope: meetings its coming and past
     meetings, actions the loop.""",
+)
+
+status_changed = _signals.signal(
+    "status-changed",
+    doc="""A record's status changed through ``lifecycle.change_status`` (sender: the record;
+    ``user``: who changed it; ``old`` and ``new``: the statuses; ``reason``). Notifications
+    tell the people concerned (an action point verified or reopened, a concern resolved).""",
+)
+
+action_point_assigned = _signals.signal(
+    "action-point-assigned",
+    doc="""An action point was created or edited (sender: the point; ``user``: who saved it;
+    ``previous``: the owner ids it had before, empty for a new point). Notifications tell an
+    owner newly named on it.""",
+)
+
+action_point_acknowledged = _signals.signal(
+    "action-point-acknowledged",
+    doc="""An officer acknowledged an action point (sender: the point; ``user``: the officer).""",
 )
 
 # Sent with the user when all their sessions end (a password change or reset, or an administrator

@@ -32,7 +32,7 @@ def _c(w):  # noqa: ANN001, ANN202
 MATRIX = {
     "dashboard.home": ("GET", lambda w, p: "/", ALL),
     "dashboard.station_page": ("GET", lambda w, p: f"/stations/{w.station_a.id}", ALL),
-    "dashboard.station_story": ("GET", lambda w, p: f"/dashboard/stations/{w.station_a.id}", ALL),
+    "dashboard.station_story": ("GET", lambda w, p: f"/stations/{w.station_a.id}", ALL),
     "dashboard.report_create": ("POST", lambda w, p: "/reports", ALL),
     "dashboard.report_detail": ("GET", lambda w, p: "/reports/999999", ALL),
     "dashboard.report_download": ("GET", lambda w, p: "/reports/999999/download", ALL),
@@ -113,6 +113,11 @@ MATRIX = {
         EDIT,
         {"status": "on_agenda"},
     ),
+    "actions.concern_resolve": (
+        "POST",
+        lambda w, p: f"/concerns/{w.concern.id}/resolve",
+        EDIT,
+    ),
     "actions.concern_seal": ("POST", lambda w, p: f"/concerns/{w.concern.id}/seal", EDIT),
     "actions.concern_annotate": (
         "POST",
@@ -155,6 +160,10 @@ MATRIX = {
     ),
     "actions.my_review": ("GET", lambda w, p: "/my-review", {"officer"}),
     "actions.measures": ("GET", lambda w, p: "/measures", ALL),
+    "notifications.notification_list": ("GET", lambda w, p: "/notifications", ALL),
+    "notifications.notification_read": ("POST", lambda w, p: "/notifications/999999/read", ALL),
+    "notifications.notification_read_all": ("POST", lambda w, p: "/notifications/read", ALL),
+    "notifications.notification_settings": ("GET", lambda w, p: "/notifications/settings", ALL),
     "dashboard.station_brief": (
         "GET",
         lambda w, p: f"/stations/{w.station_a.id}/brief",
@@ -234,6 +243,11 @@ MATRIX = {
     "meetings.feed_token_revoke": ("POST", lambda w, p: "/meetings/feed/revoke", ALL),
     # Trainers pass the endpoint rule but edit trainings only: this meeting is not one.
     "meetings.meeting_create": ("GET", lambda w, p: "/meetings/new", NGO),
+    "meetings.meeting_bulk_schedule": (
+        "GET",
+        lambda w, p: f"/meetings/due/schedule?station={w.station_a.id}",
+        EDIT,
+    ),
     "meetings.meeting_edit": ("GET", lambda w, p: f"/meetings/{w.meeting}/edit", EDIT),
     "meetings.meeting_confirm": ("POST", lambda w, p: f"/meetings/{w.meeting}/confirm", EDIT),
     "meetings.meeting_hold": ("POST", lambda w, p: f"/meetings/{w.meeting}/hold", EDIT),
@@ -385,7 +399,7 @@ MATRIX = {
 # Records of another station: an officer of station A gets "not found", as if they did not exist.
 OTHER_STATION = {
     "dashboard.station_page": lambda w, p: f"/stations/{w.station_c.id}",
-    "dashboard.station_story": lambda w, p: f"/dashboard/stations/{w.station_c.id}",
+    "dashboard.station_story": lambda w, p: f"/stations/{w.station_c.id}",
     "organisations.organisation_detail": lambda w, p: f"/organisations/{w.station_c.id}",
     "organisations.person_detail": lambda w, p: f"/people/{p.id}",
     "curricula.training_detail": lambda w, p: f"/curricula/trainings/{_c(w).other_training_id}",
@@ -451,7 +465,12 @@ def world(world, app):  # noqa: ANN001, ANN201
 
 # Records that belong to one user (their own report jobs): everyone else, whatever the role,
 # gets "not found"; the matrix URL points at a record of nobody in the test.
-OWN_RECORDS = {"dashboard.report_detail", "dashboard.report_download", "dashboard.report_retry"}
+OWN_RECORDS = {
+    "dashboard.report_detail",
+    "dashboard.report_download",
+    "dashboard.report_retry",
+    "notifications.notification_read",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -107,6 +107,9 @@ def training_detail(training_id: int):
     summary = knowledge.training_summary(training, current_user)
     show_people = services.can_see_names(current_user)
     scope = station_scope(current_user)
+    small = disclosure.applies_to(current_user)
+    # Fewer than five pairs: no result describes them, per question neither.
+    withheld = disclosure.figure(summary.n, small).withheld
     return render_template(
         "curricula/training_detail.html",
         training=training,
@@ -117,8 +120,9 @@ def training_detail(training_id: int):
         scatter=charts.scatter(participants, training.max_score) if show_people else None,
         bars=charts.bars([(_("This training"), summary)]),
         certificates=certificates_of(training, current_user) if show_people else [],
-        difficulty=knowledge.question_difficulty(training),
-        small=station_scope(current_user) is not None or not show_people,
+        difficulty=None if withheld else knowledge.question_difficulty(training),
+        withheld=withheld,
+        small=small,
     )
 
 
@@ -258,6 +262,9 @@ def knowledge_gain():
         viewer_key(current_user),
         key,
     )
+    small = disclosure.applies_to(current_user)
+    # A group of fewer than five pairs is not described: not in the table, not on the chart.
+    withheld = [disclosure.figure(r.summary.n, small).withheld for r in rows]
     return render_template(
         "curricula/knowledge.html",
         rows=rows,
@@ -267,11 +274,12 @@ def knowledge_gain():
         modules=db.session.scalars(
             db.select(Module).order_by(Module.code, Module.version_number)
         ).all(),
-        bars=charts.bars([(r.label, r.summary) for r in rows]),
+        bars=charts.bars([(r.label, r.summary) for r in rows], withheld),
+        withheld=withheld,
         pooled=pooled,
         stations=all_stations(current_user),
         **place_choices(current_user),
-        small=disclosure.applies_to(current_user),
+        small=small,
     )
 
 
@@ -311,8 +319,8 @@ def coverage():
     return render_template(
         "curricula/coverage.html",
         page=page,
-        rows=page.items,
-        totals=coverage_services.totals_of(every),
+        rows=coverage_services.as_seen(page.items, current_user),
+        totals=coverage_services.totals_of(every, current_user),
         since=since,
         filters=filters,
         stations=all_stations(current_user),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, render_template
+from flask import abort, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from meetings.models import (
     HAPPENED_STATUSES,
@@ -23,7 +24,7 @@ from meetings.models import (
 from meetings.services.queries import station_meetings
 from partnership import disclosure, permissions
 from partnership.accounts.models import User
-from partnership.actions.models import ActionPoint, Concern, FollowUp
+from partnership.actions.models import ActionPoint, Concern, FollowUp, action_point_concerns
 from partnership.actions.services.action_points import (
     action_point_options,
     create_action_point,
@@ -39,7 +40,7 @@ from partnership.actions.services.concerns import (
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.mixins import utcnow
-from partnership.signals import concern_logged, station_page_sections
+from partnership.signals import concern_logged, concern_page_links, station_page_sections
 
 
 def minutes_text(meeting: Meeting) -> str:
@@ -110,9 +111,81 @@ def station_meetings_section(station, user=None, **_extra) -> tuple[int, Markup]
     return (10, Markup(html))  # noqa: S704 - rendered by Jinja with autoescape
 
 
+def concern_meetings(concern: Concern) -> tuple[list[Meeting], list[Meeting]]:
+    """The meetings whose agenda carries the concern: those coming at its station while it is
+    open, and, newest first, those held at its station since it was logged (until it was
+    closed) or where an action point answering it was agreed. Two queries."""
+    at_station = (
+        select(Meeting)
+        .join(meeting_stations, meeting_stations.c.meeting_id == Meeting.id)
+        .where(meeting_stations.c.station_id == concern.station_id)
+    )
+    coming: list[Meeting] = []
+    if concern.status.is_open:
+        coming = list(
+            db.session.scalars(
+                at_station.where(
+                    Meeting.kind != MeetingKind.WEBINAR,
+                    Meeting.status.in_(list(OPEN_STATUSES)),
+                    Meeting.ends_at >= utcnow(),
+                )
+                .order_by(Meeting.starts_at, Meeting.id)
+                .limit(3)
+            )
+        )
+    until = utcnow() if concern.status.is_open else (concern.status_changed_at or utcnow())
+    agreed_there = (
+        select(ActionPoint.origin_meeting_id)
+        .join(action_point_concerns, action_point_concerns.c.action_point_id == ActionPoint.id)
+        .where(action_point_concerns.c.concern_id == concern.id)
+    )
+    past = list(
+        db.session.scalars(
+            at_station.where(
+                or_(
+                    Meeting.id.in_(agreed_there),
+                    (Meeting.kind != MeetingKind.WEBINAR)
+                    & Meeting.status.in_(list(HAPPENED_STATUSES))
+                    & (Meeting.starts_at >= concern.created_at)
+                    & (Meeting.starts_at <= until),
+                ),
+                Meeting.id.not_in([m.id for m in coming] or [-1]),
+            )
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+            .limit(5)
+        )
+    )
+    return coming, past
+
+
+def concern_meeting_links(concern: Concern, user=None, **_extra) -> list[tuple[str, str | None]]:  # noqa: ANN001, ANN003
+    """Receiver of ``concern_page_links``: "On the agenda of <meeting>, <date>", linked."""
+    coming, past = concern_meetings(concern)
+    linked = permissions.can("meetings.meeting_detail", user)
+
+    def link(meeting: Meeting, text: str) -> tuple[str, str | None]:
+        url = url_for("meetings.meeting_detail", meeting_id=meeting.id) if linked else None
+        return text, url
+
+    def when(meeting: Meeting) -> str:
+        return format_date(meeting.local_start.date(), "medium")
+
+    return [
+        *(
+            link(m, _("On the agenda of %(meeting)s, %(date)s", meeting=m.title, date=when(m)))
+            for m in coming
+        ),
+        *(
+            link(m, _("Was on the agenda of %(meeting)s, %(date)s", meeting=m.title, date=when(m)))
+            for m in past
+        ),
+    ]
+
+
 def connect_receivers() -> None:
     """Called when the meetings blueprint is registered."""
     concern_logged.connect(put_logged_concern_on_agenda)
+    concern_page_links.connect(concern_meeting_links)
     station_page_sections.connect(station_meetings_section)
 
 

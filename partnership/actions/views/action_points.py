@@ -22,11 +22,13 @@ from partnership.actions.models import (
 from partnership.actions.services import action_points as point_services
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
+from partnership.actions.views.concerns import resolve_form_for
 from partnership.forms import save_form
 from partnership.organisations.services import place_choices, stations
 from partnership.pagination import arg_bool, arg_int, arg_str, form_int, paginate
 from partnership.permissions import (
     can_acknowledge_action_point,
+    can_resolve_concern,
     can_update_action_point,
     can_verify_action_point,
     sees_concern_summaries,
@@ -122,11 +124,21 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
         verify_form = VerifyForm()
     # Viewers read action points but only aggregates of concerns.
     concerns = point.concerns if sees_concern_summaries(current_user) else []
+    # Once verified, the concerns it answers that have nothing left to do are offered for
+    # resolution here too: the next step of the loop, one click away.
+    resolvable = []
+    if point.status is ActionStatus.VERIFIED and concerns:
+        resolvable = [
+            (concern, resolve_form_for(concern))
+            for concern in concern_services.concerns_ready_to_resolve([c.id for c in concerns])
+            if can_resolve_concern(current_user, concern)
+        ]
     return render_template(
         "actions/action_point_detail.html",
         point=point,
         origin=point.origin_meeting,
         concerns=concerns,
+        resolvable=resolvable,
         timeline=point_services.action_point_timeline(
             point, page=request.args.get("timeline", 1, type=int) or 1
         ),

@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from partnership import disclosure
 from partnership.dashboard import services
 from partnership.dashboard.services import DashboardFilters, station_ids_query
+from partnership.disclosure import Figure
 from partnership.extensions import db
 from partnership.forms import country_name
 from partnership.organisations.models import Organisation, Person, PersonKind
@@ -155,9 +157,12 @@ def referrals_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN0
     suppressed = services.suppress_small_counts(user)
 
     def rows() -> Iterator[list]:
-        for name, y, m, issued, redeemed in db.session.execute(stmt):
-            yield [name, f"{int(y):04d}-{int(m):02d}", services.shown_count(int(issued), suppressed),
-                   services.shown_count(int(redeemed), suppressed)]  # fmt: skip
+        counted = {(name, f"{int(y):04d}-{int(m):02d}"): (int(issued), int(redeemed))
+                   for name, y, m, issued, redeemed in db.session.execute(stmt)}  # fmt: skip
+        # The summary sheet shows each month's total and the period's (issued and redeemed).
+        shown = [_protected({k: v[i] for k, v in counted.items()}, suppressed, 1) for i in (0, 1)]
+        for key in counted:
+            yield [*key, shown[0][key], shown[1][key]]
 
     return Section(
         _("Referrals"),
@@ -227,8 +232,12 @@ def concerns_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN00
         )
 
         def aggregate_rows() -> Iterator[list]:
-            for name, month, category, n in db.session.execute(stmt):
-                yield [name, month, category.label, services.shown_count(int(n), True)]
+            counted = {(name, month, category): int(n)
+                       for name, month, category, n in db.session.execute(stmt)}  # fmt: skip
+            # The summary sheet shows the totals per month and per category, and the period's.
+            shown = _protected(counted, services.suppress_small_counts(user), 1, 2)
+            for name, month, category in counted:
+                yield [name, month, category.label, shown[(name, month, category)]]
 
         return Section(
             _("Concerns"),
@@ -274,3 +283,15 @@ def report_sections(user, filters: DashboardFilters) -> list[Section]:  # noqa: 
         concerns_section(user, filters),
     ]
     return sections
+
+
+def _protected(cells: dict[tuple, int], suppressed: bool, *by: int) -> dict[tuple, Figure]:
+    """A sheet's counts as the reader may see them, next to the totals the summary sheet shows:
+    over each position of the key named in ``by`` (month, category) and over everything."""
+    groups: list[tuple[list, tuple]] = [(list(cells), ("all",))]
+    for position in by:
+        members: dict[object, list] = {}
+        for key in cells:
+            members.setdefault(key[position], []).append(key)
+        groups += [(keys, ("by", position, value)) for value, keys in members.items()]
+    return disclosure.protect_groups(cells, groups, suppressed)

@@ -64,7 +64,7 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
                   small_note or _("Completed: attended every day of a held training")),
         Indicator(
             _("Share of officers posted now who completed a training"),
-            training.share if training.share is not None else "—",
+            "—" if training.share(suppressed) is None else training.share(suppressed),
             _("Officers who completed a training / officers posted now"),
             percent=True,
         ),

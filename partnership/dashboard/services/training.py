@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from partnership import disclosure
 from partnership.collation import by_name
 from partnership.dashboard.services.filters import (
     DashboardFilters,
@@ -33,9 +34,12 @@ class TrainingIndicators:
     flagged_stations: list
     gain: object  # curricula.stats.GainSummary
 
-    @property
-    def share(self) -> float | None:
-        return self.trained / self.officers if self.officers else None
+    def share(self, suppress: bool) -> float | None:
+        """Officers who completed a training / officers posted now, as the user may see it:
+        none when a withheld count could be worked out from it and the count beside it."""
+        return disclosure.share(
+            disclosure.figure(self.trained, suppress), disclosure.figure(self.officers, suppress)
+        )
 
 
 def training_indicators(

@@ -11,6 +11,7 @@ from partnership.caching import cached, viewer_key
 from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
 from partnership.dashboard.services import DashboardFilters
+from partnership.dashboard.services.todo import todo_for
 from partnership.dashboard.views import bp
 from partnership.disclosure import SHOWN_ZERO
 from partnership.forms import country_choices
@@ -21,10 +22,12 @@ from partnership.permissions import station_scope
 @bp.get("/")
 def home():
     filters = DashboardFilters.from_request()
+    context = dashboard_context(current_user, filters)
     return render_template(
         "dashboard/home.html",
         links=tile_links(filters),
-        **dashboard_context(current_user, filters),
+        todo=todo_for(current_user, stations_overdue=context["visits"].overdue),
+        **context,
     )
 
 
@@ -90,6 +93,7 @@ def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True
         "loop": loop,
         "training": training,
         "officers_posted_trained": count(training.trained),
+        "training_share": training.share(suppressed),
         "gain_shown": training.gain.n >= (services.SUPPRESS_BELOW if suppressed else 1),
         "gain_pairs": count(training.gain.n),
         "concerns_in_period": count(loop.concerns_in_period),
@@ -114,12 +118,18 @@ def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True
 
 
 def _figures(user, filters: DashboardFilters) -> tuple:  # noqa: ANN001
-    return (
-        services.meeting_indicators(user, filters),
-        services.visit_indicators(user, filters),
-        services.reach_indicators(user, filters),
-        services.referral_indicators(user, filters),
-        services.loop_indicators(user, filters),
-        services.training_indicators(user, filters),
-        services.station_and_officer_counts(user, filters),
+    # Each part kept on its own: a new slip recomputes the referral figures, not the others.
+    key = (viewer_key(user), filters.to_params())
+    parts = (
+        "meeting_indicators",
+        "visit_indicators",
+        "reach_indicators",
+        "referral_indicators",
+        "loop_indicators",
+        "training_indicators",
+        "station_and_officer_counts",
+    )
+    return tuple(
+        cached(f"dashboard-{part}", lambda part=part: getattr(services, part)(user, filters), *key)
+        for part in parts
     )
