@@ -49,7 +49,7 @@ BUDGETS = {
     ("coordinator", "/stations/{a}"): 32,
     ("officer", "/stations/{a}"): 31,
     ("viewer", "/stations/{a}"): 31,
-    ("officer", "/my-review"): 3,
+    ("officer", "/my-review"): 5,  # each group and the concerns: the first 20 and the total
     ("officer", "/concerns"): 4,
     ("officer", "/action-points"): 4,
     ("viewer", "/measures"): 6,
