@@ -53,7 +53,7 @@ def bars(groups) -> dict | None:  # noqa: ANN001
     rows = [(label, s) for label, s in groups if s.n]
     if not rows:
         return None
-    bar_h, gap = 10, 10
+    bar_h, gap = 14, 10  # bars as tall as their 13-unit labels
     height = PAD + len(rows) * (2 * bar_h + gap) + 10
     span = WIDTH - 2 * PAD - 40
     items = []

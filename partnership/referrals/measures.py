@@ -358,7 +358,7 @@ def month_chart(lines: list[Line], suppress: bool, height: int = 120) -> dict:
     Withheld counts are drawn at the threshold's height with a hatched pattern and labelled
     "<5" (or "—"), never as an empty bar that reads as zero."""
     top = max([int(line.issued) for line in lines] + [SUPPRESS_BELOW])
-    width = 28
+    width = 24  # 12 months fit 300 units, the width of a phone's content (labels stay >= 12 px)
     groups = []
     for i, line in enumerate(lines):
         bars = []
@@ -367,7 +367,7 @@ def month_chart(lines: list[Line], suppress: bool, height: int = 120) -> dict:
             shown = SUPPRESS_BELOW - 1 if withheld else value
             h = round(height * shown / top, 1)
             bars.append(
-                Bar(i * width + 4 + j * 11, height - h, h, count_text(value, suppress), withheld)
+                Bar(i * width + 4 + j * 10, height - h, h, count_text(value, suppress), withheld)
             )
         groups.append({"line": line, "issued": bars[0], "redeemed": bars[1], "x": i * width + 4})
     return {"groups": groups, "width": len(lines) * width + 8, "height": height, "top": top}
