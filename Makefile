@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup db browser office lint help bench wrk messages translations offline
+.PHONY: run test setup db browser office redis lint help bench wrk messages translations offline
 
 help:
 	@echo "make run   - set up and serve the demo on http://127.0.0.1:$(PORT)"
@@ -112,6 +112,18 @@ office:
 	  fi; \
 	fi
 
+# Debian's redis-server: the tests run the job queue on Redis too (REDIS_URL), as production
+# may; installed when missing and we are root, like Chromium.
+redis:
+	@if ! command -v redis-server >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing redis-server for the job-queue tests on Redis (apt)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else \
+	    echo "!!! redis-server is missing and cannot be installed here: the Redis queue tests will be skipped. !!!"; \
+	  fi; \
+	fi
+
 # The load generator of make bench (Debian's wrk); installed when missing and we are root.
 wrk:
 	@if ! command -v wrk >/dev/null; then \
@@ -128,7 +140,7 @@ wrk:
 bench: setup wrk
 	$(BIN)/python -m partnership.bench $(BENCH_ARGS)
 
-test: db node_modules/.installed offline browser office
+test: db node_modules/.installed offline browser office redis
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # ruff, and the import-linter contract of .importlinter: dependencies point one way.

@@ -3,6 +3,7 @@ drawn by templates/curricula/_charts.html; every chart has its numbers as a tabl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from partnership.numbers import round_half_up
@@ -48,17 +49,23 @@ def scatter(participants, max_score: float) -> dict | None:  # noqa: ANN001
     }
 
 
-def bars(groups) -> dict | None:  # noqa: ANN001
-    """Mean pre-test and post-test per group, as percent of the maximum."""
-    rows = [(label, s) for label, s in groups if s.n]
+def bars(groups, withheld: Sequence[bool] = ()) -> dict | None:  # noqa: ANN001
+    """Mean pre-test and post-test per group, as percent of the maximum. A group whose pairs
+    are withheld from the reader (``withheld``, decided by partnership.disclosure) keeps its
+    place with a "not shown" label: no bar describes its few participants."""
+    flags = list(withheld) or [False] * len(groups)
+    rows = [(label, s, hide) for (label, s), hide in zip(groups, flags, strict=True) if s.n]
     if not rows:
         return None
     bar_h, gap = 14, 10  # bars as tall as their 13-unit labels
     height = PAD + len(rows) * (2 * bar_h + gap) + 10
     span = WIDTH - 2 * PAD - 40
     items = []
-    for i, (label, s) in enumerate(rows):
+    for i, (label, s, hide) in enumerate(rows):
         y = PAD + i * (2 * bar_h + gap)
+        if hide:
+            items.append({"label": label, "y": y, "bar_h": bar_h, "withheld": True})
+            continue
         pre_pct = s.mean_pre / s.scale_max * 100
         post_pct = s.mean_post / s.scale_max * 100
         items.append({

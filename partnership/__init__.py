@@ -147,6 +147,7 @@ def _import_models() -> None:
     import partnership.actions.models  # noqa: F401
     import partnership.audit  # noqa: F401
     import partnership.dashboard.models  # noqa: F401
+    import partnership.notifications.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
     import partnership.referrals.models  # noqa: F401
     import partnership.submissions  # noqa: F401
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     from partnership.actions.views import bp as actions_bp
     from partnership.auth import bp as auth_bp
     from partnership.dashboard.views import bp as dashboard_bp
+    from partnership.notifications.views import bp as notifications_bp
     from partnership.organisations.views import bp as organisations_bp
     from partnership.referrals.views import bp as referrals_bp
 
@@ -169,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations_bp,
         actions_bp,
         referrals_bp,
+        notifications_bp,
         meetings_bp,
         curricula_bp,
     ):

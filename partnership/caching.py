@@ -1,36 +1,82 @@
 """Figures that take many aggregate queries over all history (dashboards, measures, the station
-story, knowledge gain) are computed once and kept until the next write.
+story, knowledge gain) are computed once and kept until a write changes what they were computed
+from.
 
-Every committed change to the programme's data replaces the *data generation*, a random token
-kept in the same cache; cached figures are filed under the generation they were computed in, so
-the first request after a write computes them afresh from the database and nothing stale is
-ever shown: the figures stay live, exactly as a plain query would give them. Sign-ins and
-session bookkeeping do not count as changes.
+Every table has a *generation*: a random token kept in the cache and replaced whenever a
+committed transaction wrote to that table. A cached figure is stored with the generations of the
+tables its computation read (recorded from the SQL it ran, subqueries and lazy loads included),
+and is served only while each of them is unchanged. So a new slip recomputes the figures that
+read ``slips`` and nothing else; a sign-in, which writes only ``user_sessions`` and
+``users.last_login_at``, recomputes nothing. The figures stay exactly what a plain query gives.
+
+Why it cannot serve a stale figure:
+- Writes are noticed on the connection, below the ORM (flushes, bulk statements, association
+  tables, writes on a connection of their own), and their tables' generations are replaced just
+  before the commit and again after it.
+- A figure is stored only when no generation it depends on changed after the request began (its
+  reads may have started before such a write was committed), and never from a transaction that
+  has itself written and not yet committed.
+- SQL the recorder cannot read (text) ties the figure to every write; a write whose table it
+  cannot tell replaces every figure.
 
 The cache is Flask-Caching: files in ``instance/cache/`` by default (shared by every worker
-process of one server), Redis when ``REDIS_URL`` is set (several servers).
+process of one server), Redis when ``REDIS_URL`` is set (several servers; then
+``CACHE_CLOCK_MARGIN_SECONDS`` allows for their clocks differing).
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
+import re
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.ddl import BaseDDLElement
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.expression import TableClause
 
 cache = Cache()
 T = TypeVar("T")
 
-GENERATION_KEY = "data-generation"
-# Tables whose writes do not change any figure: sign-in bookkeeping, the job queue's rows.
-QUIET_TABLES = frozenset({"user_sessions", "login_attempts", "report_jobs", "audit_entries"})
+GENERATION_PREFIX = "gen:"
+# Replaced by a write whose tables cannot be told: every figure depends on it.
+EVERY_TABLE = "*"
+# Replaced by every write: figures computed with SQL the recorder cannot read depend on it.
+ANY_WRITE = "+"
+# Read before any figure is computed (the officer's station scope, kept for the request), so
+# every figure depends on it.
+ALWAYS_READ = frozenset({"organisations"})
+# Columns whose updates change no figure: sign-in bookkeeping.
+QUIET_COLUMNS = {"users": frozenset({"last_login_at"})}
+
+_WRITE_VERBS = ("insert", "update", "delete", "replace", "merge", "truncate", "copy")
+_DDL_VERBS = ("create", "alter", "drop")
+_TABLE_AFTER_VERB = re.compile(
+    r"^\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from|replace\s+into|truncate(?:\s+table)?)"
+    r'\s+"?(\w+)"?',
+    re.IGNORECASE,
+)
+
+# Tables read by the figures being computed in this thread (a stack: figures may nest).
+_reading: contextvars.ContextVar[tuple[set[str], ...]] = contextvars.ContextVar(
+    "figure_reads", default=()
+)
+# Tables of transactions just committed, for the second bump once the commit is done.
+_committed: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "committed_writes", default=None
+)
 
 
 def init_app(app: Flask) -> None:
@@ -40,44 +86,110 @@ def init_app(app: Flask) -> None:
         if redis_url:
             config["CACHE_TYPE"] = "RedisCache"
             config["CACHE_REDIS_URL"] = redis_url
+            config.setdefault("CACHE_CLOCK_MARGIN_SECONDS", 2.0)
         else:
             config["CACHE_TYPE"] = "FileSystemCache"
             config.setdefault("CACHE_DIR", str(Path(app.instance_path) / "cache"))
             config.setdefault("CACHE_THRESHOLD", 2000)
+    config.setdefault("CACHE_CLOCK_MARGIN_SECONDS", 0.0)
     config.setdefault("CACHE_DEFAULT_TIMEOUT", 24 * 3600)
     config.setdefault("CACHE_KEY_PREFIX", "partnership:")
     cache.init_app(app)
+    # First of all before-request functions: no query of the request has run yet.
+    app.before_request_funcs.setdefault(None, []).insert(0, _note_request_start)
 
 
-def generation() -> str:
-    """The current data generation (read once per request)."""
-    if "_data_generation" in g:
-        return g._data_generation
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        value = uuid.uuid4().hex
-        cache.set(GENERATION_KEY, value, timeout=0)
-    g._data_generation = value
-    return value
+def _note_request_start() -> None:
+    g._figures_since = time.time()
+
+
+# ---- generations ------------------------------------------------------------------------------
+
+
+def _new_token(settled: bool = False) -> str:
+    return f"{uuid.uuid4().hex}:{0.0 if settled else time.time():.6f}"
+
+
+def _token_time(token: str) -> float:
+    try:
+        return float(token.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return float("inf")
+
+
+def generations(tables: Iterable[str]) -> dict[str, str]:
+    """The current generation of each table; a table without one gets a new one."""
+    names = sorted(set(tables))
+    values = cache.get_many(*(GENERATION_PREFIX + name for name in names))
+    current = {}
+    for name, value in zip(names, values, strict=True):
+        if value is None:
+            # Not written since the cache began: a token as old as that. ``add`` leaves a token
+            # a write has just set in place, and that is the one read back.
+            cache.add(GENERATION_PREFIX + name, _new_token(settled=True), timeout=0)
+            value = cache.get(GENERATION_PREFIX + name) or _new_token()
+        current[name] = value
+    return current
+
+
+def tables_changed(tables: Iterable[str]) -> None:
+    """Replace the generation of ``tables``: the figures read from them are computed again."""
+    names = set(tables)
+    if not names:
+        return
+    names.add(ANY_WRITE)
+    token = _new_token()
+    cache.set_many({GENERATION_PREFIX + name: token for name in names}, timeout=0)
 
 
 def data_changed() -> None:
-    """Start a new generation: every cached figure is computed again on its next request."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=0)
-    g.pop("_data_generation", None)
+    """Every figure is computed again on its next request."""
+    tables_changed({EVERY_TABLE})
+
+
+# ---- cached figures ---------------------------------------------------------------------------
 
 
 def cached(name: str, compute: Callable[[], T], *key: object) -> T:
-    """``compute()``, or its value from this data generation and day for the same ``key``
-    (which must name everything the value depends on: the viewer's scope, the filters)."""
+    """``compute()``, or its value from the cache while none of the tables it read has changed
+    since (and on the same day). ``key`` must name everything else the value depends on: the
+    viewer's scope (``viewer_key``), the filters."""
     from flask_babel import get_locale
 
-    full_key = f"{name}:{generation()}:{date.today().isoformat()}:{get_locale()}:{key!r}"
-    value = cache.get(full_key)
-    if value is None:
+    if session_has_uncommitted_writes():
+        return compute()  # the figure must count this transaction's own writes, and not keep them
+    full_key = f"figure:{name}:{date.today().isoformat()}:{get_locale()}:{key!r}"
+    entry = cache.get(full_key)
+    if entry is not None:
+        depends, value = entry
+        if generations(depends) == depends:
+            for outer in _reading.get():  # a figure computed around this one depends on it too
+                outer.update(depends)
+            return value
+    reads: set[str] = set()
+    stack = _reading.get()
+    token = _reading.set((*stack, reads))
+    try:
         value = compute()
-        cache.set(full_key, value)
+    finally:
+        _reading.reset(token)
+    depends_on = reads | ALWAYS_READ | {EVERY_TABLE}
+    for outer in stack:
+        outer.update(depends_on)
+    current = generations(depends_on)
+    if _may_store(current):
+        cache.set(full_key, (current, value))
     return value
+
+
+def _may_store(current: dict[str, str]) -> bool:
+    """Whether a figure just computed may be kept: not outside a request (a job's transaction
+    may be old), and none of its tables written since the request began (its reads may
+    predate that write)."""
+    if not has_request_context() or "_figures_since" not in g:
+        return False
+    since = g._figures_since - current_app.config["CACHE_CLOCK_MARGIN_SECONDS"]
+    return all(_token_time(token) < since for token in current.values())
 
 
 def viewer_key(user) -> tuple:  # noqa: ANN001
@@ -86,37 +198,111 @@ def viewer_key(user) -> tuple:  # noqa: ANN001
     return (str(user.role), user.organisation_id)
 
 
-# ---- invalidation: a commit that changed programme data starts a new generation --------------
+# ---- what the SQL reads and writes ------------------------------------------------------------
 
 
-def _changed_tables(session: Session) -> set[str]:
-    return {
-        getattr(obj, "__tablename__", "")
-        for obj in (*session.new, *session.dirty, *session.deleted)
-    }
+def _verb(text: str) -> str:
+    words = text.lstrip().split(None, 1)
+    return words[0].lower() if words else ""
 
 
-@event.listens_for(Session, "after_flush")
-def _note_flush(session: Session, flush_context) -> None:  # noqa: ANN001
-    if _changed_tables(session) - QUIET_TABLES:
-        session.info["data_changed"] = True
+def _written_table(statement, text: str) -> str | None:  # noqa: ANN001
+    """The table a statement writes to (``EVERY_TABLE`` when it cannot be told), or None when
+    it writes nothing. Updates of quiet columns only (sign-in bookkeeping) write nothing."""
+    if isinstance(statement, BaseDDLElement):
+        return EVERY_TABLE
+    if statement is not None and not isinstance(statement, TextClause):
+        if not getattr(statement, "is_dml", False):
+            return None  # a select
+        table = getattr(getattr(statement, "table", None), "name", None) or EVERY_TABLE
+    else:
+        verb = _verb(text)
+        if verb in _DDL_VERBS:
+            return EVERY_TABLE
+        if verb not in _WRITE_VERBS:
+            return None
+        match = _TABLE_AFTER_VERB.match(text)
+        table = match.group(1).lower() if match else EVERY_TABLE
+    quiet = QUIET_COLUMNS.get(table)
+    if quiet and _verb(text) == "update":
+        assignments = re.split(r"\sWHERE\s", text.split(" SET ", 1)[-1], maxsplit=1)[0]
+        assigned = set(re.findall(r'"?(\w+)"?\s*=', assignments))
+        if assigned and assigned <= quiet:
+            return None
+    return table
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk(state) -> None:  # noqa: ANN001
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", "") not in QUIET_TABLES:
-            state.session.info["data_changed"] = True
+def _read_tables(statement, text: str) -> set[str]:  # noqa: ANN001
+    if statement is None or isinstance(statement, TextClause):
+        # SQL the recorder cannot read: the figure then depends on every write.
+        return {ANY_WRITE} if _verb(text) in {"select", "with", "values"} else set()
+    return {t.name for t in visitors.iterate(statement) if isinstance(t, TableClause)}
+
+
+def session_has_uncommitted_writes() -> bool:
+    from partnership.extensions import db
+
+    session = db.session()  # this request's session
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        return True
+    if session.get_transaction() is None:
+        return False
+    return bool(session.connection().info.get("figures_written"))
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_statement(conn, cursor, text, parameters, context, executemany) -> None:  # noqa: ANN001, PLR0913
+    statement = getattr(getattr(context, "compiled", None), "statement", None)
+    written = _written_table(statement, text)
+    if written is not None:
+        conn.info.setdefault("figures_written", set()).add(written)
+        return
+    stack = _reading.get()
+    if stack:
+        tables = _read_tables(statement, text)
+        for reads in stack:
+            reads.update(tables)
+
+
+def _cache_ready() -> bool:
+    return has_app_context() and current_app.extensions.get("cache") is not None
+
+
+@event.listens_for(Engine, "commit")
+def _before_commit(conn) -> None:  # noqa: ANN001
+    written = conn.info.pop("figures_written", None)
+    if not written or not _cache_ready():
+        return
+    tables_changed(written)
+    # Again once the commit is done, so that a figure read in between cannot keep the token
+    # (see _may_store): after a session's commit, or when a connection of its own goes back
+    # to the pool.
+    committed = _committed.get()
+    if committed is None:
+        committed = set()
+        _committed.set(committed)
+    committed.update(written)
+    conn.info["figures_committed"] = committed
+
+
+@event.listens_for(Engine, "rollback")
+def _on_rollback(conn) -> None:  # noqa: ANN001
+    conn.info.pop("figures_written", None)
+
+
+def _bump_committed(committed: set[str] | None) -> None:
+    if committed and _cache_ready():
+        tables_changed(committed)
+    if committed:
+        committed.clear()
 
 
 @event.listens_for(Session, "after_commit")
-def _bump_after_commit(session: Session) -> None:
-    changed = session.info.pop("data_changed", False)
-    if changed and has_app_context() and current_app.extensions.get("cache") is not None:
-        data_changed()
+def _after_session_commit(session: Session) -> None:
+    _bump_committed(_committed.get())
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop("data_changed", None)
+@event.listens_for(Pool, "checkin")
+def _after_connection_use(dbapi_connection, record) -> None:  # noqa: ANN001
+    if record is not None:
+        _bump_committed(record.info.pop("figures_committed", None))

@@ -103,6 +103,14 @@ def as_figure(value: Figure | int | None, suppress: bool) -> Figure:
     return value if isinstance(value, Figure) else figure(value, suppress)
 
 
+def share(part: Figure, whole: Figure) -> float | None:
+    """A share resting on two figures, or None (shown "—") when either is withheld: 13 % of a
+    shown 23 would give a withheld "<5" away."""
+    if part.withheld or whole.withheld or not whole.value:
+        return None
+    return part.value / whole.value
+
+
 def _complement(values: Mapping[Hashable, int], groups: Sequence[tuple[list, Hashable]]) -> set:
     """The keys to withhold: small ones, plus complements until no group (members, total key)
     whose total is shown has exactly one withheld member."""
@@ -205,6 +213,22 @@ def protect_table(
         col_totals={c: figures[col_keys[c]] for c in cols} if col_totals else {},
         grand_total=figures[grand_key] if grand_total else None,
     )
+
+
+def protect_groups(
+    cells: Mapping[Hashable, int],
+    groups: Sequence[tuple[Sequence[Hashable], Hashable]],
+    suppress: bool,
+) -> dict[Hashable, Figure]:
+    """Cells that add up, group by group, to totals shown elsewhere (a workbook sheet whose
+    totals are on its summary sheet, a breakdown in more than two ways). Each group is (member
+    keys, a name for its total); the totals count as known to the reader whatever is decided
+    for them where they are shown, so no group is left with exactly one withheld member."""
+    values = {k: int(v or 0) for k, v in cells.items()}
+    if not suppress:
+        return _figures(values, set())
+    withheld = _complement(values, [([k for k in m if k in values], t) for m, t in groups])
+    return _figures(values, withheld & set(values))
 
 
 def recoverable(groups: Sequence[tuple[Sequence[Hashable], Hashable]], shown: Mapping) -> set:

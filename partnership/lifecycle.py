@@ -17,6 +17,7 @@ from typing import Any
 from partnership.audit import record_event
 from partnership.extensions import db
 from partnership.mixins import utcnow
+from partnership.signals import status_changed
 
 
 class TransitionError(Exception):
@@ -57,7 +58,8 @@ def change_status(
     lifecycle: Lifecycle, record: Any, to: enum.Enum, user: Any, reason: str = ""
 ) -> enum.Enum:
     """Move ``record`` to ``to`` if its lifecycle allows it; record who and when on the record
-    (where it keeps them) and in the audit log; flush. Returns the old status."""
+    (where it keeps them) and in the audit log; flush; announce it (``status_changed``). Returns
+    the old status."""
     old = getattr(record, lifecycle.attribute)
     lifecycle.check(old, to)
     setattr(record, lifecycle.attribute, to)
@@ -73,4 +75,5 @@ def change_status(
         **{"from": old.value, "to": to.value, "reason": reason.strip()},
     )
     db.session.flush()
+    status_changed.send(record, user=user, old=old, new=to, reason=reason)
     return old

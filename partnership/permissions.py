@@ -146,6 +146,11 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "actions.action_point_acknowledge": roles(Role.OFFICER),
     "actions.action_point_verify": roles(NGO_EDITORS, Role.OFFICER),
     "actions.my_review": roles(Role.OFFICER),
+    # Notifications: everyone reads and marks their own, and chooses which ones to get by email.
+    "notifications.notification_list": SIGNED_IN,
+    "notifications.notification_read": SIGNED_IN,
+    "notifications.notification_read_all": SIGNED_IN,
+    "notifications.notification_settings": SIGNED_IN,
     "actions.measures": SIGNED_IN,
     # Referrals: schemes and the directory are read by all (officers: their own stations'
     # aggregates); slips are issued by officers and NGO editors; client codes and redemption
@@ -472,6 +477,11 @@ def can_edit_concern(user: User, concern: Any = None) -> bool:
 def can_see_restricted_details(user: User, concern: Any = None) -> bool:
     """Concern restricted details (names, specifics): admins and coordinators only."""
     return is_ngo_editor(user)
+
+
+def can_see_action_point(user: User, point: Any) -> bool:
+    """Everyone signed in reads action points; officers those of their own stations."""
+    return _signed_in(user) and can_see_organisation(user, point.station_id)
 
 
 def can_edit_action_point(user: User, point: Any = None) -> bool:

@@ -37,6 +37,25 @@ station_page_sections = _signals.signal(
     the reader's scope: meetings its coming and past meetings, actions the open loop.""",
 )
 
+status_changed = _signals.signal(
+    "status-changed",
+    doc="""A record's status changed through ``lifecycle.change_status`` (sender: the record;
+    ``user``: who changed it; ``old`` and ``new``: the statuses; ``reason``). Notifications
+    tell the people concerned (an action point verified or reopened, a concern resolved).""",
+)
+
+action_point_assigned = _signals.signal(
+    "action-point-assigned",
+    doc="""An action point was created or edited (sender: the point; ``user``: who saved it;
+    ``previous``: the owner ids it had before, empty for a new point). Notifications tell an
+    owner newly named on it.""",
+)
+
+action_point_acknowledged = _signals.signal(
+    "action-point-acknowledged",
+    doc="""An officer acknowledged an action point (sender: the point; ``user``: the officer).""",
+)
+
 # Sent with the user when all their sessions end (a password change or reset, or an administrator
 # ending them): whatever else stands for a sign-in of that user must end too.
 sessions_ended = _signals.signal("sessions-ended")

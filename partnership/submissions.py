@@ -6,7 +6,9 @@ was saving, used to store the record twice. Every POST form now carries a hidden
 template or view has to remember it). When a request with a key writes to the database, the key
 is stored with the user in the same transaction; the place the answer sent the user to is added
 once the view has answered. A request arriving with a key already stored does not run its view:
-it is sent where the first answer went. Keys are kept for a day.
+it is sent where the first answer went. When that first answer was a page or a download shown
+in place (not a redirect), the repeat is not run either: it is sent back to the page the form
+was on and told that the form was already processed once. Keys are kept for a day.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ WAIT_FOR_FIRST_SECONDS = 5.0
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _POST_FORM_TAG = re.compile(r"<form\b(?:[^>{]|\{\{.*?\}\}|\{%.*?%\}|\{(?![{%]))*>", re.S | re.I)
 _METHOD_POST = re.compile(r"""\bmethod\s*=\s*["']?post\b""", re.I)
+# Stored before the location when the first answer was a page or a download: a repeat goes back
+# to the form's page (no URL of ours starts with this).
+ANSWERED_IN_PLACE = "page:"
 
 
 class SubmissionKey(db.Model):
@@ -121,6 +126,14 @@ def answer_again(user_id: int, key: str) -> Response | None:
     location = row.location or _safe_back()
     db.session.rollback()
     current_app.logger.info("form sent again (key %s…): answered with %s", key[:6], location)
+    if location.startswith(ANSWERED_IN_PLACE):
+        flash(
+            _(
+                "This form had already been sent and was processed once; it was not processed again."
+            ),
+            "info",
+        )
+        return redirect(location[len(ANSWERED_IN_PLACE) :], code=303)
     flash(_("This form had already been sent and was saved once. Here is the result."), "info")
     return redirect(location, code=303)
 
@@ -173,9 +186,13 @@ def _after_request(response: Response) -> Response:
         return response
     if 300 <= response.status_code < 400 and response.location:
         stmt = update(SubmissionKey).values(location=response.location[:2000])
+    elif 200 <= response.status_code < 300:
+        # A page or a download answered in place: what it wrote is stored, so the form is not
+        # run again; a repeat goes back to the page the form was on.
+        back = ANSWERED_IN_PLACE + _safe_back()
+        stmt = update(SubmissionKey).values(location=back[:2000])
     else:
-        # Only an answer that sends the user to the result can be given again; a refusal, a
-        # download or a page shown in place is produced afresh when the form comes again.
+        # A refusal wrote nothing that stays: the form may be corrected and sent again.
         stmt = delete(SubmissionKey)
     try:
         db.session.rollback()  # whatever the view left open

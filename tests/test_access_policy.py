@@ -154,6 +154,10 @@ MATRIX = {
     ),
     "actions.my_review": ("GET", lambda w, p: "/my-review", {"officer"}),
     "actions.measures": ("GET", lambda w, p: "/measures", ALL),
+    "notifications.notification_list": ("GET", lambda w, p: "/notifications", ALL),
+    "notifications.notification_read": ("POST", lambda w, p: "/notifications/999999/read", ALL),
+    "notifications.notification_read_all": ("POST", lambda w, p: "/notifications/read", ALL),
+    "notifications.notification_settings": ("GET", lambda w, p: "/notifications/settings", ALL),
     "dashboard.station_brief": (
         "GET",
         lambda w, p: f"/stations/{w.station_a.id}/brief",
@@ -450,7 +454,12 @@ def world(world, app):  # noqa: ANN001, ANN201
 
 # Records that belong to one user (their own report jobs): everyone else, whatever the role,
 # gets "not found"; the matrix URL points at a record of nobody in the test.
-OWN_RECORDS = {"dashboard.report_detail", "dashboard.report_download", "dashboard.report_retry"}
+OWN_RECORDS = {
+    "dashboard.report_detail",
+    "dashboard.report_download",
+    "dashboard.report_retry",
+    "notifications.notification_read",
+}
 
 
 @pytest.fixture(autouse=True)

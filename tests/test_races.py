@@ -26,7 +26,7 @@ def test_slip_number_taken_between_check_and_save(
 ):  # noqa: E501
     add_slips(app, referrals.scheme_id, world.station_a.id, 1)
     # The check ran before the other save was committed: it saw no slip 00001.
-    monkeypatch.setattr(referral_services, "slip_number_problem", lambda scheme, number: None)
+    monkeypatch.setattr(referral_services, "_number_taken", lambda scheme, number: False)
     response = coordinator_client.post(
         "/referrals/slips/new",
         data={

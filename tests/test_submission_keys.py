@@ -4,9 +4,12 @@ is stored once, and the second answer leads to the stored record."""
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from datetime import timedelta
 
+import pytest
+from flask import Response, get_flashed_messages
 from sqlalchemy import func, select, update
 
 from partnership.extensions import db
@@ -128,3 +131,60 @@ def test_a_form_resent_after_the_connection_dropped_is_stored_once(app, world, t
         assert again.location == f"/organisations/{org_id}"
         assert "Dropped NGO" in browser.get(again.location).text
     assert _count_named(app, "Dropped NGO") == 1
+
+
+def _answer_in_place(app, world, key: str, answer, name: str):  # noqa: ANN001, ANN201
+    """Send the new-organisation form through the real request hooks, with a view that stores
+    the record and answers in place (a page or a download) instead of redirecting."""
+    from flask_login import login_user
+
+    from partnership.accounts.models import User
+
+    calls = []
+    with app.test_request_context(
+        "/organisations/new",
+        method="POST",
+        data=_ngo(name, key),
+        headers={"Referer": "http://localhost/organisations/"},
+    ):
+        login_user(db.session.get(User, world.users["coordinator"].id))
+        response = app.preprocess_request()
+        if response is None:  # the view runs only when the hooks let it
+            calls.append(name)
+            db.session.add(
+                Organisation(
+                    kind="ngo", name=name, country="KE", city="Mombasa", timezone="Africa/Nairobi"
+                )  # fmt: skip
+            )
+            db.session.commit()
+            response = answer()
+        response = app.process_response(app.make_response(response))
+        flashes = [m for _, m in get_flashed_messages(with_categories=True)]
+        db.session.remove()
+    return response, calls, flashes
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda: ("<p>Saved, shown in place</p>", 200),
+        lambda: Response(
+            b"%PDF-1.4",
+            mimetype="application/pdf",
+            headers={"Content-Disposition": "attachment; filename=x.pdf"},
+        ),  # fmt: skip
+    ],
+    ids=["page", "download"],
+)
+def test_a_form_whose_first_answer_was_a_page_or_a_download_is_not_run_again(app, world, answer):
+    """The first answer was shown in place (a page, or a file), not a redirect: a repeat of the
+    same form (a retry, the page's script sending a download form again) is not processed a
+    second time; it goes back to the page the form was on and says so."""
+    key = secrets.token_urlsafe(18)
+    first, calls, _ = _answer_in_place(app, world, key, answer, "Shown In Place NGO")
+    assert first.status_code == 200 and calls == ["Shown In Place NGO"]
+    again, calls, flashes = _answer_in_place(app, world, key, answer, "Shown In Place NGO")
+    assert calls == []  # the view did not run again
+    assert again.status_code == 303 and again.location == "/organisations/"
+    assert "it was not processed again" in " ".join(flashes)
+    assert _count_named(app, "Shown In Place NGO") == 1

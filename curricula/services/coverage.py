@@ -53,6 +53,40 @@ class StationCoverage:
         )
 
 
+@dataclass(frozen=True)
+class SeenCoverage:
+    """A station's coverage as one user may see it: counts already suppressed (see
+    ``partnership.disclosure``), and no share that would give a withheld count away."""
+
+    station: Organisation
+    officers: disclosure.Figure
+    trained: disclosure.Figure
+    trained_elsewhere: disclosure.Figure
+    share: float | None
+    share_then: float | None  # its counts are not shown: the share alone gives nothing away
+    needs_resensitisation: bool
+
+
+def as_seen(rows: list[StationCoverage], user) -> list[SeenCoverage]:  # noqa: ANN001
+    suppress = disclosure.applies_to(user)
+    seen = []
+    for r in rows:
+        officers = disclosure.figure(r.officers, suppress)
+        trained = disclosure.figure(r.trained, suppress)
+        seen.append(
+            SeenCoverage(
+                station=r.station,
+                officers=officers,
+                trained=trained,
+                trained_elsewhere=disclosure.figure(r.trained_elsewhere, suppress),
+                share=disclosure.share(trained, officers),
+                share_then=r.share_then,
+                needs_resensitisation=r.needs_resensitisation,
+            )
+        )
+    return seen
+
+
 def station_query(user) -> Select:  # noqa: ANN001
     stmt = select(Organisation).where(
         Organisation.kind.in_(STATION_KINDS), Organisation.active.is_(True)
@@ -163,11 +197,15 @@ def station_summary(station: Organisation, user, since: date | None = None) -> d
     from curricula.services.knowledge import grouped_summaries
 
     since = since or (date.today() - timedelta(days=180))
-    (coverage,) = coverage_for([station], since)
+    (coverage,) = as_seen(coverage_for([station], since), user)
     rows = grouped_summaries("station", user, {"station_id": station.id})
+    gain = rows[0].summary if rows else None
     return {
         "coverage": coverage,
-        "gain": rows[0].summary if rows else None,
+        "gain": gain,
+        # A mean over fewer than five pairs would describe them one by one.
+        "gain_shown": bool(gain and gain.n)
+        and not disclosure.figure(gain.n, disclosure.applies_to(user)).withheld,
         "since": since,
         "small": disclosure.applies_to(user),
     }

@@ -105,6 +105,9 @@ def training_detail(training_id: int):
     summary = knowledge.training_summary(training, current_user)
     show_people = services.can_see_names(current_user)
     scope = station_scope(current_user)
+    small = disclosure.applies_to(current_user)
+    # Fewer than five pairs: no result describes them, per question neither.
+    withheld = disclosure.figure(summary.n, small).withheld
     return render_template(
         "curricula/training_detail.html",
         training=training,
@@ -115,8 +118,9 @@ def training_detail(training_id: int):
         scatter=charts.scatter(participants, training.max_score) if show_people else None,
         bars=charts.bars([(_("This training"), summary)]),
         certificates=certificates_of(training, current_user) if show_people else [],
-        difficulty=knowledge.question_difficulty(training),
-        small=station_scope(current_user) is not None or not show_people,
+        difficulty=None if withheld else knowledge.question_difficulty(training),
+        withheld=withheld,
+        small=small,
     )
 
 
@@ -245,6 +249,9 @@ def knowledge_gain():
         viewer_key(current_user),
         sorted((k, str(v)) for k, v in filters.items()),
     )
+    small = disclosure.applies_to(current_user)
+    # A group of fewer than five pairs is not described: not in the table, not on the chart.
+    withheld = [disclosure.figure(r.summary.n, small).withheld for r in rows]
     return render_template(
         "curricula/knowledge.html",
         rows=rows,
@@ -254,8 +261,9 @@ def knowledge_gain():
         modules=db.session.scalars(
             db.select(Module).order_by(Module.code, Module.version_number)
         ).all(),
-        bars=charts.bars([(r.label, r.summary) for r in rows]),
-        small=disclosure.applies_to(current_user),
+        bars=charts.bars([(r.label, r.summary) for r in rows], withheld),
+        withheld=withheld,
+        small=small,
     )
 
 
@@ -270,7 +278,9 @@ def coverage():
     return render_template(
         "curricula/coverage.html",
         page=page,
-        rows=coverage_services.coverage_for(list(page.items), since),
+        rows=coverage_services.as_seen(
+            coverage_services.coverage_for(list(page.items), since), current_user
+        ),
         since=since,
         small=disclosure.applies_to(current_user),
     )

@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,15 +26,14 @@ from partnership.accounts.services import end_all_sessions
 from partnership.extensions import db
 from partnership.organisations import imports as org_imports
 from partnership.organisations.imports import (
-    Column,
     ImportOutcome,
     OrganisationFinder,
     PlannedRow,
-    cell,
-    column_index,
+    column,
     duplicates,
     help_table,
-    line_of,
+    problems_of,
+    run_onboarding,
     template_table,
 )
 from partnership.organisations.models import POLICE_KINDS
@@ -47,15 +46,15 @@ from partnership.spreadsheets import Table
 UNUSABLE_PASSWORD = "!unset"  # noqa: S105 - a marker, not a password
 
 USER_COLUMNS = (
-    Column("email", _l("Sign-in email; a known email updates that account."), True),
-    Column("name", _l("The person's name."), True),
-    Column("role", _l("One of: %(v)s.", v=", ".join(r.value for r in Role)), True),
-    Column(
+    column("email", _l("Sign-in email; a known email updates that account."), True),
+    column("name", _l("The person's name."), True),
+    column("role", _l("One of: %(v)s.", v=", ".join(r.value for r in Role)), True),
+    column(
         "organisation",
         _l("Reference or exact name of the organisation; officers: their station or command."),
         True,
     ),  # fmt: skip
-    Column("timezone", _l("Time zone, e.g. Africa/Nairobi (default).")),
+    column("timezone", _l("Time zone, e.g. Africa/Nairobi (default).")),
 )
 
 
@@ -67,49 +66,51 @@ def user_template() -> list[Table]:
     return [template_table(USER_COLUMNS, example, _("Accounts")), help_table(USER_COLUMNS)]
 
 
-def import_users(
-    headers: list[str], rows: Sequence[Sequence[str]], acting: User | None = None
-) -> ImportOutcome:
+def import_users(filename: str, data: bytes, acting: User | None = None) -> ImportOutcome:
+    """Accounts of a file, matched by email; checked, then written all or none."""
     from zoneinfo import available_timezones
 
-    outcome = ImportOutcome()
-    cols = column_index(headers, USER_COLUMNS)
     finder = OrganisationFinder()
     zones = available_timezones() | {"UTC"}
-    emails = [cell(r, cols, "email").lower() for r in rows]
-    repeated = duplicates(rows, emails)
-    known = {
-        u.email.lower(): u
-        for u in db.session.scalars(
-            select(User).where(func.lower(User.email).in_(sorted(set(emails) - {""})))
-        )
-    }
+    repeated: dict[int, int] = {}
+    known: dict[str, User] = {}
     new_users: list[User] = []
-    for i, row in enumerate(rows):
-        line = line_of(rows, i)
+
+    def prepare(rows: list) -> None:
+        emails = [r.get("email", "").lower() for r in rows]
+        repeated.update(duplicates(rows, emails))
+        known.update(
+            (u.email.lower(), u)
+            for u in db.session.scalars(
+                select(User).where(func.lower(User.email).in_(sorted(set(emails) - {""})))
+            )
+        )
+
+    def check_row(row) -> PlannedRow:  # noqa: ANN001
+        line = row.line
         problems: list[str] = []
-        email = emails[i]
+        email = row.get("email", "").lower()
         existing = known.get(email)
         if not email:
             problems.append(_("the email is missing"))
-        elif i in repeated:
-            problems.append(_("the email is also on line %(line)d", line=repeated[i]))
+        elif line in repeated:
+            problems.append(_("the email is also on line %(line)d", line=repeated[line]))
         elif existing is None:
             try:
                 validate_email(email, check_deliverability=False)
             except EmailNotValidError:
                 problems.append(_("“%(email)s” is not an email address", email=email))
-        name = cell(row, cols, "name")
+        name = row.get("name", "")
         if not name:
             problems.append(_("the name is missing"))
         elif len(name) > 120:
             problems.append(_("the name is longer than %(n)d characters", n=120))
-        role = next((r for r in Role if r.value == cell(row, cols, "role").lower()), None)
+        role = next((r for r in Role if r.value == row.get("role", "").lower()), None)
         if role is None:
             problems.append(
                 _("unknown role (use one of: %(v)s)", v=", ".join(r.value for r in Role))
             )
-        org, why = finder.find(cell(row, cols, "organisation"))
+        org, why = finder.find(row.get("organisation", ""))
         if org is None:
             problems.append(why)
         elif role is not None and role_needs_police_organisation(role) and (
@@ -120,7 +121,7 @@ def import_users(
             org.kind in POLICE_KINDS
         ):
             problems.append(_("accounts of police units have the officer role"))
-        zone = cell(row, cols, "timezone")
+        zone = row.get("timezone", "")
         if zone and zone not in zones:
             problems.append(_("unknown time zone “%(zone)s”", zone=zone))
         if (
@@ -134,17 +135,14 @@ def import_users(
             )
         ):
             problems.append(_("you cannot change your own role or organisation"))
-        if problems:
-            outcome.errors.append((line, "; ".join(problems)))
-            continue
+        problems_of(problems)
         if existing is None:
             user = User(
                 email=email, name=name, role=role, organisation_id=org.id,
                 timezone=zone or "Africa/Nairobi", password_hash=UNUSABLE_PASSWORD, active=True,
             )  # fmt: skip
             new_users.append(user)
-            outcome.rows.append(PlannedRow(line, "create", email, name))
-            continue
+            return PlannedRow(line, "create", email, name)
         changed: list[str] = []
         access_changed = (role, org.id) != (existing.role, existing.organisation_id)
         org_imports.set_if_changed(
@@ -155,14 +153,14 @@ def import_users(
         if access_changed:
             # What the user may see changed: they sign in again, as after an edit on the page.
             end_all_sessions(existing)
-        outcome.rows.append(
-            PlannedRow(line, "update" if changed else "unchanged", email, name, changed)
-        )
-    if outcome.errors:
-        return outcome
-    db.session.add_all(new_users)
-    db.session.flush()
-    return outcome
+        return PlannedRow(line, "update" if changed else "unchanged", email, name, changed)
+
+    def write_all(planned: list[PlannedRow], errors: list[tuple[int, str]]) -> list[PlannedRow]:
+        db.session.add_all(new_users)
+        db.session.flush()
+        return planned
+
+    return run_onboarding(filename, data, USER_COLUMNS, prepare, check_row, write_all)
 
 
 # ---- the onboarding imports the pages offer ----------------------------------------------------
@@ -179,11 +177,11 @@ class ImportKind:
 IMPORT_KINDS: dict[str, ImportKind] = {
     "organisations": ImportKind(
         "organisations", _l("Organisations and stations"), org_imports.organisation_template,
-        lambda headers, rows, user: org_imports.import_organisations(headers, rows),
+        lambda filename, data, user: org_imports.import_organisations(filename, data),
     ),
     "people": ImportKind(
         "people", _l("People"), org_imports.people_template,
-        lambda headers, rows, user: org_imports.import_people(headers, rows),
+        lambda filename, data, user: org_imports.import_people(filename, data),
     ),
     "users": ImportKind("users", _l("User accounts"), user_template, import_users),
 }  # fmt: skip

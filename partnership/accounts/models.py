@@ -27,6 +27,11 @@ class User(TimestampMixin, VersionedMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Notifications not read yet, kept here so the header shows the count without a query of
+    # its own (the notifications package keeps it in step); kinds the user gets no email for
+    # (comma-separated; in the app they always appear).
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
+    email_muted_kinds: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     organisation: Mapped["Organisation"] = relationship()  # noqa: F821
 

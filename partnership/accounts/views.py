@@ -28,8 +28,6 @@ from partnership.permissions import can_import
 from partnership.roles import ROLE_LABELS
 from partnership.spreadsheets import (
     XLSX_MIMETYPE,
-    SpreadsheetError,
-    read_rows,
     send_table,
     write_xlsx,
 )
@@ -237,12 +235,13 @@ def _import_kind_or_403(key: str) -> imports.ImportKind:
 
 
 def _run_onboarding(kind: imports.ImportKind, filename: str, data: bytes):  # noqa: ANN202
-    """Read the file and run the import in the current transaction; the caller commits or
-    rolls back. Raises SpreadsheetError or FieldError for a file that cannot be read."""
-    headers, rows = read_rows(filename, data)
-    if not rows:
-        raise FieldError("file", _("The file has a header row but no data rows."))
-    return kind.run(headers, rows, current_user._get_current_object())
+    """Run the import in the current transaction; the caller commits or rolls back. Raises
+    FieldError for a file that cannot be read at all (its rows are never looked at)."""
+    outcome = kind.run(filename, data, current_user._get_current_object())
+    unreadable = [message for line, message in outcome.errors if not line]
+    if unreadable:
+        raise FieldError("file", " ".join(unreadable))
+    return outcome
 
 
 @bp.route("/imports", methods=["GET", "POST"])
@@ -259,8 +258,6 @@ def import_start():
         data = upload.read()
         try:
             outcome = _run_onboarding(kind, upload.filename or "", data)
-        except SpreadsheetError as error:
-            form.file.errors = [*form.file.errors, str(error)]
         except FieldError as error:
             attach_field_error(form, error)
         # The preview writes nothing: it ran the import to see what it would do.
@@ -291,7 +288,7 @@ def import_confirm():
     upload_form = OnboardingImportForm(kinds=_import_kinds(), kind=kind.key)
     try:
         outcome = _run_onboarding(kind, filename, data)
-    except (SpreadsheetError, FieldError):
+    except FieldError:
         db.session.rollback()
         imports.discard_upload(current_user, form.token.data)
         abort(400)

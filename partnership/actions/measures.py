@@ -192,7 +192,9 @@ class Brief:
     since: date
     since_meeting: object | None
     concerns_by_category: list[tuple[ConcernCategory, Figure]]
-    points_by_status: list[tuple[ActionStatus, int, int, int]]  # status, police, ngo, no owner
+    # status, police, ngo, no owner: already suppressed for the user (no total is shown beside
+    # them, and a point with owners on both sides counts in both columns)
+    points_by_status: list[tuple[ActionStatus, Figure, Figure, Figure]]
     overdue: list[ActionPoint]
     new_concerns: list[Concern]
     concern_changes: list[Concern]
@@ -230,21 +232,22 @@ def station_brief(
     by_category = [(category, figure(n, applies_to(user))) for category, n in by_category]
     police = ActionPoint.police_owner_id.is_not(None)
     ngo = ActionPoint.ngo_owner_id.is_not(None)
-    by_status = [
-        (status, int(p or 0), int(n or 0), int(none or 0))
-        for status, p, n, none in db.session.execute(
-            select(
-                ActionPoint.status,
-                func.sum(case((police, 1), else_=0)),
-                func.sum(case((ngo, 1), else_=0)),
-                func.sum(case((and_(~police, ~ngo), 1), else_=0)),
-            )
-            .where(ActionPoint.station_id == station.id)
-            .group_by(ActionPoint.status)
+    sides = ("police", "ngo", "none")
+    counts = {}
+    for status, *by_side in db.session.execute(
+        select(
+            ActionPoint.status,
+            func.sum(case((police, 1), else_=0)),
+            func.sum(case((ngo, 1), else_=0)),
+            func.sum(case((and_(~police, ~ngo), 1), else_=0)),
         )
-    ]
-    order = list(ActionStatus)
-    by_status.sort(key=lambda row: order.index(row[0]))
+        .where(ActionPoint.station_id == station.id)
+        .group_by(ActionPoint.status)
+    ):
+        counts.update({(status, side): int(n or 0) for side, n in zip(sides, by_side, strict=True)})
+    statuses = [s for s in ActionStatus if any((s, side) in counts for side in sides)]
+    table = protect_table(counts, statuses, sides, applies_to(user))
+    by_status = [(s, *(table.cell(s, side) for side in sides)) for s in statuses]
     options = [joinedload(ActionPoint.police_owner), joinedload(ActionPoint.ngo_owner)]
     overdue = list(
         db.session.scalars(

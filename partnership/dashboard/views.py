@@ -85,6 +85,7 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
         "loop": loop,
         "training": training,
         "officers_posted_trained": count(training.trained),
+        "training_share": training.share(suppressed),
         "gain_shown": training.gain.n >= (services.SUPPRESS_BELOW if suppressed else 1),
         "gain_pairs": count(training.gain.n),
         "concerns_in_period": count(loop.concerns_in_period),
@@ -109,14 +110,20 @@ def dashboard_context(user, filters: DashboardFilters) -> dict:  # noqa: ANN001
 
 
 def _figures(user, filters: DashboardFilters) -> tuple:  # noqa: ANN001
-    return (
-        services.meeting_indicators(user, filters),
-        services.visit_indicators(user, filters),
-        services.reach_indicators(user, filters),
-        services.referral_indicators(user, filters),
-        services.loop_indicators(user, filters),
-        services.training_indicators(user, filters),
-        services.station_and_officer_counts(user, filters),
+    # Each part kept on its own: a new slip recomputes the referral figures, not the others.
+    key = (viewer_key(user), filters.to_params())
+    parts = (
+        "meeting_indicators",
+        "visit_indicators",
+        "reach_indicators",
+        "referral_indicators",
+        "loop_indicators",
+        "training_indicators",
+        "station_and_officer_counts",
+    )
+    return tuple(
+        cached(f"dashboard-{part}", lambda part=part: getattr(services, part)(user, filters), *key)
+        for part in parts
     )
 
 

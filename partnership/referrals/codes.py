@@ -8,6 +8,7 @@ never fits a rule and is refused.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -85,6 +86,7 @@ def client_code_problem(code: str, rule_key: str, today: date | None = None) -> 
 _SLIP_TOKEN = {"#": r"\d", "A": "[A-Z]"}
 
 
+@functools.lru_cache(maxsize=64)
 def slip_number_regex(fmt: str) -> re.Pattern:
     return re.compile(
         "^" + "".join(_SLIP_TOKEN.get(ch, re.escape(ch)) for ch in (fmt or "#####")) + "$"

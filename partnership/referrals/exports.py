@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from flask_babel import gettext as _
 
-from partnership.referrals.measures import Measures, count_text, median_text, rate_text
+from partnership.referrals.measures import Measures, median_text, rate_text
 from partnership.referrals.models import Redemption, ServicePoint, Slip
 from partnership.spreadsheets import Table
 
@@ -80,19 +80,24 @@ def service_points_table(points: Iterable[ServicePoint], stale) -> Table:  # noq
     return Table(headers, rows, sheet_name=_("Service points"))
 
 
-def measures_table(m: Measures, suppress: bool) -> Table:
+def measures_table(m: Measures) -> Table:
+    """The measures as the page shows them: counts come as ``Figure``s already suppressed for
+    the reader, written as numbers or as "<5" / "—"."""
     headers = [_("Breakdown"), _("Group"), _("Slips issued"), _("Slips redeemed"),
                _("Redemption rate"), _("Median days to redemption"), _("Walk-ins")]  # fmt: skip
 
     def line_row(kind: str, line) -> list:  # noqa: ANN001
+        # Slips are issued at stations, walk-ins arrive at service points: each breakdown shows
+        # only the counts it has (a walk-in has no station, month of issue or route).
+        point, total = kind == _("Service point"), kind == _("Scheme")
         return [
             kind,
             line.label,
-            count_text(line.issued, suppress) if kind != _("Service point") else "",
-            count_text(line.redeemed, suppress),
-            rate_text(line.redeemed, line.issued, suppress) if kind != _("Service point") else "",
-            median_text(line.median_days, line.redeemed, suppress),
-            count_text(line.walk_ins, suppress),
+            "" if point else line.issued,
+            line.redeemed,
+            "" if point else rate_text(line.redeemed, line.issued),
+            median_text(line),
+            line.walk_ins if point or total else "",
         ]
 
     rows = [line_row(_("Scheme"), m.total)]
@@ -101,15 +106,7 @@ def measures_table(m: Measures, suppress: bool) -> Table:
     rows += [line_row(_("Service point"), line) for line in m.by_service_point]
     rows += [line_row(_("Month issued"), line) for line in m.by_month]
     rows += [line_row(_("Route"), line) for line in m.by_route]
-    rows += [
-        [_("Service provided"), s.label, "", count_text(n, suppress), "", "", ""]
-        for s, n in m.services
-    ]
-    rows.append(
-        [_("Clients"), _("Distinct client codes"), "", count_text(m.clients, suppress), "", "", ""]
-    )
-    rows.append(
-        [_("Clients"), _("Returning clients"), "", count_text(m.returning_clients, suppress),
-         "", "", ""]
-    )  # fmt: skip
+    rows += [[_("Service provided"), s.label, "", n, "", "", ""] for s, n in m.services]
+    rows.append([_("Clients"), _("Distinct client codes"), "", m.clients, "", "", ""])
+    rows.append([_("Clients"), _("Returning clients"), "", m.returning_clients, "", "", ""])
     return Table(headers, rows, sheet_name=_("Measures"))

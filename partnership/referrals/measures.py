@@ -5,8 +5,9 @@ Everything is counted in SQL with GROUP BY; the medians come from a histogram of
 (one row per group and distinct number of days), so the work is bounded by groups, not rows.
 Nothing here returns a client code or a redemption record: only counts.
 
-Small counts: officers and viewers see 1 to 4 as "<5". Zero is shown as 0 (it says nothing
-about any person); a rate or median that rests on a suppressed count is shown as "—".
+Small counts are decided in ``partnership.disclosure``: every count comes back as a ``Figure``
+already suppressed for the user (1 to 4 as "<5" for officers and viewers, complementary cells
+as "—"), and a rate or median that rests on a withheld count is shown as "—".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask_babel import format_decimal, format_percent
 from sqlalchemy import Integer, cast, extract, func, literal, select
 
 from partnership import disclosure
+from partnership.disclosure import Figure
 from partnership.extensions import db
 from partnership.numbers import round_half_up
 from partnership.organisations.models import Organisation
@@ -32,42 +34,29 @@ from partnership.referrals.models import (
     Slip,
 )
 
-SUPPRESS_BELOW = disclosure.THRESHOLD
-SUPPRESSED = disclosure.SMALL_TEXT
 NOT_SHOWN = disclosure.WITHHELD_TEXT
 
 
 # ---- presentation of counts --------------------------------------------------------------------
+#
+# Every count of a ``Measures`` is a ``disclosure.Figure``, already suppressed for the user it was
+# computed for; these helpers only format what rests on them.
 
 
-class Withheld(int):
-    """A count of 5 or more withheld so that a "<5" beside it cannot be worked out by
-    subtracting the other rows from the total (complementary suppression)."""
-
-
-def is_suppressed(n: int | None, suppress: bool) -> bool:
-    return bool(suppress and n and (isinstance(n, Withheld) or disclosure.is_small(n)))
-
-
-def count_text(n: int | None, suppress: bool) -> str:
-    if suppress and isinstance(n, Withheld):
-        return NOT_SHOWN
-    if is_suppressed(n, suppress):
-        return SUPPRESSED
-    return format_decimal(n or 0)
-
-
-def rate_text(part: int, whole: int, suppress: bool) -> str:
-    if not whole or is_suppressed(part, suppress) or is_suppressed(whole, suppress):
+def rate_text(part: Figure, whole: Figure) -> str:
+    """A share of two figures, or "—" when either is withheld (it would give the count away)."""
+    if part.withheld or whole.withheld or not whole.value:
         return NOT_SHOWN
     # Babel rounds half to even; round the share half up first (17 of 40 shows as 43 %).
-    return format_percent(round_half_up(part / whole, 2), format="#,##0%")
+    return format_percent(round_half_up(part.value / whole.value, 2), format="#,##0%")
 
 
-def median_text(median: float | None, based_on: int, suppress: bool) -> str:
-    if median is None or is_suppressed(based_on, suppress):
+def median_text(line: Line) -> str:
+    """A line's median days to redemption, or "—" when its redemptions are withheld (a median
+    of one to four visits describes them one by one)."""
+    if line.median_days is None or line.redeemed.withheld:
         return NOT_SHOWN
-    return format_decimal(median, format="#,##0.#")
+    return format_decimal(line.median_days, format="#,##0.#")
 
 
 def median_of(histogram: dict[int, int]) -> float | None:
@@ -108,22 +97,19 @@ def _month(col):  # noqa: ANN001, ANN202
 
 @dataclass
 class Line:
-    """One row of a breakdown: issued and redeemed slips, walk-ins and days to redemption."""
+    """One row of a breakdown: issued and redeemed slips, walk-ins and days to redemption.
+    Counted as plain ints, then handed out as ``Figure``s (see ``_disclose``)."""
 
     key: object
     label: str
-    issued: int = 0
-    redeemed: int = 0
-    walk_ins: int = 0
+    issued: int | Figure = 0
+    redeemed: int | Figure = 0
+    walk_ins: int | Figure = 0
     days: dict[int, int] = field(default_factory=dict)
 
     @property
     def median_days(self) -> float | None:
         return median_of(self.days)
-
-    @property
-    def rate(self) -> float | None:
-        return self.redeemed / self.issued if self.issued else None
 
 
 @dataclass
@@ -133,9 +119,9 @@ class Measures:
     by_service_point: list[Line]
     by_month: list[Line]
     by_route: list[Line]
-    services: list[tuple[ServiceType, int]]
-    clients: int
-    returning_clients: int
+    services: list[tuple[ServiceType, Figure]]
+    clients: Figure
+    returning_clients: Figure
 
 
 def month_span(end: date, months: int) -> list[tuple[int, int]]:
@@ -290,7 +276,7 @@ def scheme_measures(
     total.issued = sum(line.issued for line in by_station.values())
     total.redeemed = sum(line.redeemed for line in by_station.values())
     total.walk_ins = sum(line.walk_ins for line in by_point.values())
-    measures = Measures(
+    return _disclose(
         total=total,
         by_station=sorted(by_station.values(), key=lambda line: line.label),
         by_service_point=sorted(by_point.values(), key=lambda line: line.label),
@@ -299,10 +285,8 @@ def scheme_measures(
         services=services,
         clients=clients,
         returning_clients=int(returning or 0),
+        suppress=disclosure.applies_to(user) if suppress is None else suppress,
     )
-    if disclosure.applies_to(user) if suppress is None else suppress:
-        protect_totals(measures)
-    return measures
 
 
 def cached_scheme_measures(
@@ -324,20 +308,51 @@ def cached_scheme_measures(
     )
 
 
-def protect_totals(m: Measures) -> Measures:
-    """Where exactly one row of a breakdown is shown as "<5" next to a shown total, withhold
-    the smallest other row too, so the hidden count cannot be recovered by subtraction."""
-    for lines in (m.by_station, m.by_service_point, m.by_month, m.by_route):
-        for attr in ("issued", "redeemed", "walk_ins"):
-            values = {i: int(getattr(line, attr)) for i, line in enumerate(lines)}
-            total = int(getattr(m.total, attr))
-            cells, shown_total = disclosure.protect(values, True, total)
+COUNTED = ("issued", "redeemed", "walk_ins")
+
+
+def _disclose(
+    total: Line,
+    by_station: list[Line],
+    by_service_point: list[Line],
+    by_month: list[Line],
+    by_route: list[Line],
+    services: list[tuple[ServiceType, int]],
+    clients: int,
+    returning_clients: int,
+    suppress: bool,
+) -> Measures:
+    """The counted measures as ``Figure``s for the user. Each breakdown is shown next to the
+    scheme's total, so where one of its rows is withheld as "<5" the next smallest is withheld
+    too (``disclosure.protect``), and a withheld total stays withheld in every breakdown."""
+    breakdowns = (by_station, by_service_point, by_month, by_route)
+    for attr in COUNTED:
+        total_value = int(getattr(total, attr))
+        shown_total: Figure | None = None
+        for lines in breakdowns:
+            cells, line_total = disclosure.protect(
+                {i: int(getattr(line, attr)) for i, line in enumerate(lines)},
+                suppress,
+                total_value,
+            )
             for i, cell in cells.items():
-                if cell.withheld and not cell.small:
-                    setattr(lines[i], attr, Withheld(values[i]))
-            if shown_total is not None and shown_total.withheld and not shown_total.small:
-                setattr(m.total, attr, Withheld(total))
-    return m
+                setattr(lines[i], attr, cell)
+            if shown_total is None or (line_total is not None and line_total.withheld):
+                shown_total = line_total
+        setattr(total, attr, shown_total or disclosure.figure(total_value, suppress))
+    for line in (total, *(line for lines in breakdowns for line in lines)):
+        if line.redeemed.withheld:
+            line.days = {}  # nothing downstream can describe withheld visits one by one
+    return Measures(
+        total=total,
+        by_station=by_station,
+        by_service_point=by_service_point,
+        by_month=by_month,
+        by_route=by_route,
+        services=[(s, disclosure.figure(n, suppress)) for s, n in services],
+        clients=disclosure.figure(clients, suppress),
+        returning_clients=disclosure.figure(returning_clients, suppress),
+    )
 
 
 # ---- chart -------------------------------------------------------------------------------------
@@ -352,22 +367,18 @@ class Bar:
     withheld: bool = False
 
 
-def month_chart(lines: list[Line], suppress: bool, height: int = 120) -> dict:
+def month_chart(lines: list[Line], height: int = 120) -> dict:
     """Geometry of a bar chart of slips issued and redeemed per month, drawn as inline SVG.
 
     Withheld counts are drawn at the threshold's height with a hatched pattern and labelled
     "<5" (or "—"), never as an empty bar that reads as zero."""
-    top = max([int(line.issued) for line in lines] + [SUPPRESS_BELOW])
+    top = max([line.issued.bar_value for line in lines] + [disclosure.THRESHOLD])
     width = 24  # 12 months fit 300 units, the width of a phone's content (labels stay >= 12 px)
     groups = []
     for i, line in enumerate(lines):
         bars = []
         for j, value in enumerate((line.issued, line.redeemed)):
-            withheld = is_suppressed(value, suppress)
-            shown = SUPPRESS_BELOW - 1 if withheld else value
-            h = round(height * shown / top, 1)
-            bars.append(
-                Bar(i * width + 4 + j * 10, height - h, h, count_text(value, suppress), withheld)
-            )
+            h = round(height * value.bar_value / top, 1)
+            bars.append(Bar(i * width + 4 + j * 10, height - h, h, value.text, value.withheld))
         groups.append({"line": line, "issued": bars[0], "redeemed": bars[1], "x": i * width + 4})
     return {"groups": groups, "width": len(lines) * width + 8, "height": height, "top": top}

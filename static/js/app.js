@@ -541,6 +541,29 @@
     document.write(html);
     document.close();
   }
+  function fileName(disposition) {
+    var match = /filename\*=UTF-8''([^;]+)/i.exec(disposition || "");
+    if (match) {
+      try {
+        return decodeURIComponent(match[1]);
+      } catch (error) {
+        // fall through to the plain name
+      }
+    }
+    match = /filename="?([^";]+)"?/i.exec(disposition || "");
+    return match ? match[1] : "download";
+  }
+  function saveFile(blob, disposition) {
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = fileName(disposition);
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () {
+      URL.revokeObjectURL(link.href);
+    }, 10000);
+  }
   function send(form, submitter) {
     var entries = entriesOf(form, submitter);
     // The attribute, not form.action: a field named "action" would stand in for the property.
@@ -575,8 +598,17 @@
           return;
         }
         var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("text/html") === -1 && response.ok) {
+          // A download: save the file this answer brought. Sending the form again would be a
+          // second submission, which the server refuses to process twice.
+          return response.blob().then(function (blob) {
+            forget(form);
+            saveFile(blob, response.headers.get("Content-Disposition"));
+          });
+        }
         if (type.indexOf("text/html") === -1) {
-          // A download or anything else the page cannot show: let the browser send it.
+          // Anything else the page cannot show (a refusal, which stored nothing): let the
+          // browser send it.
           form.setAttribute("data-plain-once", "");
           var plain = window.HTMLFormElement.prototype;
           if (plain.requestSubmit) {

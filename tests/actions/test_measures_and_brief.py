@@ -102,6 +102,34 @@ def test_station_brief_and_pdf(app, db, world, make_concern, make_action_point, 
     assert "Name of client X" not in text
 
 
+def test_brief_action_points_by_status_are_suppressed_for_officers(
+    world, make_action_point, login_as
+):
+    """Three open points owned by the police side and seven in progress: the officer's brief
+    (page and PDF) shows "<5" where the coordinator's shows 3; 7 is shown to both."""
+    officer = world.users["officer"].id
+    for _ in range(3):
+        make_action_point(world.station_a, police_owner_id=officer)
+    for _ in range(7):
+        make_action_point(world.station_a, police_owner_id=officer, status="in_progress")
+    url = f"/stations/{world.station_a.id}/brief"
+
+    def status_rows(client) -> tuple[str, str]:  # noqa: ANN001
+        page = client.get(url).data.decode()
+        table = page.split('id="b-points"')[1].split("</table>")[0]
+        rows = {r.split("</td>")[0].rsplit(">", 1)[-1]: r for r in table.split("<tr>")[2:]}
+        pdf = pdf_text(client.get(url + ".pdf").data)
+        return rows, pdf
+
+    rows, pdf = status_rows(login_as("officer"))
+    assert 'data-label="Police">&lt;5<' in rows["Open"]
+    assert 'data-label="Police">7<' in rows["In progress"]
+    assert "Open: <5 / 0 / 0" in pdf and "In progress: 7 / 0 / 0" in pdf
+    rows, pdf = status_rows(login_as("coordinator"))
+    assert 'data-label="Police">3<' in rows["Open"]
+    assert "Open: 3 / 0 / 0" in pdf
+
+
 def test_brief_of_a_command_is_not_found(world, coordinator_client):
     assert coordinator_client.get(f"/stations/{world.command.id}/brief").status_code == 404
 

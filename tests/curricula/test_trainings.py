@@ -637,3 +637,52 @@ def test_a_proposed_training_trains_no_one_yet(app, world, coordinator_client, m
         db.session.get(Training, training_id).meeting.status = MeetingStatus.HELD
         db.session.commit()
     assert row()[:3] == ["1", "1", "100%"]
+
+
+def test_a_share_never_gives_a_withheld_count_away(app, world, login_as, make_person,
+                                                    make_training):  # fmt: skip
+    """Twenty officers posted at Alpha, three of them trained: "15 %" next to "20 officers"
+    would give the officer's and viewer's "<5" away, so the share is withheld with the count
+    on the coverage page, the station story and the dashboard. NGO editors see both."""
+    long_ago = date.today() - timedelta(days=400)
+    officers = [
+        make_person("officer", world.station_a, name=f"Posted {i}", posted_since=long_ago)
+        for i in range(20)
+    ]
+    make_training(stations=[world.station_a], people=[(p, 2, 5, 15) for p in officers[:3]])
+    station = world.station_a
+
+    def seen(client) -> tuple[str, str, str]:  # noqa: ANN001
+        coverage = client.get("/curricula/coverage").get_data(as_text=True)
+        row = coverage.split(f">{station.name}</a>")[1].split("</tr>")[0]
+        story = client.get(f"/dashboard/stations/{station.id}").get_data(as_text=True)
+        tile = story.split("of officers posted now completed a training")[0][-200:]
+        home = client.get(f"/?station={station.id}").get_data(as_text=True)
+        dashboard = home.split("of officers posted now completed a training")[0][-200:]
+        return row, tile, dashboard
+
+    for role in ("officer", "viewer"):
+        row, tile, dashboard = seen(login_as(role))
+        assert "&lt;5" in row and "15%" not in row and "—" in row, role
+        assert "15%" not in tile and "—" in tile, role
+        assert "15%" not in dashboard and "—" in dashboard, role
+    row, tile, dashboard = seen(login_as("coordinator"))
+    assert "15%" in row and "15%" in tile and "15%" in dashboard
+
+
+def test_the_chart_does_not_describe_a_group_the_table_withholds(app, world, login_as,
+                                                                 make_person, make_training):  # fmt: skip
+    """Charlie's two pairs (10 % → 20 %) are "not shown" in the viewer's table; the chart
+    above it used to draw their bars and print their means."""
+    _two_station_training(make_person, make_training, world)
+
+    def chart(client) -> str:  # noqa: ANN001
+        html = client.get("/curricula/knowledge?by=station").get_data(as_text=True)
+        return html.split('class="chart-svg"')[1].split("</svg>")[0]
+
+    viewer = chart(login_as("viewer"))
+    assert "10%</text>" not in viewer and "20%</text>" not in viewer
+    assert "fewer than 5 pairs: not shown" in viewer
+    assert "50%</text>" in viewer  # Alpha's five pairs are shown
+    coordinator = chart(login_as("coordinator"))
+    assert "10%</text>" in coordinator and "20%</text>" in coordinator

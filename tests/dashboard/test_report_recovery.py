@@ -4,11 +4,14 @@ runs, or marked failed with a message and a "Try again" button; the page never w
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -82,13 +85,71 @@ def start_consumer(app, tmp_path: Path, mode: str, **env) -> subprocess.Popen:  
     )
 
 
-def enqueue_in_real_queue(tmp_path: Path, job_id: int) -> None:
-    """Put the task on the consumer's SQLite queue, as the web server does."""
-    from huey import SqliteHuey
+@pytest.fixture(params=["sqlite", "redis"])
+def queue_env(request, tmp_path: Path) -> Iterator[dict]:  # noqa: ANN001
+    """The consumer's queue: the SQLite file (the default), or a Redis server of its own
+    (``REDIS_URL``, as production may run it; ``make test`` installs redis-server)."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        message = (
+            "redis-server is missing: the Redis queue test cannot run (make test installs it)."
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        print(f"\n!!! {message} !!!", file=sys.stderr)
+        pytest.skip(message)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(  # noqa: S603 - Debian's redis-server, a private one
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        wait_for(lambda: _answers(client), 20)
+        yield {"REDIS_URL": url}
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _answers(client) -> bool:  # noqa: ANN001
+    try:
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001 - not listening yet
+        return False
+
+
+def enqueue_in_real_queue(tmp_path: Path, job_id: int, queue_env: dict) -> None:
+    """Put the task on the consumer's queue (SQLite file or Redis), as the web server does."""
+    from huey import RedisHuey, SqliteHuey
 
     folder = tmp_path / "consumer-instance"
     folder.mkdir(exist_ok=True)
-    queue = SqliteHuey("partnership", filename=str(folder / "jobs.sqlite3"))
+    if "REDIS_URL" in queue_env:
+        queue = RedisHuey("partnership", url=queue_env["REDIS_URL"])
+    else:
+        queue = SqliteHuey("partnership", filename=str(folder / "jobs.sqlite3"))
     queue.task(retries=tasks.RETRIES, retry_delay=tasks.RETRY_DELAY_SECONDS, context=True)(
         tasks.build_report_task.func
     )(job_id)
@@ -116,11 +177,11 @@ def stop(process: subprocess.Popen) -> None:
     ("max_attempts", "outcome"), [("3", JobStatus.DONE), ("1", JobStatus.FAILED)]
 )
 def test_killed_consumer_job_is_retried_or_failed_by_the_next_consumer(
-    app, world, coordinator_client, tmp_path, max_attempts, outcome
+    app, world, coordinator_client, tmp_path, max_attempts, outcome, queue_env
 ):
     job_id = make_job(app, world.users["coordinator"])
-    enqueue_in_real_queue(tmp_path, job_id)
-    first = start_consumer(app, tmp_path, "hang")
+    enqueue_in_real_queue(tmp_path, job_id, queue_env)
+    first = start_consumer(app, tmp_path, "hang", **queue_env)
     try:
         wait_for(lambda: (tmp_path / "marker").exists())
         job = load(app, job_id)
@@ -134,7 +195,7 @@ def test_killed_consumer_job_is_retried_or_failed_by_the_next_consumer(
     wait_for(lambda: utcnow() - last > timedelta(seconds=2.5), 10)
     assert load(app, job_id).status is JobStatus.RUNNING  # as the dead consumer left it
 
-    second = start_consumer(app, tmp_path, "build", JOB_MAX_ATTEMPTS=max_attempts)
+    second = start_consumer(app, tmp_path, "build", JOB_MAX_ATTEMPTS=max_attempts, **queue_env)
     try:
         wait_for(lambda: load(app, job_id).finished)
     finally:

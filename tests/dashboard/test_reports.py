@@ -220,3 +220,68 @@ def test_loop_sheets_respect_roles(login_as, world, make_concern, make_action_po
         assert labels["Action points overdue (today)"] == 2
         assert labels["Concerns raised in the period"] == 4
     assert len(workbook["Charts"]._charts) == 3
+
+
+def test_withheld_counts_in_the_workbook_are_hatched_and_labelled(officer_client, programme):
+    """A withheld count is never an empty cell or an empty bar: the sheet shows "<5" on a
+    hatched cell; the chart draws a hatched bar labelled "<5" at the threshold's height (not
+    the true count, which the workbook does not hold)."""
+    import re
+    import zipfile
+
+    from tests.dashboard.conftest import PERIOD
+
+    params = dict(pair.split("=") for pair in PERIOD.split("&"))
+    job_url = request_report(officer_client, **params)
+    download(officer_client, job_url)
+    data = officer_client.get(job_url + "/download").data
+    workbook = load_workbook(io.BytesIO(data))
+    cells = [c for row in workbook["Referrals"].iter_rows() for c in row if c.value == "<5"]
+    assert cells and all(c.fill.fill_type == "lightUp" for c in cells)
+    points = [
+        c
+        for row in workbook["Chart data"].iter_rows()
+        for c in row
+        if c.number_format == '"<5"'
+    ]
+    # February's two redemptions at Alpha: drawn at 4, shown as "<5", hatched.
+    assert points and all(c.value == 4 and c.fill.fill_type == "lightUp" for c in points)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        charts = [archive.read(n).decode() for n in archive.namelist() if "charts/chart" in n]
+    referral_chart = next(c for c in charts if "Referral slips per month" in c)
+    assert re.search(r"<c:dPt>.*?<a:pattFill", referral_chart, re.S)
+    assert "&lt;5" in referral_chart  # the bar's label
+
+
+def test_no_withheld_cell_of_a_sheet_can_be_recomputed_from_the_summary(
+    login_as, world, make_concern
+):
+    """Viewer: concerns per station, month and category on one sheet; the totals per month,
+    per category and for the period on the summary. No "<5" can be worked out from them."""
+    from datetime import date
+
+    from partnership import disclosure
+
+    for station, category, n in (
+        (world.station_a, "raids", 7), (world.station_a, "extortion", 2),
+        (world.station_b, "raids", 6), (world.station_c, "raids", 9),
+    ):  # fmt: skip
+        for _ in range(n):
+            make_concern(station, category=category, occurred_on=date(2026, 2, 10))
+    client = login_as("viewer")
+    workbook = download(client, request_report(client, start="2026-01-01", end="2026-06-30"))
+    rows = list(workbook["Concerns"].iter_rows(values_only=True))[1:]
+    labels = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r[0]}
+    shown = {(r[0], r[1], r[2]): (r[3] if isinstance(r[3], int) else None) for r in rows}
+    assert shown[("Alpha Police Station", "2026-02", "Extortion")] is None
+    total = labels["Concerns raised in the period"]
+    shown["all"] = total if isinstance(total, int) else None
+    groups = [([k for k in shown if k != "all"], "all")]
+    for category in {k[2] for k in shown if k != "all"}:
+        key = ("category", category)
+        value = labels.get(f"Concerns: {category}")
+        shown[key] = value if isinstance(value, int) else None
+        groups.append(([k for k in shown if k[2:] == (category,) and len(k) == 3], key))
+    assert not {
+        k for k in disclosure.recoverable(groups, shown) if shown.get(k) is None and len(k) == 3
+    }

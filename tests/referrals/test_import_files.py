@@ -22,7 +22,7 @@ from tests.test_import_limits import GOOD, declared, rewrite_sheet
             rewrite_sheet(GOOD, lambda b: b"<worksheet><sheetData><row"),
             "not a valid Excel",
         ),
-        ("book.xlsx", rewrite_sheet(GOOD, declared("A1:E1000000")), "more than 2,000 rows"),
+        ("book.xlsx", rewrite_sheet(GOOD, declared("A1:E1000000")), "more than 20,000 rows"),
         ("book.csv", b"number,station,date,route,officer\n0\x001,a,b,c,d\n", "NUL characters"),
     ],
 )

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 
 from partnership.accounts.models import User
+from partnership.disclosure import Figure, figure
 from partnership.extensions import db
-from partnership.referrals.measures import count_text, median_of, rate_text, scheme_measures
+from partnership.referrals.measures import median_of, rate_text, scheme_measures
 from partnership.referrals.models import Route, Scheme, ServiceType
 from tests.referrals.conftest import add_redemption, add_slips
 
@@ -84,20 +85,25 @@ def test_by_station_and_service_point(app, world, history):
 
 
 def test_officer_measures_cover_only_their_station(app, world, history):
-    m = _measures(app, world, "officer", history)
+    m = _measures(app, world, "officer", history, suppress=False)
     assert (m.total.issued, m.total.redeemed, m.total.walk_ins) == (4, 3, 0)
     assert [line.label for line in m.by_station] == ["Alpha Police Station"]
+    shown = _measures(app, world, "officer", history)  # as the officer sees them
+    with app.test_request_context():
+        assert [str(shown.total.issued), str(shown.total.redeemed)] == ["<5", "<5"]
+    assert shown.total.median_days is None  # three visits are not described one by one
 
 
 def test_suppression_rules(app):
     with app.test_request_context():
-        assert count_text(0, True) == "0"
-        assert [count_text(n, True) for n in (1, 4)] == ["<5", "<5"]
-        assert count_text(5, True) == "5"
-        assert count_text(3, False) == "3"
-        assert rate_text(3, 10, True) == "—"
-        assert rate_text(5, 10, True) == "50%"
-        assert rate_text(3, 4, False) == "75%"
+        assert str(figure(0, True)) == "0"
+        assert [str(figure(n, True)) for n in (1, 4)] == ["<5", "<5"]
+        assert str(figure(5, True)) == "5"
+        assert str(figure(3, False)) == "3"
+        assert rate_text(figure(3, True), figure(10, True)) == "—"
+        assert rate_text(figure(5, True), figure(10, True)) == "50%"
+        assert rate_text(figure(3, False), figure(4, False)) == "75%"
+        assert rate_text(figure(5, True), Figure(None)) == "—"  # a withheld whole
     assert median_of({2: 1, 10: 1}) == 6
     assert median_of({1: 3, 9: 1}) == 1
     assert median_of({}) is None
@@ -133,24 +139,23 @@ def test_officer_feedback_counts(app, officer_client, world, referrals):
 def test_a_single_small_row_cannot_be_worked_out_from_the_total(app, world, referrals):
     """Station A issued 12 slips and station C 3: the viewer sees a total of 15, so C's "<5"
     would be 15 − 12; A's count is withheld too (complementary suppression)."""
-    from partnership.referrals.measures import Withheld, protect_totals
-
     s = referrals.scheme_id
     add_slips(app, s, world.station_a.id, 12, start=1, issued_on=date(2025, 6, 1))
     add_slips(app, s, world.station_c.id, 3, start=100, issued_on=date(2025, 6, 2))
-    m = protect_totals(_measures(app, world, "viewer", referrals))
-    issued = {line.label: line.issued for line in m.by_station}
-    assert issued == {"Alpha Police Station": 12, "Charlie Police Station": 3}
-    assert isinstance(issued["Alpha Police Station"], Withheld)
+    m = _measures(app, world, "viewer", referrals)
     with app.test_request_context():
-        assert count_text(issued["Alpha Police Station"], True) == "—"
-        assert count_text(issued["Charlie Police Station"], True) == "<5"
-        assert count_text(m.total.issued, True) == "15"
-        assert count_text(issued["Alpha Police Station"], False) == "12"  # NGO editors see all
+        issued = {line.label: str(line.issued) for line in m.by_station}
+        assert issued == {"Alpha Police Station": "—", "Charlie Police Station": "<5"}
+        assert str(m.total.issued) == "15"
+        # The figure handed on does not carry the true count: nothing downstream can show it.
+        assert all(line.issued.value is None for line in m.by_station)
+        coordinator = _measures(app, world, "coordinator", referrals)
+        assert [str(line.issued) for line in coordinator.by_station] == ["12", "3"]
     # Two small rows hide each other: nothing more is withheld.
     add_slips(app, s, world.station_b.id, 2, start=200, issued_on=date(2025, 6, 3))
-    m = protect_totals(_measures(app, world, "viewer", referrals))
-    assert not any(isinstance(line.issued, Withheld) for line in m.by_station)
+    m = _measures(app, world, "viewer", referrals)
+    assert [line.issued.small for line in m.by_station] == [False, True, True]
+    assert m.by_station[0].issued == 12
 
 
 def test_viewer_page_withholds_the_complementary_row(
@@ -167,3 +172,38 @@ def test_viewer_page_withholds_the_complementary_row(
     assert ",12," in next(
         line for line in coordinator.splitlines() if "Alpha Police Station" in line
     )
+
+
+@pytest.mark.parametrize("role", ["officer", "viewer"])
+def test_no_breakdown_gives_a_withheld_count_away(app, world, referrals, role):
+    """Every breakdown of the measures (station, service point, month, route) is shown next
+    to the scheme's totals: an attacker subtracting the shown rows from a shown total recovers
+    no withheld row, for slips issued, redeemed and walk-ins alike."""
+    from partnership import disclosure
+
+    s, p = referrals.scheme_id, referrals.point_id
+    a = add_slips(app, s, world.station_a.id, 12, start=1, issued_on=date(2025, 5, 2))
+    add_slips(app, s, world.station_a.id, 3, start=50, issued_on=date(2025, 6, 2),
+              route=Route.CUSTODY)  # fmt: skip
+    add_slips(app, s, world.station_c.id, 3, start=100, issued_on=date(2025, 6, 3))
+    add_slips(app, s, world.station_b.id, 9, start=200, issued_on=date(2025, 4, 3))
+    for i, slip_id in enumerate(a[:8]):
+        add_redemption(app, s, p, slip_id, f"MAJO19{80 + i}M", date(2025, 5, 10))
+    add_redemption(app, s, p, None, "ZAPE2000X", date(2025, 6, 10), station_id=world.station_a.id)
+    m = _measures(app, world, role, referrals)
+    shown_counts = [  # what each breakdown shows (walk-ins have no station, month or route)
+        (m.by_station, ("issued", "redeemed")),
+        (m.by_service_point, ("redeemed", "walk_ins")),
+        (m.by_month, ("issued", "redeemed")),
+        (m.by_route, ("issued", "redeemed")),
+    ]
+    withheld = [
+        getattr(x, a).withheld for lines, attrs in shown_counts for x in lines for a in attrs
+    ]
+    assert any(withheld)  # the case is exercised
+    for lines, attrs in shown_counts:
+        for attr in attrs:
+            shown = {i: getattr(line, attr).value for i, line in enumerate(lines)}
+            shown["total"] = getattr(m.total, attr).value
+            recovered = disclosure.recoverable([(list(range(len(lines))), "total")], shown)
+            assert not {k for k in recovered if shown[k] is None}, (attr, lines)

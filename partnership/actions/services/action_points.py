@@ -43,6 +43,7 @@ from partnership.permissions import (
     station_scope,
 )
 from partnership.roles import NGO_ROLES, POLICE_ROLES
+from partnership.signals import action_point_assigned
 
 # ---- action points: queries --------------------------------------------------------------------
 
@@ -243,15 +244,18 @@ def create_action_point(
     db.session.add(point)
     _address_concerns(concerns, user)
     db.session.flush()
+    action_point_assigned.send(point, user=user, previous=())
     return point
 
 
 def update_action_point(point: ActionPoint, data: dict, user: User) -> ActionPoint:
     concerns = _validate_action_point(data)
+    previous = (point.police_owner_id, point.ngo_owner_id)
     _apply_action_point(point, data)
     point.concerns = concerns
     _address_concerns(concerns, user)
     db.session.flush()
+    action_point_assigned.send(point, user=user, previous=previous)
     return point
 
 

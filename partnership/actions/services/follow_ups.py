@@ -29,6 +29,7 @@ from partnership.permissions import (
     can_verify_action_point,
     side_of,
 )
+from partnership.signals import action_point_acknowledged
 
 
 def add_follow_up(
@@ -106,6 +107,7 @@ def acknowledge_action_point(point: ActionPoint, user: User) -> None:
         FollowUp(action_point=point, user_id=user.id, on_date=today(), note=_("Acknowledged."))
     )
     db.session.flush()
+    action_point_acknowledged.send(point, user=user)
 
 
 def verify_action_point(point: ActionPoint, user: User, adequate: bool, note: str = "") -> None:

@@ -50,16 +50,12 @@ def station_feedback():
             )
             rows.append((scheme, m))
 
-    def count(n: int) -> str:
-        return measures.count_text(n, True)
-
     return render_template(
         "referrals/station_feedback.html",
         rows=rows,
         stations=stations,
         station_id=station_id,
         chosen=station_ids,
-        count=count,
-        rate=lambda part, whole: measures.rate_text(part, whole, True),
+        rate=measures.rate_text,
         labels=LABELS,
     )

@@ -25,7 +25,7 @@ from partnership.referrals.services import redemptions as redemption_services
 from partnership.referrals.services import schemes as scheme_services
 from partnership.referrals.services import slips as slip_services
 from partnership.referrals.views import bp
-from partnership.referrals.views.slips import run_import
+from partnership.referrals.views.slips import import_page
 from partnership.spreadsheets import send_table, streamed
 
 # ---- redemptions (NGO editors only) ------------------------------------------------------------
@@ -96,7 +96,7 @@ def redemption_export(fmt: str):
 
 @bp.route("/redemptions/import", methods=["GET", "POST"])
 def redemption_import():
-    return run_import("redemptions")
+    return import_page("redemptions")
 
 
 @bp.get("/redemptions/import-template.<fmt>")

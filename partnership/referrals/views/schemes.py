@@ -39,15 +39,13 @@ def scheme_list():
 
 
 def _measures_context(scheme, **kwargs) -> dict:  # noqa: ANN001, ANN003
-    suppress = disclosure.applies_to(current_user)
     m = measures.cached_scheme_measures(scheme, current_user, **kwargs)
     return {
         "m": m,
-        "suppress": suppress,
-        "chart": measures.month_chart(m.by_month, suppress),
-        "count": lambda n: measures.count_text(n, suppress),
-        "rate": lambda part, whole: measures.rate_text(part, whole, suppress),
-        "median": lambda line: measures.median_text(line.median_days, line.redeemed, suppress),
+        "suppress": disclosure.applies_to(current_user),
+        "chart": measures.month_chart(m.by_month),
+        "rate": measures.rate_text,
+        "median": measures.median_text,
     }
 
 
@@ -74,9 +72,7 @@ def scheme_detail(scheme_id: int):
 def scheme_measures_export(scheme_id: int, fmt: str):
     scheme = scheme_services.get_scheme_or_404(scheme_id, current_user)
     m = measures.cached_scheme_measures(scheme, current_user)
-    suppress = disclosure.applies_to(current_user)
-    table = exports.measures_table(m, suppress)
-    return send_table(table, f"scheme-{scheme.id}-measures", fmt)
+    return send_table(exports.measures_table(m), f"scheme-{scheme.id}-measures", fmt)
 
 
 def _scheme_form(**kwargs) -> SchemeForm:  # noqa: ANN003

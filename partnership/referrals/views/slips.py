@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,7 +24,7 @@ from partnership.referrals.models import (
 from partnership.referrals.services import schemes as scheme_services
 from partnership.referrals.services import slips as slip_services
 from partnership.referrals.views import bp
-from partnership.spreadsheets import SpreadsheetError, read_rows, send_table, streamed
+from partnership.spreadsheets import send_table, streamed
 
 # ---- slips -------------------------------------------------------------------------------------
 
@@ -117,50 +118,51 @@ def officer_search():
     )
 
 
-def run_import(kind: str):  # noqa: ANN202
+def import_page(kind: str):  # noqa: ANN202
+    """The slip book and redemption register imports: one form, one runner, all rows or none."""
     schemes = db.session.scalars(scheme_services.scheme_query(current_user)).all()
     form = ImportForm(schemes=schemes)
-    result = None
+    report = None
     if request.method == "GET":
         form.scheme_id.data = arg_int("scheme")
     if form.validate_on_submit():
         scheme = scheme_services.get_scheme_or_404(form.scheme_id.data, current_user)
         upload = form.file.data
+        run = imports.import_slips if kind == "slips" else imports.import_redemptions
         try:
             if upload and getattr(upload, "filename", ""):
-                headers, rows = read_rows(upload.filename, upload.read())
+                filename, data = upload.filename, upload.read()
             elif (form.pasted.data or "").strip():
-                headers, rows = read_rows("pasted.csv", form.pasted.data.encode("utf-8"))
+                filename, data = "pasted.csv", form.pasted.data.encode("utf-8")
             else:
                 raise FieldError("file", _("Choose a file or paste rows."))
-            if not rows:
-                raise FieldError("file", _("The file has a header row but no data rows."))
-            run = imports.import_slips if kind == "slips" else imports.import_redemptions
-            result = run(scheme, headers, rows, current_user)
-        except SpreadsheetError as error:
-            form.file.errors = [*form.file.errors, _(str(error))]
+            report = run(scheme.id, filename, data, current_user._get_current_object())
         except FieldError as error:
             attach_field_error(form, error)
-        if result is not None and result.ok:
+        if report is not None and report.ok:
             db.session.commit()
             flash(
-                _("%(n)s rows were imported.", n=result.created)
+                _("%(n)s rows were imported.", n=format_decimal(report.rows))
                 if kind == "slips"
-                else _("%(n)s redemptions were imported.", n=result.created),
+                else _("%(n)s redemptions were imported.", n=format_decimal(report.rows)),
                 "success",
             )
             target = "referrals.slip_list" if kind == "slips" else "referrals.redemption_list"
             return redirect(url_for(target, scheme=scheme.id))
         db.session.rollback()
-    failed = bool(form.errors or (result is not None and not result.ok))
-    return render_template("referrals/import_form.html", form=form, kind=kind, result=result), (
+        if report is not None:
+            # What is wrong with the file as a whole (unreadable, too large) is said by the field.
+            form.file.errors = [*form.file.errors, *(m for line, m in report.errors if not line)]
+            report.errors = [(line, m) for line, m in report.errors if line]
+    failed = bool(form.errors or (report is not None and not report.ok))
+    return render_template("referrals/import_form.html", form=form, kind=kind, result=report), (
         422 if failed else 200
     )
 
 
 @bp.route("/slips/import", methods=["GET", "POST"])
 def slip_import():
-    return run_import("slips")
+    return import_page("slips")
 
 
 @bp.get("/slips/import-template.<fmt>")

@@ -1,0 +1,101 @@
+"""A slip book at programme scale: 20,000 rows import in one request, checked against lookups
+loaded once and written in a few statements (the number of statements does not grow with the
+rows), and one bad row near the end leaves nothing written, reported by its line in the file.
+No timing is asserted here: ``python -m partnership.bench.imports`` measures."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from partnership.audit import AuditEntry
+from partnership.extensions import db
+from partnership.referrals.models import Slip
+
+DAY = (date.today() - timedelta(days=3)).isoformat()
+STATIONS = ("Alpha Police Station", "Bravo Police Station", "Charlie Police Station")
+
+
+def slip_book(rows: int, bad_line: int | None = None) -> bytes:
+    """A CSV of ``rows`` slips, with a blank line after the header (so file lines and row
+    positions differ, as in real files) and an unknown station on ``bad_line``."""
+    lines = ["number,station,date,route,officer", ""]
+    for n in range(1, rows + 1):
+        station = STATIONS[n % 3]
+        if len(lines) + 1 == bad_line:
+            station = "Nowhere Police Station"
+        lines.append(f"{n:05d},{station},{DAY},social_contact,")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _import(client, scheme_id: int, body: bytes):  # noqa: ANN001, ANN202
+    return client.post(
+        "/referrals/slips/import",
+        data={"scheme_id": scheme_id, "file": (io.BytesIO(body), "book.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def _count(app, model, *where) -> int:  # noqa: ANN001
+    with app.app_context():
+        return db.session.scalar(select(func.count(model.id)).where(*where))
+
+
+def test_twenty_thousand_slips_land_in_statements_that_do_not_grow_with_rows(
+    app, coordinator_client, world, referrals, count_queries
+):
+    with count_queries() as small:
+        response = _import(coordinator_client, referrals.scheme_id, slip_book(20))
+    assert response.status_code == 302
+    with app.app_context():
+        db.session.execute(Slip.__table__.delete())
+        db.session.commit()
+
+    with count_queries() as large:
+        response = _import(coordinator_client, referrals.scheme_id, slip_book(20_000))
+    assert response.status_code == 302
+    assert "20,000 rows were imported." in coordinator_client.get(response.location).get_data(
+        as_text=True
+    )
+    assert _count(app, Slip) == 20_000
+    assert _count(app, Slip, Slip.station_id == world.station_a.id) == 6666
+    assert _count(app, Slip, Slip.number == "20000", Slip.station_id == world.station_c.id) == 1
+    assert _count(app, AuditEntry, AuditEntry.entity_type == "Slip") == 20_020
+
+    def reads(counter) -> list[str]:  # noqa: ANN001
+        return [s for s in counter.statements if not s.lstrip().upper().startswith("INSERT")]
+
+    def writes(counter) -> int:  # noqa: ANN001
+        return len(counter.statements) - len(reads(counter))
+
+    # Every lookup runs once whatever the size of the file (no query per row) ...
+    assert len(reads(large)) == len(reads(small))
+    # ... and the rows are written by executemany: one statement on SQLite, pages of 1,000 rows
+    # on PostgreSQL, for the slips and for their audit entries (the old import: 5 per row).
+    assert writes(large) <= writes(small) + 2 * (20_000 // 1000)
+
+
+def test_a_bad_row_on_line_19999_leaves_nothing_written_and_is_named(
+    app, coordinator_client, world, referrals
+):
+    response = _import(coordinator_client, referrals.scheme_id, slip_book(20_000, bad_line=19_999))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Nothing was imported: 1 line has a problem" in html
+    assert "Line 19999: unknown station “Nowhere Police Station”" in html
+    assert _count(app, Slip) == 0
+    assert _count(app, AuditEntry, AuditEntry.entity_type == "Slip") == 0
+
+
+def test_a_number_twice_in_a_large_book_is_refused_on_its_second_line(
+    app, coordinator_client, world, referrals
+):
+    body = slip_book(3000) + f"00007,Alpha Police Station,{DAY},custody,\n".encode()
+    response = _import(coordinator_client, referrals.scheme_id, body)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    # Header, blank line, 3,000 rows: the repeated number is on line 3,003.
+    assert "Line 3003: Slip 00007 was already issued in this scheme." in html
+    assert _count(app, Slip) == 0
