@@ -5,6 +5,7 @@ order they were made and each is stored exactly once."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def worker_page(browser, live_server):  # noqa: ANN001, ANN201
     context = browser.new_context(
         base_url=live_server, viewport={"width": 360, "height": 740}, bypass_csp=True
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     yield page
     context.close()
@@ -72,7 +73,9 @@ def test_concerns_logged_offline_are_sent_once_in_order_when_the_network_is_back
     _log_concern(page, "Second: kits taken at the same hotspot.")
     page.goto(form)
     _log_concern(page, "Third: typed by mistake.")
-    page.wait_for_function("() => document.querySelectorAll('#outbox li').length === 3")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#outbox li').length === 3", timeout=30_000
+    )
     assert outbox.get_by_text("Waiting to be sent").is_visible()
     assert serious_accessibility_violations(page) == []
     # What the user does not want sent is discarded from the list.
@@ -81,9 +84,11 @@ def test_concerns_logged_offline_are_sent_once_in_order_when_the_network_is_back
     assert _summaries(app) == []
 
     page.context.set_offline(False)
-    page.wait_for_function(
-        "() => !document.querySelector('#outbox li')", polling=200, timeout=20_000
-    )
+    deadline = time.monotonic() + 30
+    while len(_summaries(app)) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    page.wait_for_load_state()
+    page.wait_for_function("() => !document.querySelector('#outbox li')", timeout=30_000)
     assert _summaries(app) == [
         "First: raid at the Mlaleo hotspot.",
         "Second: kits taken at the same hotspot.",
