@@ -1,5 +1,6 @@
-"""Register import from CSV or Excel: every row is checked, people are matched by name and
-station, ambiguous matches are reviewed, and then every row is written or none is.
+"""Register import from CSV or Excel through the one import runner: every row is checked,
+people are matched by name and station, ambiguous matches are reviewed, and then every row is
+written or none is.
 
 The rows travel between the upload and the confirmation in a signed form field, so the review
 step needs no server-side storage and cannot be altered on the way.
@@ -12,10 +13,10 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
-from meetings.exports import register_headers
 from meetings.models import ATTENDANCE_STATUS_LABELS, AttendanceStatus, Meeting
 from meetings.services import register
 from partnership.extensions import db
@@ -28,9 +29,20 @@ from partnership.organisations.models import (
     Person,
     PersonKind,
 )
-from partnership.spreadsheets import SpreadsheetError, read_rows
+from partnership.spreadsheets import Column, ImportRow, RowError, read_import, run_rows
 
 MAX_ROWS = 1000
+
+# The register's columns keep English headers ("Name", "Station or organisation", the days as
+# 2031-06-03) so a file travels between users of different languages; the label in the
+# reader's language is accepted too.
+COLUMNS = (
+    Column("name", _l("Name")),
+    Column("kind", _l("Kind")),
+    Column("station_or_organisation", _l("Station or organisation"), required=False),
+    Column("rank", _l("Rank"), required=False),
+    Column("unit", _l("Unit"), required=False),
+)
 
 
 class RegisterFileError(Exception):
@@ -63,8 +75,7 @@ class RegisterRow:
 
 @dataclass
 class RegisterImport:
-    headers: list[str]
-    raw_rows: list[list[str]]
+    records: list[ImportRow]
     rows: list[RegisterRow] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
@@ -79,28 +90,48 @@ def _serializer() -> URLSafeSerializer:
 
 def pack(result: RegisterImport, meeting: Meeting) -> str:
     return _serializer().dumps(
-        {"meeting": meeting.id, "headers": result.headers, "rows": result.raw_rows}
+        {"meeting": meeting.id, "rows": [[r.line, dict(r)] for r in result.records]}
     )
 
 
 def unpack(payload: str, meeting: Meeting) -> RegisterImport:
     try:
         data = _serializer().loads(payload)
-    except BadSignature as exc:
+        records = [ImportRow(cells, line) for line, cells in data["rows"]]
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
         raise RegisterFileError(
             _("The import could not be read back; upload the file again.")
         ) from exc
     if data.get("meeting") != meeting.id:
         raise RegisterFileError(_("This import belongs to another meeting; upload the file again."))
-    return check_rows(meeting, data["headers"], data["rows"])
+    return check_rows(meeting, records)
+
+
+def _day_key(meeting: Meeting):  # noqa: ANN202
+    """Day columns are known by their date; a date the meeting does not have is refused."""
+
+    def day_key(header: str) -> str | None:
+        try:
+            day = date.fromisoformat(header.strip())
+        except ValueError:
+            return None
+        if day not in meeting.days:
+            raise RowError(_("unexpected columns: %(names)s", names=header.strip()))
+        return day.isoformat()
+
+    return day_key
 
 
 def read_register(meeting: Meeting, filename: str, data: bytes) -> RegisterImport:
-    try:
-        headers, rows = read_rows(filename, data)
-    except SpreadsheetError as exc:
-        raise RegisterFileError(str(exc)) from exc
-    return check_rows(meeting, headers, rows)
+    records, errors = read_import(
+        filename, data, COLUMNS, extra_column=_day_key(meeting),
+        mismatch=_("The columns do not match the template for this meeting."),
+    )  # fmt: skip
+    if errors:
+        raise RegisterFileError(" ".join(message for _line, message in errors))
+    if len(records) > MAX_ROWS:
+        raise RegisterFileError(_("A register file can have at most %(n)s rows.", n=MAX_ROWS))
+    return check_rows(meeting, records)
 
 
 def _kind_of(value: str) -> PersonKind | None:
@@ -119,49 +150,52 @@ def _status_of(value: str) -> AttendanceStatus | None:
     raise ValueError(text)
 
 
-def check_rows(meeting: Meeting, headers: list[str], raw_rows: list[list[str]]) -> RegisterImport:
-    """Validate every row and find the people each one may be."""
-    headers = [h.strip() for h in headers]
-    expected = register_headers(meeting)
-    missing = [h for h in expected if h not in headers]
-    unknown = [h for h in headers if h and h not in expected]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(_("missing columns: %(names)s", names=", ".join(missing)))
-        if unknown:
-            parts.append(_("unexpected columns: %(names)s", names=", ".join(unknown)))
-        raise RegisterFileError(
-            _("The columns do not match the template (%(details)s). Download the template "
-              "for this meeting and copy your rows into it.", details="; ".join(parts))
-        )  # fmt: skip
-    if not raw_rows:
-        raise RegisterFileError(_("The file has no rows below the column names."))
-    if len(raw_rows) > MAX_ROWS:
-        raise RegisterFileError(_("A register file can have at most %(n)s rows.", n=MAX_ROWS))
-    index = {h: headers.index(h) for h in expected}
+def check_rows(meeting: Meeting, records: list[ImportRow]) -> RegisterImport:
+    """Validate every row and find the people each one may be; nothing is written."""
+    result = RegisterImport(records=records)
+    prepare, check_row = _checker(meeting)
+    report = run_rows(records, check_row, list, prepare=prepare)
+    result.errors = report.errors
+    result.rows = report.result or []
+    return result
+
+
+def apply_import(
+    meeting: Meeting, result: RegisterImport, choices: dict[int, str]
+) -> list[tuple[int, str]]:
+    """Check every row again and write them all, or return the problems and write nothing (the
+    caller rolls back). ``choices`` maps a line to a person id or "new" for ambiguous rows."""
+    prepare, check_row = _checker(meeting, choices)
+    report = run_rows(
+        result.records, check_row, lambda rows: _write(meeting, rows, choices), prepare=prepare
+    )
+    return report.errors
+
+
+def _checker(meeting: Meeting, choices: dict[int, str] | None = None):  # noqa: ANN202
+    """``prepare`` and ``check_row`` for the runner: each row as a RegisterRow with the people
+    it may be, or RowError. With ``choices``, an ambiguous row must have a valid one."""
     organisations = _organisations_by_name()
-    result = RegisterImport(headers=headers, raw_rows=[list(r) for r in raw_rows])
+    people: dict[tuple, list[Person]] = {}
     seen: dict[tuple, int] = {}
-    for position, raw in enumerate(raw_rows, start=2):
-        line = getattr(raw, "line", position)
-        cells = [*raw, *([""] * len(headers))]
 
-        def cell(name: str, cells=cells) -> str:
-            return str(cells[index[name]]).strip()
+    def prepare(records: list[ImportRow]) -> None:
+        people.update(_people_by_name(records))
 
+    def check_row(row: ImportRow) -> RegisterRow:
         problems = []
-        name = cell("Name")
+        name = row.get("name", "")
         if not name:
             problems.append(_("the name is empty"))
         elif len(name) > 160:
             problems.append(_("the name is longer than 160 characters"))
-        kind = _kind_of(cell("Kind"))
+        kind = _kind_of(row.get("kind", ""))
         if kind is None:
             problems.append(
-                _("kind “%(value)s” is not officer, ngo_staff or community_rep", value=cell("Kind"))
-            )
-        org_name = cell("Station or organisation")
+                _("kind “%(value)s” is not officer, ngo_staff or community_rep",
+                  value=row.get("kind", ""))
+            )  # fmt: skip
+        org_name = row.get("station_or_organisation", "")
         org = organisations.get(org_name.lower()) if org_name else None
         if org_name and org is None:
             problems.append(_("no organisation or station is called “%(name)s”", name=org_name))
@@ -188,7 +222,7 @@ def check_rows(meeting: Meeting, headers: list[str], raw_rows: list[list[str]]) 
                 )
         marks = {}
         for day in meeting.days:
-            value = cell(day.isoformat())
+            value = row.get(day.isoformat(), "")
             if not value:
                 continue
             try:
@@ -198,28 +232,31 @@ def check_rows(meeting: Meeting, headers: list[str], raw_rows: list[list[str]]) 
                     _("“%(value)s” on %(day)s is not present, late, excused or absent",
                       value=value, day=day.isoformat())
                 )  # fmt: skip
-        if len(cell("Rank")) > 80 or len(cell("Unit")) > 120:
+        rank, unit = row.get("rank", ""), row.get("unit", "")
+        if len(rank) > 80 or len(unit) > 120:
             problems.append(_("the rank or unit is too long"))
         key = (name.lower(), kind, org.id if org else None)
         if not problems and key in seen:
             problems.append(_("the same person is already on line %(line)s", line=seen[key]))
         if problems:
-            result.errors.append((line, "; ".join(problems)))
-            continue
-        seen[key] = line
-        result.rows.append(
-            RegisterRow(
-                line=line,
-                name=name,
-                kind=kind,
-                organisation=org,
-                rank=cell("Rank") if kind is PersonKind.OFFICER else "",
-                unit=cell("Unit") if kind is PersonKind.OFFICER else "",
-                marks=marks,
-            )
-        )
-    _find_candidates(result.rows)
-    return result
+            raise RowError("; ".join(problems))
+        seen[key] = row.line
+        register_row = RegisterRow(
+            line=row.line, name=name, kind=kind, organisation=org,
+            rank=rank if kind is PersonKind.OFFICER else "",
+            unit=unit if kind is PersonKind.OFFICER else "", marks=marks,
+        )  # fmt: skip
+        if kind is PersonKind.COMMUNITY_REP and org is None:
+            register_row.candidates = people.get((name.lower(), kind, "any"), [])
+        else:
+            register_row.candidates = people.get((name.lower(), kind, key[2]), [])
+        if choices is not None and register_row.is_ambiguous:
+            choice = choices.get(row.line, "")
+            if choice != "new" and choice not in {str(p.id) for p in register_row.candidates}:
+                raise RowError(_("choose which “%(name)s” this is", name=name))
+        return register_row
+
+    return prepare, check_row
 
 
 def _organisations_by_name() -> dict[str, Organisation]:
@@ -229,43 +266,26 @@ def _organisations_by_name() -> dict[str, Organisation]:
     }
 
 
-def _find_candidates(rows: list[RegisterRow]) -> None:
-    """People with the same name (any case) and kind at the same station or organisation."""
-    names = {r.name.lower() for r in rows}
+def _people_by_name(records: list[ImportRow]) -> dict[tuple, list[Person]]:
+    """People with the same name (any case) and kind at the same station or organisation, for
+    every name of the file, in one query."""
+    names = sorted({r.get("name", "").lower() for r in records} - {""})
+    by_key: dict[tuple, list[Person]] = {}
     if not names:
-        return
-    people = db.session.scalars(
+        return by_key
+    for p in db.session.scalars(
         select(Person)
         .where(func.lower(Person.name).in_(names), Person.active.is_(True))
         .order_by(Person.id)
-    )
-    by_key: dict[tuple, list[Person]] = {}
-    for p in people:
+    ):
         by_key.setdefault((p.name.lower(), p.kind, p.organisation_id), []).append(p)
         if p.kind is PersonKind.COMMUNITY_REP:
             by_key.setdefault((p.name.lower(), p.kind, "any"), []).append(p)
+    return by_key
+
+
+def _write(meeting: Meeting, rows: list[RegisterRow], choices: dict[int, str]) -> None:
     for row in rows:
-        if row.kind is PersonKind.COMMUNITY_REP and row.organisation is None:
-            row.candidates = by_key.get((row.name.lower(), row.kind, "any"), [])
-        else:
-            org_id = row.organisation.id if row.organisation else None
-            row.candidates = by_key.get((row.name.lower(), row.kind, org_id), [])
-
-
-def apply_import(
-    meeting: Meeting, result: RegisterImport, choices: dict[int, str]
-) -> list[tuple[int, str]]:
-    """Write every row, or return the problems and write nothing (the caller rolls back).
-
-    ``choices`` maps a line number to a person id or "new" for the ambiguous rows."""
-    problems = list(result.errors)
-    for row in result.ambiguous:
-        choice = choices.get(row.line, "")
-        if choice != "new" and choice not in {str(p.id) for p in row.candidates}:
-            problems.append((row.line, _("choose which “%(name)s” this is", name=row.name)))
-    if problems:
-        return problems
-    for row in result.rows:
         person = row.match
         if row.is_ambiguous and choices[row.line] != "new":
             person = next(p for p in row.candidates if str(p.id) == choices[row.line])
@@ -286,4 +306,3 @@ def apply_import(
             [attendee],
             {(attendee.id, day): status.value for day, status in row.marks.items()},
         )
-    return []

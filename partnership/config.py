@@ -94,6 +94,7 @@ class Config:
     # Notification emails (sent by the queue consumer); off, the app still lists them.
     NOTIFICATION_EMAILS = _bool("NOTIFICATION_EMAILS", True)
     NOTIFICATION_EMAIL_ATTEMPTS = _int("NOTIFICATION_EMAIL_ATTEMPTS", 5)
+    NOTIFICATION_KEEP_DAYS = _int("NOTIFICATION_KEEP_DAYS", 365)
     # Imports (CSV/xlsx): the largest file, the most a workbook may unpack to (zip bombs), and
     # the most rows and columns; checked before rows are read.
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)

@@ -135,6 +135,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "actions.concern_create": roles(NGO_EDITORS),
     "actions.concern_edit": roles(NGO_EDITORS),
     "actions.concern_status": roles(NGO_EDITORS),
+    "actions.concern_resolve": roles(NGO_EDITORS),
     "actions.concern_seal": roles(NGO_EDITORS),
     "actions.concern_annotate": roles(NGO_EDITORS),
     "actions.action_point_list": SIGNED_IN,
@@ -474,6 +475,14 @@ def can_edit_concern(user: User, concern: Any = None) -> bool:
     return is_ngo_editor(user)
 
 
+def can_resolve_concern(user: User, concern: Any = None) -> bool:
+    """Resolving closes the loop: the NGO editors who verify action points write the outcome.
+    Officers may verify a point but are not offered to resolve the concern."""
+    return is_ngo_editor(user) and (
+        concern is None or can_see_organisation(user, concern.station_id)
+    )
+
+
 def can_see_restricted_details(user: User, concern: Any = None) -> bool:
     """Concern restricted details (names, specifics): admins and coordinators only."""
     return is_ngo_editor(user)
@@ -593,6 +602,7 @@ TEMPLATE_HELPERS: dict[str, Callable[..., Any]] = {
     "can_agree_action_point": can_agree_action_point,
     "sees_concern_summaries": sees_concern_summaries,
     "can_edit_concern": can_edit_concern,
+    "can_resolve_concern": can_resolve_concern,
     "can_see_restricted_details": can_see_restricted_details,
     "can_edit_action_point": can_edit_action_point,
     "can_update_action_point": can_update_action_point,

@@ -25,9 +25,17 @@ meeting_rescheduled = _signals.signal(
 
 meeting_page_links = _signals.signal(
     "meeting-page-links",
-    doc="""A meeting's page is being shown (sender: the meeting; ``user``: the reader). A
-    receiver returns a list of ``(label, url)`` links for the page, for example curricula's
-    link to the training set up on a training meeting.""",
+    doc="""A meeting's page is being shown (sender: the meeting; ``user``: the reader;
+    ``page``: "detail", or "register" for its register). A receiver returns a list of
+    ``(label, url)`` links for the page, for example curricula's link to the training set up on
+    a training meeting, and from the register to entering the training's scores.""",
+)
+
+concern_page_links = _signals.signal(
+    "concern-page-links",
+    doc="""A concern's page is being shown (sender: the concern; ``user``: the reader). A
+    receiver returns a list of ``(label, url)`` links, for example meetings' links to the
+    meetings whose agenda carries the concern.""",
 )
 
 station_page_sections = _signals.signal(

@@ -112,6 +112,11 @@ MATRIX = {
         EDIT,
         {"status": "on_agenda"},
     ),
+    "actions.concern_resolve": (
+        "POST",
+        lambda w, p: f"/concerns/{w.concern.id}/resolve",
+        EDIT,
+    ),
     "actions.concern_seal": ("POST", lambda w, p: f"/concerns/{w.concern.id}/seal", EDIT),
     "actions.concern_annotate": (
         "POST",

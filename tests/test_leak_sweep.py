@@ -384,3 +384,44 @@ def test_coordinators_see_every_count(app, world, make_concern):
         measures = concerns_by_category_month(user)
         assert measures.totals[month] == 2
         assert not any(f.withheld for counts in measures.counts.values() for f in counts.values())
+
+
+@pytest.mark.parametrize("role", ["officer", "viewer"])
+def test_no_month_of_referrals_can_be_recomputed_from_the_period_total(
+    app,
+    world,
+    referrals,  # noqa: F811
+    role,
+):
+    """The dashboard's (and the workbook's) slips per month sit next to the period's totals:
+    a month of three slips beside a month of twelve and a total of fifteen is withheld with
+    its neighbour; the workbook's sheet per station and month, against the same totals."""
+    from flask_login import login_user
+
+    from partnership.accounts.models import User
+    from partnership.dashboard.reports.sections import referrals_section
+    from partnership.dashboard.services import DashboardFilters, referral_indicators
+    from partnership.extensions import db
+
+    today = date.today()
+    first = today.replace(day=1)
+    last_month = first - timedelta(days=1)
+    a = world.station_a.id
+    add_slips(app, referrals.scheme_id, a, 12, start=1, issued_on=first)
+    add_slips(app, referrals.scheme_id, a, 3, start=100, issued_on=last_month)
+    with app.test_request_context():
+        user = db.session.get(User, world.users[role].id)
+        login_user(user)
+        filters = DashboardFilters(start=last_month.replace(day=1), end=today)
+        shown = referral_indicators(user, filters)
+        issued = {k: v[0] for k, v in shown.by_month.items()}
+        assert any(f.withheld for f in issued.values())
+        assert not _recovered(issued, shown.issued)
+        rows = list(referrals_section(user, filters).rows())
+        cells = {(r[0], r[1]): r[2] for r in rows}
+        assert any(f.withheld for f in cells.values())
+        month_totals = {f"{y:04d}-{m:02d}": v for (y, m), v in issued.items()}
+        for month, total in month_totals.items():
+            in_month = {k: f for k, f in cells.items() if k[1] == month}
+            assert not _recovered(in_month, total), month
+        assert not _recovered(cells, shown.issued)

@@ -226,12 +226,26 @@ def follow_meeting(meeting: Meeting, **_extra) -> None:  # noqa: ANN003
         db.session.flush()
 
 
-def meeting_links(meeting: Meeting, user=None, **_extra) -> list[tuple[str, str]]:  # noqa: ANN001, ANN003
+def meeting_links(
+    meeting: Meeting,
+    user=None,  # noqa: ANN001
+    page: str = "detail",
+    **_extra,  # noqa: ANN003
+) -> list[tuple[str, str]]:
     """Receiver of ``meeting_page_links``: a training meeting's page links to the training set
-    up on it, or to setting one up."""
+    up on it, or to setting one up; its register links on to entering the scores."""
     if meeting.kind is not MeetingKind.TRAINING:
         return []
     training_id = db.session.scalar(select(Training.id).where(Training.meeting_id == meeting.id))
+    if page == "register":
+        if training_id is None or not can("curricula.training_scores", user):
+            return []
+        return [
+            (
+                _("Enter the pre- and post-test scores"),
+                url_for("curricula.training_scores", training_id=training_id),
+            )
+        ]
     if training_id is not None:
         return [
             (

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, render_template
+from flask import abort, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from meetings.models import (
     HAPPENED_STATUSES,
@@ -23,13 +24,15 @@ from meetings.models import (
 from meetings.services.queries import station_meetings
 from partnership import disclosure, permissions
 from partnership.accounts.models import User
-from partnership.actions.models import ActionPoint, Concern, FollowUp
+from partnership.actions.models import ActionPoint, Concern, FollowUp, action_point_concerns
 from partnership.actions.services.action_points import (
     action_point_options,
+    count_open_action_points_of_stations,
     create_action_point,
     open_action_points_of_stations,
 )
 from partnership.actions.services.concerns import (
+    count_open_concerns_of_stations,
     open_concerns_of_stations,
     put_concern_on_agenda,
     put_station_concerns_on_agenda,
@@ -39,7 +42,7 @@ from partnership.actions.services.concerns import (
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.mixins import utcnow
-from partnership.signals import concern_logged, station_page_sections
+from partnership.signals import concern_logged, concern_page_links, station_page_sections
 
 
 def minutes_text(meeting: Meeting) -> str:
@@ -110,10 +113,87 @@ def station_meetings_section(station, user=None, **_extra) -> tuple[int, Markup]
     return (10, Markup(html))  # noqa: S704 - rendered by Jinja with autoescape
 
 
+def concern_meetings(concern: Concern) -> tuple[list[Meeting], list[Meeting]]:
+    """The meetings whose agenda carries the concern: those coming at its station while it is
+    open, and, newest first, those held at its station since it was logged (until it was
+    closed) or where an action point answering it was agreed. Two queries."""
+    at_station = (
+        select(Meeting)
+        .join(meeting_stations, meeting_stations.c.meeting_id == Meeting.id)
+        .where(meeting_stations.c.station_id == concern.station_id)
+    )
+    coming: list[Meeting] = []
+    if concern.status.is_open:
+        coming = list(
+            db.session.scalars(
+                at_station.where(
+                    Meeting.kind != MeetingKind.WEBINAR,
+                    Meeting.status.in_(list(OPEN_STATUSES)),
+                    Meeting.ends_at >= utcnow(),
+                )
+                .order_by(Meeting.starts_at, Meeting.id)
+                .limit(3)
+            )
+        )
+    until = utcnow() if concern.status.is_open else (concern.status_changed_at or utcnow())
+    agreed_there = (
+        select(ActionPoint.origin_meeting_id)
+        .join(action_point_concerns, action_point_concerns.c.action_point_id == ActionPoint.id)
+        .where(action_point_concerns.c.concern_id == concern.id)
+    )
+    past = list(
+        db.session.scalars(
+            at_station.where(
+                or_(
+                    Meeting.id.in_(agreed_there),
+                    (Meeting.kind != MeetingKind.WEBINAR)
+                    & Meeting.status.in_(list(HAPPENED_STATUSES))
+                    & (Meeting.starts_at >= concern.created_at)
+                    & (Meeting.starts_at <= until),
+                ),
+                Meeting.id.not_in([m.id for m in coming] or [-1]),
+            )
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+            .limit(5)
+        )
+    )
+    return coming, past
+
+
+def concern_meeting_links(concern: Concern, user=None, **_extra) -> list[tuple[str, str | None]]:  # noqa: ANN001, ANN003
+    """Receiver of ``concern_page_links``: "On the agenda of <meeting>, <date>", linked."""
+    coming, past = concern_meetings(concern)
+    linked = permissions.can("meetings.meeting_detail", user)
+
+    def link(meeting: Meeting, text: str) -> tuple[str, str | None]:
+        url = url_for("meetings.meeting_detail", meeting_id=meeting.id) if linked else None
+        return text, url
+
+    def when(meeting: Meeting) -> str:
+        return format_date(meeting.local_start.date(), "medium")
+
+    return [
+        *(
+            link(m, _("On the agenda of %(meeting)s, %(date)s", meeting=m.title, date=when(m)))
+            for m in coming
+        ),
+        *(
+            link(m, _("Was on the agenda of %(meeting)s, %(date)s", meeting=m.title, date=when(m)))
+            for m in past
+        ),
+    ]
+
+
 def connect_receivers() -> None:
     """Called when the meetings blueprint is registered."""
     concern_logged.connect(put_logged_concern_on_agenda)
+    concern_page_links.connect(concern_meeting_links)
     station_page_sections.connect(station_meetings_section)
+
+
+# A joint workshop of 30 stations carries forward hundreds of items: the page shows the most
+# pressing ones (the earliest due, the oldest concerns) and links to the full lists.
+CARRIED_FORWARD_SHOWN = 30
 
 
 @dataclass
@@ -126,6 +206,9 @@ class MeetingLoop:
     # suppressed for the user (see partnership.disclosure). None when nothing is left out.
     other_concerns: disclosure.Figure | None = None
     other_points: disclosure.Figure | None = None
+    # How many there are in all: the page shows the first CARRIED_FORWARD_SHOWN of each.
+    concerns_total: int = 0
+    points_total: int = 0
 
 
 def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
@@ -137,10 +220,10 @@ def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
     station_ids = [s.id for s in meeting.stations]
     visible = permissions.visible_station_ids(user, station_ids)
     others = [s for s in station_ids if s not in visible]
-    concerns = (
-        open_concerns_of_stations(visible) if permissions.sees_concern_summaries(user) else None
-    )
-    points = open_action_points_of_stations(visible)
+    sees_concerns = permissions.sees_concern_summaries(user)
+    shown = CARRIED_FORWARD_SHOWN
+    concerns = open_concerns_of_stations(visible, limit=shown) if sees_concerns else None
+    points = open_action_points_of_stations(visible, limit=shown)
     agreed_stmt = (
         select(ActionPoint)
         .options(*action_point_options())
@@ -156,10 +239,14 @@ def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
         )
     )
     loop = MeetingLoop(concerns, points, reviewed, agreed)
+    loop.concerns_total = count_open_concerns_of_stations(visible) if sees_concerns else 0
+    loop.points_total = count_open_action_points_of_stations(visible)
     if others:
         suppress = disclosure.applies_to(user)
-        loop.other_concerns = disclosure.figure(len(open_concerns_of_stations(others)), suppress)
-        loop.other_points = disclosure.figure(len(open_action_points_of_stations(others)), suppress)
+        loop.other_concerns = disclosure.figure(count_open_concerns_of_stations(others), suppress)
+        loop.other_points = disclosure.figure(
+            count_open_action_points_of_stations(others), suppress
+        )
     return loop
 
 

@@ -28,6 +28,7 @@ from partnership.organisations.models import (
 )
 from partnership.pagination import form_int, form_ints
 from partnership.permissions import can_see_community_names
+from partnership.signals import meeting_page_links
 from partnership.spreadsheets import send_table
 
 # ---- register ----------------------------------------------------------------------------------
@@ -43,6 +44,14 @@ def _register_page(meeting: Meeting, new_person_form=None, status: int = 200):  
         statuses=ATTENDANCE_STATUS_LABELS,
         new_person_form=new_person_form or _new_person_form(meeting),
         PersonKind=PersonKind,
+        # Links that higher layers add (curricula: entering a training's scores).
+        extra_links=[
+            link
+            for _receiver, links in meeting_page_links.send(
+                meeting, user=current_user, page="register"
+            )
+            for link in (links or [])
+        ],
     ), status
 
 

@@ -77,6 +77,21 @@ class ConcernStatusForm(VersionedForm):
         self.status.choices = _choices([s for s in ConcernStatus if s in allowed])
 
 
+class ConcernResolveForm(VersionedForm):
+    """Resolve a concern whose action points are verified; one per concern on a page, told
+    apart by the prefix ``resolve-<concern id>``."""
+
+    outcome = TextAreaField(
+        _l("Outcome"),
+        validators=[DataRequired(), Length(max=4000)],
+        description=_l("Pre-filled from its verified action points: correct or add to it."),
+    )
+
+    @classmethod
+    def for_concern(cls, concern_id: int, **kwargs) -> ConcernResolveForm:  # noqa: ANN003
+        return cls(prefix=f"resolve-{concern_id}", **kwargs)
+
+
 class AnnotationForm(VersionedForm):
     text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=4000)])
     restricted = BooleanField(_l("Restricted (coordinators and administrators only)"), default=True)

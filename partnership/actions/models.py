@@ -157,6 +157,8 @@ class Concern(TimestampMixin, VersionedMixin, db.Model):
         enum_column(ConcernStatus, 30), default=ConcernStatus.OPEN
     )
     status_reason: Mapped[str] = mapped_column(String(500), default="")
+    # What came of it, written when it is resolved (pre-filled from its verified action points).
+    outcome: Mapped[str] = mapped_column(Text, default="", server_default="")
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sealed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

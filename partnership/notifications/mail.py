@@ -33,6 +33,8 @@ def notification_message(notification: Notification) -> EmailMessage:
         message["Subject"] = words.subject
         message["From"] = current_app.config["MAIL_FROM"]
         message["To"] = user.email
+        # Out-of-office replies and the like are not sent back to an automatic message.
+        message["Auto-Submitted"] = "auto-generated"
         lines = [_("Hello %(name)s,", name=user.name), "", words.text, ""]
         if words.endpoint:
             lines += [_("Open it:"), absolute_url(words.endpoint, **words.values), ""]

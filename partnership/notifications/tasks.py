@@ -16,7 +16,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 from huey import crontab
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import delete, event, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from partnership.database import reading, write_transaction
@@ -213,3 +213,29 @@ def notify_overdue_task() -> None:
         except Exception:  # noqa: BLE001 - the next hour tries again
             db.session.rollback()
             app.logger.exception("overdue action points not notified this time")
+
+
+def prune_read_notifications(now: datetime | None = None) -> int:
+    """Delete notifications read more than ``NOTIFICATION_KEEP_DAYS`` ago (unread ones stay,
+    so the count in the header stays true); the number deleted."""
+    now = now or utcnow()
+    keep = timedelta(days=current_app.config.get("NOTIFICATION_KEEP_DAYS", 365))
+    with write_transaction() as conn:
+        result = conn.execute(
+            delete(Notification).where(
+                Notification.read_at.is_not(None),
+                Notification.read_at < now - keep,
+                Notification.email_pending.is_(False),
+            )
+        )
+    return result.rowcount or 0
+
+
+@huey.periodic_task(crontab(hour="3", minute="17"))
+def prune_read_notifications_task() -> None:
+    app = job_app()
+    with app.app_context():
+        try:
+            prune_read_notifications()
+        except Exception:  # noqa: BLE001 - tomorrow's run tries again
+            app.logger.exception("old notifications not pruned this time")

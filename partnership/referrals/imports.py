@@ -2,13 +2,14 @@
 through the one import runner: every row is checked, then all are written or none, and the
 report names each failing line of the file. Messages never repeat a client code.
 
-A slip book of 20,000 rows is checked against lookups loaded once (the scheme's stations, the
-officers and slip numbers the file names) and written in a few statements, with the same rules
-as the form (``slip_services.check_slip``).
+A slip book or a redemption register of 20,000 rows is checked against lookups loaded once (the
+scheme's stations, service points, the officers and slips the file names) with the same rules
+as the forms (``check_slip``, ``check_redemption``), and written in a few statements.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime
 
@@ -163,8 +164,10 @@ def import_slips(scheme_id: int, filename: str, data: bytes, user) -> ImportRepo
 
 
 def import_redemptions(scheme_id: int, filename: str, data: bytes, user) -> ImportReport:  # noqa: ANN001
-    """Check every row of a redemption register and write it through the form's service; any
-    failing row leaves nothing written (the caller rolls back)."""
+    """Check every row of a redemption register with the form's rules, against lookups loaded
+    once, then write all of them in bulk, or none when any row is wrong. Raises FieldError when
+    the scheme itself takes no redemptions."""
+    redeeming = redemption_services.redeeming_in(scheme_id, user)
     lookups: dict = {}
 
     def prepare(rows: list[ImportRow]) -> None:
@@ -172,6 +175,9 @@ def import_redemptions(scheme_id: int, filename: str, data: bytes, user) -> Impo
                                                     for r in rows})  # fmt: skip
         lookups["stations"] = _by_name(
             Organisation, {r.get("walk_in_station", "").lower() for r in rows}
+        )
+        lookups["slips"] = redemption_services.slips_by_number(
+            redeeming.scheme, (normalise_slip_number(r.get("slip")) for r in rows)
         )
 
     def check_row(row: ImportRow) -> dict:
@@ -210,29 +216,33 @@ def import_redemptions(scheme_id: int, filename: str, data: bytes, user) -> Impo
             problems.append(_("unknown station “%(name)s”", name=station_name))
         if problems:
             raise RowError("; ".join(problems))
-        slip_number = row.get("slip", "")
-        values = {
-            "scheme_id": scheme_id,
-            "walk_in": not slip_number,
-            "slip_number": slip_number,
-            "station_id": station.id if station else None,
-            "redeemed_on": redeemed_on,
-            "service_point_id": point.id,
-            "consent": consent_text in ("yes", "y", "1", "true"),
-            "client_code": row.get("client_code", ""),
-            "services": provided,
-            "outcome": outcome.value,
-            "follow_up": row.get("follow_up", ""),
-            "follow_up_on": follow_up_on,
-        }
-        # Recorded as it is checked, so that a slip redeemed twice in one file is refused; the
-        # caller rolls everything back when any row fails.
+        number = normalise_slip_number(row.get("slip"))
+        slip = lookups["slips"].get(number)
         try:
-            redemption_services.record_redemption(values, user)
+            values = redemption_services.check_redemption(
+                redeeming,
+                {
+                    "walk_in": not number,
+                    "slip_number": number,
+                    "station_id": station.id if station else None,
+                    "redeemed_on": redeemed_on,
+                    "consent": consent_text in ("yes", "y", "1", "true"),
+                    "client_code": row.get("client_code", ""),
+                    "services": provided,
+                    "outcome": outcome.value,
+                    "follow_up": row.get("follow_up", ""),
+                    "follow_up_on": follow_up_on,
+                },
+                slip,
+                point,
+            )
         except FieldError as error:
             raise RowError(error.message) from None
+        if slip is not None:  # a second row with the slip is "already redeemed"
+            lookups["slips"][number] = dataclasses.replace(slip, redeemed=True)
         return values
 
     return run_import(
-        filename, data, REDEMPTION_COLUMNS, check_row, lambda planned: None, prepare=prepare
-    )
+        filename, data, REDEMPTION_COLUMNS, check_row, redemption_services.record_redemptions,
+        prepare=prepare,
+    )  # fmt: skip

@@ -11,7 +11,9 @@ from partnership.spreadsheets.runner import (
     ImportRow,
     RowError,
     column_key,
+    read_import,
     run_import,
+    run_rows,
 )
 from partnership.spreadsheets.writer import (
     XLSX_MIMETYPE,
@@ -42,8 +44,10 @@ __all__ = [
     "column_key",
     "csv_chunks",
     "neutralise",
+    "read_import",
     "read_rows",
     "run_import",
+    "run_rows",
     "send_table",
     "streamed",
     "write_csv",

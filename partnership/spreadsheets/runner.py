@@ -98,14 +98,30 @@ def run_import(
     ``RowError`` for a column the file must not have; ``mismatch`` opens the message of a file
     whose columns do not match the template; ``prepare`` sees every row before the first is
     checked, to load what the rows refer to in a few queries (never one per row)."""
+    records, errors = read_import(
+        filename, data, columns, extra_column=extra_column, mismatch=mismatch
+    )
+    if errors:
+        return ImportReport(errors=errors)
+    return run_rows(records, check_row, write_all, prepare=prepare)
+
+
+def read_import(
+    filename: str,
+    data: bytes,
+    columns: Sequence[Column],
+    *,
+    extra_column: Callable[[str], str | None] | None = None,
+    mismatch: str = "",
+) -> tuple[list[ImportRow], list[tuple[int, str]]]:
+    """The first half of ``run_import``: the file's rows by column key, or what is wrong with
+    the file as a whole (line 0: unreadable or empty; line 1: its columns)."""
     from flask_babel import gettext as _
 
-    report = ImportReport()
     try:
         headers, rows = read_rows(filename, data)
     except SpreadsheetError as exc:
-        report.errors.append((0, str(exc)))
-        return report
+        return [], [(0, str(exc))]
     index: dict[str, int] = {}
     header_errors: list[str] = []
     for i, header in enumerate(headers):
@@ -123,16 +139,27 @@ def run_import(
             parts.append(_("Missing: %(cols)s.", cols=", ".join(missing)))
         parts += header_errors
         parts.append(_("Download the template and fill it in."))
-        report.errors.append((1, " ".join(str(p) for p in parts)))
-        return report
+        return [], [(1, " ".join(str(p) for p in parts))]
     if not rows:
-        report.errors.append((0, _("The file has no rows below the headers.")))
-        return report
+        return [], [(0, _("The file has no rows below the headers."))]
     records = [
         ImportRow({key: (row[i] if i < len(row) else "").strip() for key, i in index.items()},
                   row.line)
         for row in rows
     ]  # fmt: skip
+    return records, []
+
+
+def run_rows(
+    records: list[ImportRow],
+    check_row: Callable[[ImportRow], Any],
+    write_all: Callable[[list[Any]], Any],
+    *,
+    prepare: Callable[[list[ImportRow]], None] | None = None,
+) -> ImportReport:
+    """The second half of ``run_import``, for rows read earlier (a review step between reading
+    and writing carries them in a signed form field): check all, then write all or none."""
+    report = ImportReport()
     if prepare is not None:
         prepare(records)
     planned = []

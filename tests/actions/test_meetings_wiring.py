@@ -20,7 +20,9 @@ def test_agenda_carries_forward_open_items_with_their_current_status(
     make_action_point(world.station_a, title="Verified long ago", status="verified")
     meeting_id = create_meeting(app, [world.station_a])
     page = coordinator_client.get(f"/meetings/{meeting_id}").data.decode()
-    section = page.split('id="loop-section"')[1]
+    # Carried forward onto the agenda itself, as agenda items.
+    section = page.split('<ol class="agenda">')[1].split("</ol>")[0]
+    assert "No agenda yet" not in page
     assert f"C-{concern.id}" in section and "Raids at the market hotspot" in section
     assert "Already resolved one" not in section
     assert "Another command" not in section
@@ -31,7 +33,7 @@ def test_agenda_carries_forward_open_items_with_their_current_status(
         db.session.get(ActionPoint, point.id).status = ActionStatus.IN_PROGRESS
         db.session.commit()
     section = coordinator_client.get(f"/meetings/{meeting_id}").data.decode()
-    assert "In progress" in section.split('id="loop-section"')[1]
+    assert "In progress" in section.split('<ol class="agenda">')[1].split("</ol>")[0]
 
 
 def test_meeting_page_shows_no_restricted_details(app, world, make_concern, login_as):

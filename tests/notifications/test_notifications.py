@@ -82,6 +82,7 @@ def test_an_owner_named_on_a_new_point_is_told_in_the_app_and_by_email(
     assert [m["To"] for m in messages] == ["officer@test.example"]
     body = messages[0].get_content()
     assert f"AP-{rows[0].action_point_id}" in messages[0]["Subject"]
+    assert messages[0]["Auto-Submitted"] == "auto-generated"
     assert f"https://pm.example.org/action-points/{rows[0].action_point_id}" in body
     assert "https://pm.example.org/notifications/settings" in body
     with app.app_context():
@@ -461,3 +462,67 @@ def test_overdue_points_tell_their_owners_and_escalated_ones_the_command_once(
     assert not any(r.email_pending for r in rows)  # the daily digest emails these
     page = login_as("officer").get("/notifications").data.decode()
     assert f"AP-{late.id}" in page and "is overdue: it was due on" in page
+
+
+def test_notifications_read_long_ago_are_pruned_and_unread_ones_kept(
+    app, db, world, make_action_point
+):
+    from partnership.mixins import utcnow
+    from partnership.notifications.tasks import prune_read_notifications
+
+    point = make_action_point(world.station_a)
+    now = utcnow()
+    keep = timedelta(days=app.config["NOTIFICATION_KEEP_DAYS"])
+    officer = world.users["officer"]
+    with app.app_context():
+        for read_at, created_at in (
+            (now - keep - timedelta(days=1), now - keep - timedelta(days=2)),  # pruned
+            (now - timedelta(days=1), now - keep - timedelta(days=2)),  # read recently: kept
+            (None, now - keep - timedelta(days=2)),  # never read: kept
+        ):
+            db.session.add(
+                Notification(
+                    user_id=officer.id,
+                    kind=NotificationKind.ASSIGNED,
+                    action_point_id=point.id,
+                    read_at=read_at,
+                    created_at=created_at,
+                )
+            )
+        db.session.commit()
+        db.session.remove()
+        assert prune_read_notifications() == 1
+    assert len(_notifications(app, db, officer)) == 2
+
+
+def test_the_demo_officer_finds_notifications_and_no_email_is_owed(app, db, client):
+    from tests.conftest import login
+
+    assert "Demo data created." in app.test_cli_runner().invoke(args=["seed-demo"]).output
+    with app.app_context():
+        assert not db.session.scalars(select(Notification).where(Notification.email_pending)).all()
+    login(client, "officer@demo.example", "partnership-demo")
+    page = client.get("/notifications").data.decode()
+    assert "made you an owner of action point" in page
+    assert "Brief night patrols that NSP kits are legal to carry" in page
+    assert _unread_in_header(page) is not None
+
+
+def test_the_request_only_queues_the_email_and_the_consumer_sends_it(
+    app, db, world, emails, coordinator_client
+):
+    from partnership.jobs import huey
+
+    huey.immediate = False  # a real queue: nothing runs until a consumer takes the task
+    try:
+        huey.flush()
+        response = coordinator_client.post("/action-points/new", data=_point_form(world))
+        assert response.status_code == 302
+        assert emails.messages == []  # the answer came back without talking to the mail server
+        assert huey.pending_count() == 1
+        with app.app_context():
+            huey.execute(huey.dequeue())  # what the consumer does
+    finally:
+        huey.flush()
+        huey.immediate = True
+    assert [m["To"] for m in _received(emails, 1)] == ["officer@test.example"]

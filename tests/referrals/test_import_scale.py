@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from partnership.audit import AuditEntry
 from partnership.extensions import db
 from partnership.referrals.models import Slip
+from tests.referrals.conftest import add_slips
 
 DAY = (date.today() - timedelta(days=3)).isoformat()
 STATIONS = ("Alpha Police Station", "Bravo Police Station", "Charlie Police Station")
@@ -99,3 +100,56 @@ def test_a_number_twice_in_a_large_book_is_refused_on_its_second_line(
     # Header, blank line, 3,000 rows: the repeated number is on line 3,003.
     assert "Line 3003: Slip 00007 was already issued in this scheme." in html
     assert _count(app, Slip) == 0
+
+
+def redemption_register(rows: int, first: int = 1) -> bytes:
+    lines = ["slip,date,service point,consent,client code,services,outcome"]
+    lines += [f"{n:05d},{DAY},Harbour drop-in,no,,nsp,reached" for n in range(first, first + rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_redemption_registers_take_statements_that_do_not_grow_with_rows(
+    app, coordinator_client, world, referrals, count_queries
+):
+    from partnership.referrals.models import Redemption, RedemptionService
+
+    nine_days_ago = date.today() - timedelta(days=9)
+    add_slips(app, referrals.scheme_id, world.station_a.id, 2025, issued_on=nine_days_ago)
+    counts = []
+    for first, rows in ((1, 20), (21, 2000)):
+        with count_queries() as counter:
+            response = coordinator_client.post(
+                "/referrals/redemptions/import",
+                data={"scheme_id": referrals.scheme_id,
+                      "file": (io.BytesIO(redemption_register(rows, first)), "r.csv")},
+                content_type="multipart/form-data",
+            )  # fmt: skip
+        assert response.status_code == 302
+        counts.append(counter)
+    assert _count(app, Redemption) == 2020
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RedemptionService)) == 2020
+        # Each visit keeps its slip's station, as the form records it.
+        assert db.session.scalar(select(func.count(Redemption.id)).where(
+            Redemption.station_id == world.station_a.id)) == 2020  # fmt: skip
+    small, large = (
+        [s for s in c.statements if not s.lstrip().upper().startswith("INSERT")] for c in counts
+    )
+    assert len(large) == len(small)
+    # Inserts go in pages of at most 1,000 rows (redemptions, their services, audit entries).
+    assert counts[1].count - len(large) <= 3 * (2000 // 1000 + 1)
+    # A slip already redeemed, and one redeemed twice in the file, refuse the whole file.
+    header, *lines = redemption_register(1, first=5).decode().splitlines()
+    lines += redemption_register(2, first=2021).decode().splitlines()[1:]
+    lines += redemption_register(1, first=2021).decode().splitlines()[1:]
+    body = "\n".join([header, *lines]).encode()
+    response = coordinator_client.post(
+        "/referrals/redemptions/import",
+        data={"scheme_id": referrals.scheme_id, "file": (io.BytesIO(body), "r.csv")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Line 2: This slip was already redeemed." in html
+    assert "Line 5: This slip was already redeemed." in html
+    assert _count(app, Redemption) == 2020

@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import abort, current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -119,20 +120,34 @@ def get_action_point_or_404(point_id: int, user: User, for_edit: bool = False) -
     return point
 
 
-def open_action_points_of_stations(station_ids: list[int]) -> list[ActionPoint]:
+def _open_points_of(station_ids: list[int]) -> Select:
+    return select(ActionPoint).where(
+        ActionPoint.station_id.in_(station_ids),
+        ActionPoint.status.in_([*OPEN_ACTION_STATUSES, ActionStatus.DONE]),
+    )
+
+
+def open_action_points_of_stations(
+    station_ids: list[int], limit: int | None = None
+) -> list[ActionPoint]:
+    """Open (and done, not yet verified) points of the stations, the earliest due first; at
+    most ``limit`` of them."""
     if not station_ids:
         return []
-    return list(
-        db.session.scalars(
-            select(ActionPoint)
-            .options(*action_point_options())
-            .where(
-                ActionPoint.station_id.in_(station_ids),
-                ActionPoint.status.in_([*OPEN_ACTION_STATUSES, ActionStatus.DONE]),
-            )
-            .order_by(ActionPoint.due_on, ActionPoint.id)
-        )
+    stmt = (
+        _open_points_of(station_ids)
+        .options(*action_point_options())
+        .order_by(ActionPoint.due_on, ActionPoint.id)
+        .limit(limit)
     )
+    return list(db.session.scalars(stmt))
+
+
+def count_open_action_points_of_stations(station_ids: list[int]) -> int:
+    if not station_ids:
+        return 0
+    stmt = _open_points_of(station_ids).with_only_columns(func.count(ActionPoint.id))
+    return db.session.scalar(stmt) or 0
 
 
 def police_owner_choices(station_id: int | None = None) -> list[User]:
@@ -284,10 +299,60 @@ def check_transition(point: ActionPoint, to: ActionStatus) -> None:
 class TimelineEntry:
     at: object
     who: str
-    kind: str  # "follow_up" or "change"
+    kind: str  # "follow_up", "create" or "update"
     text: str
     follow_up: FollowUp | None = None
-    changes: dict | None = None
+    # What an edit changed, as the reader calls it ("Due date", "Police owner").
+    changed: list[str] | None = None
+
+
+# The fields of an action point as its pages name them, for the timeline's "changed: ...".
+# Several columns are one fact to a reader (who and when it was acknowledged).
+FIELD_LABELS = {
+    "title": _l("What will be done"),
+    "details": _l("Details"),
+    "station_id": _l("Police station or post"),
+    "origin_meeting_id": _l("Agreed at"),
+    "police_owner_id": _l("Police owner"),
+    "ngo_owner_id": _l("NGO owner"),
+    "due_on": _l("Due date"),
+    "priority": _l("Priority"),
+    "status": _l("Status"),
+    "acknowledged_at": _l("Acknowledged"),
+    "acknowledged_by_id": _l("Acknowledged"),
+    "action_taken": _l("Action taken"),
+    "done_on": _l("Marked done"),
+    "done_by_id": _l("Marked done"),
+    "done_side": _l("Marked done"),
+    "verified_at": _l("Verification"),
+    "verified_by_id": _l("Verification"),
+    "verified_adequate": _l("Verification"),
+    "verification_note": _l("Verification"),
+    "days_to_verification": _l("Verification"),
+    "dropped_reason": _l("Reason for dropping"),
+    "created_by_id": _l("Created by"),
+    "concerns": _l("Concerns it answers"),
+}
+
+
+def changed_labels(changes: dict | None) -> list[str]:
+    """The changed fields of an audit entry in the reader's language, each once."""
+    labels: list[str] = []
+    for key in changes or {}:
+        label = str(FIELD_LABELS.get(key, _("other details")))
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
+def actor_name(name: str | None, actor: str) -> str:
+    """Who made an audited change, by name: never an email address. A removed account keeps
+    only its address in the log; a command-line task its own label."""
+    if name:
+        return name
+    if "@" in actor:
+        return _("a removed account")
+    return _("the system")
 
 
 def action_point_timeline(
@@ -334,8 +399,9 @@ def action_point_timeline(
         )
         for f in follow_ups
     ]
-    audit_rows = db.session.scalars(
-        select(AuditEntry)
+    audit_rows = db.session.execute(
+        select(AuditEntry, User.name)
+        .outerjoin(User, User.id == AuditEntry.user_id)
         .where(
             AuditEntry.entity_type == "ActionPoint",
             AuditEntry.entity_id == point.id,
@@ -345,9 +411,15 @@ def action_point_timeline(
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(upto)
     )
-    for row in audit_rows:
+    for row, name in audit_rows:
         entries.append(
-            TimelineEntry(at=row.at, who=row.actor, kind=row.action, text="", changes=row.changes)
+            TimelineEntry(
+                at=row.at,
+                who=actor_name(name, row.actor),
+                kind=row.action,
+                text="",
+                changed=changed_labels(row.changes) if row.action == "update" else None,
+            )
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     return TimelinePage(entries[upto - per_page : upto], page, per_page, total)

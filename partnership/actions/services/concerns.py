@@ -18,6 +18,7 @@ from partnership.accounts.models import User
 from partnership.actions.models import (
     OPEN_CONCERN_STATUSES,
     ActionPoint,
+    ActionStatus,
     Concern,
     ConcernCategory,
     ConcernNote,
@@ -110,19 +111,32 @@ def get_concern_or_404(concern_id: int, user: User, for_edit: bool = False) -> C
     return concern
 
 
-def open_concerns_of_stations(station_ids: list[int]) -> list[Concern]:
+def _open_concerns_of(station_ids: list[int]) -> Select:
+    return select(Concern).where(
+        Concern.station_id.in_(station_ids),
+        Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
+    )
+
+
+def open_concerns_of_stations(station_ids: list[int], limit: int | None = None) -> list[Concern]:
+    """Open concerns of the stations, the oldest first; at most ``limit`` of them."""
     if not station_ids:
         return []
-    return list(
-        db.session.scalars(
-            select(Concern)
-            .options(joinedload(Concern.station))
-            .where(
-                Concern.station_id.in_(station_ids),
-                Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
-            )
-            .order_by(Concern.occurred_on, Concern.id)
-        )
+    stmt = (
+        _open_concerns_of(station_ids)
+        .options(joinedload(Concern.station))
+        .order_by(Concern.occurred_on, Concern.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def count_open_concerns_of_stations(station_ids: list[int]) -> int:
+    if not station_ids:
+        return 0
+    return (
+        db.session.scalar(_open_concerns_of(station_ids).with_only_columns(func.count(Concern.id)))
+        or 0
     )
 
 
@@ -236,7 +250,65 @@ def change_concern_status(
     if to is ConcernStatus.CLOSED_UNRESOLVED and not reason.strip():
         raise FieldError("reason", _("Give the reason for closing it unresolved."))
     concern.status_reason = reason.strip()
+    if to is not ConcernStatus.RESOLVED:
+        # Opened again: the next resolution writes its own outcome.
+        concern.outcome = ""
     change_status(CONCERN_LIFECYCLE, concern, to, user, reason)
+
+
+# ---- closing the loop: resolving a concern once its action points are verified -----------------
+
+# An action point that no longer waits for anyone: verified, or dropped with a reason.
+_SETTLED_POINT_STATUSES = frozenset({ActionStatus.VERIFIED, ActionStatus.DROPPED})
+
+
+def ready_to_resolve(concern: Concern) -> bool:
+    """Still open, answered by at least one verified action point, and none left to act on or
+    to verify. The concern is then offered for resolution; it never resolves by itself."""
+    points = concern.action_points
+    return (
+        concern.status.is_open
+        and any(p.status is ActionStatus.VERIFIED for p in points)
+        and all(p.status in _SETTLED_POINT_STATUSES for p in points)
+    )
+
+
+def resolution_outcome(concern: Concern) -> str:
+    """The outcome to pre-fill: what was done under each verified action point, and what the
+    verifying side noted."""
+    lines = []
+    for point in concern.action_points:
+        if point.status is not ActionStatus.VERIFIED:
+            continue
+        line = f"AP-{point.id} {point.title}: {point.action_taken or '—'}"
+        if point.verification_note:
+            line += " " + _("(verified: %(note)s)", note=point.verification_note)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def concerns_ready_to_resolve(concern_ids: list[int]) -> list[Concern]:
+    """Of these concerns, those ready to resolve, with their action points loaded (two queries
+    whatever their number)."""
+    if not concern_ids:
+        return []
+    concerns = db.session.scalars(
+        select(Concern)
+        .options(selectinload(Concern.action_points))
+        .where(Concern.id.in_(list(concern_ids)), Concern.status.in_(list(OPEN_CONCERN_STATUSES)))
+        .order_by(Concern.id)
+    )
+    return [c for c in concerns if ready_to_resolve(c)]
+
+
+def resolve_concern(concern: Concern, user: User, outcome: str) -> None:
+    """Resolve the concern with its outcome written down; who and when go to the audit log."""
+    CONCERN_LIFECYCLE.check(concern.status, ConcernStatus.RESOLVED)
+    outcome = outcome.strip()
+    if not outcome:
+        raise FieldError("outcome", _("Write what came of it."))
+    concern.outcome = outcome
+    change_concern_status(concern, ConcernStatus.RESOLVED, user)
 
 
 def put_concern_on_agenda(concern: Concern, user: User | None = None) -> bool:

@@ -22,6 +22,7 @@ from partnership.actions.models import (
 from partnership.actions.services import action_points as point_services
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
+from partnership.actions.views.concerns import resolve_form_for
 from partnership.forms import save_form
 from partnership.organisations.services import (
     stations,
@@ -29,6 +30,7 @@ from partnership.organisations.services import (
 from partnership.pagination import arg_bool, arg_int, arg_str, form_int, paginate
 from partnership.permissions import (
     can_acknowledge_action_point,
+    can_resolve_concern,
     can_update_action_point,
     can_verify_action_point,
     sees_concern_summaries,
@@ -117,14 +119,27 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
         follow_up_form.on_date.data = date.today()
     may_verify = can_verify_action_point(current_user, point)
     if verify_form is None and may_verify:
-        verify_form = VerifyForm()
+        verify_form = VerifyForm(formdata=None)
+    if verify_form is not None:
+        # Verified on the point's page, beside the follow-up form: its note needs its own id.
+        verify_form.note.id = verify_form.note.label.field_id = "verify-note"
     # Viewers read action points but only aggregates of concerns.
     concerns = point.concerns if sees_concern_summaries(current_user) else []
+    # Once verified, the concerns it answers that have nothing left to do are offered for
+    # resolution here too: the next step of the loop, one click away.
+    resolvable = []
+    if point.status is ActionStatus.VERIFIED and concerns:
+        resolvable = [
+            (concern, resolve_form_for(concern))
+            for concern in concern_services.concerns_ready_to_resolve([c.id for c in concerns])
+            if can_resolve_concern(current_user, concern)
+        ]
     return render_template(
         "actions/action_point_detail.html",
         point=point,
         origin=point.origin_meeting,
         concerns=concerns,
+        resolvable=resolvable,
         timeline=point_services.action_point_timeline(
             point, page=request.args.get("timeline", 1, type=int) or 1
         ),

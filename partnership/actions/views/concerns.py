@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from partnership.actions import exports
 from partnership.actions.forms import (
     AnnotationForm,
     ConcernForm,
+    ConcernResolveForm,
     ConcernStatusForm,
 )
 from partnership.actions.models import (
@@ -21,7 +22,7 @@ from partnership.actions.models import (
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
 from partnership.extensions import db
-from partnership.forms import FieldError, save_form
+from partnership.forms import FieldError, attach_field_error, save_form
 from partnership.lifecycle import TransitionError
 from partnership.organisations.models import OrganisationKind
 from partnership.organisations.services import (
@@ -30,8 +31,10 @@ from partnership.organisations.services import (
 )
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
 from partnership.permissions import (
+    can_resolve_concern,
     can_see_restricted_details,
 )
+from partnership.signals import concern_page_links
 from partnership.spreadsheets import send_table, streamed
 
 # ---- concerns ----------------------------------------------------------------------------------
@@ -99,7 +102,23 @@ def concern_create():
 @bp.get("/concerns/<int:concern_id>")
 def concern_detail(concern_id: int):
     concern = concern_services.get_concern_or_404(concern_id, current_user)
+    return _render_concern(concern)
+
+
+def resolve_form_for(concern) -> ConcernResolveForm:  # noqa: ANN001
+    """The "Resolve this concern" form, its outcome pre-filled from the verified points."""
+    form = ConcernResolveForm.for_concern(concern.id, formdata=None)
+    form.outcome.data = concern_services.resolution_outcome(concern)
+    form.version.data = concern.version
+    return form
+
+
+def _render_concern(concern, resolve_form: ConcernResolveForm | None = None, status: int = 200):  # noqa: ANN001, ANN202
     editor = can_see_restricted_details(current_user)
+    if resolve_form is None and (
+        can_resolve_concern(current_user, concern) and concern_services.ready_to_resolve(concern)
+    ):
+        resolve_form = resolve_form_for(concern)
     return render_template(
         "actions/concern_detail.html",
         concern=concern,
@@ -110,8 +129,15 @@ def concern_detail(concern_id: int):
         status_form=ConcernStatusForm(allowed=concern_services.concern_transitions(concern))
         if editor
         else None,
+        resolve_form=resolve_form,
         note_form=AnnotationForm() if editor else None,
-    )
+        # The meetings whose agenda carries it (the meetings domain answers).
+        meeting_links=[
+            link
+            for _receiver, links in concern_page_links.send(concern, user=current_user)
+            for link in (links or [])
+        ],
+    ), status
 
 
 @bp.route("/concerns/<int:concern_id>/edit", methods=["GET", "POST"])
@@ -158,6 +184,31 @@ def concern_status(concern_id: int):
     else:
         flash(_("Choose a status."), "error")
     return redirect(url_for("actions.concern_detail", concern_id=concern_id))
+
+
+@bp.post("/concerns/<int:concern_id>/resolve")
+def concern_resolve(concern_id: int):
+    """Resolve the concern with its outcome: offered once its action points are verified."""
+    concern = concern_services.get_concern_or_404(concern_id, current_user)
+    if not can_resolve_concern(current_user, concern):
+        abort(403)
+    form = ConcernResolveForm.for_concern(concern.id)
+    if form.validate_on_submit():
+        try:
+            concern_services.resolve_concern(concern, current_user, form.outcome.data)
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        except TransitionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("actions.concern_detail", concern_id=concern_id))
+        else:
+            flash(_("The concern is now “%(status)s”.", status=concern.status.label), "success")
+            return redirect(url_for("actions.concern_detail", concern_id=concern_id))
+    concern = concern_services.get_concern_or_404(concern_id, current_user)
+    return _render_concern(concern, resolve_form=form, status=422)
 
 
 @bp.post("/concerns/<int:concern_id>/seal")

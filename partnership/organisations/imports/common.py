@@ -102,6 +102,10 @@ def problems_of(problems: list[str]) -> None:
 
 
 def parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())  # the template's form, and the quickest to read
+    except ValueError:
+        pass
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S"):
         try:
             return datetime.strptime(text.strip(), fmt).date()

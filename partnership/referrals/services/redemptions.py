@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from partnership import audit
+from partnership.database import new_ids
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.integrity import unique_as_field_error
+from partnership.mixins import utcnow
 from partnership.referrals.codes import (
     client_code_problem,
     normalise_client_code,
@@ -61,13 +65,35 @@ def redemption_query(filters: RedemptionFilters | None = None) -> Select:
     return stmt.order_by(Redemption.redeemed_on.desc(), Redemption.id.desc())
 
 
-def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
-    """Record that a slip was presented at a service (or a walk-in referred without a slip).
+@dataclass
+class Redeeming:
+    """What every redemption recorded in a scheme is checked against, loaded once: for the one
+    visit of the form, or the thousands of an imported register."""
 
-    ``data``: scheme_id, walk_in, slip_number, station_id (walk-ins), redeemed_on,
-    service_point_id, consent, client_code, services, outcome, follow_up, follow_up_on.
-    """
-    scheme = db.session.get(Scheme, data.get("scheme_id") or 0)
+    scheme: Scheme
+    user_id: int | None
+    service_partners: frozenset[int]  # organisations whose service points take part
+    stations: frozenset[int] | None = None  # the scheme's stations, loaded when a walk-in needs them
+
+    def scheme_stations(self) -> frozenset[int]:
+        if self.stations is None:
+            self.stations = frozenset(scheme_station_ids(self.scheme))
+        return self.stations
+
+
+@dataclass(frozen=True)
+class SlipFacts:
+    """What a redemption needs to know of its slip."""
+
+    id: int
+    issued_on: date
+    station_id: int
+    redeemed: bool
+
+
+def redeeming_in(scheme_id: int | None, user) -> Redeeming:  # noqa: ANN001
+    """The scheme a visit is recorded in, checked: running, or ended (late records)."""
+    scheme = db.session.get(Scheme, scheme_id or 0)
     if scheme is None:
         raise FieldError("scheme_id", _("Choose a scheme."))
     if scheme.status is SchemeStatus.SUSPENDED:
@@ -77,13 +103,89 @@ def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
         )
     if scheme.status not in RUNNING_STATUSES and scheme.status is not SchemeStatus.ENDED:
         raise FieldError("scheme_id", _("The scheme has not started yet."))
+    return Redeeming(
+        scheme=scheme,
+        user_id=getattr(user, "id", None),
+        service_partners=frozenset(o.id for o in scheme.service_partners),
+    )
+
+
+LOOKUP_CHUNK = 20_000
+
+
+def slips_by_number(scheme: Scheme, numbers: Iterable[str]) -> dict[str, SlipFacts]:
+    """The scheme's slips among ``numbers``, with whether each was redeemed: one query for a
+    whole register (IN lists of up to 20,000 numbers fit both databases)."""
+    wanted = sorted({n for n in numbers if n})
+    found: dict[str, SlipFacts] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start : start + LOOKUP_CHUNK]
+        rows = db.session.execute(
+            select(Slip.number, Slip.id, Slip.issued_on, Slip.station_id, Redemption.id)
+            .outerjoin(Redemption, Redemption.slip_id == Slip.id)
+            .where(Slip.scheme_id == scheme.id, Slip.number.in_(chunk))
+        )
+        for number, slip_id, issued_on, station_id, redemption_id in rows:
+            found[number] = SlipFacts(slip_id, issued_on, station_id, redemption_id is not None)
+    return found
+
+
+def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
+    """Record that a slip was presented at a service (or a walk-in referred without a slip).
+
+    ``data``: scheme_id, walk_in, slip_number, station_id (walk-ins), redeemed_on,
+    service_point_id, consent, client_code, services, outcome, follow_up, follow_up_on.
+    """
+    redeeming = redeeming_in(data.get("scheme_id"), user)
+    slip = None
+    number = normalise_slip_number(data.get("slip_number"))
+    if not data.get("walk_in") and number:
+        slip = db.session.scalar(
+            select(Slip)
+            .options(joinedload(Slip.redemption))
+            .where(Slip.scheme_id == redeeming.scheme.id, Slip.number == number)
+        )
+    facts = (
+        SlipFacts(slip.id, slip.issued_on, slip.station_id, slip.redemption is not None)
+        if slip is not None
+        else None
+    )
+    point = db.session.get(ServicePoint, data.get("service_point_id") or 0)
+    values = check_redemption(redeeming, data, facts, point)
+    services = values.pop("services")
+    redemption = Redemption(**values, provided=[RedemptionService(service=s) for s in services])
+    if slip is not None:
+        redemption.slip = slip  # the slip loaded here knows at once that it was redeemed
+    db.session.add(redemption)
+    # The same slip presented twice at the same moment both pass the check above.
+    with unique_as_field_error(
+        {
+            "uq_redemptions_slip_id": (
+                "slip_number",
+                _(
+                    "This slip was redeemed by someone else a moment ago. Nothing was saved: "
+                    "open the redemptions to see the stored visit."
+                ),
+            )
+        }
+    ):
+        db.session.flush()
+    return redemption
+
+
+def check_redemption(
+    redeeming: Redeeming, data: dict, slip: SlipFacts | None, point: ServicePoint | None
+) -> dict:
+    """The column values of a new redemption (and ``services``, the services provided), or
+    FieldError for the first thing wrong. ``slip``: the scheme's slip of that number, if any;
+    ``point``: the service point ``data`` names, if it exists."""
+    scheme = redeeming.scheme
     redeemed_on = data.get("redeemed_on")
     if redeemed_on is None:
         raise FieldError("redeemed_on", _("Enter the date the client came."))
     if redeemed_on > date.today():
         raise FieldError("redeemed_on", _("The date cannot be in the future."))
     walk_in = bool(data.get("walk_in"))
-    slip = None
     station_id = None
     if walk_in:
         if data.get("slip_number"):
@@ -91,7 +193,7 @@ def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
                 "slip_number", _("A walk-in has no slip: leave the number empty or untick walk-in.")
             )
         station_id = data.get("station_id") or None
-        if station_id and station_id not in scheme_station_ids(scheme):
+        if station_id and station_id not in redeeming.scheme_stations():
             raise FieldError("station_id", _("Choose a station that takes part in this scheme."))
     else:
         number = normalise_slip_number(data.get("slip_number"))
@@ -99,11 +201,6 @@ def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
             raise FieldError(
                 "slip_number", _("Enter the slip number, or tick walk-in if there is none.")
             )
-        slip = db.session.scalar(
-            select(Slip)
-            .options(joinedload(Slip.redemption))
-            .where(Slip.scheme_id == scheme.id, Slip.number == number)
-        )
         if slip is None:
             raise FieldError(
                 "slip_number",
@@ -113,7 +210,7 @@ def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
                     number=number,
                 ),
             )
-        if slip.redemption is not None:
+        if slip.redeemed:
             raise FieldError("slip_number", _("This slip was already redeemed."))
         if redeemed_on < slip.issued_on:
             raise FieldError(
@@ -124,8 +221,7 @@ def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
                 ),
             )
         station_id = slip.station_id
-    point = db.session.get(ServicePoint, data.get("service_point_id") or 0)
-    if point is None or point.organisation_id not in {o.id for o in scheme.service_partners}:
+    if point is None or point.organisation_id not in redeeming.service_partners:
         raise FieldError("service_point_id", _("Choose a service point of this scheme."))
     if point.status is ServicePointStatus.CLOSED:
         raise FieldError("service_point_id", _("This service point is closed."))
@@ -152,33 +248,52 @@ def record_redemption(data: dict, user) -> Redemption:  # noqa: ANN001
     follow_up_on = data.get("follow_up_on")
     if follow_up_on and follow_up_on < redeemed_on:
         raise FieldError("follow_up_on", _("The follow-up cannot be before the visit."))
-    redemption = Redemption(
-        scheme_id=scheme.id,
-        slip=slip,
-        station_id=station_id,
-        walk_in=walk_in,
-        redeemed_on=redeemed_on,
-        service_point_id=point.id,
-        client_code=code,
-        consent=consent,
-        outcome=outcome,
-        follow_up=(data.get("follow_up") or "").strip(),
-        follow_up_on=follow_up_on,
-        recorded_by_id=getattr(user, "id", None),
-        provided=[RedemptionService(service=s) for s in dict.fromkeys(services)],
+    return {
+        "scheme_id": scheme.id,
+        "slip_id": slip.id if slip is not None and not walk_in else None,
+        "station_id": station_id,
+        "walk_in": walk_in,
+        "redeemed_on": redeemed_on,
+        "service_point_id": point.id,
+        "client_code": code,
+        "consent": consent,
+        "outcome": outcome,
+        "follow_up": (data.get("follow_up") or "").strip(),
+        "follow_up_on": follow_up_on,
+        "recorded_by_id": redeeming.user_id,
+        "services": list(dict.fromkeys(services)),
+    }
+
+
+def record_redemptions(visits: Sequence[dict]) -> int:
+    """Write checked redemptions (``check_redemption``'s values) in a few statements whatever
+    their number, with their services and an audit entry each (client codes masked); returns
+    how many. A slip someone else redeemed meanwhile refuses them all, as an error of the file."""
+    if not visits:
+        return 0
+    table = Redemption.__table__
+    db.session.flush()
+    ids = new_ids(table, len(visits))
+    now = utcnow()
+    rows = [
+        {k: v for k, v in visit.items() if k != "services"}
+        | {"id": rid, "created_at": now, "updated_at": now, "version": 1}
+        for rid, visit in zip(ids, visits, strict=True)
+    ]
+    race = _(
+        "Some of these slips were redeemed by someone else a moment ago. Nothing was saved: "
+        "import the file again to see which."
     )
-    db.session.add(redemption)
-    # The same slip presented twice at the same moment both pass the check above.
-    with unique_as_field_error(
-        {
-            "uq_redemptions_slip_id": (
-                "slip_number",
-                _(
-                    "This slip was redeemed by someone else a moment ago. Nothing was saved: "
-                    "open the redemptions to see the stored visit."
-                ),
-            )
-        }
-    ):
-        db.session.flush()
-    return redemption
+    with unique_as_field_error({"uq_redemptions_slip_id": ("file", race)}):
+        db.session.execute(insert(table), rows)
+    provided = [
+        {"redemption_id": rid, "service": service}
+        for rid, visit in zip(ids, visits, strict=True)
+        for service in visit["services"]
+    ]
+    if provided:
+        db.session.execute(insert(RedemptionService.__table__), provided)
+    audit.record_bulk_creates(
+        Redemption, [(rid, f"redemption {rid}", row) for rid, row in zip(ids, rows, strict=True)]
+    )
+    return len(rows)
