@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 from partnership.database import bulk_insert
 from partnership.extensions import db
 from partnership.mixins import UTCDateTime, utcnow
+from partnership.signals import records_bulk_created
 
 MASK = "••••••"
 IGNORED_FIELDS = {"created_at", "updated_at", "version"}
@@ -197,6 +198,7 @@ def record_bulk_creates(model: type, records: list[tuple[int, str, dict[str, Any
         for entity_id, label, values in records
     ]
     bulk_insert(AuditEntry.__table__, rows)
+    records_bulk_created.send(model, records=records)
 
 
 def record_event(

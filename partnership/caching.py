@@ -58,8 +58,8 @@ ANY_WRITE = "+"
 # Read before any figure is computed (the officer's station scope, kept for the request), so
 # every figure depends on it.
 ALWAYS_READ = frozenset({"organisations"})
-# Columns whose updates change no figure: sign-in bookkeeping.
-QUIET_COLUMNS = {"users": frozenset({"last_login_at"})}
+# Columns whose updates change no figure: sign-in and notification bookkeeping.
+QUIET_COLUMNS = {"users": frozenset({"last_login_at", "unread_notifications"})}
 
 _WRITE_VERBS = ("insert", "update", "delete", "replace", "merge", "truncate", "copy")
 _DDL_VERBS = ("create", "alter", "drop")

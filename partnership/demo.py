@@ -194,6 +194,9 @@ def seed() -> bool:
     from meetings.demo import tie_loop_to_meetings
 
     tie_loop_to_meetings()
+    from partnership.notifications.demo import seed_notifications
+
+    seed_notifications()
     from curricula.demo import seed_curricula
 
     seed_curricula()

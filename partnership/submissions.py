@@ -157,6 +157,13 @@ def _on_orm_execute(state: Any) -> None:
         g.submission_wrote = True
 
 
+def _rolled_back(session: Session, *_args: Any) -> None:
+    # What was flushed is gone (a preview that ran the import to see what it would do): the
+    # form has written nothing, whatever the request commits later.
+    if has_request_context() and g.get("submission"):
+        g.submission_wrote = False
+
+
 def _before_commit(session: Session) -> None:
     """Store the key in the transaction that stores the form's record."""
     if not has_request_context():
@@ -250,3 +257,4 @@ def init_app(app: Flask) -> None:
 event.listen(Session, "after_flush", _wrote)
 event.listen(Session, "do_orm_execute", _on_orm_execute)
 event.listen(Session, "before_commit", _before_commit)
+event.listen(Session, "after_rollback", _rolled_back)

@@ -188,3 +188,26 @@ def test_a_form_whose_first_answer_was_a_page_or_a_download_is_not_run_again(app
     assert again.status_code == 303 and again.location == "/organisations/"
     assert "it was not processed again" in " ".join(flashes)
     assert _count_named(app, "Shown In Place NGO") == 1
+
+
+def test_a_preview_that_stored_nothing_can_be_sent_again(app, coordinator_client):
+    """The import preview runs the import and rolls it back, then shows a page: nothing was
+    stored, so the same form sent again shows the preview again (not "already processed")."""
+    import io
+
+    key = _key_from(coordinator_client.get("/admin/imports").get_data(as_text=True))
+    csv = b"reference,kind,name,command,country,region,city,timezone,target_visit_days\n"
+    csv += b"NGO-9,ngo,Preview Outreach,,KE,Coast,Lamu,,\n"
+    for _ in range(2):
+        response = coordinator_client.post(
+            "/admin/imports",
+            data={
+                "kind": "organisations",
+                "file": (io.BytesIO(csv), "orgs.csv"),
+                "submission_key": key,
+            },  # fmt: skip
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 200, response.status_code
+        assert "Preview Outreach" in response.get_data(as_text=True)
+    assert _count_named(app, "Preview Outreach") == 0

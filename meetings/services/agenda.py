@@ -27,10 +27,12 @@ from partnership.accounts.models import User
 from partnership.actions.models import ActionPoint, Concern, FollowUp, action_point_concerns
 from partnership.actions.services.action_points import (
     action_point_options,
+    count_open_action_points_of_stations,
     create_action_point,
     open_action_points_of_stations,
 )
 from partnership.actions.services.concerns import (
+    count_open_concerns_of_stations,
     open_concerns_of_stations,
     put_concern_on_agenda,
     put_station_concerns_on_agenda,
@@ -189,6 +191,11 @@ def connect_receivers() -> None:
     station_page_sections.connect(station_meetings_section)
 
 
+# A joint workshop of 30 stations carries forward hundreds of items: the page shows the most
+# pressing ones (the earliest due, the oldest concerns) and links to the full lists.
+CARRIED_FORWARD_SHOWN = 30
+
+
 @dataclass
 class MeetingLoop:
     concerns: list[Concern] | None
@@ -199,6 +206,9 @@ class MeetingLoop:
     # suppressed for the user (see partnership.disclosure). None when nothing is left out.
     other_concerns: disclosure.Figure | None = None
     other_points: disclosure.Figure | None = None
+    # How many there are in all: the page shows the first CARRIED_FORWARD_SHOWN of each.
+    concerns_total: int = 0
+    points_total: int = 0
 
 
 def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
@@ -210,10 +220,10 @@ def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
     station_ids = [s.id for s in meeting.stations]
     visible = permissions.visible_station_ids(user, station_ids)
     others = [s for s in station_ids if s not in visible]
-    concerns = (
-        open_concerns_of_stations(visible) if permissions.sees_concern_summaries(user) else None
-    )
-    points = open_action_points_of_stations(visible)
+    sees_concerns = permissions.sees_concern_summaries(user)
+    shown = CARRIED_FORWARD_SHOWN
+    concerns = open_concerns_of_stations(visible, limit=shown) if sees_concerns else None
+    points = open_action_points_of_stations(visible, limit=shown)
     agreed_stmt = (
         select(ActionPoint)
         .options(*action_point_options())
@@ -229,10 +239,14 @@ def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
         )
     )
     loop = MeetingLoop(concerns, points, reviewed, agreed)
+    loop.concerns_total = count_open_concerns_of_stations(visible) if sees_concerns else 0
+    loop.points_total = count_open_action_points_of_stations(visible)
     if others:
         suppress = disclosure.applies_to(user)
-        loop.other_concerns = disclosure.figure(len(open_concerns_of_stations(others)), suppress)
-        loop.other_points = disclosure.figure(len(open_action_points_of_stations(others)), suppress)
+        loop.other_concerns = disclosure.figure(count_open_concerns_of_stations(others), suppress)
+        loop.other_points = disclosure.figure(
+            count_open_action_points_of_stations(others), suppress
+        )
     return loop
 
 

@@ -100,6 +100,9 @@ def _count_unread(new: Counter) -> None:
 
 def _recount_unread(user_id: int) -> None:
     users = User.__table__
+    # The user's row first: a request notifying them at this moment holds it until it commits,
+    # and the count below, a statement of its own, then sees that request's notification too.
+    db.session.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
     unread = (
         select(func.count(Notification.id))
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))

@@ -99,6 +99,10 @@ WORKBOOK_OPTIONS = {
 }
 
 
+# A withheld count's cell: hatched (Excel's light upward diagonal), right-aligned like numbers.
+WITHHELD_CELL = {"pattern": 14, "fg_color": "#BFBFBF", "bg_color": "#FFFFFF", "align": "right"}
+
+
 class Formats:
     """The cell formats of one workbook."""
 
@@ -114,9 +118,7 @@ class Formats:
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         # A withheld count: its text ("<5" or "—") on a hatched cell, like the pages' charts, so
         # it is never read as an empty or zero value.
-        self.withheld = workbook.add_format(
-            {"pattern": 14, "fg_color": "#BFBFBF", "bg_color": "#FFFFFF", "align": "right"}
-        )
+        self.withheld = workbook.add_format(WITHHELD_CELL)
         self._chart_labels: dict[str, Any] = {}
         self._workbook = workbook
 
@@ -125,10 +127,10 @@ class Formats:
         whatever the number behind it (the threshold's height the bar is drawn at)."""
         text = figure.text
         if text not in self._chart_labels:
+            number_format = '"' + text.replace('"', "") + '"'
             self._chart_labels[text] = self._workbook.add_format(
-                {"num_format": '"' + text.replace('"', "") + '"', "pattern": 14,
-                 "fg_color": "#BFBFBF", "bg_color": "#FFFFFF", "align": "right"}
-            )  # fmt: skip
+                {**WITHHELD_CELL, "num_format": number_format}
+            )
         return self._chart_labels[text]
 
 

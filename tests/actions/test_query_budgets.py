@@ -46,7 +46,7 @@ BUDGETS = {
     ("coordinator", "/measures"): 6,
     ("coordinator", "/stations/{a}/brief"): 10,
     ("coordinator", "/organisations/{a}"): 10,
-    ("officer", "/my-review"): 3,
+    ("officer", "/my-review"): 5,  # each group and the concerns: the first 20 and the total
     ("officer", "/concerns"): 4,
     ("officer", "/action-points"): 4,
     ("viewer", "/measures"): 6,

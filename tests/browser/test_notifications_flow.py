@@ -63,3 +63,19 @@ def test_the_bell_counts_unread_and_the_list_marks_them_read_on_a_phone(
         page.get_by_role("button", name="Mark all read").click()
     assert page.get_by_text("All your notifications are marked read.").is_visible()
     assert page.get_by_role("link", name="Notifications", exact=True).is_visible()
+
+
+def test_the_email_settings_are_a_group_of_checkboxes_that_saves(phone_page, world):
+    page = phone_page
+    sign_in(page, "coordinator@test.example")
+    page.goto("/notifications/settings")
+    group = page.get_by_role("group", name="Email me when")
+    box = group.get_by_role("checkbox", name="An action point of mine is verified")
+    assert box.is_checked()
+    box.uncheck()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the email settings").click()
+    assert page.get_by_text("Your email settings were saved.").is_visible()
+    assert not page.get_by_role("checkbox", name="An action point of mine is verified").is_checked()
+    assert page.get_by_role("checkbox", name="An action point is assigned to me").is_checked()
+    assert serious_accessibility_violations(page) == []

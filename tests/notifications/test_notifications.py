@@ -493,3 +493,36 @@ def test_notifications_read_long_ago_are_pruned_and_unread_ones_kept(
         db.session.remove()
         assert prune_read_notifications() == 1
     assert len(_notifications(app, db, officer)) == 2
+
+
+def test_the_demo_officer_finds_notifications_and_no_email_is_owed(app, db, client):
+    from tests.conftest import login
+
+    assert "Demo data created." in app.test_cli_runner().invoke(args=["seed-demo"]).output
+    with app.app_context():
+        assert not db.session.scalars(select(Notification).where(Notification.email_pending)).all()
+    login(client, "officer@demo.example", "partnership-demo")
+    page = client.get("/notifications").data.decode()
+    assert "made you an owner of action point" in page
+    assert "Brief night patrols that NSP kits are legal to carry" in page
+    assert _unread_in_header(page) is not None
+
+
+def test_the_request_only_queues_the_email_and_the_consumer_sends_it(
+    app, db, world, emails, coordinator_client
+):
+    from partnership.jobs import huey
+
+    huey.immediate = False  # a real queue: nothing runs until a consumer takes the task
+    try:
+        huey.flush()
+        response = coordinator_client.post("/action-points/new", data=_point_form(world))
+        assert response.status_code == 302
+        assert emails.messages == []  # the answer came back without talking to the mail server
+        assert huey.pending_count() == 1
+        with app.app_context():
+            huey.execute(huey.dequeue())  # what the consumer does
+    finally:
+        huey.flush()
+        huey.immediate = True
+    assert [m["To"] for m in _received(emails, 1)] == ["officer@test.example"]

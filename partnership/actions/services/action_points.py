@@ -120,20 +120,34 @@ def get_action_point_or_404(point_id: int, user: User, for_edit: bool = False) -
     return point
 
 
-def open_action_points_of_stations(station_ids: list[int]) -> list[ActionPoint]:
+def _open_points_of(station_ids: list[int]) -> Select:
+    return select(ActionPoint).where(
+        ActionPoint.station_id.in_(station_ids),
+        ActionPoint.status.in_([*OPEN_ACTION_STATUSES, ActionStatus.DONE]),
+    )
+
+
+def open_action_points_of_stations(
+    station_ids: list[int], limit: int | None = None
+) -> list[ActionPoint]:
+    """Open (and done, not yet verified) points of the stations, the earliest due first; at
+    most ``limit`` of them."""
     if not station_ids:
         return []
-    return list(
-        db.session.scalars(
-            select(ActionPoint)
-            .options(*action_point_options())
-            .where(
-                ActionPoint.station_id.in_(station_ids),
-                ActionPoint.status.in_([*OPEN_ACTION_STATUSES, ActionStatus.DONE]),
-            )
-            .order_by(ActionPoint.due_on, ActionPoint.id)
-        )
+    stmt = (
+        _open_points_of(station_ids)
+        .options(*action_point_options())
+        .order_by(ActionPoint.due_on, ActionPoint.id)
+        .limit(limit)
     )
+    return list(db.session.scalars(stmt))
+
+
+def count_open_action_points_of_stations(station_ids: list[int]) -> int:
+    if not station_ids:
+        return 0
+    stmt = _open_points_of(station_ids).with_only_columns(func.count(ActionPoint.id))
+    return db.session.scalar(stmt) or 0
 
 
 def police_owner_choices(station_id: int | None = None) -> list[User]:

@@ -111,19 +111,32 @@ def get_concern_or_404(concern_id: int, user: User, for_edit: bool = False) -> C
     return concern
 
 
-def open_concerns_of_stations(station_ids: list[int]) -> list[Concern]:
+def _open_concerns_of(station_ids: list[int]) -> Select:
+    return select(Concern).where(
+        Concern.station_id.in_(station_ids),
+        Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
+    )
+
+
+def open_concerns_of_stations(station_ids: list[int], limit: int | None = None) -> list[Concern]:
+    """Open concerns of the stations, the oldest first; at most ``limit`` of them."""
     if not station_ids:
         return []
-    return list(
-        db.session.scalars(
-            select(Concern)
-            .options(joinedload(Concern.station))
-            .where(
-                Concern.station_id.in_(station_ids),
-                Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
-            )
-            .order_by(Concern.occurred_on, Concern.id)
-        )
+    stmt = (
+        _open_concerns_of(station_ids)
+        .options(joinedload(Concern.station))
+        .order_by(Concern.occurred_on, Concern.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def count_open_concerns_of_stations(station_ids: list[int]) -> int:
+    if not station_ids:
+        return 0
+    return (
+        db.session.scalar(_open_concerns_of(station_ids).with_only_columns(func.count(Concern.id)))
+        or 0
     )
 
 

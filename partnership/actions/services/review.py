@@ -3,12 +3,12 @@ of the loop."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import render_template
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 
 from partnership.accounts.models import User
 from partnership.actions.models import (
@@ -22,7 +22,12 @@ from partnership.actions.services.action_points import (
     action_point_options,
     open_action_points_of_stations,
 )
-from partnership.actions.services.concerns import escalation_days, open_concerns_of_stations, today
+from partnership.actions.services.concerns import (
+    count_open_concerns_of_stations,
+    escalation_days,
+    open_concerns_of_stations,
+    today,
+)
 from partnership.extensions import db
 from partnership.organisations.models import Organisation, OrganisationKind
 from partnership.permissions import (
@@ -30,6 +35,10 @@ from partnership.permissions import (
     station_scope,
 )
 from partnership.signals import station_page_sections
+
+# A command's review covers hundreds of action points: each group shows the most pressing ones
+# (the earliest due) with its total, and links to the full list.
+REVIEW_SHOWN = 20
 
 
 @dataclass
@@ -40,47 +49,68 @@ class Review:
     to_verify: list[ActionPoint]
     concerns: list[Concern]
     is_command: bool
+    # How many each group holds in all: {"overdue": n, "due": n, "later": n, "verify": n}.
+    totals: dict[str, int] = field(default_factory=dict)
+    concerns_total: int = 0
 
 
 def review_for(user: User, due_within_days: int = 14) -> Review:
     """An officer's review: the open action points of their station, or for a command's senior
     officers the escalated points of its stations and those they own; points the NGO side
-    marked done, for them to verify; open concern summaries of their stations."""
+    marked done, for them to verify; open concern summaries of their stations. Each group
+    holds at most ``REVIEW_SHOWN`` points, whatever the programme's size, in a fixed number of
+    queries."""
     scope = sorted(station_scope(user) or [])
     is_command = user.organisation.kind is OrganisationKind.POLICE_COMMAND
-    stmt = (
-        select(ActionPoint)
-        .options(*action_point_options())
-        .where(
-            ActionPoint.station_id.in_(scope),
-            ActionPoint.status.in_([*OPEN_ACTION_STATUSES, ActionStatus.DONE]),
-        )
-        .order_by(ActionPoint.due_on, ActionPoint.id)
-    )
+    now = today()
+    horizon = now + timedelta(days=due_within_days)
+    group = case(
+        (
+            ActionPoint.status == ActionStatus.DONE,
+            case((ActionPoint.done_side == Side.NGO, "verify"), else_=""),
+        ),
+        (ActionPoint.due_on < now, "overdue"),
+        (ActionPoint.due_on <= horizon, "due"),
+        else_="later",
+    ).label("review_group")
+    conditions = [
+        ActionPoint.station_id.in_(scope),
+        ActionPoint.status.in_([*OPEN_ACTION_STATUSES, ActionStatus.DONE]),
+    ]
     if is_command:
-        cutoff = today() - timedelta(days=escalation_days())
-        stmt = stmt.where(
+        cutoff = now - timedelta(days=escalation_days())
+        conditions.append(
             or_(
                 ActionPoint.police_owner_id == user.id,
                 ActionPoint.due_on <= cutoff,
                 ActionPoint.status == ActionStatus.DONE,
             )
         )
-    points = list(db.session.scalars(stmt))
-    now = today()
-    horizon = now + timedelta(days=due_within_days)
-    review = Review([], [], [], [], [], is_command)
-    for point in points:
-        if point.status is ActionStatus.DONE:
-            if point.done_side is Side.NGO:
-                review.to_verify.append(point)
-        elif point.due_on < now:
-            review.overdue.append(point)
-        elif point.due_on <= horizon:
-            review.due.append(point)
-        else:
-            review.later.append(point)
-    review.concerns = open_concerns_of_stations(scope)
+    totals = dict(
+        db.session.execute(
+            select(group, func.count(ActionPoint.id)).where(*conditions).group_by(group)
+        ).all()
+    )
+    rank = (
+        func.row_number()
+        .over(partition_by=group, order_by=(ActionPoint.due_on, ActionPoint.id))
+        .label("rank")
+    )
+    ranked = select(ActionPoint.id, group, rank).where(*conditions).subquery()
+    shown = (
+        select(ActionPoint, ranked.c.review_group)
+        .join(ranked, ranked.c.id == ActionPoint.id)
+        .options(*action_point_options())
+        .where(ranked.c.rank <= REVIEW_SHOWN, ranked.c.review_group != "")
+        .order_by(ActionPoint.due_on, ActionPoint.id)
+    )
+    review = Review([], [], [], [], [], is_command, totals={k: v for k, v in totals.items() if k})
+    lists = {"overdue": review.overdue, "due": review.due, "later": review.later,
+             "verify": review.to_verify}  # fmt: skip
+    for point, name in db.session.execute(shown):
+        lists[name].append(point)
+    review.concerns = open_concerns_of_stations(scope, limit=REVIEW_SHOWN)
+    review.concerns_total = count_open_concerns_of_stations(scope)
     return review
 
 
