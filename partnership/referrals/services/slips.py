@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased, joinedload, load_only
 
 from partnership import audit
 from partnership.collation import by_name
+from partnership.database import bulk_insert
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.integrity import unique_as_field_error
@@ -368,7 +369,7 @@ def issue_slips(issuing: Issuing, slips: Sequence[dict]) -> int:
     with unique_as_field_error({"uq_slips_scheme_id_number": ("file", race)}):
         # The table's INSERT, not the ORM's bulk insert, which splits the rows wherever a
         # value is None (an officer left blank) into many small statements.
-        db.session.execute(insert(Slip.__table__), rows)
+        bulk_insert(Slip.__table__, rows)
     numbers = [r["number"] for r in rows]
     ids: dict[str, int] = {}
     for start in range(0, len(numbers), LOOKUP_CHUNK):
