@@ -44,6 +44,20 @@ def get_metadata():
     return target_db.metadata
 
 
+# The databases' own full-text parts of the search index (SQLite's FTS5 table and its shadow
+# tables, PostgreSQL's tsvector column and GIN index) are made by its migration, not by a model.
+SEARCH_FTS_PARTS = {"document", "ix_search_entries_document"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if reflected and compare_to is None:
+        if type_ == "table" and name.startswith("search_fts"):
+            return False
+        if type_ in ("column", "index") and name in SEARCH_FTS_PARTS:
+            return False
+    return True
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -82,6 +96,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -147,6 +147,7 @@ def _import_models() -> None:
     import partnership.notifications.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
     import partnership.referrals.models  # noqa: F401
+    import partnership.search.models  # noqa: F401
     import partnership.submissions  # noqa: F401
 
 
@@ -160,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from partnership.notifications.views import bp as notifications_bp
     from partnership.organisations.views import bp as organisations_bp
     from partnership.referrals.views import bp as referrals_bp
+    from partnership.search.views import bp as search_bp
 
     for blueprint in (
         auth_bp,
@@ -171,6 +173,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications_bp,
         meetings_bp,
         curricula_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -94,6 +94,9 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "dashboard.report_detail": SIGNED_IN,
     "dashboard.report_retry": SIGNED_IN,
     "dashboard.report_download": SIGNED_IN,
+    # Search across everything: each kind of result is the rule of its own list page, and each
+    # record the list's own scope (see search_audiences below).
+    "search.search": SIGNED_IN,
     # Accounts and audit log: administrators only
     "accounts.user_list": roles(ADMIN_ONLY),
     "accounts.user_create": roles(ADMIN_ONLY),
@@ -569,6 +572,27 @@ def can_edit_trainings(user: User, obj: Any = None) -> bool:
 
 def can_edit_modules(user: User, obj: Any = None) -> bool:
     return _in(user, TRAINING_EDITORS)
+
+
+# ---- search ------------------------------------------------------------------------------------
+
+# Every text the search index holds is filed under one audience (``partnership.search.index``
+# decides which, field by field); a user's search reads only the audiences below that admit them,
+# so a word that appears only in a field the user may not read never finds the record. Which kinds
+# of records a user finds is the rule of each kind's list page (``can(list endpoint)``), and which
+# records the list page's own query builder with its station scope.
+SEARCH_AUDIENCES: dict[str, Callable[[Any], bool]] = {
+    "all": _signed_in,
+    # Community representatives' names, contacts and references: as on their pages.
+    "community_names": lambda user: sees_names(user),
+    "security_notes": lambda user: can_see_security_notes(user),
+    "restricted_details": lambda user: can_see_restricted_details(user),
+}
+
+
+def search_audiences(user: User) -> frozenset[str]:
+    """The index audiences ``user`` may search."""
+    return frozenset(name for name, rule in SEARCH_AUDIENCES.items() if rule(user))
 
 
 # ---- pages -------------------------------------------------------------------------------------

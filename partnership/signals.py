@@ -67,3 +67,9 @@ action_point_acknowledged = _signals.signal(
 # Sent with the user when all their sessions end (a password change or reset, or an administrator
 # ending them): whatever else stands for a sign-in of that user must end too.
 sessions_ended = _signals.signal("sessions-ended")
+
+records_bulk_created = _signals.signal(
+    "records-bulk-created",
+    doc="""Rows were inserted in bulk with one statement, past the ORM's flush (sender: the
+    model; ``records``: (id, label, column values) of each). The search index adds them.""",
+)

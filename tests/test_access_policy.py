@@ -35,6 +35,7 @@ MATRIX = {
     "dashboard.report_create": ("POST", lambda w, p: "/reports", ALL),
     "dashboard.report_detail": ("GET", lambda w, p: "/reports/999999", ALL),
     "dashboard.report_download": ("GET", lambda w, p: "/reports/999999/download", ALL),
+    "search.search": ("GET", lambda w, p: "/search?q=alpha", ALL),
     "dashboard.report_retry": ("POST", lambda w, p: "/reports/999999/retry", ALL),
     "auth.password_change": ("GET", lambda w, p: "/account/password", ALL),
     "auth.logout": ("POST", lambda w, p: "/logout", ALL),

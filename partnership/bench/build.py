@@ -521,6 +521,10 @@ def build(sizes: Sizes, echo=print) -> None:  # noqa: ANN001
     _rows(action_point_concerns, point_concerns)
     _rows(FollowUp, follow_ups)
     _reset_sequences()
+    # Rows written past the ORM: the search index is built from the tables in one go.
+    from partnership.search.index import rebuild
+
+    echo(f"Search index: {rebuild(db.session.connection())} entries.")
     db.session.commit()
     marker_path().write_text(json.dumps({"sizes": asdict(sizes), "database": _database_key()}))
     echo("Built.")

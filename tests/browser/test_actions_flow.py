@@ -39,7 +39,7 @@ def test_concern_to_verified_action_point(page, app, world):
     # The next meeting with the station carries it on its agenda; the meeting agrees an
     # action point with a police owner, one click from the concern on the agenda.
     page.goto(f"/meetings/{meeting_id}")
-    agenda = page.locator("#loop-section")
+    agenda = page.locator("ol.agenda")  # carried forward as agenda items
     assert "Clean syringes taken from NSP clients" in agenda.inner_text()
     assert "On an agenda" in agenda.inner_text()
     assert serious_accessibility_violations(page) == []

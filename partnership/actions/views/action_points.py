@@ -119,7 +119,10 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
         follow_up_form.on_date.data = date.today()
     may_verify = can_verify_action_point(current_user, point)
     if verify_form is None and may_verify:
-        verify_form = VerifyForm()
+        verify_form = VerifyForm(formdata=None)
+    if verify_form is not None:
+        # Verified on the point's page, beside the follow-up form: its note needs its own id.
+        verify_form.note.id = verify_form.note.label.field_id = "verify-note"
     # Viewers read action points but only aggregates of concerns.
     concerns = point.concerns if sees_concern_summaries(current_user) else []
     # Once verified, the concerns it answers that have nothing left to do are offered for

@@ -101,9 +101,12 @@ def action_point_verify(point_id: int):
             db.session.rollback()
             attach_field_error(form, error)
         except TransitionError as error:
+            # Verified or reopened meanwhile: the point's page shows where it stands now.
             db.session.rollback()
-            form.form_errors.append(str(error))
+            flash(str(error), "error")
+            return redirect(url_for("actions.action_point_detail", point_id=point.id))
         else:
             flash(_("The verification was recorded."), "success")
             return redirect(url_for("actions.action_point_detail", point_id=point.id))
-    return render_template("actions/verify_form.html", form=form, point=point), 422
+    point = point_services.get_action_point_or_404(point_id, current_user)
+    return render_detail(point, verify_form=form, status=422)
