@@ -78,6 +78,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     # Core
     "static": PUBLIC,
     "health": PUBLIC,
+    "service_worker": PUBLIC,  # the offline script (partnership/offline.py): no data in it
     "auth.login": PUBLIC,
     # Forgotten password: the link in the email stands for a sign-in, once.
     "auth.password_forgot": PUBLIC,

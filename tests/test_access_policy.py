@@ -429,6 +429,7 @@ PUBLIC = {
     "auth.password_reset",
     "auth.language_choose",
     "health",
+    "service_worker",
     "meetings.meeting_feed",
     "curricula.certificate_verify",
 }

@@ -54,7 +54,7 @@ def _filter_choices() -> dict:
 @bp.get("/")
 def meeting_index():
     filters = _filters()
-    page = paginate(queries.meeting_query(current_user, filters))
+    page = paginate(queries.coming_first(queries.meeting_query(current_user, filters)))
     return render_template(
         "meetings/meeting_list.html", page=page, filters=filters, **_filter_choices()
     )
