@@ -31,6 +31,7 @@ from partnership.forms import FieldError
 from partnership.lifecycle import Lifecycle, change_status
 from partnership.mixins import utcnow
 from partnership.organisations.models import STATION_KINDS, Organisation, OrganisationKind
+from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import (
     can_edit_concern,
     can_see_restricted_details,
@@ -64,6 +65,10 @@ class ConcernFilters:
     open_only: bool = False
     # Open concerns whose action points are all settled, at least one verified: to resolve.
     ready: bool = False
+    country: str = ""
+    command_id: int | None = None
+    occurred_from: date | None = None
+    occurred_to: date | None = None
 
 
 def concern_query(user: User, filters: ConcernFilters) -> Select:
@@ -90,6 +95,13 @@ def concern_query(user: User, filters: ConcernFilters) -> Select:
         stmt = stmt.where(*ready_to_resolve_conditions())
     if filters.station_id:
         stmt = stmt.where(Concern.station_id == filters.station_id)
+    place = station_ids_in_place(filters.country, filters.command_id)
+    if place is not None:
+        stmt = stmt.where(Concern.station_id.in_(place))
+    if filters.occurred_from:
+        stmt = stmt.where(Concern.occurred_on >= filters.occurred_from)
+    if filters.occurred_to:
+        stmt = stmt.where(Concern.occurred_on <= filters.occurred_to)
     return stmt.order_by(Concern.occurred_on.desc(), Concern.id.desc())
 
 
