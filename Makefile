@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup db browser office redis lint help bench wrk messages translations
+.PHONY: run test setup db browser office redis lint help bench wrk messages translations offline
 
 help:
 	@echo "make run   - set up and serve the demo on http://127.0.0.1:$(PORT)"
@@ -25,6 +25,17 @@ $(BIN)/.installed: requirements.txt
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# Workbox, from npm, served by the app itself for its service worker (static/js/sw.js): pages
+# already opened work offline. Built here, never committed; without it the app runs online only.
+WORKBOX_MODULES := workbox-core workbox-routing workbox-strategies workbox-expiration workbox-cacheable-response
+static/vendor/workbox/.built: node_modules/.installed
+	@mkdir -p static/vendor/workbox
+	@cp node_modules/workbox-sw/build/workbox-sw.js static/vendor/workbox/
+	@for m in $(WORKBOX_MODULES); do cp node_modules/$$m/build/$$m.prod.js static/vendor/workbox/; done
+	@touch $@
+
+offline: static/vendor/workbox/.built
 
 # Translations: the .po catalogues in translations/ are the source; the compiled .mo files are
 # built here (never committed) whenever a .po is newer.
@@ -66,7 +77,7 @@ db: setup
 	@$(FLASK) db upgrade
 	@$(FLASK) seed-demo
 
-run: db
+run: db offline
 	@echo ""
 	@echo "Partnership manager: http://127.0.0.1:$(PORT)/login"
 	@echo "Demo accounts (password: partnership-demo):"
@@ -129,7 +140,7 @@ wrk:
 bench: setup wrk
 	$(BIN)/python -m partnership.bench $(BENCH_ARGS)
 
-test: db node_modules/.installed browser office redis
+test: db node_modules/.installed offline browser office redis
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # ruff, and the import-linter contract of .importlinter: dependencies point one way.

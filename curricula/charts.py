@@ -57,7 +57,7 @@ def bars(groups, withheld: Sequence[bool] = ()) -> dict | None:  # noqa: ANN001
     rows = [(label, s, hide) for (label, s), hide in zip(groups, flags, strict=True) if s.n]
     if not rows:
         return None
-    bar_h, gap = 10, 10
+    bar_h, gap = 14, 10  # bars as tall as their 13-unit labels
     height = PAD + len(rows) * (2 * bar_h + gap) + 10
     span = WIDTH - 2 * PAD - 40
     items = []

@@ -6,6 +6,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -17,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from meetings.models import MeetingKind
+from meetings.models import MEETING_KIND_LABELS, MeetingKind
 from partnership.forms import BLANK_CHOICE, VersionedForm, int_or_none, timezone_choices
 from partnership.organisations.models import PERSON_KIND_LABELS
 
@@ -189,3 +192,43 @@ class RegisterImportForm(FlaskForm):
         _l("Register file (.csv or .xlsx)"),
         validators=[FileRequired(message=_l("Choose a file to upload."))],
     )
+
+
+class BulkStationRowForm(Form):
+    """One station of a bulk scheduling: its own first date and title (times are shared)."""
+
+    station_id = HiddenField()
+    include = BooleanField(_l("Schedule"), default=True)
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    start_date = DateField(_l("First date"), validators=[Optional()])
+
+
+class BulkScheduleForm(FlaskForm):
+    """Visits (or sensitisation meetings) to several stations at once: one meeting or series
+    per station, each in the station's own time zone."""
+
+    kind = SelectField(_l("Kind"), validators=[DataRequired()])
+    start_time = TimeField(_l("Start time"), validators=[DataRequired()])
+    end_time = TimeField(_l("End time"), validators=[DataRequired()])
+    facilitator_ids = SelectMultipleField(_l("Facilitators"), coerce=int, validators=[Optional()])
+    repeat = SelectField(
+        _l("Repeat"),
+        choices=[("", _l("Does not repeat")), ("monthly", _l("Every few months"))],
+        validators=[Optional()],
+    )
+    repeat_interval = IntegerField(
+        _l("Every"), default=3, validators=[Optional(), NumberRange(min=1, max=12)]
+    )
+    repeat_count = IntegerField(
+        _l("Number of meetings"), default=4, validators=[Optional(), NumberRange(min=2, max=52)]
+    )
+    rows = FieldList(FormField(BulkStationRowForm), max_entries=200)
+    proceed = BooleanField(_l("Schedule anyway"))
+
+    def __init__(self, *args, facilitators=(), **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.facilitator_ids.choices = [(u.id, u.name) for u in facilitators]
+        self.kind.choices = [
+            (k.value, MEETING_KIND_LABELS[k])
+            for k in (MeetingKind.STATION_VISIT, MeetingKind.SENSITISATION)
+        ]

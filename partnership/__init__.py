@@ -62,6 +62,9 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     from partnership import submissions
 
     submissions.init_app(app)
+    from partnership import offline
+
+    offline.init_app(app)
     _register_template_helpers(app)
 
     from partnership import cli

@@ -17,6 +17,7 @@ from flask import has_request_context, request
 from sqlalchemy import JSON, ForeignKey, Index, String, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
+from partnership.database import bulk_insert
 from partnership.extensions import db
 from partnership.mixins import UTCDateTime, utcnow
 from partnership.signals import records_bulk_created
@@ -196,7 +197,7 @@ def record_bulk_creates(model: type, records: list[tuple[int, str, dict[str, Any
         }
         for entity_id, label, values in records
     ]
-    db.session.connection().execute(insert(AuditEntry.__table__), rows)
+    bulk_insert(AuditEntry.__table__, rows)
     records_bulk_created.send(model, records=records)
 
 

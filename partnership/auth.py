@@ -218,7 +218,11 @@ def logout():
     logout_user()
     session.clear()
     flash(_("You have signed out."), "success")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # Nothing stays on the device after sign-out: kept pages, forms waiting to be sent and the
+    # offline worker (static/js/app.js empties them too, for browsers that ignore this header).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.get("/language/<code>")

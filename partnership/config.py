@@ -71,6 +71,9 @@ class Config:
     PER_PAGE = _int("PER_PAGE", 25)
     # How deep a list may be paged; deeper, the page points to the filters and the download.
     LIST_MAX_PAGES = _int("LIST_MAX_PAGES", 100)
+    # The largest list a web worker writes as an Excel file (a workbook cannot be streamed:
+    # 200,000 rows take longer than the worker's timeout); the CSV streams every row.
+    XLSX_MAX_ROWS = _int("XLSX_MAX_ROWS", 50_000)
     REFERRAL_DIRECTORY_STALE_DAYS = _int("REFERRAL_DIRECTORY_STALE_DAYS", 180)
     BABEL_DEFAULT_LOCALE = "en"
     # How dates and numbers are written for English readers: en_KE (6 Apr 2026, 06/04/2026,

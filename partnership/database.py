@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import Connection, Table, event, func, select, text
+from sqlalchemy import Connection, Table, event, func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from partnership.extensions import db
@@ -130,3 +130,11 @@ def new_ids(table: Table, count: int) -> list[int]:
         )
     top = db.session.scalar(select(func.max(table.c.id))) or 0
     return list(range(top + 1, top + count + 1))
+
+
+def bulk_insert(table: Table, rows: list[dict]) -> None:
+    """Insert many rows (all with the same keys) with one executemany: SQLite runs it in C,
+    psycopg pipelines it (measured: three times quicker than SQLAlchemy's multi-row pages on
+    PostgreSQL). Through the session, so caches keyed on changed data learn of the write."""
+    if rows:
+        db.session.execute(insert(table), rows)

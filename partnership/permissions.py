@@ -78,6 +78,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     # Core
     "static": PUBLIC,
     "health": PUBLIC,
+    "service_worker": PUBLIC,  # the offline script (partnership/offline.py): no data in it
     "auth.login": PUBLIC,
     # Forgotten password: the link in the email stands for a sign-in, once.
     "auth.password_forgot": PUBLIC,
@@ -87,6 +88,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "auth.language_choose": PUBLIC,
     "auth.language_save": SIGNED_IN,
     "dashboard.home": SIGNED_IN,
+    "dashboard.station_page": SIGNED_IN,
     "dashboard.station_story": SIGNED_IN,
     "dashboard.station_brief": roles(NGO_ROLES, Role.OFFICER),
     "dashboard.station_brief_pdf": roles(NGO_ROLES, Role.OFFICER),
@@ -211,6 +213,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "meetings.feed_token_create": SIGNED_IN,
     "meetings.feed_token_revoke": SIGNED_IN,
     "meetings.meeting_create": roles(TRAINING_EDITORS),
+    # Visits to several stations at once, from the due list: station visits are NGO editors'.
+    "meetings.meeting_bulk_schedule": roles(NGO_EDITORS),
     "meetings.meeting_edit": roles(TRAINING_EDITORS),
     "meetings.meeting_confirm": roles(TRAINING_EDITORS),
     "meetings.meeting_hold": roles(TRAINING_EDITORS),
@@ -610,6 +614,19 @@ def search_audiences(user: User) -> frozenset[str]:
 
 
 # ---- pages -------------------------------------------------------------------------------------
+
+
+def todo_lists(user: User) -> frozenset[str]:
+    """What the dashboard's to-do holds for the user. Officers: points of their stations to
+    acknowledge, to verify (the NGO side marked them done), to follow up (due soon or
+    overdue), and meetings coming at their stations. NGO editors: points the police side
+    marked done, concerns whose points are all verified (to resolve), stations overdue for a
+    visit (to schedule) and meetings coming. Trainers and viewers: none."""
+    if is_police(user):
+        return frozenset({"acknowledge", "verify", "follow_up", "meetings"})
+    if is_ngo_editor(user):
+        return frozenset({"verify", "resolve", "schedule", "meetings"})
+    return frozenset()
 
 
 def leads_with_trainings(user: User) -> bool:

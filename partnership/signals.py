@@ -40,9 +40,10 @@ concern_page_links = _signals.signal(
 
 station_page_sections = _signals.signal(
     "station-page-sections",
-    doc="""A station's page is being shown (sender: the station; ``user``: the reader). A
-    receiver returns ``(order, html)``, a section of the page that its own domain composes with
-    the reader's scope: meetings its coming and past meetings, actions the open loop.""",
+    doc="""A station's page is being shown (sender: the station; ``user``: the reader). The
+    page is composed in ``partnership.dashboard``; a receiver returns ``(order, html)``, a
+    section that its own domain composes with the reader's scope: meetings its coming and past
+    meetings, actions the loop.""",
 )
 
 status_changed = _signals.signal(

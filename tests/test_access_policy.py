@@ -31,7 +31,8 @@ def _c(w):  # noqa: ANN001, ANN202
 # endpoint -> (method, url builder taking the world and a person id, roles allowed)
 MATRIX = {
     "dashboard.home": ("GET", lambda w, p: "/", ALL),
-    "dashboard.station_story": ("GET", lambda w, p: f"/dashboard/stations/{w.station_a.id}", ALL),
+    "dashboard.station_page": ("GET", lambda w, p: f"/stations/{w.station_a.id}", ALL),
+    "dashboard.station_story": ("GET", lambda w, p: f"/stations/{w.station_a.id}", ALL),
     "dashboard.report_create": ("POST", lambda w, p: "/reports", ALL),
     "dashboard.report_detail": ("GET", lambda w, p: "/reports/999999", ALL),
     "dashboard.report_download": ("GET", lambda w, p: "/reports/999999/download", ALL),
@@ -251,6 +252,11 @@ MATRIX = {
     "meetings.feed_token_revoke": ("POST", lambda w, p: "/meetings/feed/revoke", ALL),
     # Trainers pass the endpoint rule but edit trainings only: this meeting is not one.
     "meetings.meeting_create": ("GET", lambda w, p: "/meetings/new", NGO),
+    "meetings.meeting_bulk_schedule": (
+        "GET",
+        lambda w, p: f"/meetings/due/schedule?station={w.station_a.id}",
+        EDIT,
+    ),
     "meetings.meeting_edit": ("GET", lambda w, p: f"/meetings/{w.meeting}/edit", EDIT),
     "meetings.meeting_confirm": ("POST", lambda w, p: f"/meetings/{w.meeting}/confirm", EDIT),
     "meetings.meeting_hold": ("POST", lambda w, p: f"/meetings/{w.meeting}/hold", EDIT),
@@ -401,7 +407,8 @@ MATRIX = {
 
 # Records of another station: an officer of station A gets "not found", as if they did not exist.
 OTHER_STATION = {
-    "dashboard.station_story": lambda w, p: f"/dashboard/stations/{w.station_c.id}",
+    "dashboard.station_page": lambda w, p: f"/stations/{w.station_c.id}",
+    "dashboard.station_story": lambda w, p: f"/stations/{w.station_c.id}",
     "organisations.organisation_detail": lambda w, p: f"/organisations/{w.station_c.id}",
     "organisations.person_detail": lambda w, p: f"/people/{p.id}",
     "curricula.training_detail": lambda w, p: f"/curricula/trainings/{_c(w).other_training_id}",
@@ -430,6 +437,7 @@ PUBLIC = {
     "auth.password_reset",
     "auth.language_choose",
     "health",
+    "service_worker",
     "meetings.meeting_feed",
     "curricula.certificate_verify",
     "api-docs.openapi_json",
@@ -589,7 +597,9 @@ def test_officer_gets_not_found_for_another_stations_records(
     assert b"Charlie Police Station" not in response.data
     # An NGO coordinator sees the same record.
     assert (
-        login_as("coordinator").get(OTHER_STATION[endpoint](world, other_officer)).status_code
+        login_as("coordinator")
+        .get(OTHER_STATION[endpoint](world, other_officer), follow_redirects=True)
+        .status_code
         == 200
     )
 
@@ -600,6 +610,7 @@ def test_officer_of_a_command_sees_every_station_under_it(world, make_user, app)
     commander = make_user("officer", world.command, email="commander@test.example")
     client = app.test_client()
     login(client, commander.email)
-    assert client.get(f"/organisations/{world.station_a.id}").status_code == 200
-    assert client.get(f"/organisations/{world.station_b.id}").status_code == 200
+    assert client.get(f"/stations/{world.station_a.id}").status_code == 200
+    assert client.get(f"/stations/{world.station_b.id}").status_code == 200
+    assert client.get(f"/stations/{world.station_c.id}").status_code == 404
     assert client.get(f"/organisations/{world.station_c.id}").status_code == 404

@@ -96,7 +96,7 @@ def test_cached_figures_follow_each_viewers_scope_and_suppression(  # noqa: ANN0
     assert _slips_issued(viewer) == "12"
     # Cached pages equal pages computed afresh.
     assert _page(officer_client, f"/?{PERIOD}") == _fresh(app, officer_client, f"/?{PERIOD}")
-    story = f"/dashboard/stations/{world.station_a.id}?{PERIOD}"
+    story = f"/stations/{world.station_a.id}?{PERIOD}"
     cached_story = _page(coordinator_client, story)
     assert cached_story == _fresh(app, coordinator_client, story)
 

@@ -23,7 +23,7 @@ def _meeting_count(app) -> int:  # noqa: ANN001
 def test_trainers_schedule_trainings_only(app, world, trainer_client):
     """No "Schedule a visit" on the station story or the stations due, and a station visit
     posted directly is refused with nothing saved."""
-    story = trainer_client.get(f"/dashboard/stations/{world.station_a.id}").get_data(as_text=True)
+    story = trainer_client.get(f"/stations/{world.station_a.id}").get_data(as_text=True)
     assert "Schedule a visit" not in story
     assert "Schedule a visit" not in trainer_client.get("/meetings/due").get_data(as_text=True)
     before = _meeting_count(app)
@@ -63,7 +63,7 @@ def test_trainers_cannot_change_a_station_visit(app, world, trainer_client):
 
 
 def test_coordinators_are_offered_a_visit(world, coordinator_client):
-    story = coordinator_client.get(f"/dashboard/stations/{world.station_a.id}")
+    story = coordinator_client.get(f"/stations/{world.station_a.id}")
     assert "Schedule a visit" in story.get_data(as_text=True)
 
 
@@ -93,7 +93,7 @@ def test_a_joint_meeting_shows_an_officer_their_stations_part(
     # Counts at most, and small ones withheld: one concern and one point show as "<5".
     assert "Other stations of this meeting have &lt;5 open concerns" in page
     # The other station is named, never linked (its page would answer 404).
-    assert f'href="/organisations/{world.station_c.id}"' not in page
+    assert f'href="/stations/{world.station_c.id}"' not in page
     for fmt in ("csv", "xlsx"):
         export = officer_client.get(f"/meetings/{meeting_id}/register.{fmt}")
         assert export.status_code == 200
@@ -117,8 +117,7 @@ def test_officers_meet_no_link_that_answers_404(app, world, officer_client, make
     officer = make_person("officer", a, name="Constable Alpha")
     training_id = make_training(stations=[a, c], people=[(officer, 2, 8, 15)])
     pages = [
-        f"/organisations/{a.id}",
-        f"/dashboard/stations/{a.id}",
+        f"/stations/{a.id}",
         f"/meetings/{meeting_id}",
         f"/curricula/trainings/{training_id}",
         "/",

@@ -45,12 +45,12 @@ def _count_named(app, name: str) -> int:  # noqa: ANN001
 
 
 def test_every_post_form_carries_a_fresh_key(coordinator_client, world):
-    page = coordinator_client.get(f"/organisations/{world.station_a.id}").get_data(as_text=True)
+    page = coordinator_client.get(f"/stations/{world.station_a.id}").get_data(as_text=True)
     post_forms = re.findall(r"<form[^>]*method=\"post\"[^>]*>", page, re.I)
     keys = re.findall(r'name="submission_key" value="([^"]+)"', page)
     assert post_forms and len(keys) == len(post_forms)
     assert len(set(keys)) == len(keys)
-    again = coordinator_client.get(f"/organisations/{world.station_a.id}").get_data(as_text=True)
+    again = coordinator_client.get(f"/stations/{world.station_a.id}").get_data(as_text=True)
     assert set(keys).isdisjoint(re.findall(r'name="submission_key" value="([^"]+)"', again))
 
 

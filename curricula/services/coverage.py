@@ -22,6 +22,7 @@ from partnership.organisations.models import (
     PersonKind,
     Posting,
 )
+from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import station_scope
 
 
@@ -87,14 +88,43 @@ def as_seen(rows: list[StationCoverage], user) -> list[SeenCoverage]:  # noqa: A
     return seen
 
 
-def station_query(user) -> Select:  # noqa: ANN001
+def station_query(
+    user,  # noqa: ANN001
+    country: str = "",
+    command_id: int | None = None,
+    station_id: int | None = None,
+) -> Select:
+    """The active stations in the user's scope, within the place filters (as the dashboard's)."""
     stmt = select(Organisation).where(
         Organisation.kind.in_(STATION_KINDS), Organisation.active.is_(True)
     )
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.where(Organisation.id.in_(scope))
+    place = station_ids_in_place(country, command_id)
+    if place is not None:
+        stmt = stmt.where(Organisation.id.in_(place))
+    if station_id:
+        stmt = stmt.where(Organisation.id == station_id)
     return stmt.order_by(by_name(Organisation.name), Organisation.id)
+
+
+@dataclass(frozen=True)
+class CoverageTotals:
+    """The whole view's officers and trained, already suppressed, and a share that gives no
+    withheld count away (as the dashboard's tile shows them)."""
+
+    officers: disclosure.Figure
+    trained: disclosure.Figure
+    share: float | None
+
+
+def totals_of(rows: list[StationCoverage], user) -> CoverageTotals:  # noqa: ANN001
+    """The officers and the trained of every station of a view, as the user may see them."""
+    suppress = disclosure.applies_to(user)
+    officers = disclosure.figure(sum(r.officers for r in rows), suppress)
+    trained = disclosure.figure(sum(r.trained for r in rows), suppress)
+    return CoverageTotals(officers, trained, disclosure.share(trained, officers))
 
 
 def _completed(by: date | None = None):  # noqa: ANN202

@@ -24,6 +24,7 @@ from curricula.stats import NO_POST, NO_PRE, NO_SCORES, GainSummary, PairSums, s
 from meetings.models import Attendee, Meeting, MeetingStatus
 from partnership.extensions import db
 from partnership.organisations.models import Organisation
+from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import station_scope
 
 GROUPINGS = ("training", "module", "station", "audience", "period")
@@ -90,6 +91,9 @@ def _base(stmt, user, filters: dict):  # noqa: ANN001, ANN202
         stmt = stmt.where(Attendee.station_id.in_(scope))
     if filters.get("station_id"):
         stmt = stmt.where(Attendee.station_id == filters["station_id"])
+    place = station_ids_in_place(filters.get("country") or "", filters.get("command_id"))
+    if place is not None:
+        stmt = stmt.where(Attendee.station_id.in_(place))
     if filters.get("date_from"):
         stmt = stmt.where(Training.starts_on >= filters["date_from"])
     if filters.get("date_to"):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,8 +22,9 @@ from partnership import disclosure
 from partnership.caching import cached, viewer_key
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error, save_form
+from partnership.organisations.services import place_choices
 from partnership.organisations.services import stations as all_stations
-from partnership.pagination import arg_date, arg_int, arg_str, paginate
+from partnership.pagination import ListPage, arg_date, arg_int, arg_str, paginate
 from partnership.permissions import station_scope
 from partnership.spreadsheets import send_table
 
@@ -240,14 +242,25 @@ def knowledge_gain():
         "module_id": arg_int("module"),
         "date_from": _date_arg("from"),
         "date_to": _date_arg("to"),
+        # The dashboard's place filters, so that its tile opens on the same figure.
+        "station_id": arg_int("station"),
+        "country": arg_str("country").upper()[:2],
+        "command_id": arg_int("command"),
     }
     # Statistics over every training: kept until the next write (partnership.caching).
+    key = sorted((k, str(v)) for k, v in filters.items())
     rows = cached(
         "knowledge-gain",
         lambda: knowledge.grouped_summaries(by, current_user, filters),
         by,
         viewer_key(current_user),
-        sorted((k, str(v)) for k, v in filters.items()),
+        key,
+    )
+    pooled = cached(
+        "knowledge-gain-pooled",
+        lambda: knowledge.pooled_summary(current_user, filters),
+        viewer_key(current_user),
+        key,
     )
     small = disclosure.applies_to(current_user)
     # A group of fewer than five pairs is not described: not in the table, not on the chart.
@@ -263,6 +276,9 @@ def knowledge_gain():
         ).all(),
         bars=charts.bars([(r.label, r.summary) for r in rows], withheld),
         withheld=withheld,
+        pooled=pooled,
+        stations=all_stations(current_user),
+        **place_choices(current_user),
         small=small,
     )
 
@@ -273,14 +289,49 @@ def _date_arg(name: str) -> date | None:
 
 @bp.get("/coverage")
 def coverage():
+    """Coverage per station within the place filters, with the totals the dashboard's tile
+    shows; ``flagged`` keeps the stations to re-sensitise."""
     since = _date_arg("since") or (date.today() - timedelta(days=180))
-    page = paginate(coverage_services.station_query(current_user))
+    filters = CoverageFilters(
+        country=arg_str("country").upper()[:2],
+        command_id=arg_int("command"),
+        station_id=arg_int("station"),
+        flagged=bool(arg_str("flagged")),
+    )
+    stations = db.session.scalars(
+        coverage_services.station_query(
+            current_user, filters.country, filters.command_id, filters.station_id
+        )
+    ).all()
+    # Every station of the view at once (a fixed number of GROUP BY queries): the totals and
+    # the flagged ones need them all; the page shows a slice.
+    every = coverage_services.coverage_for(list(stations), since)
+    rows = [r for r in every if r.needs_resensitisation] if filters.flagged else every
+    per_page = current_app.config["PER_PAGE"]
+    number = max(arg_int("page") or 1, 1)
+    page = ListPage(
+        rows[(number - 1) * per_page : number * per_page],
+        number,
+        per_page,
+        len(rows),
+        current_app.config["LIST_MAX_PAGES"],
+    )
     return render_template(
         "curricula/coverage.html",
         page=page,
-        rows=coverage_services.as_seen(
-            coverage_services.coverage_for(list(page.items), since), current_user
-        ),
+        rows=coverage_services.as_seen(page.items, current_user),
+        totals=coverage_services.totals_of(every, current_user),
         since=since,
+        filters=filters,
+        stations=all_stations(current_user),
+        **place_choices(current_user),
         small=disclosure.applies_to(current_user),
     )
+
+
+@dataclass
+class CoverageFilters:
+    country: str = ""
+    command_id: int | None = None
+    station_id: int | None = None
+    flagged: bool = False

@@ -98,6 +98,20 @@ def due_stations(
     return rows
 
 
+# What the due list can be narrowed to: the two halves of the dashboard's visit tiles.
+DUE_STATES = ("overdue", "within")
+
+
+def in_state(rows: list[DueStation], state: str) -> list[DueStation]:
+    """``overdue``: due or overdue (never visited included), as the dashboard counts them;
+    ``within``: visited within the target interval; anything else: every row."""
+    if state == "overdue":
+        return [r for r in rows if r.is_overdue]
+    if state == "within":
+        return [r for r in rows if not r.is_overdue]
+    return rows
+
+
 def _due_order(row: DueStation) -> tuple:
     if row.overdue_days is None:
         return (1, 0, row.station.name)

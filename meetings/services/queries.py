@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import abort
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from meetings.models import (
@@ -135,6 +135,19 @@ def meeting_query(
     if filters.upcoming:
         stmt = stmt.where(Meeting.ends_at >= utcnow())
     return stmt.order_by(Meeting.starts_at, Meeting.id)
+
+
+def coming_first(stmt: Select) -> Select:
+    """The meetings list's order: those not yet over first, the soonest at the top, then the
+    past ones, the most recent first. What a user opens the list for is on its first screen."""
+    now = utcnow()
+    over = Meeting.ends_at < now
+    return stmt.order_by(None).order_by(
+        case((over, 1), else_=0),
+        case((over, None), else_=Meeting.starts_at),
+        Meeting.starts_at.desc(),
+        Meeting.id.desc(),
+    )
 
 
 def get_meeting_or_404(meeting_id: int, user: User, for_edit: bool = False) -> Meeting:

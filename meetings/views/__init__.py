@@ -50,4 +50,4 @@ def _connect_receivers(_state) -> None:  # noqa: ANN001
     connect_receivers()
 
 
-from meetings.views import agenda, feeds, lifecycle, lists, register, scheduling  # noqa: E402, F401
+from meetings.views import agenda, bulk, feeds, lifecycle, lists, register, scheduling  # noqa: E402, F401

@@ -54,7 +54,7 @@ def _filter_choices() -> dict:
 @bp.get("/")
 def meeting_index():
     filters = _filters()
-    page = paginate(queries.meeting_query(current_user, filters))
+    page = paginate(queries.coming_first(queries.meeting_query(current_user, filters)))
     return render_template(
         "meetings/meeting_list.html", page=page, filters=filters, **_filter_choices()
     )
@@ -116,7 +116,8 @@ def meeting_calendar():
 def meeting_due():
     """Stations due for a visit, most overdue first."""
     filters = _filters()
-    rows = due.due_stations(current_user, filters)
+    state = arg_str("state")
+    rows = due.in_state(due.due_stations(current_user, filters), state)
     per_page = 50
     page_number = max(arg_int("page") or 1, 1)
     pages = max((len(rows) + per_page - 1) // per_page, 1)
@@ -131,10 +132,12 @@ def meeting_due():
         filters=filters,
         commands=choices["commands"],
         countries=choices["countries"],
+        state=state,
+        due_states=due.DUE_STATES,
     )
 
 
 @bp.get("/due/export.<fmt>")
 def meeting_due_export(fmt: str):
-    rows = due.due_stations(current_user, _filters())
+    rows = due.in_state(due.due_stations(current_user, _filters()), arg_str("state"))
     return send_table(exports.due_table(rows), "stations-due-for-a-visit", fmt)

@@ -135,6 +135,24 @@ class CategoryMonths:
     counts: dict[ConcernCategory, dict[str, Figure]]
     totals: dict[str, Figure]
 
+    @property
+    def shown_months(self) -> list[str]:
+        """Months with at least one concern (a withheld total counts as one): an empty month
+        says nothing a reader needs, and the page stays short on a phone."""
+        return [m for m in self.months if self.totals[m]]
+
+    @staticmethod
+    def label(month_key: str) -> str:
+        """A month key such as 2026-01 as the user's language writes a short month (Jan 26)."""
+        from flask_babel import format_date
+
+        year, month = (int(part) for part in month_key.split("-"))
+        return format_date(date(year, month, 1), "MMM yy")
+
+    @property
+    def shown_categories(self) -> list[ConcernCategory]:
+        return [c for c, by_month in self.counts.items() if any(by_month.values())]
+
 
 def concerns_by_category_month(user: User, months: int = 12, station_id: int | None = None):  # noqa: ANN201
     now = today()

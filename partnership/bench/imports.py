@@ -8,7 +8,8 @@
 A fresh database (a temporary SQLite file, or the PostgreSQL database DATABASE_URL names, which
 is emptied first: never point it at real data) gets the demo programme; then the organisations
 of a national programme are imported as an administrator would (preview, then confirm), 8,000
-officers the same way, and slip books of the given sizes as a coordinator. Each step prints its
+officers the same way, slip books of the given sizes and a redemption register as a
+coordinator. Each step prints its
 time, rows per second and SQL statements per row. Nothing here is part of ``make test``.
 """
 
@@ -117,7 +118,7 @@ def _onboarding(app, counter: Counter, kind: str, body: bytes, rows: int) -> Non
 def run(args: argparse.Namespace) -> None:
     from partnership.extensions import db
     from partnership.organisations.models import Organisation, OrganisationKind
-    from partnership.referrals.models import Scheme, SchemeStatus
+    from partnership.referrals.models import Scheme, SchemeStatus, ServicePoint
 
     with tempfile.TemporaryDirectory() as instance:
         app = _app(instance)
@@ -174,6 +175,26 @@ def run(args: argparse.Namespace) -> None:
                     "scheme_id": scheme_id, "file": (io.BytesIO(body), "slips.csv")},
                     content_type="multipart/form-data"),
             )  # fmt: skip
+        if args.redemptions:
+            with app.app_context():
+                point = db.session.scalars(select(ServicePoint).order_by(ServicePoint.id)).first()
+                scheme = db.session.get(Scheme, scheme_id)
+                scheme.partners.append(db.session.get(Organisation, point.organisation_id))
+                db.session.commit()
+                point_name = point.name
+            visited = (date.today() - timedelta(days=10)).isoformat()
+            rows = [
+                [f"B{n:07d}", visited, point_name, "no", "", "nsp", "reached"]
+                for n in range(min(args.redemptions, start))
+            ]  # fmt: skip
+            body = _csv(["slip", "date", "service point", "consent", "client code", "services",
+                         "outcome"], rows)  # fmt: skip
+            _timed(
+                counter, "redemptions", len(rows),
+                lambda: client.post("/referrals/redemptions/import", data={
+                    "scheme_id": scheme_id, "file": (io.BytesIO(body), "visits.csv")},
+                    content_type="multipart/form-data"),
+            )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         "--slips", type=lambda s: [int(x) for x in s.split(",") if x], default=[10_000, 20_000],
         help="sizes of the slip books imported one after the other (comma-separated)",
     )  # fmt: skip
+    parser.add_argument("--redemptions", type=int, default=10_000,
+                        help="rows of the redemption register imported after the slips")  # fmt: skip
     run(parser.parse_args(argv))
     return 0
 

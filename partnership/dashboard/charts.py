@@ -6,6 +6,7 @@ readers and people who prefer numbers get the same information.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,12 +24,17 @@ class Series:
 
 @dataclass
 class BarChart:
+    """Drawn WIDTH units wide whatever the number of months, about the width of a 360 px phone's
+    content, so that labels of 12.5 units (static/css/app.css) read at 12 px or more there."""
+
     title: str
     categories: Sequence[str]
     series: Sequence[Series]
     height: int = 120
-    bar_width: int = 9
-    gap: int = 6
+    width: int = 300
+    gap: int = 4
+    label_space: int = 18  # below the axis, for the month labels
+    char_width: float = 7.5  # of a label character at the chart's font size, a generous guess
 
     @property
     def top(self) -> float:
@@ -36,12 +42,12 @@ class BarChart:
         return max(values + [1])
 
     @property
-    def group_width(self) -> int:
-        return self.bar_width * len(self.series) + self.gap
+    def group_width(self) -> float:
+        return (self.width - self.gap) / max(len(self.categories), 1)
 
     @property
-    def width(self) -> int:
-        return max(len(self.categories), 1) * self.group_width + self.gap
+    def bar_width(self) -> float:
+        return (self.group_width - self.gap) / max(len(self.series), 1)
 
     def bars(self) -> list[dict]:
         out = []
@@ -51,10 +57,10 @@ class BarChart:
                 h = round(self.height * _height(value) / self.top, 1)
                 out.append(
                     {
-                        "x": self.gap + c * self.group_width + s * self.bar_width,
+                        "x": round(self.gap + c * self.group_width + s * self.bar_width, 1),
                         "y": self.height - h,
                         "height": h,
-                        "width": self.bar_width - 1,
+                        "width": round(max(self.bar_width - 1, 1), 1),
                         "css": series.css,
                         "withheld": _withheld(value),
                         "text": shown_text(value),
@@ -64,12 +70,14 @@ class BarChart:
         return out
 
     def ticks(self) -> list[dict]:
-        """Category labels under the bars; on long ranges only every other one."""
-        step = 1 if len(self.categories) <= 12 else 2
+        """Category labels under the bars: as many as fit side by side without touching."""
+        longest = max((len(label) for label in self.categories), default=1)
+        step = max(1, math.ceil((longest * self.char_width + 8) / self.group_width))
         return [
-            {"x": self.gap + c * self.group_width, "label": label}
+            {"x": round(self.gap + c * self.group_width, 1), "label": label}
             for c, label in enumerate(self.categories)
             if c % step == 0
+            and self.gap + c * self.group_width + longest * self.char_width <= self.width + self.gap
         ]
 
 

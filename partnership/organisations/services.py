@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from partnership.collation import by_name
 from partnership.extensions import db
-from partnership.forms import FieldError
+from partnership.forms import FieldError, country_choices
 from partnership.organisations.models import (
     POLICE_KINDS,
     STATION_KINDS,
@@ -113,6 +113,27 @@ def stations(user=None) -> list[Organisation]:  # noqa: ANN001
         if scope is not None:
             stmt = stmt.where(Organisation.id.in_(scope))
     return list(db.session.scalars(stmt))
+
+
+def station_ids_in_place(country: str = "", command_id: int | None = None) -> Select | None:
+    """The ids of the stations and posts in a country and/or under a command: the place filters
+    the lists share with the dashboard. None when neither is given."""
+    if not (country or command_id):
+        return None
+    stmt = select(Organisation.id).where(Organisation.kind.in_(STATION_KINDS))
+    if country:
+        stmt = stmt.where(Organisation.country == country.upper())
+    if command_id:
+        stmt = stmt.where(Organisation.command_id == command_id)
+    return stmt
+
+
+def place_choices(user) -> dict:  # noqa: ANN001
+    """The country and command choices of a list's place filters: none for an officer, whose
+    scope is already a station or a command."""
+    if station_scope(user) is not None:
+        return {"countries": [], "commands": []}
+    return {"countries": country_choices(), "commands": commands()}
 
 
 def organisations_of_kinds(kinds) -> list[Organisation]:  # noqa: ANN001

@@ -15,7 +15,6 @@ from partnership.organisations.models import (
     OrganisationKind,
 )
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
-from partnership.signals import station_page_sections
 from partnership.spreadsheets import send_table, streamed
 
 bp = Blueprint("organisations", __name__)
@@ -54,6 +53,9 @@ def organisation_export(fmt: str):
 @bp.get("/organisations/<int:organisation_id>")
 def organisation_detail(organisation_id: int):
     org = services.get_organisation_or_404(organisation_id, current_user)
+    if org.is_station:
+        # A station has one page, composed on top of every domain (partnership.dashboard).
+        return redirect(_page_of(org))
     officers = db.session.scalars(
         services.person_query(current_user, services.PersonFilters(organisation_id=org.id)).limit(
             50
@@ -64,16 +66,15 @@ def organisation_detail(organisation_id: int):
         org=org,
         stations=services.stations_of(org) if org.kind is OrganisationKind.POLICE_COMMAND else [],
         people=officers,
-        # Higher layers add their sections of a station's page (meetings, the loop).
-        sections=_station_sections(org),
     )
 
 
-def _station_sections(org) -> list:  # noqa: ANN001
-    if not org.is_station:
-        return []
-    replies = station_page_sections.send(org, user=current_user)
-    return [html for _order, html in sorted(r for _receiver, r in replies if r)]
+def _page_of(org) -> str:  # noqa: ANN001
+    """Where an organisation is shown: a station has one page, composed on top of every domain
+    (partnership.dashboard); any other organisation its page here."""
+    if org.is_station:
+        return url_for("dashboard.station_page", station_id=org.id)
+    return url_for("organisations.organisation_detail", organisation_id=org.id)
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -89,7 +90,7 @@ def organisation_create():
         if saved.ok:
             org = saved.record
             flash(_("%(name)s was created.", name=org.name), "success")
-            return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
+            return redirect(_page_of(org))
     return render_template("organisations/organisation_form.html", form=form, org=None), (
         422 if form.errors else 200
     )
@@ -108,7 +109,7 @@ def organisation_edit(organisation_id: int):
         conflict = saved.conflict
         if saved.ok:
             flash(_("Your changes to %(name)s were saved.", name=org.name), "success")
-            return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
+            return redirect(_page_of(org))
     status = 409 if conflict is not None else (422 if form.errors else 200)
     return render_template(
         "organisations/organisation_form.html", form=form, org=org, conflict=conflict
@@ -121,7 +122,7 @@ def organisation_deactivate(organisation_id: int):
     services.set_organisation_active(org, False)
     db.session.commit()
     flash(_("%(name)s was deactivated.", name=org.name), "success")
-    return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
+    return redirect(_page_of(org))
 
 
 @bp.post("/organisations/<int:organisation_id>/reactivate")
@@ -130,7 +131,7 @@ def organisation_reactivate(organisation_id: int):
     services.set_organisation_active(org, True)
     db.session.commit()
     flash(_("%(name)s was reactivated.", name=org.name), "success")
-    return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
+    return redirect(_page_of(org))
 
 
 # ---- people ------------------------------------------------------------------------------------

@@ -8,31 +8,28 @@ from collections.abc import Iterable
 from flask_babel import gettext as _
 
 from partnership.referrals.measures import Measures, median_text, rate_text
-from partnership.referrals.models import Redemption, ServicePoint, Slip
+from partnership.referrals.models import Redemption, Route, ServicePoint
 from partnership.spreadsheets import Table
 
 
-def slips_table(slips: Iterable[Slip], with_redemptions: bool) -> Table:
+def slips_table(rows: Iterable[tuple], with_redemptions: bool) -> Table:
+    """Rows of ``slip_rows_query``: number, scheme, station, officer, date issued, route
+    (and the redemption's date and service point for NGO editors)."""
     headers = [_("Slip number"), _("Scheme"), _("Station"), _("Officer"), _("Date issued"),
                _("Route")]  # fmt: skip
     if with_redemptions:
         headers += [_("Redeemed on"), _("Service point")]
+    labels = {route: route.label for route in Route}  # translated once, not per row
 
-    def row(s: Slip) -> list:
-        values = [
-            s.number,
-            s.scheme.name,
-            s.station.name,
-            s.officer.name if s.officer else "",
-            s.issued_on,
-            s.route.label,
-        ]
+    def row(values: tuple) -> list:
+        out = list(values)
+        out[3] = out[3] or ""
+        out[5] = labels.get(out[5], out[5])
         if with_redemptions:
-            r = s.redemption
-            values += [r.redeemed_on if r else None, r.service_point.name if r else ""]
-        return values
+            out[7] = out[7] or ""
+        return out
 
-    return Table(headers, (row(s) for s in slips), sheet_name=_("Slips"))
+    return Table(headers, (row(r) for r in rows), sheet_name=_("Slips"))
 
 
 def redemptions_table(redemptions: Iterable[Redemption]) -> Table:

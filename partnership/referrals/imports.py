@@ -74,17 +74,16 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-_CHOICES: dict[type, dict[str, object]] = {}
+def _fold(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
-def _choice(text: str, enum_class) -> object | None:  # noqa: ANN001
-    """A member of ``enum_class`` by its value or English label, in any case and spacing."""
-    if enum_class not in _CHOICES:
-        _CHOICES[enum_class] = {}
-        for member in enum_class:
-            for word in (member.value, str(member.label)):
-                _CHOICES[enum_class][re.sub(r"[\s\-]+", "_", word.lower())] = member
-    return _CHOICES[enum_class].get(re.sub(r"[\s\-]+", "_", text.strip().lower()))
+def _words(enum_class) -> dict[str, object]:  # noqa: ANN001
+    """The members of ``enum_class`` by their value and by their label in the reader's
+    language, folded (any case and spacing); worked out once per import, not once per row."""
+    return {
+        _fold(word): member for member in enum_class for word in (member.value, str(member.label))
+    }
 
 
 def _by_name(model, names: set[str]) -> dict[str, list]:  # noqa: ANN001
@@ -106,7 +105,7 @@ def import_slips(scheme_id: int, filename: str, data: bytes, user) -> ImportRepo
     """Check every row of a slip book, then write all of them, or none when any row is wrong.
     Raises FieldError when the scheme itself is not one the user may issue slips in."""
     issuing = slip_services.issuing_in(scheme_id, user)
-    lookups: dict = {}
+    lookups: dict = {"routes": _words(Route)}
 
     def prepare(rows: list[ImportRow]) -> None:
         lookups["stations"] = _by_name(Organisation, {r.get("station", "").lower() for r in rows})
@@ -130,7 +129,7 @@ def import_slips(scheme_id: int, filename: str, data: bytes, user) -> ImportRepo
         station = station_of(row.get("station", ""))
         officer_name = row.get("officer", "")
         officer = officer_of(officer_name, station) if officer_name else None
-        route = _choice(row.get("route", ""), Route)
+        route = lookups["routes"].get(_fold(row.get("route", "")))
         issued_on = parse_date(row.get("date", ""))
         problems = []
         if station is None:
@@ -168,7 +167,7 @@ def import_redemptions(scheme_id: int, filename: str, data: bytes, user) -> Impo
     once, then write all of them in bulk, or none when any row is wrong. Raises FieldError when
     the scheme itself takes no redemptions."""
     redeeming = redemption_services.redeeming_in(scheme_id, user)
-    lookups: dict = {}
+    lookups: dict = {"outcomes": _words(Outcome), "services": _words(ServiceType)}
 
     def prepare(rows: list[ImportRow]) -> None:
         lookups["points"] = _by_name(ServicePoint, {r.get("service_point", "").lower()
@@ -193,7 +192,7 @@ def import_redemptions(scheme_id: int, filename: str, data: bytes, user) -> Impo
         consent_text = row.get("consent", "").lower()
         if consent_text not in ("yes", "no", "y", "n", "1", "0", "true", "false"):
             problems.append(_("consent must be yes or no"))
-        outcome = _choice(row.get("outcome", ""), Outcome)
+        outcome = lookups["outcomes"].get(_fold(row.get("outcome", "")))
         if outcome is None:
             problems.append(
                 _("unknown outcome (use one of: %(v)s)", v=", ".join(o.value for o in Outcome))
@@ -201,7 +200,7 @@ def import_redemptions(scheme_id: int, filename: str, data: bytes, user) -> Impo
         provided = []
         for part in re.split(r"[;,]", row.get("services", "")):
             if part.strip():
-                service = _choice(part, ServiceType)
+                service = lookups["services"].get(_fold(part))
                 if service is None:
                     problems.append(_("unknown service “%(name)s”", name=part.strip()))
                 else:

@@ -373,12 +373,12 @@ def month_chart(lines: list[Line], height: int = 120) -> dict:
     Withheld counts are drawn at the threshold's height with a hatched pattern and labelled
     "<5" (or "—"), never as an empty bar that reads as zero."""
     top = max([line.issued.bar_value for line in lines] + [disclosure.THRESHOLD])
-    width = 28
+    width = 24  # 12 months fit 300 units, the width of a phone's content (labels stay >= 12 px)
     groups = []
     for i, line in enumerate(lines):
         bars = []
         for j, value in enumerate((line.issued, line.redeemed)):
             h = round(height * value.bar_value / top, 1)
-            bars.append(Bar(i * width + 4 + j * 11, height - h, h, value.text, value.withheld))
+            bars.append(Bar(i * width + 4 + j * 10, height - h, h, value.text, value.withheld))
         groups.append({"line": line, "issued": bars[0], "redeemed": bars[1], "x": i * width + 4})
     return {"groups": groups, "width": len(lines) * width + 8, "height": height, "top": top}

@@ -23,6 +23,7 @@ from partnership.spreadsheets.writer import (
     neutralise,
     send_table,
     streamed,
+    streamed_rows,
     write_csv,
     write_xlsx,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "run_rows",
     "send_table",
     "streamed",
+    "streamed_rows",
     "write_csv",
     "write_report_workbook",
     "write_xlsx",

@@ -74,6 +74,19 @@
         return;
       }
       event.preventDefault();
+      if (!target && event.key === "Enter" && !event.shiftKey) {
+        // The phone keyboard's "next" at the foot of a column goes on to the next column, and
+        // from the last box to the save button.
+        target = rows[0] && rows[0][at[1] + 1] ? rows[0] : null;
+        if (!target) {
+          var save = form.querySelector('button[type="submit"]');
+          if (save) { save.focus(); }
+          return;
+        }
+        target[at[1] + 1].focus();
+        target[at[1] + 1].select();
+        return;
+      }
       if (target && target[at[1]]) { target[at[1]].focus(); target[at[1]].select(); }
     });
 

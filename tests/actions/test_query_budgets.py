@@ -39,13 +39,16 @@ def add_rows(app, world, n: int) -> None:  # noqa: ANN001
 
 # Pinned budgets: the count for 6 rows and for 120 rows is the same, and exactly this.
 BUDGETS = {
-    ("coordinator", "/concerns"): 4,
+    ("coordinator", "/concerns"): 5,  # with the command choices of the place filters
     ("coordinator", "/concerns/export.csv"): 2,
-    ("coordinator", "/action-points"): 4,
+    ("coordinator", "/action-points"): 5,
     ("coordinator", "/action-points/export.xlsx"): 2,
     ("coordinator", "/measures"): 6,
     ("coordinator", "/stations/{a}/brief"): 10,
-    ("coordinator", "/organisations/{a}"): 10,
+    # The station page: facts, people, meetings, the loop, training, referrals and the story.
+    ("coordinator", "/stations/{a}"): 32,
+    ("officer", "/stations/{a}"): 31,
+    ("viewer", "/stations/{a}"): 31,
     ("officer", "/my-review"): 5,  # each group and the concerns: the first 20 and the total
     ("officer", "/concerns"): 4,
     ("officer", "/action-points"): 4,

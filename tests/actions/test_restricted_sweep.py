@@ -45,7 +45,7 @@ def _urls(world, concern, point):
         "/measures",
         f"/stations/{world.station_a.id}/brief",
         f"/stations/{world.station_a.id}/brief.pdf",
-        f"/organisations/{world.station_a.id}",
+        f"/stations/{world.station_a.id}",
         "/",
     ]
 

@@ -87,7 +87,7 @@ def test_overdue_is_flagged_in_red_on_lists_and_detail(
     assert 'class="is-overdue"' in listing and "overdue-flag" in listing and "escalated" in listing
     detail = coordinator_client.get(f"/action-points/{point.id}").data.decode()
     assert "overdue-flag" in detail and "20 days overdue" in detail
-    station = coordinator_client.get(f"/organisations/{world.station_a.id}").data.decode()
+    station = coordinator_client.get(f"/stations/{world.station_a.id}").data.decode()
     assert "overdue-flag" in station
 
 

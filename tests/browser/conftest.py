@@ -65,7 +65,9 @@ def live_server(app) -> Iterator[str]:  # noqa: ANN001
 @pytest.fixture()
 def page(browser, live_server):  # noqa: ANN001, ANN201
     # bypass_csp lets the accessibility checker be injected; the app's own pages never need it.
-    context = browser.new_context(base_url=live_server, bypass_csp=True)
+    # The offline worker is left out here (every request goes to the server, as the tests
+    # expect); tests/browser/test_offline.py runs with it.
+    context = browser.new_context(base_url=live_server, bypass_csp=True, service_workers="block")
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
@@ -75,12 +77,18 @@ def page(browser, live_server):  # noqa: ANN001, ANN201
 @pytest.fixture()
 def phone_page(browser, live_server):  # noqa: ANN001, ANN201
     context = browser.new_context(
-        base_url=live_server, viewport={"width": 360, "height": 740}, bypass_csp=True
+        base_url=live_server,
+        viewport={"width": 360, "height": 740},
+        bypass_csp=True,
+        service_workers="block",
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
     context.close()
+
+
+PHONE = {"width": 360, "height": 740}
 
 
 def sign_in(page, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
@@ -100,3 +108,40 @@ def serious_accessibility_violations(page) -> list[dict]:  # noqa: ANN001
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def first_screen_problems(page, *selectors: str) -> list[str]:  # noqa: ANN001
+    """What keeps the current page from working on the first screen of a phone: sideways
+    scrolling, or one of ``selectors`` (the heading, the page's content or main action) missing
+    or starting below the first screen."""
+    problems = []
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    if overflow > 0:
+        problems.append(f"scrolls sideways by {overflow}px")
+    height = page.viewport_size["height"]
+    for selector in selectors:
+        found = page.locator(f"{selector} >> visible=true").first
+        if not found.count():
+            problems.append(f"{selector}: not on the page")
+            continue
+        box = found.bounding_box()
+        if box is None or box["height"] == 0:
+            problems.append(f"{selector}: not shown")
+        elif box["y"] + min(box["height"], 24) > height:
+            problems.append(f"{selector}: starts at {box['y']:.0f}px, below the first screen")
+    return problems
+
+
+def smallest_chart_label(page) -> float | None:  # noqa: ANN001
+    """The smallest text of any SVG chart on the page as rendered, in CSS px (the font size
+    times the chart's scale), or None when the page has no chart text."""
+    return page.evaluate(
+        """() => {
+          const sizes = [...document.querySelectorAll('svg text')]
+            .filter(t => t.getBBox().width > 0)
+            .map(t => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b));
+          return sizes.length ? Math.min(...sizes) : null;
+        }"""
+    )

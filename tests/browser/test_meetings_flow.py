@@ -37,8 +37,8 @@ def test_coordinator_runs_a_visit_and_officers_see_only_their_own(
     page.get_by_text("“Visit to Alpha” is confirmed.").wait_for()
 
     page.get_by_role("link", name="Take attendance").click()
-    page.get_by_label("Sergeant Amina Chebet · Sergeant · Alpha Police Station").check()
-    page.get_by_label("Constable Omar Baya · Constable · Alpha Police Station").check()
+    page.get_by_label("Sergeant Amina Chebet · Sergeant", exact=True).check()  # under its station
+    page.get_by_label("Constable Omar Baya · Constable", exact=True).check()
     page.get_by_role("button", name="Add the ticked people").click()
     page.get_by_text("2 added to the register.").wait_for()
     first_day = page.get_by_role("button", name="Mark all present on").first

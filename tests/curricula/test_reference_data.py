@@ -145,7 +145,7 @@ def test_sleep_data_through_the_trainers_path(app, world, trainer_client, coordi
         assert "20" not in re.findall(r'data-label="Pairs">(\d+)<', html)
 
     station = _cells(coordinator_client.get(
-        f"/dashboard/stations/{world.station_a.id}").get_data(as_text=True))  # fmt: skip
+        f"/stations/{world.station_a.id}").get_data(as_text=True))  # fmt: skip
     assert "mean gain 15.8 percentage points, 95 % CI [7, 24.6]; t(9) = 4.06, p = 0.003" in station
     assert "dz = 1.28; normalised gain 0.22 (low); 10 pairs" in station
     home = _cells(coordinator_client.get("/").get_data(as_text=True))

@@ -529,7 +529,7 @@ def test_answers_compute_scores_and_question_difficulty(app, world, trainer_clie
 def test_station_story_shows_training_coverage_and_gain(app, world, coordinator_client,
                                                         make_person, make_training):  # fmt: skip
     _two_station_training(make_person, make_training, world)
-    html = coordinator_client.get(f"/dashboard/stations/{world.station_a.id}").get_data(
+    html = coordinator_client.get(f"/stations/{world.station_a.id}").get_data(
         as_text=True
     )
     assert "Training of this station&#39;s officers" in html or "Training of this station" in html
@@ -655,7 +655,7 @@ def test_a_share_never_gives_a_withheld_count_away(app, world, login_as, make_pe
     def seen(client) -> tuple[str, str, str]:  # noqa: ANN001
         coverage = client.get("/curricula/coverage").get_data(as_text=True)
         row = coverage.split(f">{station.name}</a>")[1].split("</tr>")[0]
-        story = client.get(f"/dashboard/stations/{station.id}").get_data(as_text=True)
+        story = client.get(f"/stations/{station.id}").get_data(as_text=True)
         tile = story.split("of officers posted now completed a training")[0][-200:]
         home = client.get(f"/?station={station.id}").get_data(as_text=True)
         dashboard = home.split("of officers posted now completed a training")[0][-200:]

@@ -91,7 +91,7 @@ def test_officer_cannot_widen_their_scope_with_filters(officer_client, programme
 
 def test_station_story(coordinator_client, programme, world):
     html = coordinator_client.get(
-        f"/dashboard/stations/{world.station_a.id}?{PERIOD}"
+        f"/stations/{world.station_a.id}?{PERIOD}"
     ).data.decode()
     t = tiles(html)
     assert t["meetings held of those planned"] == "2 / 2"
@@ -103,7 +103,7 @@ def test_station_story(coordinator_client, programme, world):
 def test_station_story_of_another_station_is_not_found_for_an_officer(
     officer_client, programme, world
 ):
-    assert officer_client.get(f"/dashboard/stations/{world.station_c.id}").status_code == 404
+    assert officer_client.get(f"/stations/{world.station_c.id}").status_code == 404
 
 
 @pytest.mark.parametrize("role", ["admin", "coordinator", "trainer", "officer", "viewer"])

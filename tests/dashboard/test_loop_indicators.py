@@ -63,12 +63,12 @@ def test_concerns_before_and_after_the_first_sensitisation(
         make_concern(a, occurred_on=day)
     make_concern(a, occurred_on=date(2026, 4, 10))
     make_concern(a, occurred_on=date(2025, 6, 1))  # outside the 180-day window
-    html = coordinator_client.get(f"/dashboard/stations/{a.id}").data.decode()
+    html = coordinator_client.get(f"/stations/{a.id}").data.decode()
     assert "First sensitisation meeting held on" in html
     assert "Concerns in the 180 days before: 3; in the 180 days after: 1." in html
 
 
 def test_station_story_without_sensitisation_offers_to_schedule_one(coordinator_client, world):
-    html = coordinator_client.get(f"/dashboard/stations/{world.station_b.id}").data.decode()
+    html = coordinator_client.get(f"/stations/{world.station_b.id}").data.decode()
     assert "No sensitisation meeting has been held at this station yet." in html
     assert f"/meetings/new?station={world.station_b.id}&amp;kind=sensitisation" in html

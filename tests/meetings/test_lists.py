@@ -113,7 +113,7 @@ def test_station_page_shows_meetings_last_visit_officers_reached(
             attendee = register.add_attendee(meeting, db.session.get(Person, person.id))
             register.mark_all_present(meeting, [attendee], None)
         db.session.commit()
-    page = coordinator_client.get(f"/organisations/{world.station_a.id}").text
+    page = coordinator_client.get(f"/stations/{world.station_a.id}").text
     assert "Held one" in page and "Next one" in page
     assert "30 days ago" in page
     assert "Unique officers reached</dt><dd>2</dd>" in page

@@ -526,3 +526,31 @@ def test_the_request_only_queues_the_email_and_the_consumer_sends_it(
         huey.flush()
         huey.immediate = True
     assert [m["To"] for m in _received(emails, 1)] == ["officer@test.example"]
+
+
+def test_the_unread_count_in_the_header_costs_no_query(
+    app, db, world, make_action_point, login_as, count_queries
+):
+    from partnership.accounts.models import User
+
+    client = login_as("officer")
+
+    def load() -> tuple[int, str]:
+        with count_queries() as counter:
+            page = client.get("/action-points").data.decode()
+        return counter.count, page
+
+    before, page = load()
+    assert _unread_in_header(page) is None
+    _many_notifications(
+        app, db, world.users["officer"], [make_action_point(world.station_a)], [],
+        world.users["coordinator"],
+    )  # fmt: skip
+    with app.app_context():
+        db.session.execute(
+            update(User).where(User.id == world.users["officer"].id).values(unread_notifications=1)
+        )
+        db.session.commit()
+    after, page = load()
+    assert _unread_in_header(page) == "1"
+    assert after == before

@@ -236,7 +236,7 @@ def test_officer_sees_only_their_station(officer_client, world):
 def test_viewer_and_trainer_read_but_do_not_edit(login_as, world):
     for role in ("viewer", "trainer"):
         client = login_as(role)
-        html = client.get(f"/organisations/{world.station_a.id}").data.decode()
+        html = client.get(f"/stations/{world.station_a.id}").data.decode()
         assert "Alpha Police Station" in html
         assert "/edit" not in html
         assert client.post("/organisations/new", data=station_form()).status_code == 403

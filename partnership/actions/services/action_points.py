@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort, current_app
 from flask_babel import gettext as _
@@ -36,6 +36,7 @@ from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.lifecycle import Lifecycle
 from partnership.organisations.models import STATION_KINDS, Organisation
+from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import (
     action_status_changes,
     can_edit_action_point,
@@ -58,6 +59,9 @@ class ActionPointFilters:
     overdue: bool = False
     open_only: bool = False
     meeting_id: int | None = None
+    escalated: bool = False
+    country: str = ""
+    command_id: int | None = None
 
 
 def action_point_options() -> list:
@@ -87,6 +91,14 @@ def action_point_query(user: User, filters: ActionPointFilters) -> Select:
         stmt = stmt.where(ActionPoint.status.in_(list(OPEN_ACTION_STATUSES)))
     if filters.overdue:
         stmt = stmt.where(ActionPoint.due_on < today())
+    if filters.escalated:
+        stmt = stmt.where(
+            ActionPoint.status.in_(list(OPEN_ACTION_STATUSES)),
+            ActionPoint.due_on <= today() - timedelta(days=escalation_days()),
+        )
+    place = station_ids_in_place(filters.country, filters.command_id)
+    if place is not None:
+        stmt = stmt.where(ActionPoint.station_id.in_(place))
     if filters.station_id:
         stmt = stmt.where(ActionPoint.station_id == filters.station_id)
     if filters.side == Side.POLICE.value:

@@ -30,6 +30,7 @@ from partnership.forms import FieldError
 from partnership.lifecycle import Lifecycle, change_status
 from partnership.mixins import utcnow
 from partnership.organisations.models import STATION_KINDS, Organisation, OrganisationKind
+from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import (
     can_edit_concern,
     can_see_restricted_details,
@@ -61,6 +62,10 @@ class ConcernFilters:
     category: str = ""
     station_id: int | None = None
     open_only: bool = False
+    country: str = ""
+    command_id: int | None = None
+    occurred_from: date | None = None
+    occurred_to: date | None = None
 
 
 def concern_query(user: User, filters: ConcernFilters) -> Select:
@@ -85,6 +90,13 @@ def concern_query(user: User, filters: ConcernFilters) -> Select:
             stmt = stmt.where(Concern.category == ConcernCategory(filters.category))
     if filters.station_id:
         stmt = stmt.where(Concern.station_id == filters.station_id)
+    place = station_ids_in_place(filters.country, filters.command_id)
+    if place is not None:
+        stmt = stmt.where(Concern.station_id.in_(place))
+    if filters.occurred_from:
+        stmt = stmt.where(Concern.occurred_on >= filters.occurred_from)
+    if filters.occurred_to:
+        stmt = stmt.where(Concern.occurred_on <= filters.occurred_to)
     return stmt.order_by(Concern.occurred_on.desc(), Concern.id.desc())
 
 

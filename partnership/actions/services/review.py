@@ -9,14 +9,17 @@ from datetime import timedelta
 from flask import render_template
 from markupsafe import Markup
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from partnership.accounts.models import User
 from partnership.actions.models import (
     OPEN_ACTION_STATUSES,
+    OPEN_CONCERN_STATUSES,
     ActionPoint,
     ActionStatus,
     Concern,
     Side,
+    action_point_concerns,
 )
 from partnership.actions.services.action_points import (
     action_point_options,
@@ -32,6 +35,7 @@ from partnership.extensions import db
 from partnership.organisations.models import Organisation, OrganisationKind
 from partnership.permissions import (
     sees_concern_summaries,
+    side_of,
     station_scope,
 )
 from partnership.signals import station_page_sections
@@ -137,3 +141,49 @@ def station_loop_section(station: Organisation, user: User, **_extra) -> tuple[i
 def connect_receivers() -> None:
     """Called when the actions blueprint is registered."""
     station_page_sections.connect(station_loop_section)
+
+
+# ---- what waits for a user (the dashboard's to-do) ----------------------------------------------
+
+
+def points_to_verify(user: User, limit: int) -> list[ActionPoint]:
+    """Points the other side marked done, waiting for the user's side to verify them, in the
+    user's scope; oldest done first."""
+    side = side_of(user)
+    if side is None:
+        return []
+    stmt = (
+        select(ActionPoint)
+        .options(*action_point_options())
+        .where(ActionPoint.status == ActionStatus.DONE, ActionPoint.done_side != Side(side))
+        .order_by(ActionPoint.done_on, ActionPoint.id)
+        .limit(limit)
+    )
+    scope = station_scope(user)
+    if scope is not None:
+        stmt = stmt.where(ActionPoint.station_id.in_(scope))
+    return list(db.session.scalars(stmt))
+
+
+def concerns_ready_to_resolve(user: User, limit: int) -> list[Concern]:
+    """Open concerns whose action points are all settled (verified or dropped), at least one of
+    them verified: the loop is closed and the concern can be resolved. In the user's scope."""
+    settled = [ActionStatus.VERIFIED, ActionStatus.DROPPED]
+    linked = select(action_point_concerns.c.concern_id).join(
+        ActionPoint, ActionPoint.id == action_point_concerns.c.action_point_id
+    )
+    stmt = (
+        select(Concern)
+        .options(joinedload(Concern.station))
+        .where(
+            Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
+            Concern.id.in_(linked.where(ActionPoint.status == ActionStatus.VERIFIED)),
+            Concern.id.not_in(linked.where(ActionPoint.status.not_in(settled))),
+        )
+        .order_by(Concern.occurred_on, Concern.id)
+        .limit(limit)
+    )
+    scope = station_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Concern.station_id.in_(scope))
+    return list(db.session.scalars(stmt))

@@ -24,9 +24,7 @@ from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
 from partnership.actions.views.concerns import resolve_form_for
 from partnership.forms import save_form
-from partnership.organisations.services import (
-    stations,
-)
+from partnership.organisations.services import place_choices, stations
 from partnership.pagination import arg_bool, arg_int, arg_str, form_int, paginate
 from partnership.permissions import (
     can_acknowledge_action_point,
@@ -48,6 +46,9 @@ def _action_point_filters() -> point_services.ActionPointFilters:
         side=arg_str("side"),
         overdue=arg_bool("overdue"),
         open_only=arg_bool("open"),
+        escalated=arg_bool("escalated"),
+        country=arg_str("country"),
+        command_id=arg_int("command"),
     )
 
 
@@ -62,6 +63,7 @@ def action_point_list():
         statuses=list(ActionStatus),
         sides=list(Side),
         stations=stations(current_user),
+        **place_choices(current_user),
     )
 
 

@@ -27,9 +27,10 @@ from partnership.lifecycle import TransitionError
 from partnership.organisations.models import OrganisationKind
 from partnership.organisations.services import (
     organisations_of_kinds,
+    place_choices,
     stations,
 )
-from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.pagination import arg_bool, arg_date, arg_int, arg_str, paginate
 from partnership.permissions import (
     can_resolve_concern,
     can_see_restricted_details,
@@ -47,6 +48,10 @@ def _concern_filters() -> concern_services.ConcernFilters:
         category=arg_str("category"),
         station_id=arg_int("station"),
         open_only=arg_bool("open"),
+        country=arg_str("country"),
+        command_id=arg_int("command"),
+        occurred_from=arg_date("from"),
+        occurred_to=arg_date("to"),
     )
 
 
@@ -61,6 +66,7 @@ def concern_list():
         statuses=list(ConcernStatus),
         categories=list(ConcernCategory),
         stations=stations(current_user),
+        **place_choices(current_user),
     )
 
 

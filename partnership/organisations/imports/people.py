@@ -7,10 +7,11 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from partnership import audit
+from partnership.database import bulk_insert
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.mixins import utcnow
@@ -187,7 +188,7 @@ def _insert_people(new_people: list[dict], new_postings: dict[str, dict]) -> Non
     now = utcnow()
     for values in new_people:
         values.update(created_at=now, updated_at=now, version=1)
-    db.session.connection().execute(insert(Person.__table__), new_people)
+    bulk_insert(Person.__table__, new_people)
     ids: dict[str, int] = {}
     references = [v["reference"] for v in new_people]
     for start in range(0, len(references), 2000):
@@ -202,7 +203,7 @@ def _insert_people(new_people: list[dict], new_postings: dict[str, dict]) -> Non
     ]  # fmt: skip
     posting_ids: list[int] = []
     if postings:
-        db.session.connection().execute(insert(Posting.__table__), postings)
+        bulk_insert(Posting.__table__, postings)
         person_ids = [p["person_id"] for p in postings]
         by_person: dict[int, int] = {}
         for start in range(0, len(person_ids), 2000):

@@ -8,11 +8,11 @@ from datetime import date
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from partnership import audit
-from partnership.database import new_ids
+from partnership.database import bulk_insert, new_ids
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.integrity import unique_as_field_error
@@ -285,14 +285,14 @@ def record_redemptions(visits: Sequence[dict]) -> int:
         "import the file again to see which."
     )
     with unique_as_field_error({"uq_redemptions_slip_id": ("file", race)}):
-        db.session.execute(insert(table), rows)
+        bulk_insert(table, rows)
     provided = [
         {"redemption_id": rid, "service": service}
         for rid, visit in zip(ids, visits, strict=True)
         for service in visit["services"]
     ]
     if provided:
-        db.session.execute(insert(RedemptionService.__table__), provided)
+        bulk_insert(RedemptionService.__table__, provided)
     audit.record_bulk_creates(
         Redemption, [(rid, f"redemption {rid}", row) for rid, row in zip(ids, rows, strict=True)]
     )

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, insert, select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from partnership import audit
 from partnership.collation import by_name
+from partnership.database import bulk_insert
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.integrity import unique_as_field_error
@@ -51,23 +52,46 @@ class SlipFilters:
 
 
 def slip_query(user, filters: SlipFilters | None = None) -> Select:  # noqa: ANN001
-    filters = filters or SlipFilters()
-    # Only the columns the list and its download show: never a redemption's client code.
+    # Only the columns the list shows: never a redemption's client code.
     options = [
         load_only(Slip.number, Slip.issued_on, Slip.route, Slip.scheme_id, Slip.station_id),
         joinedload(Slip.scheme).load_only(Scheme.name, Scheme.status),
         joinedload(Slip.station).load_only(Organisation.name),
         joinedload(Slip.officer).load_only(Person.name),
     ]
-    editor = can_see_client_codes(user)
-    if editor:
+    if can_see_client_codes(user):
         options.append(
             joinedload(Slip.redemption)
             .load_only(Redemption.redeemed_on)
             .joinedload(Redemption.service_point)
             .load_only(ServicePoint.name)
         )
-    stmt = select(Slip).options(*options)
+    return _filtered(select(Slip).options(*options), user, filters or SlipFilters())
+
+
+def slip_rows_query(user, filters: SlipFilters | None = None) -> Select:  # noqa: ANN001
+    """The download's rows as plain values (number, scheme, station, officer, date issued,
+    route, and for NGO editors the redemption's date and service point), in the list's order
+    and with its filters: no objects are built, so 200,000 rows stream in seconds."""
+    station = aliased(Organisation)
+    columns = [Slip.number, Scheme.name, station.name, Person.name, Slip.issued_on, Slip.route]
+    editor = can_see_client_codes(user)
+    if editor:
+        columns += [Redemption.redeemed_on, ServicePoint.name]
+    stmt = (
+        select(*columns)
+        .join(Scheme, Scheme.id == Slip.scheme_id)
+        .join(station, station.id == Slip.station_id)
+        .outerjoin(Person, Person.id == Slip.officer_id)
+    )
+    if editor:
+        stmt = stmt.outerjoin(Redemption, Redemption.slip_id == Slip.id).outerjoin(
+            ServicePoint, ServicePoint.id == Redemption.service_point_id
+        )
+    return _filtered(stmt, user, filters or SlipFilters())
+
+
+def _filtered(stmt: Select, user, filters: SlipFilters) -> Select:  # noqa: ANN001
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.where(Slip.station_id.in_(scope))
@@ -81,7 +105,7 @@ def slip_query(user, filters: SlipFilters | None = None) -> Select:  # noqa: ANN
     if filters.number:
         stmt = stmt.where(Slip.number.like(f"%{normalise_slip_number(filters.number)}%"))
     # Whether a given slip was redeemed is a redemption record: officers learn only counts.
-    if editor and filters.state in ("redeemed", "open"):
+    if can_see_client_codes(user) and filters.state in ("redeemed", "open"):
         redeemed = select(Redemption.slip_id).where(Redemption.slip_id.is_not(None))
         stmt = stmt.where(
             Slip.id.in_(redeemed) if filters.state == "redeemed" else Slip.id.not_in(redeemed)
@@ -345,7 +369,7 @@ def issue_slips(issuing: Issuing, slips: Sequence[dict]) -> int:
     with unique_as_field_error({"uq_slips_scheme_id_number": ("file", race)}):
         # The table's INSERT, not the ORM's bulk insert, which splits the rows wherever a
         # value is None (an officer left blank) into many small statements.
-        db.session.execute(insert(Slip.__table__), rows)
+        bulk_insert(Slip.__table__, rows)
     numbers = [r["number"] for r in rows]
     ids: dict[str, int] = {}
     for start in range(0, len(numbers), LOOKUP_CHUNK):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error, form_status, save_form
@@ -24,7 +25,7 @@ from partnership.referrals.models import (
 from partnership.referrals.services import schemes as scheme_services
 from partnership.referrals.services import slips as slip_services
 from partnership.referrals.views import bp
-from partnership.spreadsheets import send_table, streamed
+from partnership.spreadsheets import send_table, streamed_rows
 
 # ---- slips -------------------------------------------------------------------------------------
 
@@ -56,9 +57,24 @@ def slip_list():
 
 @bp.get("/slips/export.<fmt>")
 def slip_export(fmt: str):
-    slips = streamed(slip_services.slip_query(current_user, _slip_filters()))
+    query = slip_services.slip_rows_query(current_user, _slip_filters())
+    if fmt == "xlsx":
+        limit = current_app.config["XLSX_MAX_ROWS"]
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        if total > limit:
+            flash(
+                _(
+                    "An Excel file holds at most %(limit)s slips; this list has %(total)s. "
+                    "Narrow the filters, or download the CSV file, which holds every row.",
+                    limit=format_decimal(limit),
+                    total=format_decimal(total),
+                ),
+                "warning",
+            )
+            return redirect(url_for("referrals.slip_list", **request.args))
+    rows = streamed_rows(query)
     return send_table(
-        exports.slips_table(slips, with_redemptions=can_see_client_codes(current_user)),
+        exports.slips_table(rows, with_redemptions=can_see_client_codes(current_user)),
         "slips",
         fmt,
         stream=True,

@@ -1,0 +1,113 @@
+"""The station page: one page for a station, composed here from each domain's part (its
+facts and people, its meetings, its concerns and action points, training, referrals and its
+story over time), and the brief for its next meeting beside it. An officer only ever opens
+their own stations' pages: the load helper answers 404 for the others."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from curricula.services.coverage import station_summary
+from meetings.services.agenda import last_held_meeting
+from partnership.actions import measures
+from partnership.actions.pdf import brief_pdf
+from partnership.caching import cached
+from partnership.dashboard import services
+from partnership.dashboard.services import DashboardFilters
+from partnership.dashboard.views import bp
+from partnership.dashboard.views.home import dashboard_context, tile_links
+from partnership.extensions import db
+from partnership.organisations import services as org_services
+from partnership.organisations.models import Organisation
+from partnership.pagination import arg_date
+from partnership.signals import station_page_sections
+
+PEOPLE_SHOWN = 50
+
+
+def get_station_or_404(station_id: int) -> Organisation:
+    """A station or post the current user may see (404 otherwise, also for an officer outside
+    their stations)."""
+    station = org_services.get_organisation_or_404(station_id, current_user)
+    if not station.is_station:
+        abort(404)
+    return station
+
+
+@bp.get("/stations/<int:station_id>")
+def station_page(station_id: int):
+    station = get_station_or_404(station_id)
+    filters = DashboardFilters.from_request()
+    filters.station_id = station.id
+    filters.command_id = None
+    filters.country = ""
+    context = dashboard_context(current_user, filters, with_choices=False)
+    before_after = cached(
+        "concerns-before-after",
+        lambda: services.concerns_before_and_after_sensitisation(station.id),
+        station.id,
+    )
+    people = db.session.scalars(
+        org_services.person_query(
+            current_user, org_services.PersonFilters(organisation_id=station.id)
+        ).limit(PEOPLE_SHOWN)
+    ).all()
+    return render_template(
+        "dashboard/station_page.html",
+        station=station,
+        people=people,
+        sections=station_sections(station),
+        before_after=before_after,
+        before=services.shown_count(before_after.before, context["suppressed"]),
+        after=services.shown_count(before_after.after, context["suppressed"]),
+        training_summary=station_summary(station, current_user),
+        links=tile_links(filters),
+        **context,
+    )
+
+
+def station_sections(station: Organisation) -> list:
+    """The parts the domains below compose with the reader's scope (meetings, the loop), in
+    their order."""
+    replies = station_page_sections.send(station, user=current_user)
+    return [html for _order, html in sorted(r for _receiver, r in replies if r)]
+
+
+@bp.get("/dashboard/stations/<int:organisation_id>")
+def station_story(organisation_id: int):
+    """The station's story is part of the station page now; old links keep working."""
+    get_station_or_404(organisation_id)
+    return redirect(url_for("dashboard.station_page", station_id=organisation_id, **request.args))
+
+
+# ---- the station brief -------------------------------------------------------------------------
+
+
+def _since() -> date | None:
+    return arg_date("since")
+
+
+def _brief(station_id: int):  # noqa: ANN202
+    """The station's brief: changes since the date asked for, else since its last held
+    meeting."""
+    station = get_station_or_404(station_id)
+    return measures.station_brief(
+        station, current_user, _since(), since_meeting=last_held_meeting(station.id)
+    )
+
+
+@bp.get("/stations/<int:station_id>/brief")
+def station_brief(station_id: int):
+    brief = _brief(station_id)
+    return render_template("dashboard/station_brief.html", brief=brief, shown=measures.shown)
+
+
+@bp.get("/stations/<int:station_id>/brief.pdf")
+def station_brief_pdf(station_id: int):
+    brief = _brief(station_id)
+    response = Response(brief_pdf(brief), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="brief-{brief.station.id}.pdf"'
+    return response

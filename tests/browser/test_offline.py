@@ -1,0 +1,132 @@
+"""Working with the network dropping, with the service worker (static/js/sw.js) as in use: a
+page opened before opens again offline; concerns logged offline wait on the device, listed at
+the top of the page where each can be discarded; once the network is back they are sent in the
+order they were made and each is stored exactly once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser.conftest import serious_accessibility_violations, sign_in
+
+WORKBOX = Path(__file__).resolve().parents[2] / "static" / "vendor" / "workbox" / "workbox-sw.js"
+NOTICE = "Not sent yet: kept on this device."
+
+
+@pytest.fixture()
+def worker_page(browser, live_server):  # noqa: ANN001, ANN201
+    if not WORKBOX.is_file():
+        pytest.skip("Workbox is not built into static/vendor/ (run `make offline`)")
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 360, "height": 740}, bypass_csp=True
+    )
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _controlled(page) -> None:  # noqa: ANN001
+    """Wait until the service worker controls the page."""
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller")
+
+
+def _summaries(app) -> list[str]:  # noqa: ANN001
+    from partnership.actions.models import Concern
+    from partnership.extensions import db
+
+    with app.app_context():
+        return db.session.scalars(select(Concern.summary).order_by(Concern.id)).all()
+
+
+def _log_concern(page, summary: str) -> None:  # noqa: ANN001
+    page.get_by_label("Category").select_option(label="Raids at hotspots")
+    page.get_by_label("Summary").fill(summary)
+    page.get_by_role("button", name="Log the concern").click()
+    page.get_by_text(NOTICE).wait_for()
+
+
+def test_concerns_logged_offline_are_sent_once_in_order_when_the_network_is_back(
+    worker_page, app, world
+):  # noqa: ANN001
+    page = worker_page
+    sign_in(page, "coordinator@test.example")
+    _controlled(page)
+    form = f"/concerns/new?station={world.station_a.id}"
+    page.goto(form)  # opened once online: kept for offline use
+
+    page.context.set_offline(True)
+    _log_concern(page, "First: raid at the Mlaleo hotspot.")
+    outbox = page.locator("#outbox")
+    outbox.get_by_role("link", name="Log a concern").wait_for()
+    assert outbox.locator("li").count() == 1
+
+    # The same page opens again without a network, from the device; a second and a third
+    # concern wait behind the first.
+    page.goto(form)
+    assert page.get_by_role("heading", name="Log a concern").is_visible()
+    assert outbox.locator("li").count() == 1
+    _log_concern(page, "Second: kits taken at the same hotspot.")
+    page.goto(form)
+    _log_concern(page, "Third: typed by mistake.")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#outbox li').length === 3", timeout=30_000
+    )
+    assert outbox.get_by_text("Waiting to be sent").is_visible()
+    assert serious_accessibility_violations(page) == []
+    # What the user does not want sent is discarded from the list.
+    outbox.locator("li").nth(2).get_by_role("button", name="Discard").click()
+    page.wait_for_function("() => document.querySelectorAll('#outbox li').length === 2")
+    assert _summaries(app) == []
+
+    page.context.set_offline(False)
+    deadline = time.monotonic() + 30
+    while len(_summaries(app)) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    page.wait_for_load_state()
+    page.wait_for_function("() => !document.querySelector('#outbox li')", timeout=30_000)
+    assert _summaries(app) == [
+        "First: raid at the Mlaleo hotspot.",
+        "Second: kits taken at the same hotspot.",
+    ]
+    # Opening a page again sends nothing more.
+    page.goto("/concerns")
+    page.reload()
+    assert len(_summaries(app)) == 2
+
+
+def test_signing_out_leaves_nothing_on_the_device(worker_page, world):  # noqa: ANN001
+    page = worker_page
+    sign_in(page, "coordinator@test.example")
+    _controlled(page)
+    form = f"/concerns/new?station={world.station_a.id}"
+    page.goto(form)
+    page.context.set_offline(True)
+    _log_concern(page, "Restricted: waiting on the device.")
+    page.route("**/concerns/new*", lambda route: route.abort())  # it keeps waiting
+    page.context.set_offline(False)
+    page.locator("#outbox li").wait_for()
+    page.get_by_text("Menu").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login**")
+    left = page.evaluate(
+        """async () => {
+          const names = await caches.keys();
+          const kept = Object.keys(localStorage).filter(k => k.startsWith('kept-form:'));
+          const waiting = await new Promise(resolve => {
+            const open = indexedDB.open('partnership-outbox', 1);
+            open.onupgradeneeded = () => open.result.createObjectStore('forms', {keyPath: 'id', autoIncrement: true});
+            open.onsuccess = () => {
+              const all = open.result.transaction('forms').objectStore('forms').getAll();
+              all.onsuccess = () => resolve(all.result.length);
+            };
+          });
+          const pages = names.includes('pages') ? (await (await caches.open('pages')).keys()).length : 0;
+          return {pages, kept: kept.length, waiting};
+        }"""
+    )
+    assert left == {"pages": 0, "kept": 0, "waiting": 0}
