@@ -180,6 +180,10 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
 
+    from partnership.api import init_api
+
+    init_api(app)
+
     @app.get("/healthz")
     def health():  # noqa: ANN202
         return {"status": "ok"}

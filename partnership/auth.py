@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     g,
@@ -22,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from partnership import audit
@@ -68,6 +69,15 @@ class LanguageForm(FlaskForm):
         choices=[("", _l("As my browser asks")), *LANGUAGES.items()],
         validate_choice=True,
     )
+
+
+@login_manager.request_loader
+def load_user_from_api_token(req):  # noqa: ANN001, ANN201
+    """The API's requests sign in with a personal token instead of a session."""
+    if req.blueprint != "api":
+        return None
+    header = req.headers.get("Authorization", "")
+    return services.user_for_api_token(header[7:].strip() if header.startswith("Bearer ") else None)
 
 
 @login_manager.user_loader
@@ -360,3 +370,52 @@ def password_reset(token: str):
             )
             return redirect(url_for("auth.login"))
     return render_template("auth/password_reset.html", form=form), (422 if form.errors else 200)
+
+
+# ---- personal API tokens -----------------------------------------------------------------------
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)],
+                       description=_l("What the token is for, such as the script that uses it."))  # fmt: skip
+    days = SelectField(_l("Works for"), coerce=int, choices=[
+        (30, _l("30 days")), (90, _l("90 days")), (365, _l("one year"))], default=90)  # fmt: skip
+
+
+def _api_token_page(form: ApiTokenForm, secret: str | None = None):  # noqa: ANN202
+    return render_template(
+        "auth/api_tokens.html",
+        form=form,
+        tokens=services.api_tokens_of(current_user),
+        secret=secret,
+    )
+
+
+@bp.get("/account/api-tokens")
+def api_token_list():  # noqa: ANN201
+    return _api_token_page(ApiTokenForm())
+
+
+@bp.post("/account/api-tokens")
+def api_token_create():  # noqa: ANN201
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        try:
+            secret = services.create_api_token(current_user, form.name.data, form.days.data)
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            db.session.commit()
+            # Shown once, on this answer only: only its hash is kept.
+            return _api_token_page(ApiTokenForm(formdata=None), secret)
+    return _api_token_page(form), 422
+
+
+@bp.post("/account/api-tokens/<int:token_id>/revoke")
+def api_token_revoke(token_id: int):  # noqa: ANN201
+    if not services.revoke_api_token(current_user, token_id):
+        abort(404)
+    db.session.commit()
+    flash(_("The API token was revoked; it no longer works."), "success")
+    return redirect(url_for("auth.api_token_list"))

@@ -74,6 +74,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # noqa: ANN202
         db.session.rollback()
+        if request.blueprint == "api":
+            return {"code": error.code, "status": error.name}, error.code or 500
         messages = {
             403: _("You do not have access to this page."),
             404: _("This page does not exist, or you do not have access to it."),

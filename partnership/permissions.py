@@ -99,6 +99,18 @@ ENDPOINT_RULES: dict[str, Rule] = {
     # Search across everything: each kind of result is the rule of its own list page, and each
     # record the list's own scope (see search_audiences below).
     "search.search": SIGNED_IN,
+    # Personal API tokens: each user their own.
+    "auth.api_token_list": SIGNED_IN,
+    "auth.api_token_create": SIGNED_IN,
+    "auth.api_token_revoke": SIGNED_IN,
+    # The JSON API: the same rule as the list page each endpoint mirrors; its description is
+    # public (it holds no data).
+    "api-docs.openapi_json": PUBLIC,
+    "api.station_list": SIGNED_IN,
+    "api.person_list": SIGNED_IN,
+    "api.meeting_list": SIGNED_IN,
+    "api.concern_list": roles(NGO_ROLES, Role.OFFICER),
+    "api.action_point_list": SIGNED_IN,
     # Accounts and audit log: administrators only
     "accounts.user_list": roles(ADMIN_ONLY),
     "accounts.user_create": roles(ADMIN_ONLY),
@@ -276,6 +288,8 @@ def enforce_access_policy():  # noqa: ANN201 - a before_request hook
     if rule.public:
         return None
     if not current_user.is_authenticated:
+        if request.blueprint == "api":  # a script: no sign-in page to send it to
+            abort(401)
         from partnership.extensions import login_manager
 
         return login_manager.unauthorized()

@@ -106,3 +106,31 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class ApiToken(db.Model):
+    """A personal API token: a script reads the API as this user, with the same access and
+    scope. Only a hash is kept; the token is shown once when created."""
+
+    __tablename__ = "api_tokens"
+    __audited__ = True
+    __audit_masked__ = {"token_hash"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return f"API token {self.name} of user {self.user_id}"
+
+    @property
+    def usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > utcnow()

@@ -249,7 +249,7 @@
     }
     box.sendAgain = sendAgain;
     box.querySelector("p").textContent = text(
-      "data-kept-notice", "Not sent yet: kept on this device. Send it again when the network is back."
+      "data-kept-notice", "Not sent yet: kept on this device. It is sent by itself when the network is back, or send it again now."
     );
     box.querySelector("button").disabled = false;
     return box;
@@ -428,8 +428,30 @@
           if (location || response.ok) {
             sent += 1;
             forgetKey(item.keptKey);
-            if (location && item.page === here() && document.querySelector(".kept-notice")) {
-              sentHere = location;
+            var form = item.page === here() && postForms().filter(function (one) {
+              return keptKey(one) === item.keptKey;
+            })[0];
+            if (form && location) {
+              var now = entriesOf(form, null).filter(function (pair) {
+                return typeof pair[1] === "string" && pair[0] !== "csrf_token";
+              });
+              var typed = item.entries.filter(function (pair) {
+                var name = window.CSS && window.CSS.escape ? window.CSS.escape(pair[0]) : pair[0];
+                return !form.querySelector('button[name="' + name + '"], input[type="submit"][name="' + name + '"]');
+              });
+              if (JSON.stringify(now) === JSON.stringify(typed)) {
+                sentHere = location; // the page still shows what was sent: show its result
+              } else {
+                // Typed over since: that is a new form, never taken for the one just sent.
+                var field = form.querySelector('input[name="submission_key"]');
+                if (field && window.crypto && window.crypto.getRandomValues) {
+                  field.value = freshKey();
+                }
+                var box = form.previousElementSibling;
+                if (box && box.classList.contains("kept-notice")) {
+                  box.remove();
+                }
+              }
             }
             return outboxDo("readwrite", function (store) { return store.delete(item.id); })
               .then(function () { return next(i + 1); });

@@ -130,3 +130,30 @@ def test_signing_out_leaves_nothing_on_the_device(worker_page, world):  # noqa: 
         }"""
     )
     assert left == {"pages": 0, "kept": 0, "waiting": 0}
+
+
+def test_typing_a_new_concern_while_the_first_waits_loses_neither(worker_page, app, world):  # noqa: ANN001
+    page = worker_page
+    sign_in(page, "coordinator@test.example")
+    _controlled(page)
+    page.goto(f"/concerns/new?station={world.station_a.id}")
+    page.context.set_offline(True)
+    _log_concern(page, "Waiting: the first concern.")
+    # Still offline, the same form is typed over for a second concern, not yet sent.
+    page.get_by_label("Summary").fill("Typed meanwhile: the second concern.")
+    page.context.set_offline(False)
+    deadline = time.monotonic() + 30
+    while not _summaries(app) and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert _summaries(app) == ["Waiting: the first concern."]
+    page.wait_for_function("() => !document.querySelector('#outbox li')", timeout=30_000)
+    # The page stayed with what was being typed, and sending it makes a second record.
+    assert page.get_by_label("Summary").input_value() == "Typed meanwhile: the second concern."
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log the concern").click()
+    # Both confirmations: the one sent in the background is shown on the next page.
+    assert page.get_by_text("The concern was logged.").count() == 2
+    assert _summaries(app) == [
+        "Waiting: the first concern.",
+        "Typed meanwhile: the second concern.",
+    ]

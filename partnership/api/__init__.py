@@ -1,0 +1,46 @@
+"""The JSON API for integration (``/api/v1``), described by an OpenAPI 3 document generated from
+this code by flask-smorest and served at ``/api/openapi.json``.
+
+A script signs in with a personal API token (``Authorization: Bearer pmt_…``, created on the
+"API tokens" page): it acts as that user, with the same access rules (``permissions.py``), the
+same officer scope (each endpoint reads through its list page's query builder) and the same
+small-count suppression as the pages. Requests are rate-limited per token (``API_RATE_LIMIT``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from flask_smorest import Api
+
+api = Api()
+
+
+def _rate_key() -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:][-24:] if header.startswith("Bearer ") else (request.remote_addr or "")
+
+
+limiter = Limiter(key_func=_rate_key, default_limits=[])
+
+
+
+
+def init_api(app: Flask) -> None:
+    from partnership.api.views import blp
+
+    app.config.setdefault("API_TITLE", "Partnership manager API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_RATE_LIMIT", "120 per minute")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    api.init_app(app, spec_kwargs={"info": {"description": __doc__}})
+    api.spec.components.security_scheme(
+        "token", {"type": "http", "scheme": "bearer", "description": "A personal API token"}
+    )
+    limiter.init_app(app)
+    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blp)
+    api.register_blueprint(blp)
