@@ -25,7 +25,7 @@ def test_coordinator_creates_station_finds_it_and_transfers_an_officer(
     page.get_by_text("Tudor Police Station was created.").wait_for()
 
     page.goto("/organisations")
-    page.get_by_label("Search").fill("tudor")
+    page.get_by_label("Search", exact=True).fill("tudor")
     page.get_by_role("button", name="Filter").click()
     page.get_by_role("link", name="Tudor Police Station").click()
     assert page.get_by_role("heading", name="Tudor Police Station").is_visible()
