@@ -48,9 +48,27 @@ def test_loop_indicators_for_the_coordinator(
 def test_loop_indicators_for_the_officer(officer_client, world, make_concern, make_action_point):
     loop_fixture(world, make_concern, make_action_point)
     t = tiles(officer_client.get(f"/?{PERIOD}").data.decode())
-    assert t["action points open"] == "3"
-    assert t["verified in the period, done on time"] == "0 / 1"
+    # Station A's 3 open points and its 1 verified point are small counts for an officer.
+    assert t["action points open"] == "&lt;5"
+    assert t["action points overdue"] == "&lt;5"
+    assert t["verified in the period, done on time"] == "0 / &lt;5"
     assert t["concerns raised in the period"] == "&lt;5"  # 3 at station A, suppressed
+
+
+def test_action_point_tiles_cannot_be_subtracted_for_an_officer(
+    officer_client, coordinator_client, world, make_action_point
+):
+    # Station A: 7 open points, 6 of them overdue. "7 open, 6 overdue" would give away that one
+    # is not overdue, so the officer reads the open total and the overdue part withheld.
+    for days in range(1, 7):
+        make_action_point(world.station_a, due_on=TODAY - timedelta(days=days))
+    make_action_point(world.station_a, due_on=TODAY + timedelta(days=5))
+    officer = tiles(officer_client.get(f"/?{PERIOD}").data.decode())
+    assert officer["action points open"] == "7"
+    assert officer["action points overdue"] == "—"
+    coordinator = tiles(coordinator_client.get(f"/?{PERIOD}").data.decode())
+    assert coordinator["action points open"] == "7"
+    assert coordinator["action points overdue"] == "6"
 
 
 def test_concerns_before_and_after_the_first_sensitisation(

@@ -108,4 +108,8 @@ def test_an_officer_follows_the_tiles_to_their_own_stations_only(
         page = officer_client.get(href).get_data(as_text=True)
         assert "Entebbe" not in page and "Charlie Police Station" not in page, href
     open_list = officer_client.get(tiles["action points open"][0]).get_data(as_text=True)
-    assert record_count(open_list) == int(tiles["action points open"][1])
+    shown = tiles["action points open"][1]
+    if shown == "&lt;5":  # a small count is withheld on the tile; the list shows the points
+        assert 1 <= record_count(open_list) <= 4
+    else:
+        assert record_count(open_list) == int(shown)

@@ -20,11 +20,14 @@ from partnership.extensions import db
 
 @dataclass
 class LoopIndicators:
-    open_points: int
-    overdue_points: int
-    escalated_points: int
-    verified_in_period: int
-    verified_on_time: int
+    # As the user may see them: overdue points are a part of the open ones, escalated a part of
+    # the overdue, and those done on time a part of the verified, so each pair is protected as a
+    # breakdown of its total (a shown "6 of 7" would give a withheld "1" away).
+    open_points: disclosure.Figure
+    overdue_points: disclosure.Figure
+    escalated_points: disclosure.Figure
+    verified_in_period: disclosure.Figure
+    verified_on_time: disclosure.Figure
     # As the user may see them: both breakdowns sit next to the period's total.
     concerns_in_period: disclosure.Figure
     concerns_by_month: dict[tuple[int, int], disclosure.Figure]
@@ -69,7 +72,14 @@ def loop_indicators(user, filters: DashboardFilters, today: date | None = None) 
     )
     if restricted:
         points = points.where(ActionPoint.station_id.in_(stations))
-    open_n, overdue_n, escalated_n, verified_n, on_time_n = db.session.execute(points).one()
+    open_n, overdue_n, escalated_n, verified_n, on_time_n = (
+        int(n or 0) for n in db.session.execute(points).one()
+    )
+    suppress = disclosure.applies_to(user)
+    open_points, overdue_points, escalated_points = _nested(
+        suppress, open_n, overdue_n, escalated_n
+    )
+    verified_in_period, verified_on_time, _ = _nested(suppress, verified_n, on_time_n, 0)
 
     concerns = (
         select(Concern.occurred_month, Concern.category, func.count(Concern.id))
@@ -86,7 +96,6 @@ def loop_indicators(user, filters: DashboardFilters, today: date | None = None) 
         by_month[(y, m)] = by_month.get((y, m), 0) + n
         by_category[category] = by_category.get(category, 0) + n
         total += n
-    suppress = disclosure.applies_to(user)
     month_cells, month_total = disclosure.protect(by_month, suppress, total)
     shown_categories = [c for c in ConcernCategory if by_category.get(c)]
     category_cells, category_total = disclosure.protect(
@@ -95,15 +104,32 @@ def loop_indicators(user, filters: DashboardFilters, today: date | None = None) 
     # The one total is withheld if either breakdown needs it withheld.
     total_shown = month_total if month_total.withheld else category_total
     return LoopIndicators(
-        open_points=int(open_n or 0),
-        overdue_points=int(overdue_n or 0),
-        escalated_points=int(escalated_n or 0),
-        verified_in_period=int(verified_n or 0),
-        verified_on_time=int(on_time_n or 0),
+        open_points=open_points,
+        overdue_points=overdue_points,
+        escalated_points=escalated_points,
+        verified_in_period=verified_in_period,
+        verified_on_time=verified_on_time,
         concerns_in_period=total_shown,
         concerns_by_month=month_cells,
         concerns_by_category=[(c.label, category_cells[c]) for c in shown_categories],
     )
+
+
+def _nested(
+    suppress: bool, whole: int, part: int, part_of_part: int
+) -> tuple[disclosure.Figure, disclosure.Figure, disclosure.Figure]:
+    """Three nested counts (part_of_part within part within whole) as the user may see them:
+    each part is protected against its total with the rest of that total beside it."""
+    outer, whole_shown = disclosure.protect(
+        {"part": part, "rest": whole - part}, suppress, whole
+    )
+    part_shown = outer["part"]
+    if part_shown.withheld:
+        return whole_shown, part_shown, disclosure.figure(part_of_part, suppress)
+    inner, part_total = disclosure.protect(
+        {"part": part_of_part, "rest": part - part_of_part}, suppress, part
+    )
+    return whole_shown, part_total, inner["part"]
 
 
 @dataclass
