@@ -99,6 +99,13 @@ def figure(n: int | None, suppress: bool) -> Figure:
     return Figure(n)
 
 
+def mean_shown(n: int | None, suppress: bool) -> bool:
+    """Whether a mean (a score, a gain) over ``n`` people may be shown: never over nobody, and
+    to the users small counts are withheld from only over enough people that nobody's own
+    result can be read from it."""
+    return int(n or 0) >= (THRESHOLD if suppress else 1)
+
+
 def as_figure(value: Figure | int | None, suppress: bool) -> Figure:
     return value if isinstance(value, Figure) else figure(value, suppress)
 

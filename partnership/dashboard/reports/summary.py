@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from partnership import disclosure
 from partnership.dashboard import services
 from partnership.dashboard.services import DashboardFilters, station_and_officer_counts
 from partnership.numbers import round_half_up
@@ -26,7 +27,7 @@ def summary_of(user, filters: DashboardFilters) -> tuple[list[Indicator], list[C
     loop = services.loop_indicators(user, filters)
     training = services.training_indicators(user, filters)
     gain = training.gain
-    gain_shown = gain.n >= (services.SUPPRESS_BELOW if suppressed else 1)
+    gain_shown = disclosure.mean_shown(gain.n, suppressed)
     rate = referrals.rate
     hidden = _("not shown: fewer than %(n)s, to protect individuals", n=services.SUPPRESS_BELOW)
     small_note = hidden if suppressed else ""

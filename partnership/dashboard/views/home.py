@@ -7,6 +7,7 @@ from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from partnership import disclosure
 from partnership.caching import cached, viewer_key
 from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
@@ -94,7 +95,7 @@ def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True
         "training": training,
         "officers_posted_trained": count(training.trained),
         "training_share": training.share(suppressed),
-        "gain_shown": training.gain.n >= (services.SUPPRESS_BELOW if suppressed else 1),
+        "gain_shown": disclosure.mean_shown(training.gain.n, suppressed),
         "gain_pairs": count(training.gain.n),
         "concerns_in_period": count(loop.concerns_in_period),
         "concerns_by_category": [(label, count(n)) for label, n in loop.concerns_by_category],
