@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -157,3 +158,87 @@ def test_typing_a_new_concern_while_the_first_waits_loses_neither(worker_page, a
         "Waiting: the first concern.",
         "Typed meanwhile: the second concern.",
     ]
+
+
+def test_a_trainer_fills_a_register_and_a_score_grid_on_a_phone_while_the_network_drops(
+    worker_page, app, make_person
+):  # noqa: ANN001
+    """The field day of issue 14: at the station, on a phone, the register and the score grid are
+    filled with no network; both wait on the device and are stored once when it comes back."""
+    from curricula.models import Training
+    from meetings.models import Attendee, Meeting
+    from partnership.extensions import db
+
+    assert "Demo data created." in app.test_cli_runner().invoke(args=["seed-demo"]).output
+    with app.app_context():
+        training = db.session.scalars(select(Training).order_by(Training.id)).first()
+        meeting = db.session.get(Meeting, training.meeting_id)
+        station = meeting.stations[0]
+        training_id, meeting_id = training.id, meeting.id
+        station_id, station_name = station.id, station.name
+        pre, post = str(training.max_score // 4), str(training.max_score // 2)
+    for n in range(3):
+        make_person("officer", SimpleNamespace(id=station_id), name=f"Field Officer {n}")
+
+    page = worker_page
+    sign_in(page, "trainer@demo.example", "partnership-demo")
+    _controlled(page)
+    register, scores = f"/meetings/{meeting_id}/register", f"/curricula/trainings/{training_id}/scores"
+    page.goto(scores)  # both pages opened once with the network: kept for offline use
+    page.goto(register)
+
+    page.context.set_offline(True)
+    page.goto(register)
+    group = page.locator("[data-tick-group]", has_text=station_name).first
+    boxes = group.locator('input[name="person_ids"]')
+    group.get_by_label(f"Tick all {boxes.count()} of {station_name}").check()
+    page.get_by_role("button", name="Add the ticked people").click()
+    page.get_by_text(NOTICE).wait_for()
+
+    page.goto(scores)
+    first = page.locator("table.score-grid tbody tr").first
+    name = first.locator("th").inner_text().strip()
+    page.get_by_label(f"{name}, pre-test", exact=True).fill(pre)
+    page.get_by_label(f"{name}, post-test", exact=True).fill(post)
+    page.get_by_role("button", name="Save scores").click()
+    page.get_by_text(NOTICE).wait_for()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#outbox li').length === 2", timeout=30_000
+    )
+
+    def stored() -> tuple[list[str], list[tuple]]:
+        from curricula.models import Participant
+
+        with app.app_context():
+            db.session.expire_all()
+            added = [
+                a.person.name
+                for a in db.session.scalars(
+                    select(Attendee).where(Attendee.meeting_id == meeting_id)
+                )
+                if a.person.name.startswith("Field Officer")
+            ]
+            marks = [
+                (p.pre_score, p.post_score)
+                for p in db.session.scalars(
+                    select(Participant).where(Participant.training_id == training_id)
+                )
+                if p.attendee.person.name == name
+            ]
+            return sorted(added), marks
+
+    assert stored()[0] == []  # nothing reached the server while offline
+
+    page.context.set_offline(False)
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        added, marks = stored()
+        if len(added) == 3 and marks and marks[0] == (float(pre), float(post)):
+            break
+        page.wait_for_timeout(250)
+    page.wait_for_function("() => !document.querySelector('#outbox li')", timeout=30_000)
+    added, marks = stored()
+    assert added == ["Field Officer 0", "Field Officer 1", "Field Officer 2"]  # each once
+    assert marks == [(float(pre), float(post))]
+    page.reload()
+    assert stored()[0] == added  # opening a page again sends nothing more
