@@ -10,10 +10,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, send_from_directory
+from flask import Flask, current_app, g, send_from_directory
 from werkzeug.wrappers import Response
 
 WORKBOX = Path("vendor") / "workbox" / "workbox-sw.js"
+# Set on a page that shows restricted details (a concern's restricted details, a meeting's
+# security notes or minutes, client codes): the service worker never keeps such a page on the
+# device, so nothing restricted stays there longer than the page is open.
+NOT_KEPT_HEADER = "X-Kept-Offline"
+
+
+def not_kept_offline() -> str:
+    """Called by a template where it shows restricted details; renders nothing."""
+    g.not_kept_offline = True
+    return ""
+
+
+def _mark_not_kept(response: Response) -> Response:
+    if g.get("not_kept_offline"):
+        response.headers[NOT_KEPT_HEADER] = "no"
+    return response
 
 
 def service_worker() -> Response:
@@ -26,3 +42,5 @@ def init_app(app: Flask) -> None:
     ready = (Path(app.static_folder or "") / WORKBOX).is_file()
     app.add_url_rule("/sw.js", "service_worker", service_worker)
     app.jinja_env.globals["offline_ready"] = ready
+    app.jinja_env.globals["not_kept_offline"] = not_kept_offline
+    app.after_request(_mark_not_kept)

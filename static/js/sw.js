@@ -20,12 +20,14 @@ var STATIC = "static";
 self.skipWaiting();
 workbox.core.clientsClaim();
 
-// Only HTML pages are kept: a workbook or a calendar feed opened by a link is not.
+// Only HTML pages are kept: a workbook or a calendar feed opened by a link is not, nor a page
+// the server marks as showing restricted details (X-Kept-Offline: no, partnership/offline.py).
 var htmlOnly = {
   cacheWillUpdate: function (details) {
     var response = details.response;
     var type = (response && response.headers.get("Content-Type")) || "";
-    return Promise.resolve(type.indexOf("text/html") === 0 ? response : null);
+    var restricted = response && response.headers.get("X-Kept-Offline") === "no";
+    return Promise.resolve(type.indexOf("text/html") === 0 && !restricted ? response : null);
   },
 };
 

@@ -5,11 +5,13 @@ order they were made and each is stored exactly once."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 
 from tests.browser.conftest import serious_accessibility_violations, sign_in
@@ -242,3 +244,32 @@ def test_a_trainer_fills_a_register_and_a_score_grid_on_a_phone_while_the_networ
     assert marks == [(float(pre), float(post))]
     page.reload()
     assert stored()[0] == added  # opening a page again sends nothing more
+
+
+def test_pages_showing_restricted_details_are_never_kept_on_the_device(
+    worker_page, make_concern, world
+):  # noqa: ANN001
+    page = worker_page
+    concern = make_concern(world.station_a, restricted_details="Client B.K., Mlaleo hotspot")
+    sign_in(page, "coordinator@test.example")
+    _controlled(page)
+    form = f"/concerns/new?station={world.station_a.id}"
+    detail = f"/concerns/{concern.id}"
+    page.goto(form)
+    page.goto(detail)
+    assert page.get_by_text("Client B.K., Mlaleo hotspot").is_visible()
+    page.goto("/concerns")  # a third page, so the detail page's answer has been handled
+    kept = page.evaluate(
+        """async () => {
+          const cache = await caches.open('pages');
+          return (await cache.keys()).map(r => new URL(r.url).pathname + new URL(r.url).search);
+        }"""
+    )
+    assert form in kept
+    assert detail not in kept
+    page.context.set_offline(True)
+    page.goto(form)  # the form still opens offline
+    assert page.get_by_role("heading", name="Log a concern").is_visible()
+    with contextlib.suppress(PlaywrightError):  # the browser's own offline error
+        page.goto(detail)
+    assert "Client B.K." not in page.content()
