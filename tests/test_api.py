@@ -59,6 +59,27 @@ def test_a_token_is_shown_once_stored_hashed_and_revoked(app, db, world, login_a
                       data={"csrf_token": csrf_token_from(page)}).status_code == 404  # fmt: skip
 
 
+def test_tokens_end_with_a_password_change_like_every_other_sign_in(app, world, login_as) -> None:  # noqa: ANN001
+    from tests.conftest import PASSWORD
+
+    client = login_as("coordinator")
+    token = new_token(client)
+    assert get(app, token, "/api/v1/stations").status_code == 200
+    page = client.get("/account/password").get_data(as_text=True)
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a-new-and-long-passphrase-7",
+            "confirm": "a-new-and-long-passphrase-7",
+            "csrf_token": csrf_token_from(page),
+        },
+    )
+    assert response.status_code == 302
+    assert get(app, token, "/api/v1/stations").status_code == 401
+    assert "revoked" in client.get("/account/api-tokens").get_data(as_text=True).lower()
+
+
 def test_a_token_needs_a_name(world, login_as) -> None:  # noqa: ANN001
     client = login_as("officer")
     page = client.get("/account/api-tokens").get_data(as_text=True)

@@ -189,7 +189,14 @@ def end_all_sessions(user: User, except_token: str | None = None) -> int:
         stmt = stmt.where(UserSession.token_hash != _token_hash(except_token))
     result = db.session.execute(stmt.values(ended_at=utcnow()))
     if except_token is None:
-        # Every sign-in of the user ends, including those that are not browser sessions.
+        # Every sign-in of the user ends, including those that are not browser sessions: the
+        # personal API tokens (a script reads with the user's rights) and, through the signal,
+        # the calendar feed's secret address.
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
         signals.sessions_ended.send(user)
     return result.rowcount or 0
 
