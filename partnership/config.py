@@ -71,9 +71,13 @@ class Config:
     PER_PAGE = _int("PER_PAGE", 25)
     # How deep a list may be paged; deeper, the page points to the filters and the download.
     LIST_MAX_PAGES = _int("LIST_MAX_PAGES", 100)
-    # The largest list a web worker writes as an Excel file (a workbook cannot be streamed:
-    # 200,000 rows take longer than the worker's timeout); the CSV streams every row.
-    XLSX_MAX_ROWS = _int("XLSX_MAX_ROWS", 50_000)
+    # Longest list downloaded at once; a longer one is built by the queue consumer
+    # (partnership/jobs/exports.py) and its page offers the file when it is written.
+    EXPORT_DIRECT_MAX_ROWS = _int("EXPORT_DIRECT_MAX_ROWS", 5_000)
+    # How long a download built in the background is kept (it may hold client codes).
+    EXPORT_KEEP_HOURS = _int("EXPORT_KEEP_HOURS", 24)
+    # The most rows of an Excel download: an Excel sheet holds 1,048,576 rows with its header.
+    XLSX_MAX_ROWS = _int("XLSX_MAX_ROWS", 1_048_575)
     REFERRAL_DIRECTORY_STALE_DAYS = _int("REFERRAL_DIRECTORY_STALE_DAYS", 180)
     BABEL_DEFAULT_LOCALE = "en"
     # How dates and numbers are written for English readers: en_KE (6 Apr 2026, 06/04/2026,

@@ -96,6 +96,10 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "dashboard.report_detail": SIGNED_IN,
     "dashboard.report_retry": SIGNED_IN,
     "dashboard.report_download": SIGNED_IN,
+    # A long list's download built in the background: its owner only (can_take_download).
+    "jobs.job_detail": SIGNED_IN,
+    "jobs.job_retry": SIGNED_IN,
+    "jobs.job_download": SIGNED_IN,
     # Search across everything: each kind of result is the rule of its own list page, and each
     # record the list's own scope (see search_audiences below).
     "search.search": SIGNED_IN,
@@ -567,6 +571,22 @@ def can_verify_action_point(user: User, point: Any) -> bool:
         return False
     side = side_of(user)
     return side is not None and point.done_side is not None and side != str(point.done_side)
+
+
+# ---- downloads built in the background -------------------------------------------------------
+
+
+def can_take_download(user: User, job: Any) -> bool:
+    """A list's file built in the background: only the user who asked for it, while they keep
+    the role it was written for and may still use the list's download (a file written for a
+    coordinator may hold columns another role may not read)."""
+    params = job.params or {}
+    return (
+        _signed_in(user)
+        and job.user_id == user.id
+        and params.get("role") == user.role.value
+        and can(params.get("endpoint", ""), user)
+    )
 
 
 # ---- referrals ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import calendar as calendar_module
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from meetings import exports
@@ -18,6 +19,7 @@ from meetings.services import due, queries
 from meetings.views import bp
 from partnership.extensions import db
 from partnership.forms import country_choices
+from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations import services as org_services
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate, parse_iso_date
 from partnership.permissions import station_scope
@@ -60,10 +62,19 @@ def meeting_index():
     )
 
 
+def _meetings_export(user) -> ExportSource:  # noqa: ANN001
+    query = queries.meeting_query(user, _filters())
+    return ExportSource(query, lambda: exports.meetings_table(streamed(query)))
+
+
+register_export(
+    ListExport("meetings", "meetings", "meetings.meeting_index", _l("Meetings"), _meetings_export)
+)
+
+
 @bp.get("/export.<fmt>")
 def meeting_export(fmt: str):
-    meetings = streamed(queries.meeting_query(current_user, _filters()))
-    return send_table(exports.meetings_table(meetings), "meetings", fmt, stream=True)
+    return list_export("meetings", fmt)
 
 
 def parse_day(value: str) -> date:

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error, country_choices, save_form
+from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations import exports, services
 from partnership.organisations.forms import OrganisationForm, PersonForm, TransferForm
 from partnership.organisations.models import (
@@ -163,10 +165,18 @@ def person_list():
     )
 
 
+def _people_export(user) -> ExportSource:  # noqa: ANN001
+    query = services.person_query(user, _person_filters())
+    return ExportSource(query, lambda: exports.people_table(streamed(query), user))
+
+
+register_export(ListExport("people", "people", "organisations.person_list", _l("People"),
+                           _people_export))  # fmt: skip
+
+
 @bp.get("/people/export.<fmt>")
 def person_export(fmt: str):
-    people = streamed(services.person_query(current_user, _person_filters()))
-    return send_table(exports.people_table(people, current_user), "people", fmt, stream=True)
+    return list_export("people", fmt)
 
 
 @bp.get("/people/<int:person_id>")

@@ -181,10 +181,12 @@ def print_setup(sheet, repeat_header: bool = True) -> None:  # noqa: ANN001
         sheet.repeat_rows(0)
 
 
-def write_xlsx(tables: Sequence[Table]) -> bytes:
+def write_xlsx(tables: Sequence[Table], path: str | None = None) -> bytes:
+    """The workbook's bytes, or, given ``path``, the workbook written to that file (b"")."""
     # Constant-memory mode: each row goes to a temporary file as it is written, instead of the
-    # whole sheet being kept as cell objects until the end; only the zipped file is in memory.
-    output = io.BytesIO()
+    # whole sheet being kept as cell objects until the end; only the zipped file is in memory
+    # (none of it when written to a file).
+    output = path or io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"constant_memory": True, **WORKBOOK_OPTIONS})
     formats = Formats(workbook)
     for table in tables:
@@ -204,7 +206,7 @@ def write_xlsx(tables: Sequence[Table]) -> bytes:
         fit_columns(sheet, widths)
         print_setup(sheet)
     workbook.close()
-    return output.getvalue()
+    return b"" if path else output.getvalue()
 
 
 def write_cell(sheet, row: int, col: int, value: Any, formats: Formats, fmt=None) -> None:  # noqa: ANN001

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from partnership.actions import exports
@@ -24,6 +25,7 @@ from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
 from partnership.actions.views.concerns import resolve_form_for
 from partnership.forms import save_form
+from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations.services import place_choices, stations
 from partnership.pagination import arg_bool, arg_int, arg_str, form_int, paginate
 from partnership.permissions import (
@@ -33,7 +35,7 @@ from partnership.permissions import (
     can_verify_action_point,
     sees_concern_summaries,
 )
-from partnership.spreadsheets import send_table, streamed
+from partnership.spreadsheets import streamed
 
 # ---- action points -----------------------------------------------------------------------------
 
@@ -67,10 +69,20 @@ def action_point_list():
     )
 
 
+def _action_points_export(user) -> ExportSource:  # noqa: ANN001
+    query = point_services.action_point_query(user, _action_point_filters())
+    return ExportSource(query, lambda: exports.action_points_table(streamed(query)))
+
+
+register_export(
+    ListExport("action-points", "action-points", "actions.action_point_list", _l("Action points"),
+               _action_points_export)
+)  # fmt: skip
+
+
 @bp.get("/action-points/export.<fmt>")
 def action_point_export(fmt: str):
-    points = streamed(point_services.action_point_query(current_user, _action_point_filters()))
-    return send_table(exports.action_points_table(points), "action-points", fmt, stream=True)
+    return list_export("action-points", fmt)
 
 
 def action_point_form(station_id: int | None, **kwargs) -> ActionPointForm:  # noqa: ANN003

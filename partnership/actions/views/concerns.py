@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from partnership.actions import exports
@@ -23,6 +24,7 @@ from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error, save_form
+from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.lifecycle import TransitionError
 from partnership.organisations.models import OrganisationKind
 from partnership.organisations.services import (
@@ -36,7 +38,7 @@ from partnership.permissions import (
     can_see_restricted_details,
 )
 from partnership.signals import concern_page_links
-from partnership.spreadsheets import send_table, streamed
+from partnership.spreadsheets import streamed
 
 # ---- concerns ----------------------------------------------------------------------------------
 
@@ -71,11 +73,20 @@ def concern_list():
     )
 
 
+def _concerns_export(user) -> ExportSource:  # noqa: ANN001
+    query = concern_services.concern_query(user, _concern_filters())
+    restricted = can_see_restricted_details(user)
+    return ExportSource(query, lambda: exports.concerns_table(streamed(query), restricted))
+
+
+register_export(
+    ListExport("concerns", "concerns", "actions.concern_list", _l("Concerns"), _concerns_export)
+)
+
+
 @bp.get("/concerns/export.<fmt>")
 def concern_export(fmt: str):
-    concerns = streamed(concern_services.concern_query(current_user, _concern_filters()))
-    table = exports.concerns_table(concerns, can_see_restricted_details(current_user))
-    return send_table(table, "concerns", fmt, stream=True)
+    return list_export("concerns", fmt)
 
 
 def _concern_form(**kwargs) -> ConcernForm:  # noqa: ANN003

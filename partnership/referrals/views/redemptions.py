@@ -6,11 +6,13 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from partnership import audit
 from partnership.extensions import db
 from partnership.forms import form_status, save_form
+from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.pagination import arg_int, arg_str, form_int, paginate
 from partnership.referrals import exports, imports
 from partnership.referrals.codes import CLIENT_CODE_RULES
@@ -89,9 +91,19 @@ def redemption_list():
 def redemption_export(fmt: str):
     audit.record_event_on_read("export", label="redemptions")
     # Read after the audit entry is written: the rows stream from the database while the file
-    # is sent.
-    redemptions = streamed(redemption_services.redemption_query(_redemption_filters()))
-    return send_table(exports.redemptions_table(redemptions), "redemptions", fmt, stream=True)
+    # is sent, or are written by the queue consumer.
+    return list_export("redemptions", fmt)
+
+
+def _redemptions_export(user) -> ExportSource:  # noqa: ANN001, ARG001 - NGO editors only
+    query = redemption_services.redemption_query(_redemption_filters())
+    return ExportSource(query, lambda: exports.redemptions_table(streamed(query)))
+
+
+register_export(
+    ListExport("redemptions", "redemptions", "referrals.redemption_list", _l("Redemptions"),
+               _redemptions_export)
+)  # fmt: skip
 
 
 @bp.route("/redemptions/import", methods=["GET", "POST"])

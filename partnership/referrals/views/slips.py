@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error, form_status, save_form
+from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.pagination import arg_int, arg_str, paginate
 from partnership.permissions import can_see_client_codes
 from partnership.referrals import exports, imports
@@ -55,30 +56,22 @@ def slip_list():
     )
 
 
+def _slips_export(user) -> ExportSource:  # noqa: ANN001
+    query = slip_services.slip_rows_query(user, _slip_filters())
+    with_redemptions = can_see_client_codes(user)
+    return ExportSource(
+        query, lambda: exports.slips_table(streamed_rows(query), with_redemptions=with_redemptions)
+    )
+
+
+register_export(
+    ListExport("slips", "slips", "referrals.slip_list", _l("Referral slips"), _slips_export)
+)
+
+
 @bp.get("/slips/export.<fmt>")
 def slip_export(fmt: str):
-    query = slip_services.slip_rows_query(current_user, _slip_filters())
-    if fmt == "xlsx":
-        limit = current_app.config["XLSX_MAX_ROWS"]
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        if total > limit:
-            flash(
-                _(
-                    "An Excel file holds at most %(limit)s slips; this list has %(total)s. "
-                    "Narrow the filters, or download the CSV file, which holds every row.",
-                    limit=format_decimal(limit),
-                    total=format_decimal(total),
-                ),
-                "warning",
-            )
-            return redirect(url_for("referrals.slip_list", **request.args))
-    rows = streamed_rows(query)
-    return send_table(
-        exports.slips_table(rows, with_redemptions=can_see_client_codes(current_user)),
-        "slips",
-        fmt,
-        stream=True,
-    )
+    return list_export("slips", fmt)
 
 
 @bp.route("/slips/new", methods=["GET", "POST"])
