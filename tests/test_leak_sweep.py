@@ -145,6 +145,8 @@ NOT_CRAWLED = {
     "static": "files of the application itself",
     "dashboard.report_detail": "a report job of the user's own; the workbook is crawled below",
     "dashboard.report_download": "a report job of the user's own; the workbook is crawled below",
+    "jobs.job_detail": "a download of the user's own; read by _background_downloads below",
+    "jobs.job_download": "a download of the user's own; read by _background_downloads below",
     "curricula.material_download": "no material in the fixture programme",
     "curricula.adoption_advance": "no adoption record in the fixture programme",
 }
@@ -240,6 +242,32 @@ def _workbook(app, client, user_id: int) -> str:  # noqa: ANN001
     return received_text(response) if response.status_code == 200 else ""
 
 
+def _background_downloads(app, client) -> str:  # noqa: ANN001
+    """Every list download the role may take, written by the queue (in-process in tests) as
+    when the list is long: the job's page and its file."""
+    exports = [rule.rule for rule in app.url_map.iter_rules()
+               if rule.endpoint.endswith("_export") and "<fmt>" in rule.rule
+               and not rule.arguments - {"fmt"}]  # fmt: skip
+    assert len(exports) >= 6, exports
+    texts = []
+    app.config["EXPORT_DIRECT_MAX_ROWS"] = -1
+    try:
+        for path in exports:
+            for fmt in ("csv", "xlsx"):
+                response = client.get(path.replace("<fmt>", fmt))
+                assert response.status_code in (*EXPECTED, 302), (path, response.status_code)
+                if response.status_code != 302 or not response.location.startswith("/downloads/"):
+                    continue
+                page = client.get(response.location)
+                texts.append(received_text(page))
+                download = client.get(response.location + "/file")
+                assert download.status_code == 200, (path, download.status_code)
+                texts.append(received_text(download))
+    finally:
+        app.config["EXPORT_DIRECT_MAX_ROWS"] = 5_000
+    return "\n".join(texts)
+
+
 def _audited_changes(app) -> int:  # noqa: ANN001
     from partnership.audit import AuditEntry
     from partnership.extensions import db
@@ -289,6 +317,7 @@ def sweep(app, login_as, marked: Marked, world, role: str) -> dict[str, str]:  #
         assert _audited_changes(app) == before["audit changes"], f"GET {url} as {role} wrote"
     assert _state(app) == before, f"a GET changed data as {role}"
     seen["report workbook"] = _workbook(app, client, world.users[role].id)
+    seen["background downloads"] = _background_downloads(app, client)
     return seen
 
 
