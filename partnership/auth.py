@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -37,6 +36,7 @@ from partnership.i18n import (
     normalise_language,
 )
 from partnership.mixins import utcnow
+from partnership.redirects import safe_next
 from partnership.storage import storage_problem
 
 bp = Blueprint("auth", __name__)
@@ -114,18 +114,6 @@ def record_activity(_error: BaseException | None = None) -> None:
         services.touch_session(session_id)
     except SQLAlchemyError as exc:
         current_app.logger.warning("session activity not recorded this time: %s", exc)
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths; anything else goes to the home page."""
-    if not target:
-        return url_for("dashboard.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("dashboard.home")
-    if "\\" in target:
-        return url_for("dashboard.home")
-    return target
 
 
 def _client_ip() -> str:
