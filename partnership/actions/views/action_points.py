@@ -21,6 +21,7 @@ from partnership.actions.models import (
 )
 from partnership.actions.services import action_points as point_services
 from partnership.actions.services import concerns as concern_services
+from partnership.actions.services import point_timeline
 from partnership.actions.views import bp
 from partnership.actions.views.concerns import resolve_form_for
 from partnership.forms import save_form
@@ -143,7 +144,7 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
         origin=point.origin_meeting,
         concerns=concerns,
         resolvable=resolvable,
-        timeline=point_services.action_point_timeline(
+        timeline=point_timeline.action_point_timeline(
             point, page=request.args.get("timeline", 1, type=int) or 1
         ),
         follow_up_form=follow_up_form if may_update else None,

@@ -19,6 +19,7 @@ from partnership.actions.models import (
     ConcernCategory,
     ConcernStatus,
 )
+from partnership.actions.services import concern_notes
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
 from partnership.extensions import db
@@ -140,7 +141,7 @@ def _render_concern(  # noqa: ANN202
         "actions/concern_detail.html",
         concern=concern,
         show_restricted=editor,
-        notes=concern_services.visible_notes(
+        notes=concern_notes.visible_notes(
             concern, current_user, page=request.args.get("notes", 1, type=int) or 1
         ),
         status_form=ConcernStatusForm(allowed=concern_services.concern_transitions(concern))
@@ -255,9 +256,7 @@ def concern_annotate(concern_id: int):
     concern = concern_services.get_concern_or_404(concern_id, current_user, for_edit=True)
     form = AnnotationForm()
     if form.validate_on_submit():
-        concern_services.annotate_concern(
-            concern, current_user, form.text.data, form.restricted.data
-        )
+        concern_notes.annotate_concern(concern, current_user, form.text.data, form.restricted.data)
         db.session.commit()
         flash(_("The note was added."), "success")
     else:
