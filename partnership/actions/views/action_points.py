@@ -114,7 +114,7 @@ def action_point_detail(point_id: int):
     return render_detail(point)
 
 
-def render_detail(point, follow_up_form=None, verify_form=None, status: int = 200):  # noqa: ANN001, ANN202
+def render_detail(point, follow_up_form=None, verify_form=None, status: int = 200, conflict=None):  # noqa: ANN001, ANN202
     may_update = can_update_action_point(current_user, point)
     allowed = point_services.allowed_status_changes(point, current_user) if may_update else []
     if follow_up_form is None and may_update:
@@ -123,6 +123,7 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
     may_verify = can_verify_action_point(current_user, point)
     if verify_form is None and may_verify:
         verify_form = VerifyForm(formdata=None)
+        verify_form.version.data = point.version
     if verify_form is not None:
         # Verified on the point's page, beside the follow-up form: its note needs its own id.
         verify_form.note.id = verify_form.note.label.field_id = "verify-note"
@@ -151,6 +152,7 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
         may_acknowledge=can_acknowledge_action_point(current_user, point),
         overdue_days=point.overdue_days(date.today()),
         escalated=point_services.is_escalated(point),
+        conflict=conflict,
     ), status
 
 

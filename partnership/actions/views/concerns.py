@@ -120,10 +120,20 @@ def resolve_form_for(concern) -> ConcernResolveForm:  # noqa: ANN001
     return form
 
 
-def _render_concern(concern, resolve_form: ConcernResolveForm | None = None, status: int = 200):  # noqa: ANN001, ANN202
+def _render_concern(  # noqa: ANN202
+    concern,  # noqa: ANN001
+    resolve_form: ConcernResolveForm | None = None,
+    status: int = 200,
+    conflict: list | None = None,
+):
     editor = can_see_restricted_details(current_user)
-    if resolve_form is None and (
-        can_resolve_concern(current_user, concern) and concern_services.ready_to_resolve(concern)
+    if (
+        resolve_form is None
+        and conflict is None
+        and (
+            can_resolve_concern(current_user, concern)
+            and concern_services.ready_to_resolve(concern)
+        )
     ):
         resolve_form = resolve_form_for(concern)
     return render_template(
@@ -137,6 +147,7 @@ def _render_concern(concern, resolve_form: ConcernResolveForm | None = None, sta
         if editor
         else None,
         resolve_form=resolve_form,
+        conflict=conflict,
         note_form=AnnotationForm() if editor else None,
         # The meetings whose agenda carries it (the meetings domain answers).
         meeting_links=[
@@ -194,7 +205,8 @@ def concern_status(concern_id: int):
 
 @bp.post("/concerns/<int:concern_id>/resolve")
 def concern_resolve(concern_id: int):
-    """Resolve the concern with its outcome: offered once its action points are verified."""
+    """Resolve the concern with its outcome: offered once its action points are verified. A
+    form loaded before someone else changed the concern saves nothing and shows what changed."""
     concern = concern_services.get_concern_or_404(concern_id, current_user)
     if not can_resolve_concern(current_user, concern):
         abort(403)
@@ -203,13 +215,22 @@ def concern_resolve(concern_id: int):
         saved = save_form(
             form,
             lambda data: concern_services.resolve_concern(concern, current_user, data["outcome"]),
+            concern,
         )
         if saved.refused:
+            # Resolved or closed meanwhile: the concern's page shows where it stands now.
             flash(saved.refused, "error")
-        elif saved.ok:
-            flash(_("The concern is now “%(status)s”.", status=concern.status.label), "success")
-        if saved.ok or saved.refused:
             return redirect(url_for("actions.concern_detail", concern_id=concern_id))
+        if saved.ok:
+            flash(_("The concern is now “%(status)s”.", status=concern.status.label), "success")
+            return redirect(url_for("actions.concern_detail", concern_id=concern_id))
+        if saved.conflict is not None:
+            concern = concern_services.get_concern_or_404(concern_id, current_user)
+            still = concern.status.is_open and concern_services.ready_to_resolve(concern)
+            form.version.data = concern.version  # saving again applies the outcome on top
+            return _render_concern(
+                concern, resolve_form=form if still else None, conflict=saved.conflict, status=409
+            )
     concern = concern_services.get_concern_or_404(concern_id, current_user)
     return _render_concern(concern, resolve_form=form, status=422)
 
