@@ -105,7 +105,7 @@ def indicator_list(args: dict) -> dict:
         "suppressed": figures.suppressed,
         "indicators": [
             {"key": key, "label": str(label), "value": values[key]}
-            for key, label in indicators.INDICATORS.items()
+            for key, label in indicators.DASHBOARD_INDICATORS.items()
         ],
         "months": indicators.month_values(figures, filters),
         "concerns_by_category": [

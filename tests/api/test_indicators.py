@@ -46,7 +46,7 @@ def expected_tiles(values: dict) -> dict[str, str]:
         f" / {shown(v['stations'])}",
         "stations due or overdue for a visit": shown(v["stations_due_or_overdue"]),
         "median days since the last visit": shown(v["median_days_since_visit"]),
-        "officers reached at meetings": shown(v["officers_reached"]),
+        "officers reached at meetings": shown(v["officers_sensitised"]),
         "officers trained": shown(v["officers_trained"]),
         "referral slips issued": shown(v["slips_issued"]),
         "slips that reached a service": shown(v["slips_redeemed"]),
@@ -110,7 +110,7 @@ def test_withheld_counts_are_withheld_in_the_api_as_on_the_dashboard(app, world,
     officer = new_token(login_as("officer"))
     body = get(app, officer, f"/api/v1/indicators?{PERIOD}").json
     values = {i["key"]: i["value"] for i in body["indicators"]}
-    assert values["officers_reached"] == 8 and values["slips_redeemed"] == "<5"
+    assert values["officers_sensitised"] == 8 and values["slips_redeemed"] == "<5"
     assert values["redemption_rate"] is None
     months = {row["month"]: row for row in body["months"]}
     assert months["2026-02"]["slips_issued"] == 6

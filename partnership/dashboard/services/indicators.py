@@ -28,16 +28,17 @@ from partnership.dashboard.services.visits import (
 
 Shown = int | float | str | None
 
-# Every indicator the dashboard shows, in the order of its tiles: a stable key (for scripts and
-# the DHIS2 mapping) and its label.
-INDICATORS: dict[str, object] = {
+# Every indicator the dashboard shows, in the order of its tiles: a stable key (for scripts) and
+# its label. Keys shared with ``by_station.INDICATORS`` (the DHIS2 export's, station by station)
+# name the same figure.
+DASHBOARD_INDICATORS: dict[str, object] = {
     "meetings_planned": _l("meetings planned"),
     "meetings_held": _l("meetings held"),
     "stations": _l("stations covered"),
     "stations_visited_within_interval": _l("stations visited within their interval"),
     "stations_due_or_overdue": _l("stations due or overdue for a visit"),
     "median_days_since_visit": _l("median days since the last visit"),
-    "officers_reached": _l("officers reached at meetings"),
+    "officers_sensitised": _l("officers reached at meetings"),
     "officers_trained": _l("officers trained"),
     "officers_posted": _l("officers posted now"),
     "officers_posted_trained": _l("officers posted now who completed a training"),
@@ -113,7 +114,7 @@ def shown(value: disclosure.Figure | int, suppressed: bool) -> int | str:
 
 
 def indicator_values(figures: DashboardFigures) -> dict[str, Shown]:
-    """The value of every indicator in ``INDICATORS`` as the dashboard shows it."""
+    """The value of every indicator in ``DASHBOARD_INDICATORS`` as the dashboard shows it."""
     f, suppressed = figures, figures.suppressed
     gain = f.training.gain
     gain_shown = disclosure.mean_shown(gain.n, suppressed)
@@ -124,7 +125,7 @@ def indicator_values(figures: DashboardFigures) -> dict[str, Shown]:
         "stations_visited_within_interval": f.visits.within_interval,
         "stations_due_or_overdue": f.visits.overdue,
         "median_days_since_visit": f.visits.median_days_since,
-        "officers_reached": shown(f.reach.officers_sensitised, suppressed),
+        "officers_sensitised": shown(f.reach.officers_sensitised, suppressed),
         "officers_trained": shown(f.reach.officers_trained, suppressed),
         "officers_posted": shown(f.officers, suppressed),
         "officers_posted_trained": shown(f.training.trained, suppressed),

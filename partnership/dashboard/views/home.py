@@ -106,7 +106,7 @@ def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True
         "referrals": referrals,
         "station_count": figures.stations,
         "officer_count": values["officers_posted"],
-        "officers_sensitised": values["officers_reached"],
+        "officers_sensitised": values["officers_sensitised"],
         "officers_trained": values["officers_trained"],
         "slips_issued": values["slips_issued"],
         "slips_redeemed": values["slips_redeemed"],
