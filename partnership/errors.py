@@ -11,20 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from partnership.extensions import db
 from partnership.integrity import violated_constraint
+from partnership.redirects import back_link
 from partnership.storage import storage_problem
 from partnership.submissions import answer_for_twin
-
-
-def back_link() -> str | None:
-    """The page the form was on, when it is one of ours: where to look at the record now."""
-    from partnership.auth import safe_next
-
-    referrer = request.referrer or ""
-    host = request.host_url.rstrip("/")
-    if referrer.startswith(host + "/"):
-        target = referrer[len(host) :]
-        return target if safe_next(target) == target else None
-    return None
 
 
 def conflict_page(message: str):  # noqa: ANN201
@@ -75,7 +64,15 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):  # noqa: ANN202
         db.session.rollback()
         if request.blueprint == "api":
-            return {"code": error.code, "status": error.name}, error.code or 500
+            body: dict = {"code": error.code, "status": error.name}
+            data = getattr(error, "data", None) or {}
+            # Field messages of a refused request (422): the schema's and the services' alike.
+            errors = data.get("errors") or data.get("messages")
+            if errors:
+                body["errors"] = errors
+            if data.get("message"):
+                body["message"] = str(data["message"])
+            return body, error.code or 500, data.get("headers") or {}
         messages = {
             403: _("You do not have access to this page."),
             404: _("This page does not exist, or you do not have access to it."),

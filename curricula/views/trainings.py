@@ -13,7 +13,7 @@ from curricula import charts, imports
 from curricula.forms import ImportForm, TrainingForm, TrainingSetupForm
 from curricula.models import Module
 from curricula.services import coverage as coverage_services
-from curricula.services import knowledge
+from curricula.services import knowledge, results
 from curricula.services import trainings as services
 from curricula.services.certificates import certificates_of
 from curricula.services.modules import latest_modules
@@ -21,7 +21,7 @@ from curricula.views import bp
 from partnership import disclosure
 from partnership.caching import cached, viewer_key
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error, save_form
+from partnership.forms import form_status, save_form
 from partnership.organisations.services import place_choices
 from partnership.organisations.services import stations as all_stations
 from partnership.pagination import ListPage, arg_date, arg_int, arg_str, paginate
@@ -66,19 +66,18 @@ def training_create():
         module = arg_int("module")
         form.module_ids.data = [module] if module else []
     if form.validate_on_submit():
-        data = dict(form.data)
-        data["end_date"] = data.get("end_date") or data["start_date"]
-        try:
-            training = services.create_training(data, current_user)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(
+            form,
+            lambda data: services.create_training(
+                {**data, "end_date": data.get("end_date") or data["start_date"]}, current_user
+            ),
+        )
+        if saved.ok:
+            training = saved.record
             flash(_("The training “%(t)s” was set up.", t=training.title), "success")
             return redirect(url_for("meetings.register_edit", meeting_id=training.meeting_id))
-    return render_template("curricula/training_form.html", form=form, meeting=None), (
-        422 if form.errors else 200
+    return render_template("curricula/training_form.html", form=form, meeting=None), form_status(
+        form
     )
 
 
@@ -115,7 +114,7 @@ def training_detail(training_id: int):
         training=training,
         stations=[s for s in training.stations if scope is None or s.id in scope],
         participants=participants,
-        eligibility={p.attendee_id: services.eligibility(training, p) for p in participants},
+        eligibility={p.attendee_id: results.eligibility(training, p) for p in participants},
         summary=summary,
         scatter=charts.scatter(participants, training.max_score) if show_people else None,
         bars=charts.bars([(_("This training"), summary)]),
@@ -141,12 +140,12 @@ def training_scores(training_id: int):
                 entered[key] = request.form.get(f"{column}-{p.attendee_id}", "")
                 if f"was-{column}-{p.attendee_id}" in request.form:
                     shown[key] = request.form[f"was-{column}-{p.attendee_id}"]
-        values, errors = services.validate_scores(training, entered)
+        values, errors = results.validate_scores(training, entered)
         if not errors:
-            values, errors = services.merge_score_edits(training, participants, values, shown)
+            values, errors = results.merge_score_edits(training, participants, values, shown)
             conflict = bool(errors)
         if not errors:
-            changed = services.save_scores(training, values, participants)
+            changed = results.save_scores(training, values, participants)
             db.session.commit()
             flash(_("Scores saved (%(n)s participants changed).", n=changed), "success")
             return redirect(url_for("curricula.training_detail", training_id=training.id))
@@ -154,7 +153,7 @@ def training_scores(training_id: int):
             # Cells this trainer left as they were now show what is stored, and the next save
             # compares against that; their own entries stay, the clashing ones marked.
             for key, text in shown.items():
-                if services.same_score_text(entered.get(key, ""), text, training.max_score):
+                if results.same_score_text(entered.get(key, ""), text, training.max_score):
                     entered.pop(key, None)
             shown = {}
     return render_template(
@@ -171,7 +170,7 @@ def training_scores(training_id: int):
 def training_answers(training_id: int, phase: str):
     """Question-by-question answers of one phase; scores are computed from the answer key."""
     training = services.get_training_or_404(training_id, current_user, for_edit=True)
-    if phase not in services.PHASES or training.question_module is None:
+    if phase not in results.PHASES or training.question_module is None:
         abort(404)
     participants = services.roster(training)
     questions = training.question_module.questions
@@ -181,7 +180,7 @@ def training_answers(training_id: int, phase: str):
             for p in participants
             for q in questions
         }
-        services.record_answers(training, phase, given, participants)
+        results.record_answers(training, phase, given, participants)
         db.session.commit()
         flash(_("Answers saved and scores computed."), "success")
         return redirect(url_for("curricula.training_detail", training_id=training.id))
@@ -191,7 +190,7 @@ def training_answers(training_id: int, phase: str):
         phase=phase,
         participants=participants,
         questions=questions,
-        answers=services.answers_of(training, phase),
+        answers=results.answers_of(training, phase),
     )
 
 
@@ -208,10 +207,7 @@ def training_import(training_id: int):
     result = None
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            result = imports.import_register(training, upload.filename or "", upload.read())
-        except FieldError as error:
-            result = imports.ImportResult(errors=[(0, error.message)])
+        result = imports.import_register(training, upload.filename or "", upload.read())
         if result.errors:
             db.session.rollback()
         else:

@@ -4,11 +4,11 @@ and minutes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
-from flask import abort, render_template, url_for
+from flask import abort, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import or_, select
 
 from meetings.models import (
@@ -21,7 +21,6 @@ from meetings.models import (
     MeetingStatus,
     meeting_stations,
 )
-from meetings.services.queries import station_meetings
 from partnership import disclosure, permissions
 from partnership.accounts.models import User
 from partnership.actions.models import ActionPoint, Concern, FollowUp, action_point_concerns
@@ -39,10 +38,16 @@ from partnership.actions.services.concerns import (
     take_station_concerns_off_agenda,
     today,
 )
+from partnership.actions.services.station import (
+    concerns_open_during,
+    count_concerns_open_during,
+    count_points_open_during,
+    points_open_during,
+)
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.mixins import utcnow
-from partnership.signals import concern_logged, concern_page_links, station_page_sections
+from partnership.signals import concern_logged, concern_page_links
 
 
 def minutes_text(meeting: Meeting) -> str:
@@ -103,14 +108,6 @@ def put_logged_concern_on_agenda(concern: Concern, user: User | None = None, **_
     newly logged concern goes straight onto its agenda."""
     if stations_with_coming_meeting([concern.station_id]):
         put_concern_on_agenda(concern, user)
-
-
-def station_meetings_section(station, user=None, **_extra) -> tuple[int, Markup]:  # noqa: ANN001, ANN003
-    """Receiver of ``station_page_sections``: the station's meetings, in the reader's scope."""
-    html = render_template(
-        "meetings/_station_meetings.html", org=station, meetings=station_meetings(station, user)
-    )
-    return (10, Markup(html))  # noqa: S704 - rendered by Jinja with autoescape
 
 
 def concern_meetings(concern: Concern) -> tuple[list[Meeting], list[Meeting]]:
@@ -188,7 +185,6 @@ def connect_receivers() -> None:
     """Called when the meetings blueprint is registered."""
     concern_logged.connect(put_logged_concern_on_agenda)
     concern_page_links.connect(concern_meeting_links)
-    station_page_sections.connect(station_meetings_section)
 
 
 # A joint workshop of 30 stations carries forward hundreds of items: the page shows the most
@@ -209,21 +205,36 @@ class MeetingLoop:
     # How many there are in all: the page shows the first CARRIED_FORWARD_SHOWN of each.
     concerns_total: int = 0
     points_total: int = 0
+    # A held meeting's items are those open while it took place.
+    as_held: bool = False
 
 
 def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
-    """The open concerns and open action points of a meeting's stations, as they stand now
-    (computed on display, so they always show the current status), the points agreed at the
-    meeting, and which points were reviewed there. Viewers get no concern summaries. At a
-    joint meeting an officer gets only their own stations' items; the other stations' appear
-    as counts at most."""
+    """The open concerns and open action points of a meeting's stations, the points agreed at
+    the meeting, and which points were reviewed there. A coming meeting carries what is open
+    now; a held one what was open while it took place (not concerns logged after it, nor
+    those closed before it). Each item shows its status as it is now. Viewers get no concern
+    summaries. At a joint meeting an officer gets only their own stations' items; the other
+    stations' appear as counts at most."""
     station_ids = [s.id for s in meeting.stations]
     visible = permissions.visible_station_ids(user, station_ids)
     others = [s for s in station_ids if s not in visible]
     sees_concerns = permissions.sees_concern_summaries(user)
     shown = CARRIED_FORWARD_SHOWN
-    concerns = open_concerns_of_stations(visible, limit=shown) if sees_concerns else None
-    points = open_action_points_of_stations(visible, limit=shown)
+    if meeting.status.happened:
+        during = {"starts_at": meeting.starts_at, "ends_at": meeting.ends_at}
+        concerns_of = partial(concerns_open_during, **during)
+        count_concerns = partial(count_concerns_open_during, **during)
+        points_of = partial(points_open_during, **during)
+        count_points = partial(count_points_open_during, **during)
+    else:
+        concerns_of, count_concerns = open_concerns_of_stations, count_open_concerns_of_stations
+        points_of, count_points = (
+            open_action_points_of_stations,
+            count_open_action_points_of_stations,
+        )
+    concerns = concerns_of(visible, limit=shown) if sees_concerns else None
+    points = points_of(visible, limit=shown)
     agreed_stmt = (
         select(ActionPoint)
         .options(*action_point_options())
@@ -238,15 +249,13 @@ def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
             select(FollowUp.action_point_id).where(FollowUp.meeting_id == meeting.id)
         )
     )
-    loop = MeetingLoop(concerns, points, reviewed, agreed)
-    loop.concerns_total = count_open_concerns_of_stations(visible) if sees_concerns else 0
-    loop.points_total = count_open_action_points_of_stations(visible)
+    loop = MeetingLoop(concerns, points, reviewed, agreed, as_held=meeting.status.happened)
+    loop.concerns_total = count_concerns(visible) if sees_concerns else 0
+    loop.points_total = count_points(visible)
     if others:
         suppress = disclosure.applies_to(user)
-        loop.other_concerns = disclosure.figure(count_open_concerns_of_stations(others), suppress)
-        loop.other_points = disclosure.figure(
-            count_open_action_points_of_stations(others), suppress
-        )
+        loop.other_concerns = disclosure.figure(count_concerns(others), suppress)
+        loop.other_points = disclosure.figure(count_points(others), suppress)
     return loop
 
 

@@ -1,7 +1,7 @@
 """background jobs of two kinds: the programme report and long list downloads
 
 Revision ID: c4e2a9d17f30
-Revises: b3570bbb1a7b
+Revises: e7c8361fab4b
 Create Date: 2026-12-01 22:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e2a9d17f30'
-down_revision = 'b3570bbb1a7b'
+down_revision = 'e7c8361fab4b'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error, country_choices, save_form
+from partnership.forms import country_choices, form_status, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations import exports, services
 from partnership.organisations.forms import OrganisationForm, PersonForm, TransferForm
@@ -17,6 +17,7 @@ from partnership.organisations.models import (
     OrganisationKind,
 )
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.permissions import station_scope
 from partnership.spreadsheets import send_table, streamed
 
 bp = Blueprint("organisations", __name__)
@@ -42,7 +43,7 @@ def organisation_list():
         filters=filters,
         kinds=ORGANISATION_KIND_LABELS,
         countries=country_choices(),
-        commands=services.commands() if services.station_scope(current_user) is None else [],
+        commands=services.commands() if station_scope(current_user) is None else [],
     )
 
 
@@ -154,7 +155,7 @@ def _person_filters() -> services.PersonFilters:
 def person_list():
     filters = _person_filters()
     page = paginate(services.person_query(current_user, filters))
-    unscoped = services.station_scope(current_user) is None
+    unscoped = station_scope(current_user) is None
     return render_template(
         "organisations/person_list.html",
         page=page,
@@ -239,15 +240,14 @@ def person_transfer(person_id: int):
     if request.method == "GET":
         form.station_id.data = arg_int("station")
     if form.validate_on_submit():
-        try:
-            posting = services.transfer_officer(
-                person, form.station_id.data, form.transfer_date.data, form.note.data or ""
-            )
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(
+            form,
+            lambda data: services.transfer_officer(
+                person, data["station_id"], data["transfer_date"], data["note"] or ""
+            ),
+        )
+        if saved.ok:
+            posting = saved.record
             flash(
                 _(
                     "%(name)s was transferred to %(station)s.",
@@ -257,9 +257,9 @@ def person_transfer(person_id: int):
                 "success",
             )
             return redirect(url_for("organisations.person_detail", person_id=person.id))
-    return render_template("organisations/transfer_form.html", form=form, person=person), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "organisations/transfer_form.html", form=form, person=person
+    ), form_status(form)
 
 
 @bp.post("/people/<int:person_id>/deactivate")

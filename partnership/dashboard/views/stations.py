@@ -12,8 +12,11 @@ from flask_login import current_user
 
 from curricula.services.coverage import station_summary
 from meetings.services.agenda import last_held_meeting
+from meetings.services.queries import station_meetings
 from partnership.actions import measures
+from partnership.actions.models import ActionStatus, ConcernStatus
 from partnership.actions.pdf import brief_pdf
+from partnership.actions.services.station import station_loop
 from partnership.caching import cached
 from partnership.dashboard import services
 from partnership.dashboard.services import DashboardFilters
@@ -23,7 +26,6 @@ from partnership.extensions import db
 from partnership.organisations import services as org_services
 from partnership.organisations.models import Organisation
 from partnership.pagination import arg_date
-from partnership.signals import station_page_sections
 
 PEOPLE_SHOWN = 50
 
@@ -59,7 +61,10 @@ def station_page(station_id: int):
         "dashboard/station_page.html",
         station=station,
         people=people,
-        sections=station_sections(station),
+        station_meetings=station_meetings(station, current_user),
+        station_loop=station_loop(station, current_user),
+        point_statuses=list(ActionStatus),
+        concern_statuses=list(ConcernStatus),
         before_after=before_after,
         before=services.shown_count(before_after.before, context["suppressed"]),
         after=services.shown_count(before_after.after, context["suppressed"]),
@@ -67,13 +72,6 @@ def station_page(station_id: int):
         links=tile_links(filters),
         **context,
     )
-
-
-def station_sections(station: Organisation) -> list:
-    """The parts the domains below compose with the reader's scope (meetings, the loop), in
-    their order."""
-    replies = station_page_sections.send(station, user=current_user)
-    return [html for _order, html in sorted(r for _receiver, r in replies if r)]
 
 
 @bp.get("/dashboard/stations/<int:organisation_id>")
