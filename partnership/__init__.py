@@ -247,7 +247,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     from partnership import disclosure, permissions
     from partnership.dashboard.charts import shown_text
-    from partnership.forms import country_name
+    from partnership.forms import country_name, select_options
     from partnership.i18n import LANGUAGES, request_language, zone_label
     from partnership.numbers import percent, round_half_up
 
@@ -256,6 +256,7 @@ def _register_template_helpers(app: Flask) -> None:
     # Displayed figures round half up (Jinja's own filter rounds half to even).
     app.jinja_env.filters["round"] = round_half_up
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["options"] = select_options
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else ""
     )

@@ -22,7 +22,9 @@ POSTGRES_COLLATION = "und-x-icu"
 SQLITE_COLLATION = "name_order"
 
 
-@lru_cache(maxsize=4096)
+# Large enough for every name of a national programme (8,000 officers): a sort of more names
+# than the cache holds computes every key again at each comparison.
+@lru_cache(maxsize=65536)
 def name_key(value: str) -> tuple[str, str]:
     """The sort key of a name: letters without case or accents first, the exact text second."""
     # Й is a letter of its own in Russian (after И); Ё is Е with a diaeresis, like é and e.

@@ -249,3 +249,18 @@ def install_form_checks() -> None:
 
     validate._with_checks = True  # type: ignore[attr-defined]
     FlaskForm.validate = validate  # type: ignore[method-assign]
+
+
+def select_options(choices, selected=None):  # noqa: ANN001, ANN201
+    """The <option>s of a filter's select, from records or rows with ``id`` and ``name`` or
+    from (value, label) pairs, the one whose value is ``selected`` marked: written in one pass,
+    as a 300-station or 250-country select written by a template loop cost more than the rest
+    of a list page."""
+    from markupsafe import Markup, escape
+
+    parts = []
+    for choice in choices:
+        value, label = (choice.id, choice.name) if hasattr(choice, "name") else choice
+        mark = " selected" if value == selected else ""
+        parts.append(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')
+    return Markup("".join(parts))  # noqa: S704 - every value and label is escaped above

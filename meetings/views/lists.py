@@ -46,7 +46,7 @@ def _filter_choices() -> dict:
     return {
         "kinds": MEETING_KIND_LABELS,
         "statuses": MEETING_STATUS_LABELS,
-        "stations": org_services.stations(current_user),
+        "stations": org_services.station_choices(current_user),
         "commands": org_services.commands() if unscoped else [],
         "countries": country_choices() if unscoped else [],
         "organisers": queries.organiser_choices() if unscoped else [],

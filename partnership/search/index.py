@@ -279,7 +279,22 @@ def matching_ids(dialect: str, kind: str, text: str, audiences: Iterable[str]) -
     reference = normalise_reference(text)
     allowed = (entries.c.kind == kind, entries.c.audience.in_(sorted(audiences)))
     parts = []
-    if terms:
+    if terms and dialect != "postgresql":
+        # From the full-text matches to their index rows (by primary key), then the kind and
+        # audience: as "id IN (matches)", SQLite walked every index row of the kind instead
+        # (200,000 for slips) to look each up among the matches.
+        # The unary + keeps SQLite from using the kind's index for the outer loop.
+        query = " ".join(f'"{t}"*' for t in terms)
+        parts.append(
+            select(entries.c.object_id)
+            .select_from(_fts.join(entries, entries.c.id == _fts.c.rowid))
+            .where(
+                literal_column("+search_entries.kind") == kind,
+                entries.c.audience.in_(sorted(audiences)),
+                literal_column("search_fts").op("MATCH")(query),
+            )
+        )
+    elif terms:
         parts.append(select(entries.c.object_id).where(*allowed, _text_match(dialect, terms)))
     if reference:
         parts.append(select(entries.c.object_id).where(*allowed, entries.c.reference == reference))

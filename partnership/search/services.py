@@ -16,7 +16,7 @@ from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func
+from sqlalchemy import Select, func, select
 
 from curricula.models import Module
 from curricula.services.modules import ModuleFilters, module_query
@@ -41,6 +41,9 @@ from partnership.search.index import matching_ids
 
 MAX_QUERY = 200
 GROUP_SIZE = 5
+# Matches counted per kind on the overview: a common word finds thousands, and counting them
+# all cost ten list pages; beyond this the overview says "50+" and the kind's own page counts.
+COUNT_CAP = 50
 
 
 @dataclass
@@ -56,7 +59,8 @@ class Group:
     key: str
     label: str
     hits: list[Hit]
-    total: int
+    total: int  # at most COUNT_CAP
+    more: bool = False  # more than COUNT_CAP found
 
 
 @dataclass
@@ -194,19 +198,29 @@ def _found(kind: SearchKind, user: Any, text: str) -> Select | None:
 
 
 def search_groups(user: Any, text: str) -> list[Group]:
-    """The first few records of each kind ``text`` finds, with how many there are in all: one
-    query per kind of record, whatever the number of matches."""
+    """The first few records of each kind ``text`` finds, with how many there are up to
+    COUNT_CAP: one query per kind of record, whatever the number of matches. The count reads at
+    most COUNT_CAP + 1 matches (a subquery evaluated once), not every match of a common word."""
     groups = []
     for kind in kinds_for(user):
         stmt = _found(kind, user, text)
         if stmt is None:
             continue
+        capped = (
+            select(func.count())
+            .select_from(stmt.order_by(None).limit(COUNT_CAP + 1).subquery())
+            .scalar_subquery()
+            .correlate(None)
+        )
         rows = db.session.execute(
-            stmt.add_columns(func.count().over().label("search_total")).limit(GROUP_SIZE)
+            stmt.add_columns(capped.label("search_total")).limit(GROUP_SIZE)
         ).all()
         if rows:
             hits = [kind.hit(user, row[0]) for row in rows]
-            groups.append(Group(kind.key, str(kind.label), hits, rows[0][-1]))
+            total = rows[0][-1]
+            groups.append(
+                Group(kind.key, str(kind.label), hits, min(total, COUNT_CAP), total > COUNT_CAP)
+            )
     return groups
 
 

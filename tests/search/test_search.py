@@ -264,3 +264,22 @@ def test_results_are_translated(world, login_as, app) -> None:  # noqa: ANN001
     html = found(login_as("coordinator"), "alpha")
     assert "Stations" not in html
     assert date.today().year  # the page rendered in Swahili without error
+
+
+def test_a_common_word_counts_up_to_a_cap_on_the_overview(
+    app, world, coordinator_client, officer_client, make_person, monkeypatch
+) -> None:  # noqa: ANN001
+    from partnership.search import services
+
+    monkeypatch.setattr(services, "COUNT_CAP", 7)
+    for n in range(7):
+        make_person("officer", world.station_a, name=f"Quagga {n:02d}")
+    make_person("officer", world.station_c, name="Quagga Far")
+    html = found(coordinator_client, "quagga")
+    assert ">7+</span>" in html and "See all results (more than 7)" in html
+    page = found(coordinator_client, "quagga", kind="people", page=1)
+    assert "Quagga 00" in page
+    # Scoped before it is counted: the officer's station holds exactly seven of them.
+    mine = found(officer_client, "quagga")
+    assert ">7</span>" in mine and "7+" not in mine and "See all 7 results" in mine
+    assert "Quagga Far" not in mine

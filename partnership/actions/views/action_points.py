@@ -27,7 +27,7 @@ from partnership.actions.views import bp
 from partnership.actions.views.concerns import resolve_form_for
 from partnership.forms import save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
-from partnership.organisations.services import place_choices, stations
+from partnership.organisations.services import place_choices, station_choices, stations
 from partnership.pagination import arg_bool, arg_int, arg_str, form_int, paginate
 from partnership.permissions import (
     can_acknowledge_action_point,
@@ -65,7 +65,7 @@ def action_point_list():
         filters=filters,
         statuses=list(ActionStatus),
         sides=list(Side),
-        stations=stations(current_user),
+        stations=station_choices(current_user),
         **place_choices(current_user),
     )
 

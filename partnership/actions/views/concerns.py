@@ -30,6 +30,7 @@ from partnership.organisations.models import OrganisationKind
 from partnership.organisations.services import (
     organisations_of_kinds,
     place_choices,
+    station_choices,
     stations,
 )
 from partnership.pagination import arg_bool, arg_date, arg_int, arg_str, paginate
@@ -68,7 +69,7 @@ def concern_list():
         filters=filters,
         statuses=list(ConcernStatus),
         categories=list(ConcernCategory),
-        stations=stations(current_user),
+        stations=station_choices(current_user),
         **place_choices(current_user),
     )
 

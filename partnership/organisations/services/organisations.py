@@ -99,6 +99,20 @@ def stations(user=None) -> list[Organisation]:  # noqa: ANN001
     return list(db.session.scalars(stmt))
 
 
+def station_choices(user) -> list:  # noqa: ANN001
+    """The stations of a list's station filter, as (id, name) rows: the same stations as
+    ``stations(user)`` without building 300 records for a select."""
+    stmt = (
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.kind.in_(STATION_KINDS), Organisation.active.is_(True))
+        .order_by(by_name(Organisation.name), Organisation.id)
+    )
+    scope = station_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Organisation.id.in_(scope))
+    return list(db.session.execute(stmt))
+
+
 def station_ids_in_place(country: str = "", command_id: int | None = None) -> Select | None:
     """The ids of the stations and posts in a country and/or under a command: the place filters
     the lists share with the dashboard. None when neither is given."""

@@ -13,6 +13,7 @@ from flask_login import current_user
 from partnership.extensions import db
 from partnership.forms import form_status, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
+from partnership.organisations.services import station_choices
 from partnership.pagination import arg_int, arg_str, paginate
 from partnership.permissions import can_see_client_codes
 from partnership.referrals import exports, imports
@@ -50,7 +51,7 @@ def slip_list():
         page=page,
         filters=filters,
         schemes=db.session.scalars(scheme_services.scheme_query(current_user)).all(),
-        stations=slip_services.issuing_stations(current_user),
+        stations=station_choices(current_user),
         routes=list(Route),
         show_redemptions=can_see_client_codes(current_user),
     )
