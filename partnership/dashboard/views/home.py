@@ -8,10 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from partnership import disclosure
-from partnership.caching import cached, viewer_key
 from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
-from partnership.dashboard.services import DashboardFilters
+from partnership.dashboard.services import DashboardFilters, indicators
 from partnership.dashboard.services.todo import todo_for
 from partnership.dashboard.views import bp
 from partnership.disclosure import SHOWN_ZERO
@@ -56,12 +55,13 @@ def tile_links(filters: DashboardFilters) -> dict[str, str]:
 
 def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True) -> dict:  # noqa: ANN001
     """Everything the dashboard shows, computed with a fixed number of aggregate queries; the
-    place filters' choices only where the page offers them."""
-    suppressed = services.suppress_small_counts(user)
-    # Aggregates over all history: kept until the next write (see partnership.caching).
-    meetings, visits, reach, referrals, loop, training, (stations, officers) = cached(
-        "dashboard", lambda: _figures(user, filters), viewer_key(user), filters.to_params()
-    )
+    place filters' choices only where the page offers them. The tiles' values come from
+    ``indicators.indicator_values``, as the API's and the DHIS2 export's do."""
+    figures = indicators.dashboard_figures(user, filters)
+    values = indicators.indicator_values(figures)
+    suppressed = figures.suppressed
+    meetings, referrals, loop = figures.meetings, figures.referrals, figures.loop
+    training = figures.training
     months = services.months_between(filters.start, filters.end)
     labels = [services.month_label(y, m) for y, m in months]
 
@@ -91,46 +91,29 @@ def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True
     return {
         "filters": filters,
         "suppressed": suppressed,
+        "indicators": values,
         "loop": loop,
         "training": training,
-        "officers_posted_trained": count(training.trained),
-        "training_share": training.share(suppressed),
+        "officers_posted_trained": values["officers_posted_trained"],
+        "training_share": values["training_share"],
         "gain_shown": disclosure.mean_shown(training.gain.n, suppressed),
-        "gain_pairs": count(training.gain.n),
-        "concerns_in_period": count(loop.concerns_in_period),
+        "gain_pairs": values["gain_pairs"],
+        "concerns_in_period": values["concerns_raised"],
         "concerns_by_category": [(label, count(n)) for label, n in loop.concerns_by_category],
         "meetings": meetings,
-        "visits": visits,
-        "reach": reach,
+        "visits": figures.visits,
+        "reach": figures.reach,
         "referrals": referrals,
-        "station_count": stations,
-        "officer_count": count(officers),
-        "officers_sensitised": count(reach.officers_sensitised),
-        "officers_trained": count(reach.officers_trained),
-        "slips_issued": count(referrals.issued),
-        "slips_redeemed": count(referrals.redeemed),
-        "redemption_rate": referrals.rate,
+        "station_count": figures.stations,
+        "officer_count": values["officers_posted"],
+        "officers_sensitised": values["officers_sensitised"],
+        "officers_trained": values["officers_trained"],
+        "slips_issued": values["slips_issued"],
+        "slips_redeemed": values["slips_redeemed"],
+        "redemption_rate": values["redemption_rate"],
         "charts": [meeting_chart, referral_chart, concern_chart],
         "countries": country_choices() if with_choices and station_scope(user) is None else [],
         "commands": org_services.commands() if with_choices and station_scope(user) is None else [],
         "stations": org_services.stations(user) if with_choices else [],
         "chart_rows": list(zip(labels, months, strict=True)),
     }
-
-
-def _figures(user, filters: DashboardFilters) -> tuple:  # noqa: ANN001
-    # Each part kept on its own: a new slip recomputes the referral figures, not the others.
-    key = (viewer_key(user), filters.to_params())
-    parts = (
-        "meeting_indicators",
-        "visit_indicators",
-        "reach_indicators",
-        "referral_indicators",
-        "loop_indicators",
-        "training_indicators",
-        "station_and_officer_counts",
-    )
-    return tuple(
-        cached(f"dashboard-{part}", lambda part=part: getattr(services, part)(user, filters), *key)
-        for part in parts
-    )
