@@ -65,3 +65,21 @@ def test_a_viewer_reads_the_page_without_summaries_or_edits(login_as, world, mak
     assert "Alpha Police Station" in html
     assert "Kits taken at the market" not in html
     assert "/edit" not in html
+
+
+def test_the_station_page_lists_the_first_30_open_points_and_concerns_and_links_to_all(
+    coordinator_client, viewer_client, world, make_concern, make_action_point
+):
+    a = world.station_a
+    for i in range(31):
+        make_action_point(a, title=f"Point {i:02d}", due_on=date.today() + timedelta(days=i))
+        make_concern(a, summary=f"Concern {i:02d}")
+    html = coordinator_client.get(f"/stations/{a.id}").get_data(as_text=True)
+    panel = html[html.index('id="loop-h"') : html.index("</section>", html.index('id="loop-h"'))]
+    assert "Point 29" in panel and "Point 30" not in panel  # the earliest due first
+    assert panel.count("The first 30 of 31.") == 2
+    assert f'href="/action-points?open=1&amp;station={a.id}">See them all</a>' in panel
+    assert f'href="/concerns?open=1&amp;station={a.id}">See them all</a>' in panel
+    # Viewers get no concern summaries, and so no count of them either.
+    viewer = viewer_client.get(f"/stations/{a.id}").get_data(as_text=True)
+    assert viewer.count("The first 30 of 31.") == 1

@@ -23,6 +23,7 @@ from partnership.actions.models import (
 )
 from partnership.actions.services.action_points import (
     action_point_options,
+    count_open_action_points_of_stations,
     open_action_points_of_stations,
 )
 from partnership.actions.services.concerns import (
@@ -31,6 +32,7 @@ from partnership.actions.services.concerns import (
     open_concerns_of_stations,
     today,
 )
+from partnership.caching import cached_html, page_key
 from partnership.extensions import db
 from partnership.organisations.models import Organisation, OrganisationKind
 from partnership.permissions import (
@@ -118,22 +120,42 @@ def review_for(user: User, due_within_days: int = 14) -> Review:
     return review
 
 
+# The station page lists this many open concerns and points of each kind, then links to the
+# lists with all of them: a station with years of history keeps a page of the same size.
+STATION_PANEL_SHOWN = 30
+
+
 @dataclass
 class StationPanel:
     concerns: list[Concern] | None
     points: list[ActionPoint]
+    concerns_total: int = 0
+    points_total: int = 0
 
 
 def station_panel(station: Organisation, user: User) -> StationPanel:
-    """What the station page shows of the loop; viewers get no concern summaries."""
-    concerns = open_concerns_of_stations([station.id]) if sees_concern_summaries(user) else None
-    return StationPanel(concerns, open_action_points_of_stations([station.id]))
+    """What the station page shows of the loop (the first STATION_PANEL_SHOWN open concerns and
+    points, and how many there are); viewers get no concern summaries."""
+    ids = [station.id]
+    concerns, concerns_total = None, 0
+    if sees_concern_summaries(user):
+        concerns = open_concerns_of_stations(ids, limit=STATION_PANEL_SHOWN)
+        concerns_total = count_open_concerns_of_stations(ids)
+    points = open_action_points_of_stations(ids, limit=STATION_PANEL_SHOWN)
+    points_total = count_open_action_points_of_stations(ids)
+    return StationPanel(concerns, points, concerns_total, points_total)
 
 
 def station_loop_section(station: Organisation, user: User, **_extra) -> tuple[int, Markup]:  # noqa: ANN003
-    """Receiver of ``station_page_sections``: the station's open concerns and action points."""
-    html = render_template(
-        "actions/_station_panel.html", org=station, loop_panel=station_panel(station, user)
+    """Receiver of ``station_page_sections``: the station's open concerns and action points,
+    kept rendered until a write to what they were read from (partnership.caching)."""
+    html = cached_html(
+        "station-loop",
+        lambda: render_template(
+            "actions/_station_panel.html", org=station, loop_panel=station_panel(station, user)
+        ),
+        page_key(user),
+        station.id,
     )
     return (20, Markup(html))  # noqa: S704 - rendered by Jinja with autoescape
 
