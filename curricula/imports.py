@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from curricula.models import Participant, Training
+from curricula.services import results
 from curricula.services import trainings as services
 from meetings.models import AttendanceStatus
 from partnership.extensions import db
@@ -127,7 +128,7 @@ def import_register(training: Training, filename: str, data: bytes) -> ImportRes
             marks[day] = STATUS_WORDS[word].value if word else ""
         scores = {}
         for column in (PRE, POST):
-            value, error = services.parse_score(row.get(column.key, ""), training.max_score)
+            value, error = results.parse_score(row.get(column.key, ""), training.max_score)
             if error:
                 problems.append(f"{column.label}: {error}")
             scores[column.key] = value

@@ -147,6 +147,7 @@ def _import_models() -> None:
     import partnership.actions.models  # noqa: F401
     import partnership.audit  # noqa: F401
     import partnership.dashboard.models  # noqa: F401
+    import partnership.dhis2.models  # noqa: F401
     import partnership.notifications.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
     import partnership.referrals.models  # noqa: F401
@@ -161,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
     from partnership.actions.views import bp as actions_bp
     from partnership.auth import bp as auth_bp
     from partnership.dashboard.views import bp as dashboard_bp
+    from partnership.dhis2.views import bp as dhis2_bp
     from partnership.notifications.views import bp as notifications_bp
     from partnership.organisations.views import bp as organisations_bp
     from partnership.referrals.views import bp as referrals_bp
@@ -177,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
         meetings_bp,
         curricula_bp,
         search_bp,
+        dhis2_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -11,20 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from partnership.extensions import db
 from partnership.integrity import violated_constraint
+from partnership.redirects import back_link
 from partnership.storage import storage_problem
 from partnership.submissions import answer_for_twin
-
-
-def back_link() -> str | None:
-    """The page the form was on, when it is one of ours: where to look at the record now."""
-    from partnership.auth import safe_next
-
-    referrer = request.referrer or ""
-    host = request.host_url.rstrip("/")
-    if referrer.startswith(host + "/"):
-        target = referrer[len(host) :]
-        return target if safe_next(target) == target else None
-    return None
 
 
 def conflict_page(message: str):  # noqa: ANN201

@@ -21,6 +21,7 @@ from wtforms.validators import Optional
 
 from partnership.audit import EditConflict, check_version, conflict_entries
 from partnership.extensions import db
+from partnership.lifecycle import TransitionError
 
 
 class FieldError(Exception):
@@ -84,12 +85,14 @@ def form_data(form: FlaskForm) -> dict:
 
 @dataclass
 class Saved:
-    """The outcome of ``save_form``: the record written, or why not."""
+    """The outcome of ``save_form`` or ``save_action``: the record written, or why not."""
 
     ok: bool = False
     record: Any = None
     # What someone else changed meanwhile, when an edit was refused (for the conflict notice).
     conflict: list | None = None
+    # Why a status change or a button's write was refused, to show the user as it is.
+    refused: str | None = None
 
 
 def save_form(form: FlaskForm, write: Callable[[dict], Any], record: Any = None) -> Saved:
@@ -97,8 +100,9 @@ def save_form(form: FlaskForm, write: Callable[[dict], Any], record: Any = None)
 
     A ``FieldError`` from the service becomes the message next to its field; for an edit
     (``record`` given, with a ``VersionedForm``), a newer version saved meanwhile (checked
-    before the write, or lost at commit) becomes the conflict notice. Nothing is half-written:
-    any refusal rolls the whole request back."""
+    before the write, or lost at commit) becomes the conflict notice; a status change the
+    record no longer allows (``TransitionError``) comes back as ``refused``. Nothing is
+    half-written: any refusal rolls the whole request back."""
     try:
         if record is not None and isinstance(form, VersionedForm):
             check_version(record, form.loaded_version())
@@ -108,10 +112,25 @@ def save_form(form: FlaskForm, write: Callable[[dict], Any], record: Any = None)
         db.session.rollback()
         attach_field_error(form, error)
         return Saved()
+    except TransitionError as error:
+        db.session.rollback()
+        return Saved(refused=error.message)
     except (EditConflict, StaleDataError) as exc:
         db.session.rollback()
         return Saved(conflict=conflict_entries(exc, record))
     return Saved(ok=True, record=result if result is not None else record)
+
+
+def save_action(write: Callable[[], Any]) -> Saved:
+    """The same for a button without fields: a ``FieldError`` or ``TransitionError`` comes
+    back as ``refused``, for the page to flash; the write is committed or rolled back whole."""
+    try:
+        result = write()
+        db.session.commit()
+    except (FieldError, TransitionError) as error:
+        db.session.rollback()
+        return Saved(refused=error.message)
+    return Saved(ok=True, record=result)
 
 
 def form_status(form: FlaskForm, conflict: list | None = None) -> int:

@@ -111,6 +111,17 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "api.meeting_list": SIGNED_IN,
     "api.concern_list": roles(NGO_ROLES, Role.OFFICER),
     "api.action_point_list": SIGNED_IN,
+    # DHIS2 export: administrators set the server, its sign-in and the mapping, and push;
+    # coordinators check what would be sent (aggregates as a viewer sees them) and read the
+    # outcome of pushes, as they answer for the programme's figures.
+    "dhis2.connection_edit": roles(ADMIN_ONLY),
+    "dhis2.mapping_edit": roles(ADMIN_ONLY),
+    "dhis2.dry_run": roles(NGO_EDITORS),
+    "dhis2.dry_run_json": roles(NGO_EDITORS),
+    "dhis2.push_create": roles(ADMIN_ONLY),
+    "dhis2.push_again": roles(ADMIN_ONLY),
+    "dhis2.push_list": roles(NGO_EDITORS),
+    "dhis2.push_detail": roles(NGO_EDITORS),
     # Accounts and audit log: administrators only
     "accounts.user_list": roles(ADMIN_ONLY),
     "accounts.user_create": roles(ADMIN_ONLY),

@@ -38,14 +38,6 @@ concern_page_links = _signals.signal(
     meetings whose agenda carries the concern.""",
 )
 
-station_page_sections = _signals.signal(
-    "station-page-sections",
-    doc="""A station's page is being shown (sender: the station; ``user``: the reader). The
-    page is composed in ``partnership.dashboard``; a receiver returns ``(order, html)``, a
-    section that its own domain composes with the reader's scope: meetings its coming and past
-    meetings, actions the loop.""",
-)
-
 status_changed = _signals.signal(
     "status-changed",
     doc="""A record's status changed through ``lifecycle.change_status`` (sender: the record;

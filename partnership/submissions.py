@@ -31,6 +31,7 @@ from werkzeug.wrappers import Response
 
 from partnership.extensions import db
 from partnership.mixins import UTCDateTime, utcnow
+from partnership.redirects import back_link
 
 FIELD = "submission_key"
 KEEP_FOR = timedelta(days=1)
@@ -105,8 +106,6 @@ def _stored(user_id: int, key: str) -> SubmissionKey | None:
 
 
 def _safe_back() -> str:
-    from partnership.errors import back_link
-
     return back_link() or url_for("dashboard.home")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import partnership.accounts.tasks  # noqa: F401
 import partnership.dashboard.tasks  # noqa: F401
+import partnership.dhis2.tasks  # noqa: F401
 import partnership.notifications.tasks  # noqa: F401
 from partnership.jobs import huey
 

@@ -49,6 +49,14 @@ MATRIX = {
     "auth.password_change": ("GET", lambda w, p: "/account/password", ALL),
     "auth.logout": ("POST", lambda w, p: "/logout", ALL),
     "auth.language_save": ("POST", lambda w, p: "/account/language", ALL),
+    "dhis2.connection_edit": ("GET", lambda w, p: "/dhis2/connection", ADMIN),
+    "dhis2.mapping_edit": ("GET", lambda w, p: "/dhis2/mapping", ADMIN),
+    "dhis2.dry_run": ("GET", lambda w, p: "/dhis2/dry-run", EDIT),
+    "dhis2.dry_run_json": ("GET", lambda w, p: "/dhis2/dry-run.json", EDIT),
+    "dhis2.push_create": ("POST", lambda w, p: "/dhis2/pushes", ADMIN),
+    "dhis2.push_list": ("GET", lambda w, p: "/dhis2/pushes", EDIT),
+    "dhis2.push_detail": ("GET", lambda w, p: f"/dhis2/pushes/{w.dhis2_push.id}", EDIT),
+    "dhis2.push_again": ("POST", lambda w, p: f"/dhis2/pushes/{w.dhis2_push.id}/again", ADMIN),
     "accounts.user_list": ("GET", lambda w, p: "/admin/users", ADMIN),
     "accounts.user_create": ("GET", lambda w, p: "/admin/users/new", ADMIN),
     "accounts.user_edit": ("GET", lambda w, p: f"/admin/users/{w.users['viewer'].id}/edit", ADMIN),
@@ -545,6 +553,10 @@ def loop_records(app, world, make_concern, make_action_point):
     from tests.meetings.helpers import create_meeting
 
     world.loop_meeting = create_meeting(app, [world.station_a])
+    from partnership.dhis2.models import Dhis2Push, PushStatus
+    from tests.conftest import _saved
+
+    world.dhis2_push = _saved(app, Dhis2Push(period="202602", status=PushStatus.FAILED))
     return world
 
 

@@ -191,10 +191,10 @@ def _signed_in_at(app, client) -> datetime:  # noqa: ANN001
 
 def _clock_at(monkeypatch, start: datetime, seconds: float) -> None:  # noqa: ANN001
     """The server's clock ``seconds`` after ``start``, for the session checks."""
-    import partnership.accounts.services as account_services
+    import partnership.accounts.services.sessions as account_sessions
     import partnership.auth as auth
 
-    for module in (account_services, auth):
+    for module in (account_sessions, auth):
         monkeypatch.setattr(
             module, "utcnow", lambda: start + timedelta(seconds=seconds), raising=False
         )

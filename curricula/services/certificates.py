@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from curricula.models import Certificate, Training
-from curricula.services.trainings import eligibility, roster
+from curricula.services.results import eligibility
+from curricula.services.trainings import roster
 from meetings.models import Attendee
 from partnership.extensions import db
 from partnership.forms import FieldError

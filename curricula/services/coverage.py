@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import Select, and_, distinct, func, or_, select
 
 from curricula.models import Training
-from curricula.services.trainings import completed_clause
+from curricula.services.results import completed_clause
 from meetings.models import HAPPENED_STATUSES, Attendee, Meeting
 from partnership import disclosure
 from partnership.collation import by_name

@@ -13,7 +13,7 @@ from curricula import charts, imports
 from curricula.forms import ImportForm, TrainingForm, TrainingSetupForm
 from curricula.models import Module
 from curricula.services import coverage as coverage_services
-from curricula.services import knowledge
+from curricula.services import knowledge, results
 from curricula.services import trainings as services
 from curricula.services.certificates import certificates_of
 from curricula.services.modules import latest_modules
@@ -115,7 +115,7 @@ def training_detail(training_id: int):
         training=training,
         stations=[s for s in training.stations if scope is None or s.id in scope],
         participants=participants,
-        eligibility={p.attendee_id: services.eligibility(training, p) for p in participants},
+        eligibility={p.attendee_id: results.eligibility(training, p) for p in participants},
         summary=summary,
         scatter=charts.scatter(participants, training.max_score) if show_people else None,
         bars=charts.bars([(_("This training"), summary)]),
@@ -141,12 +141,12 @@ def training_scores(training_id: int):
                 entered[key] = request.form.get(f"{column}-{p.attendee_id}", "")
                 if f"was-{column}-{p.attendee_id}" in request.form:
                     shown[key] = request.form[f"was-{column}-{p.attendee_id}"]
-        values, errors = services.validate_scores(training, entered)
+        values, errors = results.validate_scores(training, entered)
         if not errors:
-            values, errors = services.merge_score_edits(training, participants, values, shown)
+            values, errors = results.merge_score_edits(training, participants, values, shown)
             conflict = bool(errors)
         if not errors:
-            changed = services.save_scores(training, values, participants)
+            changed = results.save_scores(training, values, participants)
             db.session.commit()
             flash(_("Scores saved (%(n)s participants changed).", n=changed), "success")
             return redirect(url_for("curricula.training_detail", training_id=training.id))
@@ -154,7 +154,7 @@ def training_scores(training_id: int):
             # Cells this trainer left as they were now show what is stored, and the next save
             # compares against that; their own entries stay, the clashing ones marked.
             for key, text in shown.items():
-                if services.same_score_text(entered.get(key, ""), text, training.max_score):
+                if results.same_score_text(entered.get(key, ""), text, training.max_score):
                     entered.pop(key, None)
             shown = {}
     return render_template(
@@ -171,7 +171,7 @@ def training_scores(training_id: int):
 def training_answers(training_id: int, phase: str):
     """Question-by-question answers of one phase; scores are computed from the answer key."""
     training = services.get_training_or_404(training_id, current_user, for_edit=True)
-    if phase not in services.PHASES or training.question_module is None:
+    if phase not in results.PHASES or training.question_module is None:
         abort(404)
     participants = services.roster(training)
     questions = training.question_module.questions
@@ -181,7 +181,7 @@ def training_answers(training_id: int, phase: str):
             for p in participants
             for q in questions
         }
-        services.record_answers(training, phase, given, participants)
+        results.record_answers(training, phase, given, participants)
         db.session.commit()
         flash(_("Answers saved and scores computed."), "success")
         return redirect(url_for("curricula.training_detail", training_id=training.id))
@@ -191,7 +191,7 @@ def training_answers(training_id: int, phase: str):
         phase=phase,
         participants=participants,
         questions=questions,
-        answers=services.answers_of(training, phase),
+        answers=results.answers_of(training, phase),
     )
 
 

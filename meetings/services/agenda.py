@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, render_template, url_for
+from flask import abort, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import or_, select
 
 from meetings.models import (
@@ -21,7 +20,6 @@ from meetings.models import (
     MeetingStatus,
     meeting_stations,
 )
-from meetings.services.queries import station_meetings
 from partnership import disclosure, permissions
 from partnership.accounts.models import User
 from partnership.actions.models import ActionPoint, Concern, FollowUp, action_point_concerns
@@ -42,7 +40,7 @@ from partnership.actions.services.concerns import (
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.mixins import utcnow
-from partnership.signals import concern_logged, concern_page_links, station_page_sections
+from partnership.signals import concern_logged, concern_page_links
 
 
 def minutes_text(meeting: Meeting) -> str:
@@ -103,14 +101,6 @@ def put_logged_concern_on_agenda(concern: Concern, user: User | None = None, **_
     newly logged concern goes straight onto its agenda."""
     if stations_with_coming_meeting([concern.station_id]):
         put_concern_on_agenda(concern, user)
-
-
-def station_meetings_section(station, user=None, **_extra) -> tuple[int, Markup]:  # noqa: ANN001, ANN003
-    """Receiver of ``station_page_sections``: the station's meetings, in the reader's scope."""
-    html = render_template(
-        "meetings/_station_meetings.html", org=station, meetings=station_meetings(station, user)
-    )
-    return (10, Markup(html))  # noqa: S704 - rendered by Jinja with autoescape
 
 
 def concern_meetings(concern: Concern) -> tuple[list[Meeting], list[Meeting]]:
@@ -188,7 +178,6 @@ def connect_receivers() -> None:
     """Called when the meetings blueprint is registered."""
     concern_logged.connect(put_logged_concern_on_agenda)
     concern_page_links.connect(concern_meeting_links)
-    station_page_sections.connect(station_meetings_section)
 
 
 # A joint workshop of 30 stations carries forward hundreds of items: the page shows the most

@@ -100,15 +100,7 @@ def find_conflicts(
             )
             .order_by(Meeting.starts_at)
         ).all()
-        for name, other in rows:
-            warnings.append(
-                _(
-                    "%(name)s is already booked for “%(title)s” on %(when)s.",
-                    name=name,
-                    title=other.title,
-                    when=_when(other),
-                )
-            )
+        warnings += [facilitator_clash(name, other) for name, other in rows]
     if station_ids:
         # "That day" is the station's own calendar day: a meeting scheduled from another zone
         # (a regional trainer in Almaty planning a visit in Minsk) is compared with the
@@ -128,10 +120,7 @@ def find_conflicts(
 def _station_day_clashes(
     starts_at: datetime, ends_at: datetime, zone: ZoneInfo, station_ids: list[int], live, not_self
 ) -> list[str]:  # noqa: ANN001
-    day_start = datetime.combine(starts_at.astimezone(zone).date(), time.min, tzinfo=zone)
-    day_end = datetime.combine(
-        ends_at.astimezone(zone).date() + timedelta(days=1), time.min, tzinfo=zone
-    )
+    day_start, day_end = station_days(starts_at, ends_at, zone)
     rows = db.session.execute(
         select(Organisation.name, Meeting)
         .join(meeting_stations, meeting_stations.c.station_id == Organisation.id)
@@ -140,20 +129,42 @@ def _station_day_clashes(
             Organisation.id.in_(station_ids),
             live,
             not_self,
-            Meeting.starts_at < day_end.astimezone(UTC),
-            Meeting.ends_at > day_start.astimezone(UTC),
+            Meeting.starts_at < day_end,
+            Meeting.ends_at > day_start,
         )
         .order_by(Meeting.starts_at)
     ).all()
-    return [
-        _(
-            "%(station)s already has “%(title)s” that day (%(when)s).",
-            station=name,
-            title=other.title,
-            when=_when(other, zone),
-        )
-        for name, other in rows
-    ]
+    return [station_clash(name, other, zone) for name, other in rows]
+
+
+def station_days(
+    starts_at: datetime, ends_at: datetime, zone: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """The station's whole local days a meeting touches, in UTC: a clash is another meeting
+    at the station "that day"."""
+    day_start = datetime.combine(starts_at.astimezone(zone).date(), time.min, tzinfo=zone)
+    day_end = datetime.combine(
+        ends_at.astimezone(zone).date() + timedelta(days=1), time.min, tzinfo=zone
+    )
+    return day_start.astimezone(UTC), day_end.astimezone(UTC)
+
+
+def facilitator_clash(name: str, other: Meeting) -> str:
+    return _(
+        "%(name)s is already booked for “%(title)s” on %(when)s.",
+        name=name,
+        title=other.title,
+        when=_when(other),
+    )
+
+
+def station_clash(station_name: str, other: Meeting, zone: ZoneInfo) -> str:
+    return _(
+        "%(station)s already has “%(title)s” that day (%(when)s).",
+        station=station_name,
+        title=other.title,
+        when=_when(other, zone),
+    )
 
 
 def _when(meeting: Meeting, zone: ZoneInfo | None = None) -> str:

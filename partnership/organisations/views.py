@@ -15,6 +15,7 @@ from partnership.organisations.models import (
     OrganisationKind,
 )
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
+from partnership.permissions import station_scope
 from partnership.spreadsheets import send_table, streamed
 
 bp = Blueprint("organisations", __name__)
@@ -40,7 +41,7 @@ def organisation_list():
         filters=filters,
         kinds=ORGANISATION_KIND_LABELS,
         countries=country_choices(),
-        commands=services.commands() if services.station_scope(current_user) is None else [],
+        commands=services.commands() if station_scope(current_user) is None else [],
     )
 
 
@@ -152,7 +153,7 @@ def _person_filters() -> services.PersonFilters:
 def person_list():
     filters = _person_filters()
     page = paginate(services.person_query(current_user, filters))
-    unscoped = services.station_scope(current_user) is None
+    unscoped = station_scope(current_user) is None
     return render_template(
         "organisations/person_list.html",
         page=page,

@@ -45,11 +45,11 @@ BUDGETS = {
     ("coordinator", "/action-points/export.xlsx"): 2,
     ("coordinator", "/measures"): 6,
     ("coordinator", "/stations/{a}/brief"): 10,
-    # The station page: facts, people, meetings, the loop (the first 30 open concerns and
-    # points, and how many), training, referrals and the story.
-    ("coordinator", "/stations/{a}"): 34,
-    ("officer", "/stations/{a}"): 33,
-    ("viewer", "/stations/{a}"): 32,
+    # The station page: facts, people, meetings, the loop (open, verified and closed, and the
+    # counts of its whole history), training, referrals and the story.
+    ("coordinator", "/stations/{a}"): 36,
+    ("officer", "/stations/{a}"): 35,
+    ("viewer", "/stations/{a}"): 33,
     ("officer", "/my-review"): 5,  # each group and the concerns: the first 20 and the total
     ("officer", "/concerns"): 4,
     ("officer", "/action-points"): 4,

@@ -67,19 +67,51 @@ def test_a_viewer_reads_the_page_without_summaries_or_edits(login_as, world, mak
     assert "/edit" not in html
 
 
-def test_the_station_page_lists_the_first_30_open_points_and_concerns_and_links_to_all(
-    coordinator_client, viewer_client, world, make_concern, make_action_point
+def test_the_station_page_keeps_verified_points_and_the_whole_history(
+    coordinator_client, world, make_concern, make_action_point
+):
+    from datetime import UTC, datetime
+
+    a = world.station_a
+    make_concern(a, summary="Kits taken at the market", status="resolved")
+    for n in range(12):
+        make_action_point(
+            a,
+            title=f"Verified point {n:02d}",
+            status="verified",
+            verified_at=datetime(2026, 3, 1 + n, 9, tzinfo=UTC),
+        )
+    make_action_point(a, title="Still open here")
+    make_action_point(world.station_c, title="Verified elsewhere", status="verified")
+    html = coordinator_client.get(f"/stations/{a.id}").get_data(as_text=True)
+    assert "Verified action points" in html and "Still open here" in html
+    # The ten most recently verified, newest first; the rest one click away.
+    assert "Verified point 11" in html and "Verified point 02" in html
+    assert "Verified point 01" not in html and "Verified elsewhere" not in html
+    assert html.index("Verified point 11") < html.index("Verified point 02")
+    assert f'href="/action-points?station={a.id}&amp;status=verified">See all 12</a>' in html
+    # Closed concerns stay on the page, and the history counts every status with its list.
+    assert "Concerns resolved or closed" in html
+    assert f'/concerns?station={a.id}&amp;status=resolved">Resolved: 1</a>' in html
+    assert f'/action-points?station={a.id}&amp;status=verified">Verified: 12</a>' in html
+    assert f'/action-points?station={a.id}&amp;status=open">Open: 1</a>' in html
+    listed = coordinator_client.get(f"/action-points?station={a.id}&status=verified")
+    assert listed.get_data(as_text=True).count("Verified point") == 12
+
+
+def test_the_officer_sees_their_station_history_and_the_viewer_no_concerns(
+    officer_client, login_as, world, make_concern, make_action_point
 ):
     a = world.station_a
-    for i in range(31):
-        make_action_point(a, title=f"Point {i:02d}", due_on=date.today() + timedelta(days=i))
-        make_concern(a, summary=f"Concern {i:02d}")
-    html = coordinator_client.get(f"/stations/{a.id}").get_data(as_text=True)
-    panel = html[html.index('id="loop-h"') : html.index("</section>", html.index('id="loop-h"'))]
-    assert "Point 29" in panel and "Point 30" not in panel  # the earliest due first
-    assert panel.count("The first 30 of 31.") == 2
-    assert f'href="/action-points?open=1&amp;station={a.id}">See them all</a>' in panel
-    assert f'href="/concerns?open=1&amp;station={a.id}">See them all</a>' in panel
-    # Viewers get no concern summaries, and so no count of them either.
-    viewer = viewer_client.get(f"/stations/{a.id}").get_data(as_text=True)
-    assert viewer.count("The first 30 of 31.") == 1
+    make_concern(a, summary="Kits taken at the market", status="resolved")
+    make_action_point(a, title="Kits returned", status="verified")
+    make_action_point(world.station_c, title="Verified elsewhere", status="verified")
+    officer = officer_client.get(f"/stations/{a.id}").get_data(as_text=True)
+    assert "Kits returned" in officer and "Verified elsewhere" not in officer
+    assert "Concerns resolved or closed" in officer
+    # The history links each status's list; small counts are not shown to officers.
+    assert f'/concerns?station={a.id}&amp;status=resolved">Resolved</a>' in officer
+    assert "Resolved: 1" not in officer and "Verified: 1" not in officer
+    viewer = login_as("viewer").get(f"/stations/{a.id}").get_data(as_text=True)
+    assert "Kits returned" in viewer
+    assert "Concerns resolved or closed" not in viewer and "Resolved: 1" not in viewer

@@ -133,3 +133,41 @@ def test_the_form_costs_the_same_queries_for_more_stations(
     with count_queries() as large:
         assert coordinator_client.get(three).status_code == 200
     assert large.count == small.count
+
+
+# The page of warnings, whatever the number of stations ticked and meetings in their series
+# (the old checks ran 2 to 3 queries per meeting to schedule).
+BULK_CHECK_BUDGET = 5
+
+
+def test_checking_the_form_takes_the_same_queries_for_two_stations_or_six(
+    app, coordinator_client, world, make_org, count_queries
+):
+    """The clash checks run two queries for the whole form, not two per station and meeting:
+    the page of warnings takes as many queries for six stations' series as for two."""
+    stations = [world.station_a, world.station_b] + [
+        make_org("police_station", name=f"Station {n}", command=world.command) for n in range(4)
+    ]
+    for station in stations:
+        create_meeting(app, [station], title=f"Booked at {station.name}",
+                       starts=datetime(2031, 5, 6, 6, tzinfo=UTC))  # fmt: skip
+
+    def post(count: int):  # noqa: ANN202
+        rows = [(s, f"Visit {s.name}", "2031-05-06", True) for s in stations[:count]]
+        data = _post(world, rows, repeat_count="3")
+        coordinator_client.get("/meetings/due")  # the session row is touched once a minute
+        with count_queries() as counter:
+            response = coordinator_client.post("/meetings/due/schedule", data=data)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422
+        return counter.count, html
+
+    two, two_html = post(2)
+    six, six_html = post(6)
+    assert two == six == BULK_CHECK_BUDGET, (two, six)
+    # The same checks: each station's meeting that day, the shared facilitator at two places.
+    for station in stations:
+        assert f"Booked at {station.name}" in six_html
+    assert "Booked at Station 0" not in two_html
+    assert "at Station 2 and Station 3 at the same time" in six_html
+    assert _count(app) == len(stations)

@@ -1,13 +1,10 @@
-"""The officer's review of their stations' action points, and what a station's page shows
-of the loop."""
+"""The officer's review of their stations' action points, and what waits for a user."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import render_template
-from markupsafe import Markup
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -23,8 +20,6 @@ from partnership.actions.models import (
 )
 from partnership.actions.services.action_points import (
     action_point_options,
-    count_open_action_points_of_stations,
-    open_action_points_of_stations,
 )
 from partnership.actions.services.concerns import (
     count_open_concerns_of_stations,
@@ -32,15 +27,12 @@ from partnership.actions.services.concerns import (
     open_concerns_of_stations,
     today,
 )
-from partnership.caching import cached_html, page_key
 from partnership.extensions import db
-from partnership.organisations.models import Organisation, OrganisationKind
+from partnership.organisations.models import OrganisationKind
 from partnership.permissions import (
-    sees_concern_summaries,
     side_of,
     station_scope,
 )
-from partnership.signals import station_page_sections
 
 # A command's review covers hundreds of action points: each group shows the most pressing ones
 # (the earliest due) with its total, and links to the full list.
@@ -118,51 +110,6 @@ def review_for(user: User, due_within_days: int = 14) -> Review:
     review.concerns = open_concerns_of_stations(scope, limit=REVIEW_SHOWN)
     review.concerns_total = count_open_concerns_of_stations(scope)
     return review
-
-
-# The station page lists this many open concerns and points of each kind, then links to the
-# lists with all of them: a station with years of history keeps a page of the same size.
-STATION_PANEL_SHOWN = 30
-
-
-@dataclass
-class StationPanel:
-    concerns: list[Concern] | None
-    points: list[ActionPoint]
-    concerns_total: int = 0
-    points_total: int = 0
-
-
-def station_panel(station: Organisation, user: User) -> StationPanel:
-    """What the station page shows of the loop (the first STATION_PANEL_SHOWN open concerns and
-    points, and how many there are); viewers get no concern summaries."""
-    ids = [station.id]
-    concerns, concerns_total = None, 0
-    if sees_concern_summaries(user):
-        concerns = open_concerns_of_stations(ids, limit=STATION_PANEL_SHOWN)
-        concerns_total = count_open_concerns_of_stations(ids)
-    points = open_action_points_of_stations(ids, limit=STATION_PANEL_SHOWN)
-    points_total = count_open_action_points_of_stations(ids)
-    return StationPanel(concerns, points, concerns_total, points_total)
-
-
-def station_loop_section(station: Organisation, user: User, **_extra) -> tuple[int, Markup]:  # noqa: ANN003
-    """Receiver of ``station_page_sections``: the station's open concerns and action points,
-    kept rendered until a write to what they were read from (partnership.caching)."""
-    html = cached_html(
-        "station-loop",
-        lambda: render_template(
-            "actions/_station_panel.html", org=station, loop_panel=station_panel(station, user)
-        ),
-        page_key(user),
-        station.id,
-    )
-    return (20, Markup(html))  # noqa: S704 - rendered by Jinja with autoescape
-
-
-def connect_receivers() -> None:
-    """Called when the actions blueprint is registered."""
-    station_page_sections.connect(station_loop_section)
 
 
 # ---- what waits for a user (the dashboard's to-do) ----------------------------------------------

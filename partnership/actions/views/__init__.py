@@ -11,14 +11,6 @@ from markupsafe import Markup, escape
 bp = Blueprint("actions", __name__)
 
 
-@bp.record_once
-def _connect_receivers(_state) -> None:  # noqa: ANN001
-    """The station page shows the station's open concerns and action points."""
-    from partnership.actions.services.review import connect_receivers
-
-    connect_receivers()
-
-
 LOOP_REF = re.compile(r"\b(C|AP)-(\d{1,9})\b")
 
 

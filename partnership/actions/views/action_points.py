@@ -21,6 +21,7 @@ from partnership.actions.models import (
 )
 from partnership.actions.services import action_points as point_services
 from partnership.actions.services import concerns as concern_services
+from partnership.actions.services import point_timeline
 from partnership.actions.views import bp
 from partnership.actions.views.concerns import resolve_form_for
 from partnership.forms import save_form
@@ -113,7 +114,7 @@ def action_point_detail(point_id: int):
     return render_detail(point)
 
 
-def render_detail(point, follow_up_form=None, verify_form=None, status: int = 200):  # noqa: ANN001, ANN202
+def render_detail(point, follow_up_form=None, verify_form=None, status: int = 200, conflict=None):  # noqa: ANN001, ANN202
     may_update = can_update_action_point(current_user, point)
     allowed = point_services.allowed_status_changes(point, current_user) if may_update else []
     if follow_up_form is None and may_update:
@@ -122,6 +123,7 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
     may_verify = can_verify_action_point(current_user, point)
     if verify_form is None and may_verify:
         verify_form = VerifyForm(formdata=None)
+        verify_form.version.data = point.version
     if verify_form is not None:
         # Verified on the point's page, beside the follow-up form: its note needs its own id.
         verify_form.note.id = verify_form.note.label.field_id = "verify-note"
@@ -142,7 +144,7 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
         origin=point.origin_meeting,
         concerns=concerns,
         resolvable=resolvable,
-        timeline=point_services.action_point_timeline(
+        timeline=point_timeline.action_point_timeline(
             point, page=request.args.get("timeline", 1, type=int) or 1
         ),
         follow_up_form=follow_up_form if may_update else None,
@@ -150,6 +152,7 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
         may_acknowledge=can_acknowledge_action_point(current_user, point),
         overdue_days=point.overdue_days(date.today()),
         escalated=point_services.is_escalated(point),
+        conflict=conflict,
     ), status
 
 

@@ -19,10 +19,11 @@ from partnership.actions.models import (
     ConcernCategory,
     ConcernStatus,
 )
+from partnership.actions.services import concern_notes
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error, save_form
+from partnership.forms import FieldError, save_form
 from partnership.lifecycle import TransitionError
 from partnership.organisations.models import OrganisationKind
 from partnership.organisations.services import (
@@ -120,23 +121,34 @@ def resolve_form_for(concern) -> ConcernResolveForm:  # noqa: ANN001
     return form
 
 
-def _render_concern(concern, resolve_form: ConcernResolveForm | None = None, status: int = 200):  # noqa: ANN001, ANN202
+def _render_concern(  # noqa: ANN202
+    concern,  # noqa: ANN001
+    resolve_form: ConcernResolveForm | None = None,
+    status: int = 200,
+    conflict: list | None = None,
+):
     editor = can_see_restricted_details(current_user)
-    if resolve_form is None and (
-        can_resolve_concern(current_user, concern) and concern_services.ready_to_resolve(concern)
+    if (
+        resolve_form is None
+        and conflict is None
+        and (
+            can_resolve_concern(current_user, concern)
+            and concern_services.ready_to_resolve(concern)
+        )
     ):
         resolve_form = resolve_form_for(concern)
     return render_template(
         "actions/concern_detail.html",
         concern=concern,
         show_restricted=editor,
-        notes=concern_services.visible_notes(
+        notes=concern_notes.visible_notes(
             concern, current_user, page=request.args.get("notes", 1, type=int) or 1
         ),
         status_form=ConcernStatusForm(allowed=concern_services.concern_transitions(concern))
         if editor
         else None,
         resolve_form=resolve_form,
+        conflict=conflict,
         note_form=AnnotationForm() if editor else None,
         # The meetings whose agenda carries it (the meetings domain answers).
         meeting_links=[
@@ -195,25 +207,32 @@ def concern_status(concern_id: int):
 
 @bp.post("/concerns/<int:concern_id>/resolve")
 def concern_resolve(concern_id: int):
-    """Resolve the concern with its outcome: offered once its action points are verified."""
+    """Resolve the concern with its outcome: offered once its action points are verified. A
+    form loaded before someone else changed the concern saves nothing and shows what changed."""
     concern = concern_services.get_concern_or_404(concern_id, current_user)
     if not can_resolve_concern(current_user, concern):
         abort(403)
     form = ConcernResolveForm.for_concern(concern.id)
     if form.validate_on_submit():
-        try:
-            concern_services.resolve_concern(concern, current_user, form.outcome.data)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except TransitionError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        saved = save_form(
+            form,
+            lambda data: concern_services.resolve_concern(concern, current_user, data["outcome"]),
+            concern,
+        )
+        if saved.refused:
+            # Resolved or closed meanwhile: the concern's page shows where it stands now.
+            flash(saved.refused, "error")
             return redirect(url_for("actions.concern_detail", concern_id=concern_id))
-        else:
+        if saved.ok:
             flash(_("The concern is now “%(status)s”.", status=concern.status.label), "success")
             return redirect(url_for("actions.concern_detail", concern_id=concern_id))
+        if saved.conflict is not None:
+            concern = concern_services.get_concern_or_404(concern_id, current_user)
+            still = concern.status.is_open and concern_services.ready_to_resolve(concern)
+            form.version.data = concern.version  # saving again applies the outcome on top
+            return _render_concern(
+                concern, resolve_form=form if still else None, conflict=saved.conflict, status=409
+            )
     concern = concern_services.get_concern_or_404(concern_id, current_user)
     return _render_concern(concern, resolve_form=form, status=422)
 
@@ -237,9 +256,7 @@ def concern_annotate(concern_id: int):
     concern = concern_services.get_concern_or_404(concern_id, current_user, for_edit=True)
     form = AnnotationForm()
     if form.validate_on_submit():
-        concern_services.annotate_concern(
-            concern, current_user, form.text.data, form.restricted.data
-        )
+        concern_notes.annotate_concern(concern, current_user, form.text.data, form.restricted.data)
         db.session.commit()
         flash(_("The note was added."), "success")
     else:

@@ -19,7 +19,7 @@ from partnership.actions.services import follow_ups as follow_up_services
 from partnership.actions.views import bp
 from partnership.actions.views.action_points import render_detail
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import FieldError, attach_field_error, save_form
 from partnership.lifecycle import TransitionError
 from partnership.permissions import (
     can_update_action_point,
@@ -85,28 +85,34 @@ def action_point_acknowledge(point_id: int):
 
 @bp.route("/action-points/<int:point_id>/verify", methods=["GET", "POST"])
 def action_point_verify(point_id: int):
+    """Verify what the other side did. A form loaded before the point changed (reopened and
+    done again, edited) saves nothing and shows what changed: the verifier judged an older
+    result."""
     point = point_services.get_action_point_or_404(point_id, current_user)
     if not can_verify_action_point(current_user, point):
         abort(403)
     form = VerifyForm()
     if request.method == "GET":
+        form.version.data = point.version
         return render_template("actions/verify_form.html", form=form, point=point)
     if form.validate_on_submit():
-        try:
-            follow_up_services.verify_action_point(
-                point, current_user, form.adequate.data == "yes", form.note.data or ""
-            )
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except TransitionError as error:
+        saved = save_form(
+            form,
+            lambda data: follow_up_services.verify_action_point(
+                point, current_user, data["adequate"] == "yes", data["note"] or ""
+            ),
+            point,
+        )
+        if saved.refused:
             # Verified or reopened meanwhile: the point's page shows where it stands now.
-            db.session.rollback()
-            flash(str(error), "error")
+            flash(saved.refused, "error")
             return redirect(url_for("actions.action_point_detail", point_id=point.id))
-        else:
+        if saved.ok:
             flash(_("The verification was recorded."), "success")
             return redirect(url_for("actions.action_point_detail", point_id=point.id))
+        if saved.conflict is not None:
+            point = point_services.get_action_point_or_404(point_id, current_user)
+            form.version.data = point.version
+            return render_detail(point, verify_form=form, conflict=saved.conflict, status=409)
     point = point_services.get_action_point_or_404(point_id, current_user)
     return render_detail(point, verify_form=form, status=422)

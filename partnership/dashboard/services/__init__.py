@@ -1,7 +1,14 @@
 """The dashboard's queries, one module per area, each computed in SQL within the user's scope:
 ``filters`` (period, place, how a count is shown), ``visits`` (meetings, visits, officers
-reached), ``referrals``, ``loop`` (concerns and action points) and ``training``."""
+reached), ``referrals``, ``loop`` (concerns and action points) and ``training``; ``by_station`` gives the
+same counts station by station (for exports and integrations)."""
 
+from partnership.dashboard.services.by_station import (
+    INDICATOR_KEYS,
+    INDICATORS,
+    Indicator,
+    indicators_by_station,
+)
 from partnership.dashboard.services.filters import (
     SUPPRESS_BELOW,
     DashboardFilters,
@@ -37,6 +44,10 @@ from partnership.dashboard.services.visits import (
 )
 
 __all__ = [
+    "INDICATORS",
+    "INDICATOR_KEYS",
+    "Indicator",
+    "indicators_by_station",
     "SUPPRESS_BELOW",
     "BeforeAfter",
     "DashboardFilters",

@@ -9,13 +9,15 @@ from datetime import date
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 
 from curricula.services.coverage import station_summary
 from meetings.services.agenda import last_held_meeting
+from meetings.services.queries import station_meetings
 from partnership.actions import measures
+from partnership.actions.models import ActionStatus, ConcernStatus
 from partnership.actions.pdf import brief_pdf
-from partnership.caching import cached, page_key
+from partnership.actions.services.station import station_loop
+from partnership.caching import cached
 from partnership.dashboard import services
 from partnership.dashboard.services import DashboardFilters
 from partnership.dashboard.views import bp
@@ -24,7 +26,6 @@ from partnership.extensions import db
 from partnership.organisations import services as org_services
 from partnership.organisations.models import Organisation
 from partnership.pagination import arg_date
-from partnership.signals import station_page_sections
 
 PEOPLE_SHOWN = 50
 
@@ -45,27 +46,6 @@ def station_page(station_id: int):
     filters.station_id = station.id
     filters.command_id = None
     filters.country = ""
-    # Kept rendered until a write changes a table they were read from (partnership.caching);
-    # the sections of the domains below keep what they may (the meetings change with time).
-    story_html, rest_html = cached(
-        "html:station-page",
-        lambda: _station_story(station, filters),
-        page_key(current_user),
-        station.id,
-        filters.to_params(),
-    )
-    return render_template(
-        "dashboard/station_page.html",
-        station=station,
-        sections=station_sections(station),
-        story_html=Markup(story_html),  # noqa: S704 - our own templates, escaped when rendered
-        rest_html=Markup(rest_html),  # noqa: S704 - our own templates, escaped when rendered
-    )
-
-
-def _station_story(station: Organisation, filters: DashboardFilters) -> tuple[str, str]:
-    """The station's story (tiles of its period) and the parts below the domains' sections
-    (loop story, training, referrals, charts, people, details), rendered."""
     context = dashboard_context(current_user, filters, with_choices=False)
     before_after = cached(
         "concerns-before-after",
@@ -77,27 +57,21 @@ def _station_story(station: Organisation, filters: DashboardFilters) -> tuple[st
             current_user, org_services.PersonFilters(organisation_id=station.id)
         ).limit(PEOPLE_SHOWN)
     ).all()
-    page = {
+    return render_template(
+        "dashboard/station_page.html",
+        station=station,
+        people=people,
+        station_meetings=station_meetings(station, current_user),
+        station_loop=station_loop(station, current_user),
+        point_statuses=list(ActionStatus),
+        concern_statuses=list(ConcernStatus),
+        before_after=before_after,
+        before=services.shown_count(before_after.before, context["suppressed"]),
+        after=services.shown_count(before_after.after, context["suppressed"]),
+        training_summary=station_summary(station, current_user),
+        links=tile_links(filters),
         **context,
-        "station": station,
-        "people": people,
-        "before_after": before_after,
-        "before": services.shown_count(before_after.before, context["suppressed"]),
-        "after": services.shown_count(before_after.after, context["suppressed"]),
-        "training_summary": station_summary(station, current_user),
-        "links": tile_links(filters),
-    }
-    return (
-        str(render_template("dashboard/_station_story.html", **page)),
-        str(render_template("dashboard/_station_rest.html", **page)),
     )
-
-
-def station_sections(station: Organisation) -> list:
-    """The parts the domains below compose with the reader's scope (meetings, the loop), in
-    their order."""
-    replies = station_page_sections.send(station, user=current_user)
-    return [html for _order, html in sorted(r for _receiver, r in replies if r)]
 
 
 @bp.get("/dashboard/stations/<int:organisation_id>")

@@ -1,0 +1,102 @@
+"""Accounts: passwords, server-side sessions, sign-in throttling, user administration,
+password reset by email and personal API tokens, one module each."""
+
+from __future__ import annotations
+
+from partnership.accounts.services.api_tokens import (
+    API_TOKEN_DAYS,
+    API_TOKEN_PREFIX,
+    api_tokens_of,
+    create_api_token,
+    revoke_api_token,
+    user_for_api_token,
+)
+from partnership.accounts.services.password_reset import (
+    password_reset_message,
+    password_reset_token,
+    request_password_reset,
+    reset_password_with_token,
+)
+from partnership.accounts.services.passwords import (
+    MIN_PASSWORD_LENGTH,
+    burn_verification_time,
+    hash_password,
+    password_problem,
+    set_password,
+    verify_password,
+)
+from partnership.accounts.services.sessions import (
+    TOUCH_WAIT_MS,
+    active_session_count,
+    end_all_sessions,
+    end_session,
+    load_session,
+    session_needs_touch,
+    start_session,
+    touch_session,
+)
+from partnership.accounts.services.throttling import (
+    Throttle,
+    clear_failed_logins,
+    login_throttle,
+    record_failed_login,
+)
+from partnership.accounts.services.users import (
+    UserFilters,
+    change_own_password,
+    create_first_administrator,
+    create_user,
+    deactivate_user,
+    find_user_by_email,
+    get_user_or_404,
+    has_administrator,
+    reactivate_user,
+    reset_password,
+    set_user_locale,
+    update_user,
+    user_query,
+)
+
+__all__ = [
+    "API_TOKEN_DAYS",
+    "API_TOKEN_PREFIX",
+    "MIN_PASSWORD_LENGTH",
+    "TOUCH_WAIT_MS",
+    "Throttle",
+    "UserFilters",
+    "active_session_count",
+    "api_tokens_of",
+    "burn_verification_time",
+    "change_own_password",
+    "clear_failed_logins",
+    "create_api_token",
+    "create_first_administrator",
+    "create_user",
+    "deactivate_user",
+    "end_all_sessions",
+    "end_session",
+    "find_user_by_email",
+    "get_user_or_404",
+    "has_administrator",
+    "hash_password",
+    "load_session",
+    "login_throttle",
+    "password_problem",
+    "password_reset_message",
+    "password_reset_token",
+    "reactivate_user",
+    "record_failed_login",
+    "request_password_reset",
+    "reset_password",
+    "reset_password_with_token",
+    "revoke_api_token",
+    "session_needs_touch",
+    "set_password",
+    "set_user_locale",
+    "start_session",
+    "touch_session",
+    "update_user",
+    "user_for_api_token",
+    "user_query",
+    "verify_password",
+]

@@ -1,0 +1,136 @@
+"""Server-side sessions: started at sign-in, touched while in use, ended at sign-out."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+
+from partnership import signals
+from partnership.accounts.models import ApiToken, User, UserSession
+from partnership.extensions import db
+from partnership.mixins import utcnow
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
+    """Open a server-side session and return the token to keep in the cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            ip=ip,
+            user_agent=(user_agent or "")[:255],
+        )
+    )
+    # A sign-in is not an edit of the account: it must not bump the version an admin's open
+    # edit form was loaded with.
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(last_login_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return token
+
+
+def load_session(token: str | None, seen_at: datetime | None = None) -> UserSession | None:
+    """The live session for ``token``: not ended, not idle too long, not past its lifetime.
+
+    ``seen_at`` is the exact time of the session's last request, kept in the signed cookie; the
+    stored ``last_seen_at`` is refreshed only every ``SESSION_ACTIVITY_SECONDS``, so the idle
+    timeout counts from the later of the two and is exact to the second."""
+    if not token:
+        return None
+    row = db.session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user).joinedload(User.organisation))
+        .where(UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    now = utcnow()
+    cfg = current_app.config
+    last_active = row.last_seen_at
+    if seen_at is not None and row.created_at <= seen_at <= now:
+        last_active = max(last_active, seen_at)
+    if now - last_active > timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]):
+        return None
+    if now - row.created_at > timedelta(hours=cfg["SESSION_LIFETIME_HOURS"]):
+        return None
+    return row
+
+
+def session_needs_touch(row: UserSession) -> bool:
+    interval = timedelta(seconds=current_app.config["SESSION_ACTIVITY_SECONDS"])
+    return utcnow() - row.last_seen_at > interval
+
+
+# How long recording activity may wait for another writer before it gives up until the next
+# request: the exact time is in the cookie meanwhile, so nothing depends on this write.
+TOUCH_WAIT_MS = 2000
+
+
+def touch_session(session_id: int) -> None:
+    """Record activity in a short write transaction of its own.
+
+    Called after the request's own transaction has ended (see ``auth.record_activity``), so it
+    never waits for a lock its own request holds; it waits at most ``TOUCH_WAIT_MS`` for
+    other writers and otherwise leaves the update to a later request."""
+    from partnership.database import write_transaction
+
+    with write_transaction(wait_ms=TOUCH_WAIT_MS) as conn:
+        conn.execute(
+            update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
+        )
+
+
+def end_session(token: str | None) -> None:
+    if not token:
+        return
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def end_all_sessions(user: User, except_token: str | None = None) -> int:
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if except_token:
+        stmt = stmt.where(UserSession.token_hash != _token_hash(except_token))
+    result = db.session.execute(stmt.values(ended_at=utcnow()))
+    if except_token is None:
+        # Every sign-in of the user ends, including those that are not browser sessions: the
+        # personal API tokens (a script reads with the user's rights) and, through the signal,
+        # the calendar feed's secret address.
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        signals.sessions_ended.send(user)
+    return result.rowcount or 0
+
+
+def active_session_count(user: User) -> int:
+    cutoff = utcnow() - timedelta(hours=current_app.config["SESSION_LIFETIME_HOURS"])
+    return (
+        db.session.scalar(
+            select(func.count(UserSession.id)).where(
+                UserSession.user_id == user.id,
+                UserSession.ended_at.is_(None),
+                UserSession.created_at > cutoff,
+            )
+        )
+        or 0
+    )

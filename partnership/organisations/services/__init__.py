@@ -1,0 +1,66 @@
+"""Organisations and stations, and the people who work at them: queries and writes, one
+module per aggregate."""
+
+from __future__ import annotations
+
+from partnership.organisations.services.organisations import (
+    ORGANISATION_FIELDS,
+    OrganisationFilters,
+    apply_organisation,
+    commands,
+    create_organisation,
+    get_organisation_or_404,
+    organisation_query,
+    organisations_of_kinds,
+    place_choices,
+    scope_ids_for_organisation,
+    set_organisation_active,
+    station_ids_in_place,
+    stations,
+    stations_of,
+    update_organisation,
+    validate_organisation,
+)
+from partnership.organisations.services.people import (
+    PERSON_FIELDS,
+    PersonFilters,
+    apply_person,
+    create_person,
+    current_posting,
+    get_person_or_404,
+    person_query,
+    set_person_active,
+    transfer_officer,
+    update_person,
+    validate_person,
+)
+
+__all__ = [
+    "ORGANISATION_FIELDS",
+    "OrganisationFilters",
+    "PERSON_FIELDS",
+    "PersonFilters",
+    "apply_organisation",
+    "apply_person",
+    "commands",
+    "create_organisation",
+    "create_person",
+    "current_posting",
+    "get_organisation_or_404",
+    "get_person_or_404",
+    "organisation_query",
+    "organisations_of_kinds",
+    "person_query",
+    "place_choices",
+    "scope_ids_for_organisation",
+    "set_organisation_active",
+    "set_person_active",
+    "station_ids_in_place",
+    "stations",
+    "stations_of",
+    "transfer_officer",
+    "update_organisation",
+    "update_person",
+    "validate_organisation",
+    "validate_person",
+]
