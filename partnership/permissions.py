@@ -111,6 +111,15 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "api.meeting_list": SIGNED_IN,
     "api.concern_list": roles(NGO_ROLES, Role.OFFICER),
     "api.action_point_list": SIGNED_IN,
+    "api.training_list": SIGNED_IN,
+    "api.indicator_list": SIGNED_IN,
+    "api.referral_station_months": SIGNED_IN,
+    "api.scheme_list": SIGNED_IN,
+    "api.scheme_measures": SIGNED_IN,
+    # The API's writes: the same roles as the forms they stand for.
+    "api.slip_create": roles(NGO_EDITORS, Role.OFFICER),
+    "api.attendance_record": roles(TRAINING_EDITORS),
+    "api.follow_up_create": roles(NGO_EDITORS, Role.OFFICER),
     # DHIS2 export: administrators set the server, its sign-in and the mapping, and push;
     # coordinators check what would be sent (aggregates as a viewer sees them) and read the
     # outcome of pushes, as they answer for the programme's figures.

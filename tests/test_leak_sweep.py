@@ -210,6 +210,18 @@ def received_text(response) -> str:  # noqa: ANN001
     return text.replace("\r\n ", "").replace("\n ", "")
 
 
+def _api_token(app, user_id: int) -> str:  # noqa: ANN001
+    from partnership.accounts.models import User
+    from partnership.accounts.services import create_api_token
+    from partnership.extensions import db
+
+    with app.app_context():
+        secret = create_api_token(db.session.get(User, user_id), "leak sweep", 30)
+        db.session.commit()
+        db.session.remove()
+    return secret
+
+
 def _feed_token(app, user_id: int) -> str:  # noqa: ANN001
     from meetings.services.feeds import create_feed_token
     from partnership.accounts.models import User
@@ -280,10 +292,12 @@ def _state(app) -> dict:  # noqa: ANN001
 def sweep(app, login_as, marked: Marked, world, role: str) -> dict[str, str]:  # noqa: ANN001
     client = login_as(role)
     token = _feed_token(app, world.users[role].id)
+    api_headers = {"Authorization": f"Bearer {_api_token(app, world.users[role].id)}"}
     seen: dict[str, str] = {}
     before = _state(app)
     for url in crawl_urls(app, marked, token):
-        response = client.get(url)
+        # The API takes a personal token, never the session: a script's requests.
+        response = client.get(url, headers=api_headers if url.startswith("/api/v1/") else {})
         assert response.status_code in EXPECTED, (role, url, response.status_code)
         seen[url] = received_text(response) if response.status_code == 200 else ""
         assert _audited_changes(app) == before["audit changes"], f"GET {url} as {role} wrote"

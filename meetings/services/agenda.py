@@ -4,6 +4,7 @@ and minutes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from flask import abort, url_for
 from flask_babel import format_date
@@ -36,6 +37,12 @@ from partnership.actions.services.concerns import (
     put_station_concerns_on_agenda,
     take_station_concerns_off_agenda,
     today,
+)
+from partnership.actions.services.station import (
+    concerns_open_during,
+    count_concerns_open_during,
+    count_points_open_during,
+    points_open_during,
 )
 from partnership.extensions import db
 from partnership.forms import FieldError
@@ -198,21 +205,36 @@ class MeetingLoop:
     # How many there are in all: the page shows the first CARRIED_FORWARD_SHOWN of each.
     concerns_total: int = 0
     points_total: int = 0
+    # A held meeting's items are those open while it took place.
+    as_held: bool = False
 
 
 def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
-    """The open concerns and open action points of a meeting's stations, as they stand now
-    (computed on display, so they always show the current status), the points agreed at the
-    meeting, and which points were reviewed there. Viewers get no concern summaries. At a
-    joint meeting an officer gets only their own stations' items; the other stations' appear
-    as counts at most."""
+    """The open concerns and open action points of a meeting's stations, the points agreed at
+    the meeting, and which points were reviewed there. A coming meeting carries what is open
+    now; a held one what was open while it took place (not concerns logged after it, nor
+    those closed before it). Each item shows its status as it is now. Viewers get no concern
+    summaries. At a joint meeting an officer gets only their own stations' items; the other
+    stations' appear as counts at most."""
     station_ids = [s.id for s in meeting.stations]
     visible = permissions.visible_station_ids(user, station_ids)
     others = [s for s in station_ids if s not in visible]
     sees_concerns = permissions.sees_concern_summaries(user)
     shown = CARRIED_FORWARD_SHOWN
-    concerns = open_concerns_of_stations(visible, limit=shown) if sees_concerns else None
-    points = open_action_points_of_stations(visible, limit=shown)
+    if meeting.status.happened:
+        during = {"starts_at": meeting.starts_at, "ends_at": meeting.ends_at}
+        concerns_of = partial(concerns_open_during, **during)
+        count_concerns = partial(count_concerns_open_during, **during)
+        points_of = partial(points_open_during, **during)
+        count_points = partial(count_points_open_during, **during)
+    else:
+        concerns_of, count_concerns = open_concerns_of_stations, count_open_concerns_of_stations
+        points_of, count_points = (
+            open_action_points_of_stations,
+            count_open_action_points_of_stations,
+        )
+    concerns = concerns_of(visible, limit=shown) if sees_concerns else None
+    points = points_of(visible, limit=shown)
     agreed_stmt = (
         select(ActionPoint)
         .options(*action_point_options())
@@ -227,15 +249,13 @@ def meeting_loop(meeting: Meeting, user: User) -> MeetingLoop:
             select(FollowUp.action_point_id).where(FollowUp.meeting_id == meeting.id)
         )
     )
-    loop = MeetingLoop(concerns, points, reviewed, agreed)
-    loop.concerns_total = count_open_concerns_of_stations(visible) if sees_concerns else 0
-    loop.points_total = count_open_action_points_of_stations(visible)
+    loop = MeetingLoop(concerns, points, reviewed, agreed, as_held=meeting.status.happened)
+    loop.concerns_total = count_concerns(visible) if sees_concerns else 0
+    loop.points_total = count_points(visible)
     if others:
         suppress = disclosure.applies_to(user)
-        loop.other_concerns = disclosure.figure(count_open_concerns_of_stations(others), suppress)
-        loop.other_points = disclosure.figure(
-            count_open_action_points_of_stations(others), suppress
-        )
+        loop.other_concerns = disclosure.figure(count_concerns(others), suppress)
+        loop.other_points = disclosure.figure(count_points(others), suppress)
     return loop
 
 

@@ -7,7 +7,6 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from partnership import audit
 from partnership.accounts import exports, imports, services
@@ -21,7 +20,7 @@ from partnership.accounts.forms import (
 from partnership.accounts.models import User, UserSession
 from partnership.collation import by_name
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import FieldError, attach_field_error, form_status, save_action, save_form
 from partnership.organisations.models import Organisation
 from partnership.pagination import arg_int, arg_str, paginate
 from partnership.permissions import can_import
@@ -56,18 +55,12 @@ def user_list():
 def user_create():
     form = NewUserForm(organisations=_organisations())
     if form.validate_on_submit():
-        try:
-            user = services.create_user(form.data)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(form, services.create_user)
+        if saved.ok:
+            user = saved.record
             flash(_("The account %(email)s was created.", email=user.email), "success")
             return redirect(url_for("accounts.user_edit", user_id=user.id))
-    return render_template("accounts/user_form.html", form=form, user=None), (
-        422 if form.errors else 200
-    )
+    return render_template("accounts/user_form.html", form=form, user=None), form_status(form)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -79,17 +72,9 @@ def user_edit(user_id: int):
         form.version.data = user.version
     conflict = None
     if form.validate_on_submit():
-        try:
-            audit.check_version(user, form.loaded_version())
-            services.update_user(user, form.data)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except (audit.EditConflict, StaleDataError) as exc:
-            db.session.rollback()
-            conflict = audit.conflict_entries(exc, user)
-        else:
+        saved = save_form(form, lambda data: services.update_user(user, data), user)
+        conflict = saved.conflict
+        if saved.ok:
             flash(_("The account %(email)s was saved.", email=user.email), "success")
             return redirect(url_for("accounts.user_edit", user_id=user.id))
     return render_template(
@@ -99,21 +84,19 @@ def user_edit(user_id: int):
         conflict=conflict,
         sessions=services.active_session_count(user),
         reset_form=PasswordResetForm(),
-    ), (409 if conflict is not None else 422 if form.errors else 200)
+    ), form_status(form, conflict)
 
 
 @bp.post("/users/<int:user_id>/deactivate")
 def user_deactivate(user_id: int):
     user = services.get_user_or_404(user_id)
-    try:
-        services.deactivate_user(user, current_user)
-        db.session.commit()
+    saved = save_action(lambda: services.deactivate_user(user, current_user))
+    if saved.ok:
         flash(
             _("%(email)s was deactivated and signed out everywhere.", email=user.email), "success"
         )
-    except FieldError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    else:
+        flash(saved.refused, "error")
     return redirect(url_for("accounts.user_edit", user_id=user.id))
 
 
@@ -131,13 +114,8 @@ def user_password_reset(user_id: int):
     user = services.get_user_or_404(user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(user, form.password.data)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(form, lambda data: services.reset_password(user, data["password"]))
+        if saved.ok:
             flash(
                 _(
                     "The password of %(email)s was reset; their sessions were ended.",
@@ -146,9 +124,7 @@ def user_password_reset(user_id: int):
                 "success",
             )
             return redirect(url_for("accounts.user_edit", user_id=user.id))
-    return render_template("accounts/password_reset.html", form=form, user=user), (
-        422 if form.errors else 200
-    )
+    return render_template("accounts/password_reset.html", form=form, user=user), form_status(form)
 
 
 @bp.post("/users/<int:user_id>/sessions/end")
@@ -235,13 +211,11 @@ def _import_kind_or_403(key: str) -> imports.ImportKind:
 
 
 def _run_onboarding(kind: imports.ImportKind, filename: str, data: bytes):  # noqa: ANN202
-    """Run the import in the current transaction; the caller commits or rolls back. Raises
-    FieldError for a file that cannot be read at all (its rows are never looked at)."""
+    """Run the import in the current transaction; the caller commits or rolls back. Returns
+    the outcome, and what makes the file unreadable at all (its rows are never looked at)."""
     outcome = kind.run(filename, data, current_user._get_current_object())
-    unreadable = [message for line, message in outcome.errors if not line]
-    if unreadable:
-        raise FieldError("file", " ".join(unreadable))
-    return outcome
+    unreadable = " ".join(message for line, message in outcome.errors if not line)
+    return (None, unreadable) if unreadable else (outcome, None)
 
 
 @bp.route("/imports", methods=["GET", "POST"])
@@ -256,10 +230,9 @@ def import_start():
         kind = _import_kind_or_403(form.kind.data)
         upload = form.file.data
         data = upload.read()
-        try:
-            outcome = _run_onboarding(kind, upload.filename or "", data)
-        except FieldError as error:
-            attach_field_error(form, error)
+        outcome, unreadable = _run_onboarding(kind, upload.filename or "", data)
+        if unreadable:
+            attach_field_error(form, FieldError("file", unreadable))
         # The preview writes nothing: it ran the import to see what it would do.
         db.session.rollback()
         if outcome is not None and outcome.ok:
@@ -286,9 +259,8 @@ def import_confirm():
         return redirect(url_for("accounts.import_start", kind=kind.key))
     filename, data = staged
     upload_form = OnboardingImportForm(kinds=_import_kinds(), kind=kind.key)
-    try:
-        outcome = _run_onboarding(kind, filename, data)
-    except FieldError:
+    outcome, unreadable = _run_onboarding(kind, filename, data)
+    if unreadable:
         db.session.rollback()
         imports.discard_upload(current_user, form.token.data)
         abort(400)

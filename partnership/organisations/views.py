@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error, country_choices, save_form
+from partnership.forms import country_choices, form_status, save_form
 from partnership.organisations import exports, services
 from partnership.organisations.forms import OrganisationForm, PersonForm, TransferForm
 from partnership.organisations.models import (
@@ -230,15 +230,14 @@ def person_transfer(person_id: int):
     if request.method == "GET":
         form.station_id.data = arg_int("station")
     if form.validate_on_submit():
-        try:
-            posting = services.transfer_officer(
-                person, form.station_id.data, form.transfer_date.data, form.note.data or ""
-            )
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(
+            form,
+            lambda data: services.transfer_officer(
+                person, data["station_id"], data["transfer_date"], data["note"] or ""
+            ),
+        )
+        if saved.ok:
+            posting = saved.record
             flash(
                 _(
                     "%(name)s was transferred to %(station)s.",
@@ -248,9 +247,9 @@ def person_transfer(person_id: int):
                 "success",
             )
             return redirect(url_for("organisations.person_detail", person_id=person.id))
-    return render_template("organisations/transfer_form.html", form=form, person=person), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "organisations/transfer_form.html", form=form, person=person
+    ), form_status(form)
 
 
 @bp.post("/people/<int:person_id>/deactivate")

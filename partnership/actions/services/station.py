@@ -7,8 +7,9 @@ station's history grows."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from partnership import disclosure
@@ -142,3 +143,71 @@ def station_loop(station: Organisation, user: User) -> StationLoop:
         )
         loop.concern_counts = _concern_counts(station.id)
     return loop
+
+
+# ---- as the loop stood at a moment (a held meeting's agenda) ------------------------------------
+
+
+def _concerns_open_during(station_ids: list[int], starts_at: datetime, ends_at: datetime):  # noqa: ANN202
+    """Concerns of the stations that were open while a meeting took place: logged before it
+    ended, and open now or closed only after it began."""
+    return select(Concern).where(
+        Concern.station_id.in_(station_ids),
+        Concern.created_at < ends_at,
+        or_(
+            Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
+            func.coalesce(Concern.status_changed_at, Concern.updated_at) >= starts_at,
+        ),
+    )
+
+
+def _points_open_during(station_ids: list[int], starts_at: datetime, ends_at: datetime):  # noqa: ANN202
+    """Action points of the stations still waiting while a meeting took place: agreed before it
+    ended, and waiting now or settled (verified, dropped) only after it began."""
+    return select(ActionPoint).where(
+        ActionPoint.station_id.in_(station_ids),
+        ActionPoint.created_at < ends_at,
+        or_(
+            ActionPoint.status.in_(_WAITING_POINTS),
+            func.coalesce(ActionPoint.verified_at, ActionPoint.updated_at) >= starts_at,
+        ),
+    )
+
+
+def concerns_open_during(
+    station_ids: list[int], starts_at: datetime, ends_at: datetime, limit: int | None = None
+) -> list[Concern]:
+    """The concerns a held meeting had on its agenda, the oldest first (not those logged
+    after it, nor those closed before it)."""
+    if not station_ids:
+        return []
+    stmt = _concerns_open_during(station_ids, starts_at, ends_at)
+    stmt = stmt.options(joinedload(Concern.station)).order_by(Concern.occurred_on, Concern.id)
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def count_concerns_open_during(
+    station_ids: list[int], starts_at: datetime, ends_at: datetime
+) -> int:
+    if not station_ids:
+        return 0
+    stmt = _concerns_open_during(station_ids, starts_at, ends_at)
+    return db.session.scalar(stmt.with_only_columns(func.count(Concern.id))) or 0
+
+
+def points_open_during(
+    station_ids: list[int], starts_at: datetime, ends_at: datetime, limit: int | None = None
+) -> list[ActionPoint]:
+    """The action points a held meeting carried forward, the earliest due first."""
+    if not station_ids:
+        return []
+    stmt = _points_open_during(station_ids, starts_at, ends_at)
+    stmt = stmt.options(*action_point_options()).order_by(ActionPoint.due_on, ActionPoint.id)
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def count_points_open_during(station_ids: list[int], starts_at: datetime, ends_at: datetime) -> int:
+    if not station_ids:
+        return 0
+    stmt = _points_open_during(station_ids, starts_at, ends_at)
+    return db.session.scalar(stmt.with_only_columns(func.count(ActionPoint.id))) or 0

@@ -23,8 +23,7 @@ from partnership.actions.services import concern_notes
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
 from partnership.extensions import db
-from partnership.forms import FieldError, save_form
-from partnership.lifecycle import TransitionError
+from partnership.forms import save_action, save_form
 from partnership.organisations.models import OrganisationKind
 from partnership.organisations.services import (
     organisations_of_kinds,
@@ -190,14 +189,13 @@ def concern_status(concern_id: int):
     concern = concern_services.get_concern_or_404(concern_id, current_user, for_edit=True)
     form = ConcernStatusForm(allowed=list(ConcernStatus))
     if form.validate_on_submit():
-        try:
-            concern_services.change_concern_status(
+        saved = save_action(
+            lambda: concern_services.change_concern_status(
                 concern, ConcernStatus(form.status.data), current_user, form.reason.data or ""
             )
-            db.session.commit()
-        except (TransitionError, FieldError) as error:
-            db.session.rollback()
-            flash(str(getattr(error, "message", error)), "error")
+        )
+        if saved.refused:
+            flash(saved.refused, "error")
         else:
             flash(_("The concern is now “%(status)s”.", status=concern.status.label), "success")
     else:

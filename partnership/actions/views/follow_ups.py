@@ -18,9 +18,7 @@ from partnership.actions.services import action_points as point_services
 from partnership.actions.services import follow_ups as follow_up_services
 from partnership.actions.views import bp
 from partnership.actions.views.action_points import render_detail
-from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error, save_form
-from partnership.lifecycle import TransitionError
+from partnership.forms import save_action, save_form
 from partnership.permissions import (
     can_update_action_point,
     can_verify_action_point,
@@ -35,26 +33,23 @@ def action_point_follow_up(point_id: int):
         abort(403)
     form = FollowUpForm(allowed=list(ActionStatus))
     if form.validate_on_submit():
-        try:
-            follow_up_services.add_follow_up(
+        saved = save_form(
+            form,
+            lambda data: follow_up_services.add_follow_up(
                 point,
                 current_user,
-                note=form.note.data or "",
-                on_date=form.on_date.data,
-                to_status=ActionStatus(form.status.data) if form.status.data else None,
-                action_taken=form.action_taken.data or "",
-                reason=form.reason.data or "",
-            )
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except TransitionError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
+                note=data["note"] or "",
+                on_date=data["on_date"],
+                to_status=ActionStatus(data["status"]) if data["status"] else None,
+                action_taken=data["action_taken"] or "",
+                reason=data["reason"] or "",
+            ),
+        )
+        if saved.ok:
             flash(_("The follow-up was recorded."), "success")
             return redirect(_back(point))
+        if saved.refused:
+            form.form_errors.append(saved.refused)
     point = point_services.get_action_point_or_404(point_id, current_user)
     form.status.choices = FollowUpForm(
         allowed=point_services.allowed_status_changes(point, current_user)
@@ -72,14 +67,11 @@ def _back(point) -> str:  # noqa: ANN001
 @bp.post("/action-points/<int:point_id>/acknowledge")
 def action_point_acknowledge(point_id: int):
     point = point_services.get_action_point_or_404(point_id, current_user)
-    try:
-        follow_up_services.acknowledge_action_point(point, current_user)
-        db.session.commit()
-    except TransitionError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
+    saved = save_action(lambda: follow_up_services.acknowledge_action_point(point, current_user))
+    if saved.ok:
         flash(_("You acknowledged this action point."), "success")
+    else:
+        flash(saved.refused, "error")
     return redirect(_back(point))
 
 

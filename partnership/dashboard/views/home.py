@@ -9,10 +9,10 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from partnership import disclosure
-from partnership.caching import cached, cached_html, page_key, viewer_key
+from partnership.caching import cached, cached_html, page_key
 from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
-from partnership.dashboard.services import DashboardFilters
+from partnership.dashboard.services import DashboardFilters, indicators
 from partnership.dashboard.services.todo import Todo, add_meetings, todo_for
 from partnership.dashboard.views import bp
 from partnership.disclosure import SHOWN_ZERO
@@ -67,7 +67,7 @@ def filter_choices(user) -> dict:  # noqa: ANN001
 def dashboard_todo(user, filters: DashboardFilters) -> Todo:  # noqa: ANN001
     """The to-do: its points and concerns kept rendered for this user until a write to what
     they were read from; the coming meetings read afresh (they leave the list as they start)."""
-    overdue = dashboard_part(user, filters, "visit_indicators").overdue
+    overdue = indicators.dashboard_part(user, filters, "visit_indicators").overdue
 
     def items() -> tuple:
         todo = todo_for(user, stations_overdue=overdue, with_meetings=False)
@@ -107,12 +107,13 @@ def tile_links(filters: DashboardFilters) -> dict[str, str]:
 
 def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True) -> dict:  # noqa: ANN001
     """Everything the dashboard shows, computed with a fixed number of aggregate queries; the
-    place filters' choices only where the page offers them."""
-    suppressed = services.suppress_small_counts(user)
-    # Aggregates over all history: kept until the next write (see partnership.caching).
-    meetings, visits, reach, referrals, loop, training, (stations, officers) = cached(
-        "dashboard", lambda: _figures(user, filters), viewer_key(user), filters.to_params()
-    )
+    place filters' choices only where the page offers them. The tiles' values come from
+    ``indicators.indicator_values``, as the API's and the DHIS2 export's do."""
+    figures = indicators.dashboard_figures(user, filters)
+    values = indicators.indicator_values(figures)
+    suppressed = figures.suppressed
+    meetings, referrals, loop = figures.meetings, figures.referrals, figures.loop
+    training = figures.training
     months = services.months_between(filters.start, filters.end)
     labels = [services.month_label(y, m) for y, m in months]
 
@@ -142,52 +143,27 @@ def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True
     return {
         "filters": filters,
         "suppressed": suppressed,
+        "indicators": values,
         "loop": loop,
         "training": training,
-        "officers_posted_trained": count(training.trained),
-        "training_share": training.share(suppressed),
+        "officers_posted_trained": values["officers_posted_trained"],
+        "training_share": values["training_share"],
         "gain_shown": disclosure.mean_shown(training.gain.n, suppressed),
-        "gain_pairs": count(training.gain.n),
-        "concerns_in_period": count(loop.concerns_in_period),
+        "gain_pairs": values["gain_pairs"],
+        "concerns_in_period": values["concerns_raised"],
         "concerns_by_category": [(label, count(n)) for label, n in loop.concerns_by_category],
         "meetings": meetings,
-        "visits": visits,
-        "reach": reach,
+        "visits": figures.visits,
+        "reach": figures.reach,
         "referrals": referrals,
-        "station_count": stations,
-        "officer_count": count(officers),
-        "officers_sensitised": count(reach.officers_sensitised),
-        "officers_trained": count(reach.officers_trained),
-        "slips_issued": count(referrals.issued),
-        "slips_redeemed": count(referrals.redeemed),
-        "redemption_rate": referrals.rate,
+        "station_count": figures.stations,
+        "officer_count": values["officers_posted"],
+        "officers_sensitised": values["officers_sensitised"],
+        "officers_trained": values["officers_trained"],
+        "slips_issued": values["slips_issued"],
+        "slips_redeemed": values["slips_redeemed"],
+        "redemption_rate": values["redemption_rate"],
         "charts": [meeting_chart, referral_chart, concern_chart],
         **(filter_choices(user) if with_choices else {}),
         "chart_rows": list(zip(labels, months, strict=True)),
     }
-
-
-DASHBOARD_PARTS = (
-    "meeting_indicators",
-    "visit_indicators",
-    "reach_indicators",
-    "referral_indicators",
-    "loop_indicators",
-    "training_indicators",
-    "station_and_officer_counts",
-)
-
-
-def dashboard_part(user, filters: DashboardFilters, part: str):  # noqa: ANN001, ANN201
-    """One part of the figures, kept on its own: a new slip recomputes the referral figures,
-    not the others."""
-    return cached(
-        f"dashboard-{part}",
-        lambda: getattr(services, part)(user, filters),
-        viewer_key(user),
-        filters.to_params(),
-    )
-
-
-def _figures(user, filters: DashboardFilters) -> tuple:  # noqa: ANN001
-    return tuple(dashboard_part(user, filters, part) for part in DASHBOARD_PARTS)
