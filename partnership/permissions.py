@@ -125,6 +125,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     # outcome of pushes, as they answer for the programme's figures.
     "dhis2.connection_edit": roles(ADMIN_ONLY),
     "dhis2.mapping_edit": roles(ADMIN_ONLY),
+    "dhis2.mapping_import": roles(ADMIN_ONLY),
+    "dhis2.mapping_template": roles(ADMIN_ONLY),
     "dhis2.dry_run": roles(NGO_EDITORS),
     "dhis2.dry_run_json": roles(NGO_EDITORS),
     "dhis2.push_create": roles(ADMIN_ONLY),
