@@ -53,7 +53,11 @@ def test_admin_maps_checks_the_dry_run_and_pushes(page, world, programme, concer
 
 
 def test_dhis2_pages_work_on_a_phone_and_pass_the_accessibility_check(
-    phone_page, app, world, programme, concerns  # noqa: F811
+    phone_page,
+    app,
+    world,
+    programme,  # noqa: F811
+    concerns,  # noqa: F811
 ):  # noqa: ANN001
     from tests.browser.conftest import first_screen_problems, serious_accessibility_violations
     from tests.dhis2.test_dhis2 import _set_up
