@@ -134,8 +134,9 @@ class StationMonthsSchema(ma.Schema):
 @blp.doc(security=SECURITY)
 def referral_station_months(args: dict) -> dict:
     """Referral slips issued in the period and those of them redeemed, per station and month
-    of issue, with the dashboard's filters. Counts are protected against the month, station
-    and period totals, so a "<5" cannot be worked out by subtraction."""
+    of issue, with the dashboard's filters. Counts are protected against the month and period
+    totals the dashboard shows for the same filters, so a "<5" cannot be worked out by
+    subtraction."""
     filters = dashboard_filters(args)
     return {
         "filters": filters_out(filters),
