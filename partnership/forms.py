@@ -79,8 +79,11 @@ class VersionedForm(FlaskForm):
 
 
 def form_data(form: FlaskForm) -> dict:
-    """What the user submitted, by field name, for a service write."""
-    return dict(form.data)
+    """What the user submitted, by field name, for a service write; a form whose fields need
+    filling in for the service (an end date defaulting to the start) says so in
+    ``service_data()``."""
+    service_data = getattr(form, "service_data", None)
+    return service_data() if callable(service_data) else dict(form.data)
 
 
 @dataclass
