@@ -50,8 +50,11 @@ def import_mapping(filename: str, data: bytes) -> ImportReport:
         uid = row.get("org_unit", "")
         if uid and not is_uid(uid):
             raise RowError(
-                _("“%(value)s” is not a DHIS2 identifier: 11 letters and digits, starting with "
-                  "a letter.", value=uid[:40])  # fmt: skip
+                _(
+                    "“%(value)s” is not a DHIS2 identifier: 11 letters and digits, starting with "
+                    "a letter.",
+                    value=uid[:40],
+                )  # fmt: skip
             )
         if uid:
             if uid in lines_of_unit:
@@ -85,7 +88,9 @@ def import_mapping(filename: str, data: bytes) -> ImportReport:
         names = dict(
             db.session.execute(
                 select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         return ImportReport(errors=[
             (line, _("The organisation unit %(uid)s is already the unit of %(station)s.",

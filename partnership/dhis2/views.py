@@ -86,9 +86,9 @@ def mapping_edit():
             "success",
         )
         return redirect(url_for("dhis2.mapping_edit"))
-    return render_template(
-        "dhis2/mapping_form.html", form=form, import_form=MappingImportForm()
-    ), (422 if form.errors else 200)
+    return render_template("dhis2/mapping_form.html", form=form, import_form=MappingImportForm()), (
+        422 if form.errors else 200
+    )
 
 
 @bp.post("/mapping/import")

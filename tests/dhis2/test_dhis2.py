@@ -540,3 +540,54 @@ def test_mapping_import_refuses_a_file_of_other_columns(admin_client, world):  #
     response = _upload(admin_client, "name,phone\nAlpha,123\n")
     assert response.status_code == 422
     assert "These are not the columns of the mapping template." in response.data.decode()
+
+
+# ---- the queue ---------------------------------------------------------------------------------
+
+
+def test_the_request_only_queues_the_push_and_the_consumer_sends_it(
+    app, world, programme, concerns, admin_client, dhis2_server
+):  # noqa: ANN001
+    from partnership.jobs import huey
+
+    _set_up(app, world, server_url=dhis2_server.url)
+    dhis2_server.answer = (200, _summary(imported=12))
+    huey.immediate = False  # a real queue: nothing runs until a consumer takes the task
+    try:
+        huey.flush()
+        response = admin_client.post("/dhis2/pushes", data={"period": "202602"})
+        assert response.status_code == 302
+        assert dhis2_server.requests == []  # the answer came without waiting for DHIS2
+        waiting = admin_client.get(response.location).data.decode()
+        assert "Waiting for the background worker…" in waiting
+        assert '<meta http-equiv="refresh"' in waiting
+        assert huey.pending_count() == 1
+        with app.app_context():
+            huey.execute(huey.dequeue())  # what the consumer does
+    finally:
+        huey.flush()
+        huey.immediate = True
+    assert len(dhis2_server.requests) == 1
+    assert "DHIS2 took the values." in admin_client.get(response.location).data.decode()
+
+
+def test_a_push_no_consumer_took_is_given_up_and_can_be_sent_again(
+    app, world, programme, concerns, admin_client, dhis2_server
+):  # noqa: ANN001
+    from datetime import UTC, datetime, timedelta
+
+    from partnership.dhis2.models import Dhis2Push, PushStatus
+    from tests.conftest import _saved
+
+    _set_up(app, world, server_url=dhis2_server.url)
+    old = datetime.now(UTC) - timedelta(hours=2)
+    push = _saved(app, Dhis2Push(period="202602", payload={"period": "202602", "dataValues": []},
+                                 created_at=old))  # fmt: skip
+    html = admin_client.get(f"/dhis2/pushes/{push.id}").data.decode()
+    assert "No background worker sent the values." in html
+    with app.app_context():
+        assert db.session.get(Dhis2Push, push.id).status is PushStatus.FAILED
+    dhis2_server.answer = (200, _summary(imported=0))
+    again = admin_client.post(f"/dhis2/pushes/{push.id}/again")
+    assert again.status_code == 302
+    assert dhis2_server.requests[0]["payload"] == {"period": "202602", "dataValues": []}
