@@ -591,3 +591,19 @@ def test_a_push_no_consumer_took_is_given_up_and_can_be_sent_again(
     again = admin_client.post(f"/dhis2/pushes/{push.id}/again")
     assert again.status_code == 302
     assert dhis2_server.requests[0]["payload"] == {"period": "202602", "dataValues": []}
+
+
+def test_a_push_is_audited_without_its_values(
+    app, world, programme, concerns, admin_client, dhis2_server
+):  # noqa: ANN001
+    from partnership.audit import AuditEntry
+
+    _set_up(app, world, server_url=dhis2_server.url)
+    dhis2_server.answer = (200, _summary(imported=12))
+    admin_client.post("/dhis2/pushes", data={"period": "202602"})
+    with app.app_context():
+        [entry] = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_type == "Dhis2Push")
+        ).all()
+        assert entry.actor == "admin@test.example" and entry.action == "create"
+        assert "OuAlpha0001" not in json.dumps(entry.changes)
