@@ -106,6 +106,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     # The JSON API: the same rule as the list page each endpoint mirrors; its description is
     # public (it holds no data).
     "api-docs.openapi_json": PUBLIC,
+    # The description of the API, readable in a browser: no record, only the interface.
+    "api-docs.openapi_swagger_ui": PUBLIC,
     "api.station_list": SIGNED_IN,
     "api.person_list": SIGNED_IN,
     "api.meeting_list": SIGNED_IN,

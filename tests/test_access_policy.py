@@ -461,6 +461,7 @@ PUBLIC = {
     "meetings.meeting_feed",
     "curricula.certificate_verify",
     "api-docs.openapi_json",
+    "api-docs.openapi_swagger_ui",
 }
 
 
