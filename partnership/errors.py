@@ -64,7 +64,15 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):  # noqa: ANN202
         db.session.rollback()
         if request.blueprint == "api":
-            return {"code": error.code, "status": error.name}, error.code or 500
+            body: dict = {"code": error.code, "status": error.name}
+            data = getattr(error, "data", None) or {}
+            # Field messages of a refused request (422): the schema's and the services' alike.
+            errors = data.get("errors") or data.get("messages")
+            if errors:
+                body["errors"] = errors
+            if data.get("message"):
+                body["message"] = str(data["message"])
+            return body, error.code or 500, data.get("headers") or {}
         messages = {
             403: _("You do not have access to this page."),
             404: _("This page does not exist, or you do not have access to it."),

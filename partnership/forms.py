@@ -79,8 +79,11 @@ class VersionedForm(FlaskForm):
 
 
 def form_data(form: FlaskForm) -> dict:
-    """What the user submitted, by field name, for a service write."""
-    return dict(form.data)
+    """What the user submitted, by field name, for a service write; a form whose fields need
+    filling in for the service (an end date defaulting to the start) says so in
+    ``service_data()``."""
+    service_data = getattr(form, "service_data", None)
+    return service_data() if callable(service_data) else dict(form.data)
 
 
 @dataclass
@@ -95,7 +98,12 @@ class Saved:
     refused: str | None = None
 
 
-def save_form(form: FlaskForm, write: Callable[[dict], Any], record: Any = None) -> Saved:
+def save_form(
+    form: FlaskForm,
+    write: Callable[[dict], Any],
+    record: Any = None,
+    shown_at: dict[str, str] | None = None,
+) -> Saved:
     """Run a service write with the form's data and commit once.
 
     A ``FieldError`` from the service becomes the message next to its field; for an edit
@@ -110,7 +118,9 @@ def save_form(form: FlaskForm, write: Callable[[dict], Any], record: Any = None)
         db.session.commit()
     except FieldError as error:
         db.session.rollback()
-        attach_field_error(form, error)
+        # The service's field may be typed in another one (an officer's id found by name).
+        field = (shown_at or {}).get(error.field, error.field)
+        attach_field_error(form, FieldError(field, error.message))
         return Saved()
     except TransitionError as error:
         db.session.rollback()

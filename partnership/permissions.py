@@ -106,16 +106,29 @@ ENDPOINT_RULES: dict[str, Rule] = {
     # The JSON API: the same rule as the list page each endpoint mirrors; its description is
     # public (it holds no data).
     "api-docs.openapi_json": PUBLIC,
+    # The description of the API, readable in a browser: no record, only the interface.
+    "api-docs.openapi_swagger_ui": PUBLIC,
     "api.station_list": SIGNED_IN,
     "api.person_list": SIGNED_IN,
     "api.meeting_list": SIGNED_IN,
     "api.concern_list": roles(NGO_ROLES, Role.OFFICER),
     "api.action_point_list": SIGNED_IN,
+    "api.training_list": SIGNED_IN,
+    "api.indicator_list": SIGNED_IN,
+    "api.referral_station_months": SIGNED_IN,
+    "api.scheme_list": SIGNED_IN,
+    "api.scheme_measures": SIGNED_IN,
+    # The API's writes: the same roles as the forms they stand for.
+    "api.slip_create": roles(NGO_EDITORS, Role.OFFICER),
+    "api.attendance_record": roles(TRAINING_EDITORS),
+    "api.follow_up_create": roles(NGO_EDITORS, Role.OFFICER),
     # DHIS2 export: administrators set the server, its sign-in and the mapping, and push;
     # coordinators check what would be sent (aggregates as a viewer sees them) and read the
     # outcome of pushes, as they answer for the programme's figures.
     "dhis2.connection_edit": roles(ADMIN_ONLY),
     "dhis2.mapping_edit": roles(ADMIN_ONLY),
+    "dhis2.mapping_import": roles(ADMIN_ONLY),
+    "dhis2.mapping_template": roles(ADMIN_ONLY),
     "dhis2.dry_run": roles(NGO_EDITORS),
     "dhis2.dry_run_json": roles(NGO_EDITORS),
     "dhis2.push_create": roles(ADMIN_ONLY),

@@ -120,6 +120,22 @@ def marked(app, world, make_concern, make_action_point, make_person, make_traini
         certificate = db.session.scalar(select(Certificate))
         code = certificate.code if certificate else "NO-CERTIFICATE"
         certificate_id = certificate.id if certificate else 0
+        # A DHIS2 push of this programme's month, as an administrator would make it: the dry run
+        # and the push's page are crawled with everything else.
+        from partnership.accounts.models import User
+        from partnership.dashboard.services import INDICATOR_KEYS
+        from partnership.dhis2 import services as dhis2
+
+        dhis2.save_mapping({a.id: "OuAlpha0001", c.id: "OuCharl0003"},
+                           {k: (f"De{i:09d}", "") for i, k in enumerate(INDICATOR_KEYS)})  # fmt: skip
+        admin = db.session.get(User, world.users["admin"].id)
+        connection = dhis2.save_connection(None, {
+            "server_url": "http://127.0.0.1:9", "auth_kind": "token", "secret": "d2pat_x" * 4,
+            "period_type": "monthly"})  # fmt: skip
+        today = date.today()
+        export = dhis2.build_export(admin, dhis2.Period.month(today.year, today.month))
+        push_id = dhis2.create_push(admin, export, connection).id
+        db.session.commit()
         db.session.remove()
     ids = {
         "concern_id": [concern.id, other_concern.id],
@@ -134,6 +150,7 @@ def marked(app, world, make_concern, make_action_point, make_person, make_traini
         "training_id": [training_id],
         "certificate_id": [certificate_id],
         "module_id": [module_id],
+        "push_id": [push_id],
     }
     return Marked(ids, training_id, code)
 
@@ -210,6 +227,18 @@ def received_text(response) -> str:  # noqa: ANN001
     return text.replace("\r\n ", "").replace("\n ", "")
 
 
+def _api_token(app, user_id: int) -> str:  # noqa: ANN001
+    from partnership.accounts.models import User
+    from partnership.accounts.services import create_api_token
+    from partnership.extensions import db
+
+    with app.app_context():
+        secret = create_api_token(db.session.get(User, user_id), "leak sweep", 30)
+        db.session.commit()
+        db.session.remove()
+    return secret
+
+
 def _feed_token(app, user_id: int) -> str:  # noqa: ANN001
     from meetings.services.feeds import create_feed_token
     from partnership.accounts.models import User
@@ -280,10 +309,12 @@ def _state(app) -> dict:  # noqa: ANN001
 def sweep(app, login_as, marked: Marked, world, role: str) -> dict[str, str]:  # noqa: ANN001
     client = login_as(role)
     token = _feed_token(app, world.users[role].id)
+    api_headers = {"Authorization": f"Bearer {_api_token(app, world.users[role].id)}"}
     seen: dict[str, str] = {}
     before = _state(app)
     for url in crawl_urls(app, marked, token):
-        response = client.get(url)
+        # The API takes a personal token, never the session: a script's requests.
+        response = client.get(url, headers=api_headers if url.startswith("/api/v1/") else {})
         assert response.status_code in EXPECTED, (role, url, response.status_code)
         seen[url] = received_text(response) if response.status_code == 200 else ""
         assert _audited_changes(app) == before["audit changes"], f"GET {url} as {role} wrote"

@@ -98,6 +98,8 @@ def _base(stmt, user, filters: dict):  # noqa: ANN001, ANN202
         stmt = stmt.where(Training.starts_on >= filters["date_from"])
     if filters.get("date_to"):
         stmt = stmt.where(Training.starts_on <= filters["date_to"])
+    if filters.get("training_ids") is not None:
+        stmt = stmt.where(Training.id.in_(filters["training_ids"]))
     return stmt
 
 

@@ -13,9 +13,7 @@ from curricula.models import ADOPTION_ORDER, AdoptionStatus
 from curricula.services import adoption as services
 from curricula.services.modules import module_codes
 from curricula.views import bp
-from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
-from partnership.lifecycle import TransitionError
+from partnership.forms import form_status, save_form
 from partnership.pagination import arg_int
 
 
@@ -39,18 +37,17 @@ def adoption_create():
         form.centre_id.data = arg_int("centre")
         form.module_code.data = request.args.get("module")
     if form.validate_on_submit():
-        try:
-            adoption = services.propose_adoption(
-                form.centre_id.data, form.module_code.data, form.on.data, form.evidence.data or ""
-            )
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(
+            form,
+            lambda data: services.propose_adoption(
+                data["centre_id"], data["module_code"], data["on"], data["evidence"] or ""
+            ),
+        )
+        if saved.ok:
+            adoption = saved.record
             flash(_("The proposal was recorded."), "success")
             return redirect(url_for("curricula.adoption_advance", adoption_id=adoption.id))
-    return render_template("curricula/adoption_form.html", form=form), (422 if form.errors else 200)
+    return render_template("curricula/adoption_form.html", form=form), form_status(form)
 
 
 @bp.route("/adoption/<int:adoption_id>", methods=["GET", "POST"])
@@ -63,24 +60,15 @@ def adoption_advance(adoption_id: int):
         if following:
             form.status.data = following[0].value
     if form.validate_on_submit():
-        try:
-            services.advance_adoption(
-                adoption,
-                AdoptionStatus(form.status.data),
-                form.on.data,
-                form.evidence.data,
-                current_user,
-            )
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            db.session.refresh(adoption)
-            attach_field_error(form, error)
-        except TransitionError as error:
-            db.session.rollback()
-            db.session.refresh(adoption)
-            attach_field_error(form, FieldError("status", error.message))
-        else:
+        saved = save_form(
+            form,
+            lambda data: services.advance_adoption(
+                adoption, AdoptionStatus(data["status"]), data["on"], data["evidence"], current_user
+            ),
+        )
+        if saved.refused:
+            form.status.errors = [*form.status.errors, saved.refused]
+        if saved.ok:
             flash(_("The adoption is now “%(s)s”.", s=adoption.status.label), "success")
             return redirect(url_for("curricula.adoption_list"))
     return render_template(
@@ -89,4 +77,4 @@ def adoption_advance(adoption_id: int):
         steps=services.adoption_steps(adoption),
         form=form,
         final=adoption.status is AdoptionStatus.INSTITUTIONALISED,
-    ), (422 if form.errors else 200)
+    ), form_status(form)

@@ -13,7 +13,7 @@ from curricula.services.trainings import get_training_or_404
 from curricula.views import bp
 from partnership import audit
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import form_status, save_form
 
 
 def _verify_url(code: str) -> str:
@@ -64,20 +64,18 @@ def certificate_revoke(certificate_id: int):
     certificate = services.get_certificate_or_404(certificate_id, current_user)
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
-            services.revoke_certificate(certificate, current_user, form.reason.data)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(
+            form,
+            lambda data: services.revoke_certificate(certificate, current_user, data["reason"]),
+        )
+        if saved.ok:
             flash(_("Certificate %(code)s was revoked.", code=certificate.code), "success")
             return redirect(
                 url_for("curricula.training_detail", training_id=certificate.training_id)
             )
     return render_template(
         "curricula/certificate_revoke.html", certificate=certificate, form=form
-    ), (422 if form.errors else 200)
+    ), form_status(form)
 
 
 @bp.get("/verify", defaults={"code": ""})

@@ -5,16 +5,14 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from curricula import exports
 from curricula.forms import MaterialForm, ModuleForm, QuestionForm
 from curricula.models import AUDIENCE_LABELS
 from curricula.services import modules as services
 from curricula.views import bp
-from partnership import audit
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error, save_form
+from partnership.forms import form_status, save_form
 from partnership.pagination import arg_bool, arg_str, paginate
 from partnership.spreadsheets import send_table
 
@@ -58,20 +56,17 @@ def module_create():
         form.max_score.data = 20
         form.duration_hours.data = 2
     if form.validate_on_submit():
-        data = dict(form.data)
-        data["duration_hours"] = float(data["duration_hours"])
-        try:
-            module = services.create_module(data, current_user)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(form, lambda data: services.create_module(_hours(data), current_user))
+        if saved.ok:
+            module = saved.record
             flash(_("Module %(label)s was created.", label=module.audit_label), "success")
             return redirect(url_for("curricula.module_detail", module_id=module.id))
-    return render_template("curricula/module_form.html", form=form, module=None), (
-        422 if form.errors else 200
-    )
+    return render_template("curricula/module_form.html", form=form, module=None), form_status(form)
+
+
+def _hours(data: dict) -> dict:
+    """The form's duration (a Decimal) as the model stores it."""
+    return {**data, "duration_hours": float(data["duration_hours"])}
 
 
 @bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])
@@ -85,25 +80,14 @@ def module_edit(module_id: int):
         form.code.data = module.code  # the code of an existing module never changes
     conflict = None
     if form.validate_on_submit():
-        data = dict(form.data)
-        data["duration_hours"] = float(data["duration_hours"])
-        try:
-            audit.check_version(module, form.loaded_version())
-            services.update_module(module, data)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except (audit.EditConflict, StaleDataError) as exc:
-            db.session.rollback()
-            conflict = audit.conflict_entries(exc, module)
-        else:
+        saved = save_form(form, lambda data: services.update_module(module, _hours(data)), module)
+        conflict = saved.conflict
+        if saved.ok:
             flash(_("Your changes to %(label)s were saved.", label=module.audit_label), "success")
             return redirect(url_for("curricula.module_detail", module_id=module.id))
-    status = 409 if conflict is not None else (422 if form.errors else 200)
     return render_template(
         "curricula/module_form.html", form=form, module=module, conflict=conflict
-    ), status
+    ), form_status(form, conflict)
 
 
 @bp.post("/modules/<int:module_id>/versions")
@@ -126,17 +110,15 @@ def material_upload(module_id: int):
     module = services.get_module_or_404(module_id, current_user, for_edit=True)
     form = MaterialForm()
     if form.validate_on_submit():
-        try:
-            material = services.add_material(module, form.file.data, current_user)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(
+            form, lambda data: services.add_material(module, data["file"], current_user)
+        )
+        if saved.ok:
+            material = saved.record
             flash(_("%(name)s was uploaded.", name=material.filename), "success")
             return redirect(url_for("curricula.module_detail", module_id=module.id))
-    return render_template("curricula/material_form.html", module=module, form=form), (
-        422 if form.errors else 200
+    return render_template("curricula/material_form.html", module=module, form=form), form_status(
+        form
     )
 
 

@@ -21,7 +21,7 @@ from curricula.views import bp
 from partnership import disclosure
 from partnership.caching import cached, viewer_key
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error, save_form
+from partnership.forms import form_status, save_form
 from partnership.organisations.services import place_choices
 from partnership.organisations.services import stations as all_stations
 from partnership.pagination import ListPage, arg_date, arg_int, arg_str, paginate
@@ -66,19 +66,18 @@ def training_create():
         module = arg_int("module")
         form.module_ids.data = [module] if module else []
     if form.validate_on_submit():
-        data = dict(form.data)
-        data["end_date"] = data.get("end_date") or data["start_date"]
-        try:
-            training = services.create_training(data, current_user)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(
+            form,
+            lambda data: services.create_training(
+                {**data, "end_date": data.get("end_date") or data["start_date"]}, current_user
+            ),
+        )
+        if saved.ok:
+            training = saved.record
             flash(_("The training “%(t)s” was set up.", t=training.title), "success")
             return redirect(url_for("meetings.register_edit", meeting_id=training.meeting_id))
-    return render_template("curricula/training_form.html", form=form, meeting=None), (
-        422 if form.errors else 200
+    return render_template("curricula/training_form.html", form=form, meeting=None), form_status(
+        form
     )
 
 
@@ -208,10 +207,7 @@ def training_import(training_id: int):
     result = None
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            result = imports.import_register(training, upload.filename or "", upload.read())
-        except FieldError as error:
-            result = imports.ImportResult(errors=[(0, error.message)])
+        result = imports.import_register(training, upload.filename or "", upload.read())
         if result.errors:
             db.session.rollback()
         else:

@@ -37,6 +37,10 @@ def load_user_from_api_token(req):  # noqa: ANN001, ANN201
 
 @login_manager.user_loader
 def load_user(user_id: str):  # noqa: ANN201
+    if request.blueprint == "api":
+        # The API takes personal tokens only: a browser's session cookie never signs a script's
+        # request in, so another site cannot make one with it (CSRF) and writes need no form.
+        return None
     row = services.load_session(session.get(SESSION_TOKEN_KEY), seen_at=_cookie_seen_at())
     if row is None or str(row.user_id) != user_id:
         return None

@@ -18,7 +18,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from partnership.extensions import db
-from partnership.forms import FieldError
 from partnership.organisations.models import Organisation, Person, PersonKind
 from partnership.referrals.codes import normalise_slip_number
 from partnership.referrals.models import Outcome, Route, ServicePoint, ServiceType
@@ -143,16 +142,13 @@ def import_slips(scheme_id: int, filename: str, data: bytes, user) -> ImportRepo
         if problems:
             raise RowError("; ".join(problems))
         number = normalise_slip_number(row.get("number"))
-        try:
-            values = slip_services.check_slip(
-                issuing,
-                {"number": number, "station_id": station.id, "issued_on": issued_on,
-                 "officer_id": officer.id if officer else None, "officer": officer,
-                 "route": route.value},
-                taken=number in lookups["taken"],
-            )  # fmt: skip
-        except FieldError as error:
-            raise RowError(error.message) from None
+        values = slip_services.check_slip(
+            issuing,
+            {"number": number, "station_id": station.id, "issued_on": issued_on,
+             "officer_id": officer.id if officer else None, "officer": officer,
+             "route": route.value},
+            taken=number in lookups["taken"],
+        )  # fmt: skip
         lookups["taken"].add(number)  # a second row with the number is "already issued"
         return values
 
@@ -217,26 +213,23 @@ def import_redemptions(scheme_id: int, filename: str, data: bytes, user) -> Impo
             raise RowError("; ".join(problems))
         number = normalise_slip_number(row.get("slip"))
         slip = lookups["slips"].get(number)
-        try:
-            values = redemption_services.check_redemption(
-                redeeming,
-                {
-                    "walk_in": not number,
-                    "slip_number": number,
-                    "station_id": station.id if station else None,
-                    "redeemed_on": redeemed_on,
-                    "consent": consent_text in ("yes", "y", "1", "true"),
-                    "client_code": row.get("client_code", ""),
-                    "services": provided,
-                    "outcome": outcome.value,
-                    "follow_up": row.get("follow_up", ""),
-                    "follow_up_on": follow_up_on,
-                },
-                slip,
-                point,
-            )
-        except FieldError as error:
-            raise RowError(error.message) from None
+        values = redemption_services.check_redemption(
+            redeeming,
+            {
+                "walk_in": not number,
+                "slip_number": number,
+                "station_id": station.id if station else None,
+                "redeemed_on": redeemed_on,
+                "consent": consent_text in ("yes", "y", "1", "true"),
+                "client_code": row.get("client_code", ""),
+                "services": provided,
+                "outcome": outcome.value,
+                "follow_up": row.get("follow_up", ""),
+                "follow_up_on": follow_up_on,
+            },
+            slip,
+            point,
+        )
         if slip is not None:  # a second row with the slip is "already redeemed"
             lookups["slips"][number] = dataclasses.replace(slip, redeemed=True)
         return values

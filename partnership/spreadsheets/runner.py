@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from partnership.forms import FieldError
 from partnership.spreadsheets.reader import SpreadsheetError, read_rows
 
 
@@ -158,7 +159,9 @@ def run_rows(
     prepare: Callable[[list[ImportRow]], None] | None = None,
 ) -> ImportReport:
     """The second half of ``run_import``, for rows read earlier (a review step between reading
-    and writing carries them in a signed form field): check all, then write all or none."""
+    and writing carries them in a signed form field): check all, then write all or none. A
+    service's ``FieldError`` refuses the row it was checking, or, raised by the write, the file
+    (line 0)."""
     report = ImportReport()
     if prepare is not None:
         prepare(records)
@@ -166,10 +169,14 @@ def run_rows(
     for record in records:
         try:
             planned.append(check_row(record))
-        except RowError as error:
+        except (RowError, FieldError) as error:  # a service's check refuses the row
             report.errors.append((record.line, error.message))
     if report.errors:
         return report
-    report.result = write_all(planned)
+    try:
+        report.result = write_all(planned)
+    except FieldError as error:  # a rule only the write could check: the caller rolls back
+        report.errors.append((0, error.message))
+        return report
     report.rows = len(planned)
     return report

@@ -53,3 +53,55 @@ def referral_indicators(user, filters: DashboardFilters) -> ReferralIndicators: 
         rate = int(redeemed_total) / int(issued_total)
     by_month = {k: (issued_cells[k], redeemed_cells[k]) for k in issued}
     return ReferralIndicators(issued_total, redeemed_total, by_month, rate)
+
+
+@dataclass
+class StationMonth:
+    station_id: int
+    station: str
+    month: str  # YYYY-MM
+    issued: disclosure.Figure
+    redeemed: disclosure.Figure
+
+
+def referrals_by_station_month(user, filters: DashboardFilters) -> list[StationMonth]:  # noqa: ANN001
+    """Slips issued in the period and those of them redeemed, per station and month of issue,
+    within the filters and the user's scope. The cells add up to the dashboard's month figures
+    and to the period's total for the same filters, so each count is protected against both,
+    as the report workbook's sheet is (a "<5" cannot be worked out from the totals beside it)."""
+    from partnership.organisations.models import Organisation
+    from partnership.referrals.models import Redemption, Slip
+
+    year, month = year_month(Slip.issued_on)
+    stmt = (
+        select(Slip.station_id, Organisation.name, year, month, func.count(Slip.id),
+               func.count(Redemption.id))
+        .join(Organisation, Organisation.id == Slip.station_id)
+        .outerjoin(Redemption, Redemption.slip_id == Slip.id)
+        .where(
+            Slip.issued_on >= filters.start,
+            Slip.issued_on <= filters.end,
+            Slip.station_id.in_(station_ids_query(user, filters)),
+        )
+        .group_by(Slip.station_id, Organisation.name, year, month)
+    )  # fmt: skip
+    names: dict[int, str] = {}
+    counted: dict[tuple[int, str], tuple[int, int]] = {}
+    for station_id, name, y, m, issued, redeemed in db.session.execute(stmt):
+        names[station_id] = name
+        counted[(station_id, f"{int(y):04d}-{int(m):02d}")] = (int(issued), int(redeemed))
+    suppress = disclosure.applies_to(user)
+    groups: list[tuple[list, tuple]] = [(list(counted), ("all",))]
+    months: dict[str, list] = {}
+    for key in counted:
+        months.setdefault(key[1], []).append(key)
+    groups += [(keys, ("month", month)) for month, keys in months.items()]
+    shown = [
+        disclosure.protect_groups({k: v[i] for k, v in counted.items()}, groups, suppress)
+        for i in (0, 1)
+    ]
+    return [
+        StationMonth(station_id, names[station_id], month_text,
+                     shown[0][(station_id, month_text)], shown[1][(station_id, month_text)])
+        for station_id, month_text in sorted(counted, key=lambda k: (names[k[0]], k[1], k[0]))
+    ]  # fmt: skip

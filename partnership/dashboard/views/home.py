@@ -6,13 +6,14 @@ from __future__ import annotations
 from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from partnership import disclosure
-from partnership.caching import cached, viewer_key
+from partnership.caching import cached, cached_html, page_key
 from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
-from partnership.dashboard.services import DashboardFilters
-from partnership.dashboard.services.todo import todo_for
+from partnership.dashboard.services import DashboardFilters, indicators
+from partnership.dashboard.services.todo import Todo, add_meetings, todo_for
 from partnership.dashboard.views import bp
 from partnership.disclosure import SHOWN_ZERO
 from partnership.forms import country_choices
@@ -22,14 +23,64 @@ from partnership.permissions import station_scope
 
 @bp.get("/")
 def home():
+    user = current_user
     filters = DashboardFilters.from_request()
-    context = dashboard_context(current_user, filters)
+    params = filters.to_params()
+    # The page is kept in parts, each until a write changes a table it was read from
+    # (partnership.caching): a warm dashboard reads no figures and renders no charts.
+    figures_html = cached_html(
+        "dashboard",
+        lambda: render_template(
+            "dashboard/_figures.html",
+            links=tile_links(filters),
+            **dashboard_context(user, filters, with_choices=False),
+        ),
+        page_key(user),
+        params,
+    )
+    filters_html = cached_html(
+        "dashboard-filters",
+        lambda: render_template("dashboard/_filters.html", filters=filters, **filter_choices(user)),
+        page_key(user),
+        params,
+    )
     return render_template(
         "dashboard/home.html",
-        links=tile_links(filters),
-        todo=todo_for(current_user, stations_overdue=context["visits"].overdue),
-        **context,
+        filters=filters,
+        filters_html=filters_html,
+        figures_html=figures_html,
+        todo=dashboard_todo(user, filters),
     )
+
+
+def filter_choices(user) -> dict:  # noqa: ANN001
+    """The place filters' choices: countries and commands for the whole programme, the user's
+    stations grouped by command (a select of a few hundred stations a reader can scan)."""
+    whole_programme = station_scope(user) is None
+    return {
+        "countries": country_choices() if whole_programme else [],
+        "commands": org_services.commands() if whole_programme else [],
+        "station_groups": org_services.stations_by_command(user),
+    }
+
+
+def dashboard_todo(user, filters: DashboardFilters) -> Todo:  # noqa: ANN001
+    """The to-do: its points and concerns kept rendered for this user until a write to what
+    they were read from; the coming meetings read afresh (they leave the list as they start)."""
+    overdue = indicators.dashboard_part(user, filters, "visit_indicators").overdue
+
+    def items() -> tuple:
+        todo = todo_for(user, stations_overdue=overdue, with_meetings=False)
+        shown = todo.acknowledge or todo.verify or todo.follow_up or todo.resolve
+        html = str(render_template("dashboard/_todo_items.html", todo=todo)) if shown else ""
+        return todo.lists, sorted(todo.more), html
+
+    lists, more, html = cached("dashboard-todo", items, user.id, page_key(user), overdue)
+    todo = Todo(lists=lists, more=set(more), items_html=Markup(html))  # noqa: S704 - our template
+    if "schedule" in lists:
+        todo.stations_overdue = overdue
+    add_meetings(user, todo)
+    return todo
 
 
 def tile_links(filters: DashboardFilters) -> dict[str, str]:
@@ -67,12 +118,13 @@ def tile_links(filters: DashboardFilters) -> dict[str, str]:
 
 def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True) -> dict:  # noqa: ANN001
     """Everything the dashboard shows, computed with a fixed number of aggregate queries; the
-    place filters' choices only where the page offers them."""
-    suppressed = services.suppress_small_counts(user)
-    # Aggregates over all history: kept until the next write (see partnership.caching).
-    meetings, visits, reach, referrals, loop, training, (stations, officers) = cached(
-        "dashboard", lambda: _figures(user, filters), viewer_key(user), filters.to_params()
-    )
+    place filters' choices only where the page offers them. The tiles' values come from
+    ``indicators.indicator_values``, as the API's and the DHIS2 export's do."""
+    figures = indicators.dashboard_figures(user, filters)
+    values = indicators.indicator_values(figures)
+    suppressed = figures.suppressed
+    meetings, referrals, loop = figures.meetings, figures.referrals, figures.loop
+    training = figures.training
     months = services.months_between(filters.start, filters.end)
     labels = [services.month_label(y, m) for y, m in months]
 
@@ -102,46 +154,27 @@ def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True
     return {
         "filters": filters,
         "suppressed": suppressed,
+        "indicators": values,
         "loop": loop,
         "training": training,
-        "officers_posted_trained": count(training.trained),
-        "training_share": training.share(suppressed),
+        "officers_posted_trained": values["officers_posted_trained"],
+        "training_share": values["training_share"],
         "gain_shown": disclosure.mean_shown(training.gain.n, suppressed),
-        "gain_pairs": count(training.gain.n),
-        "concerns_in_period": count(loop.concerns_in_period),
+        "gain_pairs": values["gain_pairs"],
+        "concerns_in_period": values["concerns_raised"],
         "concerns_by_category": [(label, count(n)) for label, n in loop.concerns_by_category],
         "meetings": meetings,
-        "visits": visits,
-        "reach": reach,
+        "visits": figures.visits,
+        "reach": figures.reach,
         "referrals": referrals,
-        "station_count": stations,
-        "officer_count": count(officers),
-        "officers_sensitised": count(reach.officers_sensitised),
-        "officers_trained": count(reach.officers_trained),
-        "slips_issued": count(referrals.issued),
-        "slips_redeemed": count(referrals.redeemed),
-        "redemption_rate": referrals.rate,
+        "station_count": figures.stations,
+        "officer_count": values["officers_posted"],
+        "officers_sensitised": values["officers_sensitised"],
+        "officers_trained": values["officers_trained"],
+        "slips_issued": values["slips_issued"],
+        "slips_redeemed": values["slips_redeemed"],
+        "redemption_rate": values["redemption_rate"],
         "charts": [meeting_chart, referral_chart, concern_chart],
-        "countries": country_choices() if with_choices and station_scope(user) is None else [],
-        "commands": org_services.commands() if with_choices and station_scope(user) is None else [],
-        "stations": org_services.stations(user) if with_choices else [],
+        **(filter_choices(user) if with_choices else {}),
         "chart_rows": list(zip(labels, months, strict=True)),
     }
-
-
-def _figures(user, filters: DashboardFilters) -> tuple:  # noqa: ANN001
-    # Each part kept on its own: a new slip recomputes the referral figures, not the others.
-    key = (viewer_key(user), filters.to_params())
-    parts = (
-        "meeting_indicators",
-        "visit_indicators",
-        "reach_indicators",
-        "referral_indicators",
-        "loop_indicators",
-        "training_indicators",
-        "station_and_officer_counts",
-    )
-    return tuple(
-        cached(f"dashboard-{part}", lambda part=part: getattr(services, part)(user, filters), *key)
-        for part in parts
-    )

@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 from partnership import audit
 from partnership.database import bulk_insert
 from partnership.extensions import db
-from partnership.forms import FieldError
 from partnership.mixins import utcnow
 from partnership.organisations import services
 from partnership.organisations.imports.common import (
@@ -39,7 +38,7 @@ from partnership.organisations.models import (
     PersonKind,
     Posting,
 )
-from partnership.spreadsheets import ImportRow, RowError, Table
+from partnership.spreadsheets import ImportRow, Table
 
 PEOPLE_COLUMNS = (
     column("reference", _l("A stable code: service number, staff number, programme code."), True),
@@ -162,10 +161,8 @@ def import_people(filename: str, data: bytes) -> ImportOutcome:
         set_if_changed(existing, values, changed)
         if org is not None and org.id != existing.organisation_id:
             if kind is PersonKind.OFFICER:
-                try:
-                    services.transfer_officer(existing, org.id, posted)
-                except FieldError as error:
-                    raise RowError(error.message) from None
+                # A refused transfer (a date before the current posting) refuses the row.
+                services.transfer_officer(existing, org.id, posted)
             else:
                 existing.organisation_id = org.id
             changed.append("organisation")

@@ -99,18 +99,12 @@ def slip_create():
     if form.validate_on_submit():
 
         def issue(data: dict):  # noqa: ANN202
-            try:
-                if not data.get("officer_id") and (form.officer_name.data or "").strip():
-                    data["officer_id"] = slip_services.officer_named(
-                        current_user, form.officer_name.data
-                    )
-                return slip_services.issue_slip(data, current_user)
-            except FieldError as error:
-                if error.field == "officer_id":  # shown next to the name the user typed
-                    raise FieldError("officer_name", error.message) from error
-                raise
+            if not data.get("officer_id") and (data.get("officer_name") or "").strip():
+                data["officer_id"] = slip_services.officer_named(current_user, data["officer_name"])
+            return slip_services.issue_slip(data, current_user)
 
-        saved = save_form(form, issue)
+        # A refused officer is shown next to the name the user typed.
+        saved = save_form(form, issue, shown_at={"officer_id": "officer_name"})
         if saved.ok:
             slip = saved.record
             flash(_("Slip %(number)s was recorded.", number=slip.number), "success")
@@ -151,16 +145,18 @@ def import_page(kind: str):  # noqa: ANN202
         scheme = scheme_services.get_scheme_or_404(form.scheme_id.data, current_user)
         upload = form.file.data
         run = imports.import_slips if kind == "slips" else imports.import_redemptions
-        try:
-            if upload and getattr(upload, "filename", ""):
-                filename, data = upload.filename, upload.read()
-            elif (form.pasted.data or "").strip():
-                filename, data = "pasted.csv", form.pasted.data.encode("utf-8")
-            else:
-                raise FieldError("file", _("Choose a file or paste rows."))
-            report = run(scheme.id, filename, data, current_user._get_current_object())
-        except FieldError as error:
-            attach_field_error(form, error)
+        if upload and getattr(upload, "filename", ""):
+            filename, data = upload.filename, upload.read()
+        elif (form.pasted.data or "").strip():
+            filename, data = "pasted.csv", form.pasted.data.encode("utf-8")
+        else:
+            filename = data = None
+            form.file.errors = [*form.file.errors, _("Choose a file or paste rows.")]
+        if data is not None:
+            try:
+                report = run(scheme.id, filename, data, current_user._get_current_object())
+            except FieldError as error:  # the scheme takes no slips now (not started, ended)
+                attach_field_error(form, error)
         if report is not None and report.ok:
             db.session.commit()
             flash(
