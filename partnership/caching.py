@@ -38,6 +38,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -117,19 +118,36 @@ def _token_time(token: str) -> float:
         return float("inf")
 
 
-def generations(tables: Iterable[str]) -> dict[str, str]:
-    """The current generation of each table; a table without one gets a new one."""
+def _request_memo() -> dict[str, str] | None:
+    """The generations already read in this request (a page asks for several figures that
+    depend on the same tables), or None outside a request."""
+    if not has_request_context():
+        return None
+    if "_figure_generations" not in g:
+        g._figure_generations = {}
+    return g._figure_generations
+
+
+def generations(tables: Iterable[str], fresh: bool = False) -> dict[str, str]:
+    """The current generation of each table; a table without one gets a new one. Within a
+    request each table's generation is read once (as if every figure of the page had been
+    looked up at that moment) unless ``fresh``."""
     names = sorted(set(tables))
-    values = cache.get_many(*(GENERATION_PREFIX + name for name in names))
-    current = {}
-    for name, value in zip(names, values, strict=True):
+    memo = _request_memo()
+    known = {} if memo is None or fresh else {n: memo[n] for n in names if n in memo}
+    missing = [n for n in names if n not in known]
+    values = cache.get_many(*(GENERATION_PREFIX + name for name in missing)) if missing else []
+    current = dict(known)
+    for name, value in zip(missing, values, strict=True):
         if value is None:
             # Not written since the cache began: a token as old as that. ``add`` leaves a token
             # a write has just set in place, and that is the one read back.
             cache.add(GENERATION_PREFIX + name, _new_token(settled=True), timeout=0)
             value = cache.get(GENERATION_PREFIX + name) or _new_token()
         current[name] = value
-    return current
+    if memo is not None:
+        memo.update(current)
+    return {name: current[name] for name in names}
 
 
 def tables_changed(tables: Iterable[str]) -> None:
@@ -140,6 +158,9 @@ def tables_changed(tables: Iterable[str]) -> None:
     names.add(ANY_WRITE)
     token = _new_token()
     cache.set_many({GENERATION_PREFIX + name: token for name in names}, timeout=0)
+    memo = _request_memo()
+    if memo is not None:
+        memo.clear()  # this request wrote: what it reads next is read afresh
 
 
 def data_changed() -> None:
@@ -176,7 +197,7 @@ def cached(name: str, compute: Callable[[], T], *key: object) -> T:
     depends_on = reads | ALWAYS_READ | {EVERY_TABLE}
     for outer in stack:
         outer.update(depends_on)
-    current = generations(depends_on)
+    current = generations(depends_on, fresh=True)
     if _may_store(current):
         cache.set(full_key, (current, value))
     return value
@@ -190,6 +211,21 @@ def _may_store(current: dict[str, str]) -> bool:
         return False
     since = g._figures_since - current_app.config["CACHE_CLOCK_MARGIN_SECONDS"]
     return all(_token_time(token) < since for token in current.values())
+
+
+def cached_html(name: str, render: Callable[[], str], *key: object) -> Markup:
+    """A fragment of a page (``render()``: its HTML) kept exactly like a figure: until a write
+    changes a table that rendering read. ``key`` must name everything else the HTML depends on
+    (``page_key`` for who looks, the filters); a fragment never holds a CSRF token or anything
+    else of one session."""
+    # Our own templates' output, escaped when it was rendered.
+    return Markup(cached(f"html:{name}", lambda: str(render()), *key))  # noqa: S704
+
+
+def page_key(user) -> tuple:  # noqa: ANN001
+    """What a rendered fragment may depend on about who looks: ``viewer_key`` and the time zone
+    times are shown in."""
+    return (*viewer_key(user), getattr(user, "timezone", None))
 
 
 def viewer_key(user) -> tuple:  # noqa: ANN001

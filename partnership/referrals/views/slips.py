@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from partnership.extensions import db
-from partnership.forms import form_status, save_form
+from partnership.forms import FieldError, attach_field_error, form_status, save_form
 from partnership.pagination import arg_int, arg_str, paginate
 from partnership.permissions import can_see_client_codes
 from partnership.referrals import exports, imports
@@ -147,7 +147,10 @@ def import_page(kind: str):  # noqa: ANN202
             filename = data = None
             form.file.errors = [*form.file.errors, _("Choose a file or paste rows.")]
         if data is not None:
-            report = run(scheme.id, filename, data, current_user._get_current_object())
+            try:
+                report = run(scheme.id, filename, data, current_user._get_current_object())
+            except FieldError as error:  # the scheme takes no slips now (not started, ended)
+                attach_field_error(form, error)
         if report is not None and report.ok:
             db.session.commit()
             flash(
