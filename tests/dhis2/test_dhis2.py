@@ -607,3 +607,24 @@ def test_a_push_is_audited_without_its_values(
         ).all()
         assert entry.actor == "admin@test.example" and entry.action == "create"
         assert "OuAlpha0001" not in json.dumps(entry.changes)
+
+
+def test_import_summaries_of_older_and_newer_dhis2_versions_are_read():
+    from partnership.dhis2.client import _read
+
+    # Before 2.38 the import summary is the whole answer.
+    old = _read(200, json.dumps({
+        "responseType": "ImportSummary", "status": "WARNING",
+        "importCount": {"imported": 3, "updated": 1, "ignored": 2, "deleted": 0},
+        "conflicts": [{"object": "DeSlipIss01", "value": "Data element not found"}] * 150,
+    }).encode())  # fmt: skip
+    assert (old.summary, old.import_status, old.imported, old.updated, old.ignored) == (
+        True, "WARNING", 3, 1, 2)  # fmt: skip
+    assert len(old.conflicts) == 100  # kept to a readable number
+    new = _read(
+        409, json.dumps(_summary(imported=0, ignored=4, conflicts=[{"object": "x"}])).encode()
+    )
+    assert (new.summary, new.import_status, new.ignored) == (True, "WARNING", 4)
+    assert new.conflicts == [{"object": "x", "value": ""}]
+    page = _read(200, b"<html>Sign in to DHIS2</html>")
+    assert not page.summary and page.problem == "not_dhis2"
