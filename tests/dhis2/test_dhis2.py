@@ -591,3 +591,40 @@ def test_a_push_no_consumer_took_is_given_up_and_can_be_sent_again(
     again = admin_client.post(f"/dhis2/pushes/{push.id}/again")
     assert again.status_code == 302
     assert dhis2_server.requests[0]["payload"] == {"period": "202602", "dataValues": []}
+
+
+def test_a_push_is_audited_without_its_values(
+    app, world, programme, concerns, admin_client, dhis2_server
+):  # noqa: ANN001
+    from partnership.audit import AuditEntry
+
+    _set_up(app, world, server_url=dhis2_server.url)
+    dhis2_server.answer = (200, _summary(imported=12))
+    admin_client.post("/dhis2/pushes", data={"period": "202602"})
+    with app.app_context():
+        [entry] = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_type == "Dhis2Push")
+        ).all()
+        assert entry.actor == "admin@test.example" and entry.action == "create"
+        assert "OuAlpha0001" not in json.dumps(entry.changes)
+
+
+def test_import_summaries_of_older_and_newer_dhis2_versions_are_read():
+    from partnership.dhis2.client import _read
+
+    # Before 2.38 the import summary is the whole answer.
+    old = _read(200, json.dumps({
+        "responseType": "ImportSummary", "status": "WARNING",
+        "importCount": {"imported": 3, "updated": 1, "ignored": 2, "deleted": 0},
+        "conflicts": [{"object": "DeSlipIss01", "value": "Data element not found"}] * 150,
+    }).encode())  # fmt: skip
+    assert (old.summary, old.import_status, old.imported, old.updated, old.ignored) == (
+        True, "WARNING", 3, 1, 2)  # fmt: skip
+    assert len(old.conflicts) == 100  # kept to a readable number
+    new = _read(
+        409, json.dumps(_summary(imported=0, ignored=4, conflicts=[{"object": "x"}])).encode()
+    )
+    assert (new.summary, new.import_status, new.ignored) == (True, "WARNING", 4)
+    assert new.conflicts == [{"object": "x", "value": ""}]
+    page = _read(200, b"<html>Sign in to DHIS2</html>")
+    assert not page.summary and page.problem == "not_dhis2"
