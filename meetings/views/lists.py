@@ -19,7 +19,14 @@ from meetings.views import bp
 from partnership.extensions import db
 from partnership.forms import country_choices
 from partnership.organisations import services as org_services
-from partnership.pagination import arg_bool, arg_int, arg_str, paginate, parse_iso_date
+from partnership.pagination import (
+    arg_bool,
+    arg_date,
+    arg_int,
+    arg_str,
+    paginate,
+    parse_iso_date,
+)
 from partnership.permissions import station_scope
 from partnership.spreadsheets import send_table, streamed
 
@@ -36,6 +43,9 @@ def _filters() -> queries.MeetingFilters:
         status=arg_str("status"),
         q=arg_str("q"),
         upcoming=arg_bool("upcoming"),
+        held=arg_bool("held"),
+        starts_from=arg_date("from"),
+        starts_to=arg_date("to"),
     )
 
 
@@ -127,6 +137,7 @@ def meeting_due():
         "meetings/meeting_due.html",
         rows=shown,
         total=len(rows),
+        median_days_since=due.median_days_since(rows),
         page_number=page_number,
         pages=pages,
         filters=filters,

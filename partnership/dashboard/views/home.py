@@ -102,6 +102,17 @@ def tile_links(filters: DashboardFilters) -> dict[str, str]:
         "coverage": url_for("curricula.coverage", **place),
         "resensitise": url_for("curricula.coverage", flagged=1, **place),
         "gain": url_for("curricula.knowledge_gain", by="period", **place, **period),
+        "meetings_held": url_for("meetings.meeting_index", held=1, **place, **period),
+        "median_days": url_for("meetings.meeting_due", **place),
+        "slips_issued": url_for("referrals.slip_list", **place, **period),
+        "slips_redeemed": url_for("referrals.slip_list", state="redeemed", **place, **period),
+        "points_verified": url_for(
+            "actions.action_point_list",
+            status="verified",
+            verified_from=period["from"],
+            verified_to=period["to"],
+            **place,
+        ),
     }
 
 

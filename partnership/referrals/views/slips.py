@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error, form_status, save_form
-from partnership.pagination import arg_int, arg_str, paginate
+from partnership.organisations.services import place_choices
+from partnership.pagination import arg_date, arg_int, arg_str, paginate
 from partnership.permissions import can_see_client_codes
 from partnership.referrals import exports, imports
 from partnership.referrals.forms import (
@@ -37,6 +38,10 @@ def _slip_filters() -> slip_services.SlipFilters:
         route=arg_str("route"),
         number=arg_str("number"),
         state=arg_str("state"),
+        country=arg_str("country"),
+        command_id=arg_int("command"),
+        issued_from=arg_date("from"),
+        issued_to=arg_date("to"),
     )
 
 
@@ -52,6 +57,7 @@ def slip_list():
         stations=slip_services.issuing_stations(current_user),
         routes=list(Route),
         show_redemptions=can_see_client_codes(current_user),
+        **place_choices(current_user),
     )
 
 
