@@ -23,7 +23,7 @@ $(BIN)/.installed: requirements.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Workbox, from npm, served by the app itself for its service worker (static/js/sw.js): pages
@@ -35,7 +35,15 @@ static/vendor/workbox/.built: node_modules/.installed
 	@for m in $(WORKBOX_MODULES); do cp node_modules/$$m/build/$$m.prod.js static/vendor/workbox/; done
 	@touch $@
 
-offline: static/vendor/workbox/.built
+# Swagger UI, from npm, for the API's interactive documentation at /api/docs (no CDN). Built
+# here, never committed; without it /api/docs says so and /api/openapi.json is still served.
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui-standalone-preset.js swagger-ui.css LICENSE
+static/vendor/swagger-ui/.built: node_modules/.installed
+	@mkdir -p static/vendor/swagger-ui
+	@for f in $(SWAGGER_UI_FILES); do cp node_modules/swagger-ui-dist/$$f static/vendor/swagger-ui/; done
+	@touch $@
+
+offline: static/vendor/workbox/.built static/vendor/swagger-ui/.built
 
 # Translations: the .po catalogues in translations/ are the source; the compiled .mo files are
 # built here (never committed) whenever a .po is newer.

@@ -119,7 +119,7 @@ class MeetingForm(VersionedForm):
         self.facilitator_ids.choices = [(u.id, u.name) for u in facilitators]
         self.timezone.choices = zone_choices()
 
-    def data_dict(self) -> dict:
+    def service_data(self) -> dict:
         data = dict(self.data)
         data["end_date"] = data["end_date"] or data["start_date"]
         data["station_ids"] = list(data["station_ids"] or [])

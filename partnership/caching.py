@@ -32,12 +32,13 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -58,6 +59,8 @@ ANY_WRITE = "+"
 # Read before any figure is computed (the officer's station scope, kept for the request), so
 # every figure depends on it.
 ALWAYS_READ = frozenset({"organisations"})
+# Marks, among the tables a figure read, a moment it changes at by itself (see valid_until).
+UNTIL = "@until:"
 # Columns whose updates change no figure: sign-in and notification bookkeeping.
 QUIET_COLUMNS = {"users": frozenset({"last_login_at", "unread_notifications"})}
 
@@ -117,19 +120,36 @@ def _token_time(token: str) -> float:
         return float("inf")
 
 
-def generations(tables: Iterable[str]) -> dict[str, str]:
-    """The current generation of each table; a table without one gets a new one."""
+def _request_memo() -> dict[str, str] | None:
+    """The generations already read in this request (a page asks for several figures that
+    depend on the same tables), or None outside a request."""
+    if not has_request_context():
+        return None
+    if "_figure_generations" not in g:
+        g._figure_generations = {}
+    return g._figure_generations
+
+
+def generations(tables: Iterable[str], fresh: bool = False) -> dict[str, str]:
+    """The current generation of each table; a table without one gets a new one. Within a
+    request each table's generation is read once (as if every figure of the page had been
+    looked up at that moment) unless ``fresh``."""
     names = sorted(set(tables))
-    values = cache.get_many(*(GENERATION_PREFIX + name for name in names))
-    current = {}
-    for name, value in zip(names, values, strict=True):
+    memo = _request_memo()
+    known = {} if memo is None or fresh else {n: memo[n] for n in names if n in memo}
+    missing = [n for n in names if n not in known]
+    values = cache.get_many(*(GENERATION_PREFIX + name for name in missing)) if missing else []
+    current = dict(known)
+    for name, value in zip(missing, values, strict=True):
         if value is None:
             # Not written since the cache began: a token as old as that. ``add`` leaves a token
             # a write has just set in place, and that is the one read back.
             cache.add(GENERATION_PREFIX + name, _new_token(settled=True), timeout=0)
             value = cache.get(GENERATION_PREFIX + name) or _new_token()
         current[name] = value
-    return current
+    if memo is not None:
+        memo.update(current)
+    return {name: current[name] for name in names}
 
 
 def tables_changed(tables: Iterable[str]) -> None:
@@ -140,6 +160,9 @@ def tables_changed(tables: Iterable[str]) -> None:
     names.add(ANY_WRITE)
     token = _new_token()
     cache.set_many({GENERATION_PREFIX + name: token for name in names}, timeout=0)
+    memo = _request_memo()
+    if memo is not None:
+        memo.clear()  # this request wrote: what it reads next is read afresh
 
 
 def data_changed() -> None:
@@ -160,11 +183,13 @@ def cached(name: str, compute: Callable[[], T], *key: object) -> T:
         return compute()  # the figure must count this transaction's own writes, and not keep them
     full_key = f"figure:{name}:{date.today().isoformat()}:{get_locale()}:{key!r}"
     entry = cache.get(full_key)
-    if entry is not None:
-        depends, value = entry
-        if generations(depends) == depends:
+    if entry is not None and len(entry) == 3:
+        depends, value, until = entry
+        if (until is None or time.time() < until) and generations(depends) == depends:
             for outer in _reading.get():  # a figure computed around this one depends on it too
                 outer.update(depends)
+                if until is not None:
+                    outer.add(f"{UNTIL}{until}")
             return value
     reads: set[str] = set()
     stack = _reading.get()
@@ -173,13 +198,26 @@ def cached(name: str, compute: Callable[[], T], *key: object) -> T:
         value = compute()
     finally:
         _reading.reset(token)
-    depends_on = reads | ALWAYS_READ | {EVERY_TABLE}
+    times = [name for name in reads if name.startswith(UNTIL)]
+    until = min((float(name[len(UNTIL) :]) for name in times), default=None)
+    depends_on = (reads - set(times)) | ALWAYS_READ | {EVERY_TABLE}
     for outer in stack:
         outer.update(depends_on)
-    current = generations(depends_on)
+        outer.update(times)
+    current = generations(depends_on, fresh=True)
     if _may_store(current):
-        cache.set(full_key, (current, value))
+        cache.set(full_key, (current, value, until))
     return value
+
+
+def valid_until(moment: datetime | None) -> None:
+    """The figure being computed changes at ``moment`` even without a write (a meeting that
+    starts is no longer the next one): it is kept until then at most."""
+    if moment is None:
+        return
+    stamp = moment.timestamp() if moment.tzinfo else moment.replace(tzinfo=UTC).timestamp()
+    for reads in _reading.get():
+        reads.add(f"{UNTIL}{stamp}")
 
 
 def _may_store(current: dict[str, str]) -> bool:
@@ -190,6 +228,38 @@ def _may_store(current: dict[str, str]) -> bool:
         return False
     since = g._figures_since - current_app.config["CACHE_CLOCK_MARGIN_SECONDS"]
     return all(_token_time(token) < since for token in current.values())
+
+
+def cached_html(name: str, render: Callable[[], str], *key: object) -> Markup:
+    """A fragment of a page (``render()``: its HTML) kept exactly like a figure: until a write
+    changes a table that rendering read. ``key`` must name everything else the HTML depends on
+    (``page_key`` for who looks, the filters); a fragment never holds a CSRF token or anything
+    else of one session."""
+    # Our own templates' output, escaped when it was rendered.
+    return Markup(cached(f"html:{name}", lambda: str(render()), *key))  # noqa: S704
+
+
+def render_kept(template: str, body: str, context: Callable[[], dict], **page: object) -> str:
+    """``template`` around its content ``body`` rendered with ``context()``, the content kept
+    like a figure for who looks (``page_key``) and the address asked for (path and query: the
+    filters and the page); the layout (who is signed in, the sign-out form's CSRF token,
+    messages) is rendered afresh. ``page``: what ``template`` itself shows (its title)."""
+    from flask import render_template, request
+    from flask_login import current_user
+
+    html = cached_html(
+        f"page:{body}",
+        lambda: render_template(body, **context()),
+        page_key(current_user),
+        request.full_path,
+    )
+    return render_template(template, body=html, **page)
+
+
+def page_key(user) -> tuple:  # noqa: ANN001
+    """What a rendered fragment may depend on about who looks: ``viewer_key`` and the time zone
+    times are shown in."""
+    return (*viewer_key(user), getattr(user, "timezone", None))
 
 
 def viewer_key(user) -> tuple:  # noqa: ANN001

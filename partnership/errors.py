@@ -63,7 +63,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # noqa: ANN202
         db.session.rollback()
-        if request.blueprint == "api":
+        # The API answers in JSON, also for an address under it that matches no endpoint.
+        if request.blueprint == "api" or request.path.startswith("/api/v1/"):
             body: dict = {"code": error.code, "status": error.name}
             data = getattr(error, "data", None) or {}
             # Field messages of a refused request (422): the schema's and the services' alike.

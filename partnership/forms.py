@@ -15,6 +15,8 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import Field, FieldList, Form, FormField, HiddenField
 from wtforms.validators import Optional
@@ -79,8 +81,11 @@ class VersionedForm(FlaskForm):
 
 
 def form_data(form: FlaskForm) -> dict:
-    """What the user submitted, by field name, for a service write."""
-    return dict(form.data)
+    """What the user submitted, by field name, for a service write; a form whose fields need
+    filling in for the service (an end date defaulting to the start) says so in
+    ``service_data()``."""
+    service_data = getattr(form, "service_data", None)
+    return service_data() if callable(service_data) else dict(form.data)
 
 
 @dataclass
@@ -93,6 +98,23 @@ class Saved:
     conflict: list | None = None
     # Why a status change or a button's write was refused, to show the user as it is.
     refused: str | None = None
+
+
+_FLUSHED = "save_form_flushed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_FLUSHED] = True
+
+
+def _commit_if_written() -> None:
+    """Commit what the write did. A write that wrote nothing (it found clashes to confirm, or
+    a preview to show) commits nothing, so the page keeps the records it loaded instead of
+    loading each again after the commit expired them."""
+    session = db.session
+    if session.info.pop(_FLUSHED, False) or session.new or session.dirty or session.deleted:
+        session.commit()
 
 
 def save_form(
@@ -111,8 +133,9 @@ def save_form(
     try:
         if record is not None and isinstance(form, VersionedForm):
             check_version(record, form.loaded_version())
+        db.session.info.pop(_FLUSHED, None)
         result = write(form_data(form))
-        db.session.commit()
+        _commit_if_written()
     except FieldError as error:
         db.session.rollback()
         # The service's field may be typed in another one (an officer's id found by name).
@@ -132,8 +155,9 @@ def save_action(write: Callable[[], Any]) -> Saved:
     """The same for a button without fields: a ``FieldError`` or ``TransitionError`` comes
     back as ``refused``, for the page to flash; the write is committed or rolled back whole."""
     try:
+        db.session.info.pop(_FLUSHED, None)
         result = write()
-        db.session.commit()
+        _commit_if_written()
     except (FieldError, TransitionError) as error:
         db.session.rollback()
         return Saved(refused=error.message)

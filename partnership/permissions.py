@@ -110,6 +110,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     # The JSON API: the same rule as the list page each endpoint mirrors; its description is
     # public (it holds no data).
     "api-docs.openapi_json": PUBLIC,
+    # The description of the API, readable in a browser: no record, only the interface.
+    "api-docs.openapi_swagger_ui": PUBLIC,
     "api.station_list": SIGNED_IN,
     "api.person_list": SIGNED_IN,
     "api.meeting_list": SIGNED_IN,
@@ -129,6 +131,8 @@ ENDPOINT_RULES: dict[str, Rule] = {
     # outcome of pushes, as they answer for the programme's figures.
     "dhis2.connection_edit": roles(ADMIN_ONLY),
     "dhis2.mapping_edit": roles(ADMIN_ONLY),
+    "dhis2.mapping_import": roles(ADMIN_ONLY),
+    "dhis2.mapping_template": roles(ADMIN_ONLY),
     "dhis2.dry_run": roles(NGO_EDITORS),
     "dhis2.dry_run_json": roles(NGO_EDITORS),
     "dhis2.push_create": roles(ADMIN_ONLY),

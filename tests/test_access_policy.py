@@ -64,6 +64,8 @@ MATRIX = {
     "auth.language_save": ("POST", lambda w, p: "/account/language", ALL),
     "dhis2.connection_edit": ("GET", lambda w, p: "/dhis2/connection", ADMIN),
     "dhis2.mapping_edit": ("GET", lambda w, p: "/dhis2/mapping", ADMIN),
+    "dhis2.mapping_import": ("POST", lambda w, p: "/dhis2/mapping/import", ADMIN),
+    "dhis2.mapping_template": ("GET", lambda w, p: "/dhis2/mapping/template.csv", ADMIN),
     "dhis2.dry_run": ("GET", lambda w, p: "/dhis2/dry-run", EDIT),
     "dhis2.dry_run_json": ("GET", lambda w, p: "/dhis2/dry-run.json", EDIT),
     "dhis2.push_create": ("POST", lambda w, p: "/dhis2/pushes", ADMIN),
@@ -462,6 +464,7 @@ PUBLIC = {
     "meetings.meeting_feed",
     "curricula.certificate_verify",
     "api-docs.openapi_json",
+    "api-docs.openapi_swagger_ui",
 }
 
 

@@ -120,6 +120,22 @@ def marked(app, world, make_concern, make_action_point, make_person, make_traini
         certificate = db.session.scalar(select(Certificate))
         code = certificate.code if certificate else "NO-CERTIFICATE"
         certificate_id = certificate.id if certificate else 0
+        # A DHIS2 push of this programme's month, as an administrator would make it: the dry run
+        # and the push's page are crawled with everything else.
+        from partnership.accounts.models import User
+        from partnership.dashboard.services import INDICATOR_KEYS
+        from partnership.dhis2 import services as dhis2
+
+        dhis2.save_mapping({a.id: "OuAlpha0001", c.id: "OuCharl0003"},
+                           {k: (f"De{i:09d}", "") for i, k in enumerate(INDICATOR_KEYS)})  # fmt: skip
+        admin = db.session.get(User, world.users["admin"].id)
+        connection = dhis2.save_connection(None, {
+            "server_url": "http://127.0.0.1:9", "auth_kind": "token", "secret": "d2pat_x" * 4,
+            "period_type": "monthly"})  # fmt: skip
+        today = date.today()
+        export = dhis2.build_export(admin, dhis2.Period.month(today.year, today.month))
+        push_id = dhis2.create_push(admin, export, connection).id
+        db.session.commit()
         db.session.remove()
     ids = {
         "concern_id": [concern.id, other_concern.id],
@@ -134,6 +150,7 @@ def marked(app, world, make_concern, make_action_point, make_person, make_traini
         "training_id": [training_id],
         "certificate_id": [certificate_id],
         "module_id": [module_id],
+        "push_id": [push_id],
     }
     return Marked(ids, training_id, code)
 

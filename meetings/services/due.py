@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from statistics import median
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from meetings.models import (
 )
 from meetings.services.queries import MeetingFilters, aware
 from partnership.accounts.models import User
+from partnership.caching import valid_until
 from partnership.extensions import db
 from partnership.mixins import utcnow
 from partnership.organisations.models import (
@@ -95,6 +97,8 @@ def due_stations(
                 DueStation(station, last, nxt, days_since, days_since - station.target_visit_days)
             )
     rows.sort(key=_due_order)
+    # As the first of these next meetings starts, it is no longer the next one.
+    valid_until(min((r.next_meeting for r in rows if r.next_meeting), default=None))
     return rows
 
 
@@ -116,3 +120,10 @@ def _due_order(row: DueStation) -> tuple:
     if row.overdue_days is None:
         return (1, 0, row.station.name)
     return (0 if row.overdue_days > 0 else 2, -row.overdue_days, row.station.name)
+
+
+def median_days_since(rows: list[DueStation]) -> float | None:
+    """The median of the days since the last visit of the stations ever visited: the
+    dashboard's figure, shown on the due list it links to."""
+    visited = [r.days_since for r in rows if r.days_since is not None]
+    return median(visited) if visited else None

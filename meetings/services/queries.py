@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort
 from sqlalchemy import Select, case, func, or_, select
@@ -70,6 +70,11 @@ class MeetingFilters:
     status: str = ""
     q: str = ""
     upcoming: bool = False
+    # Held (or with minutes): the meetings that happened, as the dashboard counts them.
+    held: bool = False
+    # Starting on these days (UTC), as the dashboard's period counts meetings.
+    starts_from: date | None = None
+    starts_to: date | None = None
 
 
 def scope_clause(user: User):  # noqa: ANN202
@@ -134,6 +139,13 @@ def meeting_query(
         stmt = stmt.where(Meeting.starts_at < end)
     if filters.upcoming:
         stmt = stmt.where(Meeting.ends_at >= utcnow())
+    if filters.held:
+        stmt = stmt.where(Meeting.status.in_(list(HAPPENED_STATUSES)))
+    if filters.starts_from:
+        stmt = stmt.where(Meeting.starts_at >= datetime.combine(filters.starts_from, time.min, UTC))
+    if filters.starts_to:
+        day_after = filters.starts_to + timedelta(days=1)
+        stmt = stmt.where(Meeting.starts_at < datetime.combine(day_after, time.min, UTC))
     return stmt.order_by(Meeting.starts_at, Meeting.id)
 
 

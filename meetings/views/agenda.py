@@ -22,7 +22,7 @@ from meetings.views import bp
 from partnership.actions.services.action_points import get_action_point_or_404
 from partnership.actions.views.action_points import action_point_form
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error, save_form
+from partnership.forms import form_status, save_form
 from partnership.pagination import arg_int
 
 # ---- agenda, decisions, minutes ----------------------------------------------------------------
@@ -102,13 +102,11 @@ def minutes_edit(meeting_id: int):
     if request.method == "GET":
         form.body.data = agenda.minutes_text(meeting)
     if form.validate_on_submit():
-        try:
-            revision = lifecycle.save_minutes(meeting, form.body.data, current_user)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+        saved = save_form(
+            form, lambda data: lifecycle.save_minutes(meeting, data["body"], current_user)
+        )
+        if saved.ok:
+            revision = saved.record
             if revision is None:
                 flash(_("The minutes did not change."), "info")
             else:
@@ -119,7 +117,7 @@ def minutes_edit(meeting_id: int):
         form=form,
         meeting=meeting,
         revisions=_revision_diffs(meeting),
-    ), (422 if form.errors else 200)
+    ), form_status(form)
 
 
 # ---- the loop at a meeting: agree action points, review them ----------------------------------

@@ -13,8 +13,7 @@ from meetings.forms import BulkScheduleForm
 from meetings.services import bulk, queries
 from meetings.services.scheduling import Recurrence
 from meetings.views import bp
-from partnership.extensions import db
-from partnership.forms import FieldError, bounded_int
+from partnership.forms import bounded_int, save_form
 from partnership.organisations import services as org_services
 
 FIRST_DATE_AFTER = timedelta(days=7)  # the date offered first: next week, changed per station
@@ -107,24 +106,20 @@ def _schedule(form: BulkScheduleForm, stations: dict) -> int | list[str] | None:
             form.repeat_count.errors = [_("Say how often and how many times it repeats.")]
             return None
         recurrence = Recurrence("monthly", form.repeat_interval.data, form.repeat_count.data)
-    try:
-        check = bulk.check_rows([row for _entry, row in chosen], common, recurrence)
-    except FieldError as error:
-        form.form_errors.append(error.message)
-        return None
-    for index, error in check.errors.items():
-        entry = chosen[index][0]
-        field = getattr(entry.form, error.field, None) or entry.start_date
-        field.errors = [*field.errors, error.message]
-    if check.errors:
-        return None
-    if check.warnings and not form.proceed.data:
-        return check.warnings
-    try:
-        bulk.schedule_rows([row for _entry, row in chosen], common, current_user, recurrence)
-        db.session.commit()
-    except FieldError as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return None
-    return len(chosen)
+    rows = [row for _entry, row in chosen]
+
+    def schedule(_data: dict) -> int | list[str] | None:
+        check = bulk.check_rows(rows, common, recurrence)
+        for index, error in check.errors.items():
+            entry = chosen[index][0]
+            field = getattr(entry.form, error.field, None) or entry.start_date
+            field.errors = [*field.errors, error.message]
+        if check.errors:
+            return None
+        if check.warnings and not form.proceed.data:
+            return check.warnings
+        bulk.schedule_rows(rows, common, current_user, recurrence)
+        return len(chosen)
+
+    saved = save_form(form, schedule)
+    return saved.record if saved.ok else None

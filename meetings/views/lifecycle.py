@@ -17,9 +17,7 @@ from meetings.models import (
 from meetings.services import lifecycle, queries, scheduling
 from meetings.views import bp
 from meetings.views.scheduling import fill_times
-from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
-from partnership.lifecycle import TransitionError
+from partnership.forms import form_status, save_action, save_form
 
 # ---- status changes ----------------------------------------------------------------------------
 
@@ -31,14 +29,11 @@ def _back(meeting: Meeting):  # noqa: ANN202
 def _change_by_button(meeting_id: int, change, done_message):  # noqa: ANN001, ANN202
     """A status change made by one button (confirm, hold): apply it, or say why not."""
     meeting = queries.get_meeting_or_404(meeting_id, current_user, for_edit=True)
-    try:
-        change(meeting, current_user)
-        db.session.commit()
-    except TransitionError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
+    saved = save_action(lambda: change(meeting, current_user))
+    if saved.ok:
         flash(done_message(meeting), "success")
+    else:
+        flash(saved.refused, "error")
     return _back(meeting)
 
 
@@ -74,38 +69,28 @@ def meeting_postpone(meeting_id: int):
         fill_times(form, meeting)
     warnings: list[str] = []
     if form.validate_on_submit():
-        data = {
-            "timezone": meeting.timezone,
-            "start_date": form.start_date.data,
-            "start_time": form.start_time.data,
-            "end_date": form.end_date.data or form.start_date.data,
-            "end_time": form.end_time.data,
-        }
-        try:
-            starts, ends = scheduling.meeting_window(data)
-            if not form.proceed.data:
-                warnings = scheduling.find_conflicts(
-                    starts,
-                    ends,
-                    meeting.zone,
-                    [s.id for s in meeting.stations],
-                    [u.id for u in meeting.facilitators],
-                    exclude_ids={meeting.id},
-                )
-            if not warnings:
-                lifecycle.postpone_meeting(meeting, current_user, starts, ends, form.reason.data)
-                db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except TransitionError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+
+        def postpone(data: dict) -> list[str]:
+            """Postponed unless the new time clashes and the user has not said to go ahead."""
+            window = {**data, "timezone": meeting.timezone}
+            window["end_date"] = data["end_date"] or data["start_date"]
+            starts, ends = scheduling.meeting_window(window)
+            clashes = [] if data["proceed"] else scheduling.find_conflicts(
+                starts, ends, meeting.zone, [s.id for s in meeting.stations],
+                [u.id for u in meeting.facilitators], exclude_ids={meeting.id},
+            )  # fmt: skip
+            if not clashes:
+                lifecycle.postpone_meeting(meeting, current_user, starts, ends, data["reason"])
+            return clashes
+
+        saved = save_form(form, postpone)
+        if saved.refused:
+            flash(saved.refused, "error")
             return _back(meeting)
-        else:
-            if not warnings:
-                flash(_("“%(title)s” was postponed.", title=meeting.title), "success")
-                return _back(meeting)
+        warnings = saved.record if saved.ok else []
+        if saved.ok and not warnings:
+            flash(_("“%(title)s” was postponed.", title=meeting.title), "success")
+            return _back(meeting)
     return render_template(
         "meetings/meeting_postpone.html", form=form, meeting=meeting, warnings=warnings
     ), (422 if (form.errors or warnings) else 200)
@@ -122,19 +107,15 @@ def meeting_cancel(meeting_id: int):
         return _back(meeting)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
-            lifecycle.cancel_meeting(meeting, current_user, form.reason.data)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except TransitionError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return _back(meeting)
-        else:
+        saved = save_form(
+            form, lambda data: lifecycle.cancel_meeting(meeting, current_user, data["reason"])
+        )
+        if saved.refused:
+            flash(saved.refused, "error")
+        elif saved.ok:
             flash(_("“%(title)s” was cancelled.", title=meeting.title), "success")
+        if saved.ok or saved.refused:
             return _back(meeting)
-    return render_template("meetings/meeting_cancel.html", form=form, meeting=meeting), (
-        422 if form.errors else 200
+    return render_template("meetings/meeting_cancel.html", form=form, meeting=meeting), form_status(
+        form
     )

@@ -17,11 +17,19 @@ from meetings.models import (
 )
 from meetings.services import due, queries
 from meetings.views import bp
+from partnership.caching import render_kept
 from partnership.extensions import db
 from partnership.forms import country_choices
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations import services as org_services
-from partnership.pagination import arg_bool, arg_int, arg_str, paginate, parse_iso_date
+from partnership.pagination import (
+    arg_bool,
+    arg_date,
+    arg_int,
+    arg_str,
+    paginate,
+    parse_iso_date,
+)
 from partnership.permissions import station_scope
 from partnership.spreadsheets import send_table, streamed
 
@@ -38,6 +46,9 @@ def _filters() -> queries.MeetingFilters:
         status=arg_str("status"),
         q=arg_str("q"),
         upcoming=arg_bool("upcoming"),
+        held=arg_bool("held"),
+        starts_from=arg_date("from"),
+        starts_to=arg_date("to"),
     )
 
 
@@ -126,6 +137,12 @@ def meeting_calendar():
 @bp.get("/due")
 def meeting_due():
     """Stations due for a visit, most overdue first."""
+    # Kept rendered until a write changes what it was read from, or the first next meeting
+    # shown starts (partnership.caching).
+    return render_kept("meetings/meeting_due.html", "meetings/_meeting_due_body.html", _due_context)
+
+
+def _due_context() -> dict:
     filters = _filters()
     state = arg_str("state")
     rows = due.in_state(due.due_stations(current_user, filters), state)
@@ -134,18 +151,18 @@ def meeting_due():
     pages = max((len(rows) + per_page - 1) // per_page, 1)
     shown = rows[(page_number - 1) * per_page : page_number * per_page]
     choices = _filter_choices()
-    return render_template(
-        "meetings/meeting_due.html",
-        rows=shown,
-        total=len(rows),
-        page_number=page_number,
-        pages=pages,
-        filters=filters,
-        commands=choices["commands"],
-        countries=choices["countries"],
-        state=state,
-        due_states=due.DUE_STATES,
-    )
+    return {
+        "rows": shown,
+        "total": len(rows),
+        "median_days_since": due.median_days_since(rows),
+        "page_number": page_number,
+        "pages": pages,
+        "filters": filters,
+        "commands": choices["commands"],
+        "countries": choices["countries"],
+        "state": state,
+        "due_states": due.DUE_STATES,
+    }
 
 
 @bp.get("/due/export.<fmt>")

@@ -19,11 +19,12 @@ from meetings.services import queries, register
 from meetings.views import bp
 from meetings.views.lists import parse_day
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import save_action, save_form
 from partnership.organisations import services as org_services
 from partnership.organisations.models import (
     POLICE_KINDS,
     OrganisationKind,
+    Person,
     PersonKind,
 )
 from partnership.pagination import form_int, form_ints
@@ -116,14 +117,11 @@ def attendee_add(meeting_id: int):
     if not ids:
         flash(_("Tick the people to add to the register."), "error")
         return redirect(url_for("meetings.register_edit", meeting_id=meeting.id))
-    try:
-        added = register.add_attendees(meeting, ids)
-        db.session.commit()
-    except FieldError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    saved = save_action(lambda: register.add_attendees(meeting, ids))
+    if saved.ok:
+        flash(_("%(n)s added to the register.", n=len(saved.record)), "success")
     else:
-        flash(_("%(n)s added to the register.", n=len(added)), "success")
+        flash(saved.refused, "error")
     return redirect(url_for("meetings.register_edit", meeting_id=meeting.id))
 
 
@@ -133,22 +131,19 @@ def attendee_create(meeting_id: int):
     meeting = queries.get_meeting_or_404(meeting_id, current_user, for_edit=True)
     form = _new_person_form(meeting)
     if form.validate_on_submit():
-        data = {
-            "kind": form.kind.data,
-            "name": form.name.data,
-            "organisation_id": form.organisation_id.data,
-            "rank": form.rank.data or "",
-            "unit": form.unit.data or "",
-            "posted_since": meeting.local_start.date(),
-        }
-        try:
-            person = org_services.create_person(data)
+
+        def add_new_person(data: dict) -> Person:
+            person = org_services.create_person(
+                {"kind": data["kind"], "name": data["name"],
+                 "organisation_id": data["organisation_id"], "rank": data["rank"] or "",
+                 "unit": data["unit"] or "", "posted_since": meeting.local_start.date()}
+            )  # fmt: skip
             register.add_attendee(meeting, person)
-            db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        else:
+            return person
+
+        saved = save_form(form, add_new_person)
+        if saved.ok:
+            person = saved.record
             flash(_("%(name)s was added to the register.", name=person.name), "success")
             return redirect(url_for("meetings.register_edit", meeting_id=meeting.id))
     return _register_page(meeting, form, 422)
@@ -194,10 +189,7 @@ def register_import(meeting_id: int):
             flash(error.message, "error")
             return render_template("meetings/register_import.html", **context), 422
         choices = {row.line: request.form.get(f"match-{row.line}", "") for row in result.ambiguous}
-        try:
-            problems = imports.apply_import(meeting, result, choices)
-        except FieldError as error:
-            problems = [(0, error.message)]
+        problems = imports.apply_import(meeting, result, choices)
         if problems:
             db.session.rollback()
             context.update(result=result, payload=imports.pack(result, meeting), errors=problems)

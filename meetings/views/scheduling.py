@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from meetings.forms import (
     AgendaItemForm,
@@ -22,9 +21,8 @@ from meetings.models import (
 )
 from meetings.services import agenda, lifecycle, queries, register, scheduling
 from meetings.views import bp
-from partnership import audit
 from partnership.extensions import db
-from partnership.forms import FieldError, attach_field_error
+from partnership.forms import FieldError, save_form
 from partnership.organisations import services as org_services
 from partnership.organisations.models import (
     Organisation,
@@ -98,35 +96,33 @@ def meeting_create():
     warnings: list[str] = []
     preview: list[datetime] = []
     if form.validate_on_submit():
-        data = form.data_dict()
-        try:
+
+        def schedule(data: dict) -> list[Meeting]:
+            """Scheduled once a series' dates were shown (the preview step) and any clash was
+            seen; until then nothing is written."""
             recurrence = _recurrence(form)
             windows = scheduling.series_windows(data, recurrence)
-            warnings = _conflicts_for_new(windows, data)
+            warnings.extend(_conflicts_for_new(windows, data))
             zone = ZoneInfo(data["timezone"])
             key = _dates_key(windows, zone)
             if recurrence is not None and form.confirmed_dates.data != key:
-                # A series is saved only after its dates were shown: the preview step.
-                preview = [start.astimezone(zone) for start, _end in windows]
+                preview.extend(start.astimezone(zone) for start, _end in windows)
                 form.confirmed_dates.data = key
-                created = None
-            elif not warnings or form.proceed.data:
-                created = scheduling.create_meetings(data, current_user, recurrence)
-                db.session.commit()
-            else:
-                created = None
-                db.session.rollback()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
+                return []
+            if warnings and not form.proceed.data:
+                return []
+            return scheduling.create_meetings(data, current_user, recurrence)
+
+        saved = save_form(form, schedule)
+        if not saved.ok:
             warnings = []
-        else:
-            if created:
-                if len(created) > 1:
-                    flash(_("A series of %(n)s meetings was scheduled.", n=len(created)), "success")
-                else:
-                    flash(_("“%(title)s” was scheduled.", title=created[0].title), "success")
-                return redirect(url_for("meetings.meeting_detail", meeting_id=created[0].id))
+        created = saved.record
+        if created:
+            if len(created) > 1:
+                flash(_("A series of %(n)s meetings was scheduled.", n=len(created)), "success")
+            else:
+                flash(_("“%(title)s” was scheduled.", title=created[0].title), "success")
+            return redirect(url_for("meetings.meeting_detail", meeting_id=created[0].id))
     status = 422 if (form.errors or (warnings and not preview)) else 200
     return render_template(
         "meetings/meeting_form.html", form=form, meeting=None, warnings=warnings, preview=preview
@@ -187,44 +183,35 @@ def meeting_edit(meeting_id: int):
     conflict = None
     warnings: list[str] = []
     if form.validate_on_submit():
-        data = form.data_dict()
         scope = form.scope.data if meeting.series_id else "this"
-        try:
-            audit.check_version(meeting, form.loaded_version())
+
+        def update(data: dict) -> list[Meeting]:
+            """Saved unless the new time clashes and the user has not said to go ahead."""
             starts, ends = scheduling.meeting_window(data)
             if (starts, ends) != (meeting.starts_at, meeting.ends_at) and not form.proceed.data:
-                warnings = scheduling.find_conflicts(
-                    starts,
-                    ends,
-                    ZoneInfo(data["timezone"]),
-                    data["station_ids"],
-                    data["facilitator_ids"],
-                    exclude_ids={meeting.id},
+                warnings.extend(scheduling.find_conflicts(
+                    starts, ends, ZoneInfo(data["timezone"]), data["station_ids"],
+                    data["facilitator_ids"], exclude_ids={meeting.id},
+                ))  # fmt: skip
+            if warnings:
+                return []
+            return scheduling.update_meeting(meeting, data, current_user, scope)
+
+        saved = save_form(form, update, meeting)
+        conflict = saved.conflict
+        if saved.ok and not warnings:
+            changed = saved.record
+            if len(changed) > 1:
+                flash(
+                    _(
+                        "Your changes were saved to %(n)s meetings of the series.",
+                        n=len(changed),
+                    ),
+                    "success",
                 )
-            if not warnings:
-                changed = scheduling.update_meeting(meeting, data, current_user, scope)
-                db.session.commit()
-        except FieldError as error:
-            db.session.rollback()
-            attach_field_error(form, error)
-        except (audit.EditConflict, StaleDataError) as exc:
-            db.session.rollback()
-            conflict = audit.conflict_entries(exc, meeting)
-        else:
-            if not warnings:
-                if len(changed) > 1:
-                    flash(
-                        _(
-                            "Your changes were saved to %(n)s meetings of the series.",
-                            n=len(changed),
-                        ),
-                        "success",
-                    )
-                else:
-                    flash(
-                        _("Your changes to “%(title)s” were saved.", title=meeting.title), "success"
-                    )
-                return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id))
+            else:
+                flash(_("Your changes to “%(title)s” were saved.", title=meeting.title), "success")
+            return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id))
     status = 409 if conflict is not None else (422 if (form.errors or warnings) else 200)
     return render_template(
         "meetings/meeting_form.html",

@@ -43,6 +43,10 @@ def init_api(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    # Interactive documentation at /api/docs, from the Swagger UI files `make offline` copies
+    # out of npm into static/vendor/swagger-ui (no CDN; templates/swagger_ui.html).
+    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", "/static/vendor/swagger-ui/")
     app.config.setdefault("API_RATE_LIMIT", "120 per minute")
     # Several workers share one count only in Redis: the queue's Redis unless set apart.
     storage = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")

@@ -31,6 +31,17 @@ class PageArgs(ma.Schema):
     )
 
 
+NO_NUL = ma.validate.Regexp(r"^[^\x00]*$", error="Not a valid text.")
+
+
+def text(max_length: int, min_length: int | None = None, **kwargs: Any) -> ma.fields.String:
+    """A text field: up to ``max_length`` characters, never a NUL (PostgreSQL cannot keep one
+    and the app refuses it in a query string)."""
+    return ma.fields.String(
+        validate=[ma.validate.Length(min=min_length, max=max_length), NO_NUL], **kwargs
+    )
+
+
 def values_of(kind: type[enum.Enum]) -> ma.validate.OneOf:
     return ma.validate.OneOf([str(member.value) for member in kind])
 
@@ -41,7 +52,7 @@ def id_field(**kwargs: Any) -> ma.fields.Integer:
 
 # The query parameters a list may offer, by the name of the list page's filter field they fill.
 FILTER_ARGS: dict[str, tuple[str, Callable[..., ma.fields.Field]]] = {
-    "q": ("q", lambda **kw: ma.fields.String(validate=ma.validate.Length(max=200), **kw)),
+    "q": ("q", lambda **kw: text(200, **kw)),
     "station_id": ("station", id_field),
     "command_id": ("command", id_field),
     "country": (
@@ -115,7 +126,7 @@ def record_list(
 
         endpoint = blp.doc(security=SECURITY)(endpoint)
         endpoint = blp.response(200, paged)(endpoint)
-        endpoint = blp.arguments(args, location="query")(endpoint)
+        endpoint = blp.arguments(args, location="query", unknown=ma.RAISE)(endpoint)
         return blp.route(path, methods=["GET"])(endpoint)
 
     return decorate

@@ -9,7 +9,15 @@ from datetime import date
 import marshmallow as ma
 from flask_login import current_user
 
-from partnership.api.common import SECURITY, blp, filters_from, id_field, list_args, record_list
+from partnership.api.common import (
+    SECURITY,
+    blp,
+    filters_from,
+    id_field,
+    list_args,
+    record_list,
+    text,
+)
 from partnership.api.views import Count
 from partnership.dashboard.services import DashboardFilters, indicators
 from partnership.dashboard.services.referrals import referrals_by_station_month
@@ -27,19 +35,15 @@ Value = {
 
 
 class IndicatorArgs(ma.Schema):
-    """The dashboard's filters: the period (default: the last 365 days) and the place."""
+    """The dashboard's filters: the period (default: the last 365 days; a date outside the years
+    the dashboard accepts is replaced by the default, as on the page: the answer's ``filters``
+    say which period was used) and the place."""
 
     start = ma.fields.Date()
     end = ma.fields.Date()
-    country = ma.fields.String(validate=ma.validate.Length(equal=2))
+    country = text(2, 2)
     command = id_field()
     station = id_field()
-
-    @ma.validates_schema
-    def _period(self, data: dict, **_kwargs: object) -> None:
-        for name in ("start", "end"):
-            if name in data and not 1900 <= data[name].year <= 2200:
-                raise ma.ValidationError("Not a valid date.", name)
 
 
 class FiltersSchema(ma.Schema):
@@ -89,7 +93,7 @@ def dashboard_filters(args: dict) -> DashboardFilters:
 
 
 @blp.route("/indicators")
-@blp.arguments(IndicatorArgs, location="query")
+@blp.arguments(IndicatorArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, IndicatorsSchema)
 @blp.doc(security=SECURITY)
 def indicator_list(args: dict) -> dict:
@@ -129,13 +133,14 @@ class StationMonthsSchema(ma.Schema):
 
 
 @blp.route("/referrals/station-months")
-@blp.arguments(IndicatorArgs, location="query")
+@blp.arguments(IndicatorArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, StationMonthsSchema)
 @blp.doc(security=SECURITY)
 def referral_station_months(args: dict) -> dict:
     """Referral slips issued in the period and those of them redeemed, per station and month
-    of issue, with the dashboard's filters. Counts are protected against the month, station
-    and period totals, so a "<5" cannot be worked out by subtraction."""
+    of issue, with the dashboard's filters. Counts are protected against the month and period
+    totals the dashboard shows for the same filters, so a "<5" cannot be worked out by
+    subtraction."""
     filters = dashboard_filters(args)
     return {
         "filters": filters_out(filters),

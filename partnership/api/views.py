@@ -273,8 +273,8 @@ def _training_rows(items: list) -> list[dict]:
             suppress,
             counts.get(t.id, 0),
         )
-        means = summary is not None and not cells["pairs"].withheld
-        means = means and disclosure.mean_shown(n, suppress)
+        # As on the training's page: means over enough pairs that nobody's result shows.
+        means = summary is not None and disclosure.mean_shown(n, suppress)
 
         def mean(name: str, summary=summary, means=means) -> float | None:  # noqa: ANN001
             return getattr(summary, name) if means else None

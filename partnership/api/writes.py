@@ -31,7 +31,7 @@ from meetings.services.queries import get_meeting_or_404
 from partnership.actions.models import ActionStatus, FollowUp
 from partnership.actions.services import action_points as point_services
 from partnership.actions.services import follow_ups as follow_up_services
-from partnership.api.common import SECURITY, blp, id_field
+from partnership.api.common import SECURITY, blp, id_field, text
 from partnership.audit import EditConflict, check_version
 from partnership.extensions import db
 from partnership.forms import FieldError
@@ -139,7 +139,7 @@ def idempotent_write(
 
 class SlipIn(ma.Schema):
     scheme_id = id_field(required=True)
-    number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    number = text(40, 1, required=True)
     station_id = id_field(required=True)
     officer_id = id_field(load_default=None, allow_none=True)
     issued_on = ma.fields.Date(required=True)
@@ -272,15 +272,15 @@ def attendance_record(data: dict, meeting_id: int):  # noqa: ANN201
 
 
 class FollowUpIn(ma.Schema):
-    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
+    note = text(4000, load_default="")
     on_date = ma.fields.Date(load_default=None, allow_none=True)
     status = ma.fields.String(
         load_default=None,
         allow_none=True,
         validate=ma.validate.OneOf([s.value for s in ActionStatus]),
     )
-    action_taken = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    action_taken = text(4000, load_default="")
+    reason = text(500, load_default="")
     # The action point's version the client last read: refused (409) if it changed since.
     version = ma.fields.Integer(load_default=None, allow_none=True)
 

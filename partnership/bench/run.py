@@ -103,6 +103,18 @@ class Server:
                 time.sleep(0.3)
         raise RuntimeError("gunicorn did not answer in time")
 
+    def drain(self, workers: int) -> None:
+        """Wait until the requests wrk left queued are served, so the next page starts on idle workers.
+
+        wrk stops after its duration, but the connections it opened are still in gunicorn's
+        backlog and each is still served; a request sent now is answered only after them.
+        """
+        for _ in range(workers):
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=300).read()  # noqa: S310
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.3)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -300,6 +312,8 @@ def run(options: Options) -> tuple[list[Result], dict]:
                 result.p50.append(measured["p50"])
                 result.p99.append(measured["p99"])
                 result.errors += measured["errors"]
+                if page is not hello_page:
+                    app.drain(options.workers)
     finally:
         load_after = os.getloadavg()
         app.stop()

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, PasswordField, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -155,3 +156,11 @@ class MappingForm(FlaskForm):
             i.key: (self[f"de_{i.key}"].data or "", self[f"coc_{i.key}"].data or "")
             for i in self.indicator_rows
         }
+
+
+class MappingImportForm(FlaskForm):
+    file = FileField(
+        _l("Spreadsheet (.xlsx or .csv)"),
+        validators=[FileRequired(message=_l("Choose a file."))],
+        description=_l("Use the template: it lists every station with its ID."),
+    )

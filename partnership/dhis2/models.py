@@ -131,6 +131,9 @@ class Dhis2Push(db.Model):
     """
 
     __tablename__ = "dhis2_pushes"
+    # Who asked for a push and when is in the audit log; the values themselves are in the row.
+    __audited__ = True
+    __audit_masked__ = frozenset({"payload", "conflicts"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(

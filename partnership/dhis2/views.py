@@ -13,11 +13,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from partnership import audit
 from partnership.dashboard.services import INDICATORS
-from partnership.dhis2 import services
-from partnership.dhis2.forms import ConnectionForm, MappingForm, PeriodForm
+from partnership.dhis2 import imports, services
+from partnership.dhis2.forms import ConnectionForm, MappingForm, MappingImportForm, PeriodForm
 from partnership.dhis2.models import Dhis2Push, PeriodType
 from partnership.dhis2.tasks import give_up_if_abandoned, push_task
 from partnership.extensions import db
+from partnership.spreadsheets import send_table
 
 bp = Blueprint("dhis2", __name__, url_prefix="/dhis2")
 
@@ -60,14 +61,17 @@ def connection_edit():
     ), (409 if conflict is not None else 422 if form.errors else 200)
 
 
+def _mapping_data() -> dict:
+    data = {f"ou_{sid}": uid for sid, uid in services.org_units().items()}
+    for key, (de, coc) in services.data_elements().items():
+        data[f"de_{key}"], data[f"coc_{key}"] = de, coc
+    return data
+
+
 @bp.route("/mapping", methods=["GET", "POST"])
 def mapping_edit():
     stations = services.stations()
-    units = services.org_units()
-    elements = services.data_elements()
-    data = {f"ou_{sid}": uid for sid, uid in units.items()}
-    for key, (de, coc) in elements.items():
-        data[f"de_{key}"], data[f"coc_{key}"] = de, coc
+    data = _mapping_data()
     formdata = request.form if request.method == "POST" else None
     form = MappingForm.build(stations, list(INDICATORS), formdata=formdata, data=data)
     if request.method == "POST" and form.validate():
@@ -82,7 +86,38 @@ def mapping_edit():
             "success",
         )
         return redirect(url_for("dhis2.mapping_edit"))
-    return render_template("dhis2/mapping_form.html", form=form), (422 if form.errors else 200)
+    return render_template("dhis2/mapping_form.html", form=form, import_form=MappingImportForm()), (
+        422 if form.errors else 200
+    )
+
+
+@bp.post("/mapping/import")
+def mapping_import():
+    """The stations' organisation units from a spreadsheet, all rows or none."""
+    import_form = MappingImportForm()
+    report = None
+    if import_form.validate_on_submit():
+        upload = import_form.file.data
+        report = imports.import_mapping(upload.filename or "", upload.read())
+        if report.ok:
+            db.session.commit()
+            flash(_("%(n)s stations' organisation units were imported.", n=report.rows),
+                  "success")  # fmt: skip
+            return redirect(url_for("dhis2.mapping_edit"))
+        db.session.rollback()
+        # What is wrong with the file as a whole is said by the field.
+        import_form.file.errors = [m for line, m in report.errors if not line]
+        report.errors = [(line, m) for line, m in report.errors if line]
+    stations = services.stations()
+    form = MappingForm.build(stations, list(INDICATORS), data=_mapping_data())
+    return render_template(
+        "dhis2/mapping_form.html", form=form, import_form=import_form, report=report
+    ), 422
+
+
+@bp.get("/mapping/template.<fmt>")
+def mapping_template(fmt: str):
+    return send_table(imports.mapping_template(), "dhis2-mapping", fmt)
 
 
 def _chosen_period() -> services.Period:

@@ -50,3 +50,22 @@ def test_admin_maps_checks_the_dry_run_and_pushes(page, world, programme, concer
     [sent] = dhis2_server.requests
     assert len(sent["payload"]["dataValues"]) == 4
     assert sent["authorization"] == f"ApiToken {TOKEN}"
+
+
+def test_dhis2_pages_work_on_a_phone_and_pass_the_accessibility_check(
+    phone_page,
+    app,
+    world,
+    programme,  # noqa: F811
+    concerns,  # noqa: F811
+):  # noqa: ANN001
+    from tests.browser.conftest import first_screen_problems, serious_accessibility_violations
+    from tests.dhis2.test_dhis2 import _set_up
+
+    _set_up(app, world)
+    page = phone_page
+    sign_in(page, "admin@test.example")
+    for url in ("/dhis2/dry-run?period=202602", "/dhis2/mapping", "/dhis2/connection"):
+        page.goto(url)
+        assert first_screen_problems(page, "h1") == [], url
+        assert serious_accessibility_violations(page) == [], url

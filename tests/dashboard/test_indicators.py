@@ -90,9 +90,7 @@ def test_officer_cannot_widen_their_scope_with_filters(officer_client, programme
 
 
 def test_station_story(coordinator_client, programme, world):
-    html = coordinator_client.get(
-        f"/stations/{world.station_a.id}?{PERIOD}"
-    ).data.decode()
+    html = coordinator_client.get(f"/stations/{world.station_a.id}?{PERIOD}").data.decode()
     t = tiles(html)
     assert t["meetings held of those planned"] == "2 / 2"
     assert t["referral slips issued"] == "6"
@@ -144,3 +142,22 @@ def test_dashboard_query_count_does_not_grow(
     assert large.count == small.count, (small.count, large.count)
     assert small.count <= 40
     assert large_cached.count == small_cached.count < small.count
+
+
+def test_the_station_filter_groups_stations_by_command(coordinator_client, officer_client, world):
+    import re
+
+    html = coordinator_client.get("/").get_data(as_text=True)
+    select = html[
+        html.index('id="f-station"') : html.index("</select>", html.index('id="f-station"'))
+    ]
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select, re.S)
+    assert [label for label, _ in groups] == ["Coast Command", "Inland Command"]
+    coast = dict(groups)["Coast Command"]
+    assert f'<option value="{world.station_a.id}">Alpha Police Station</option>' in coast
+    assert f'<option value="{world.station_b.id}">Bravo Police Station</option>' in coast
+    assert "Charlie" not in coast
+    chosen = coordinator_client.get(f"/?station={world.station_b.id}").get_data(as_text=True)
+    assert f'<option value="{world.station_b.id}" selected>Bravo Police Station</option>' in chosen
+    # An officer of one station gets no station choice at all.
+    assert 'id="f-station"' not in officer_client.get("/").get_data(as_text=True)

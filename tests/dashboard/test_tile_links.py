@@ -64,7 +64,7 @@ def test_every_linked_tile_opens_a_list_with_its_number(coordinator_client, worl
     for extra in _filters(world):
         dashboard = coordinator_client.get(f"/?{PERIOD}{extra}").get_data(as_text=True)
         tiles = linked_tiles(dashboard)
-        assert len(tiles) >= 8, (extra, sorted(tiles))
+        assert len(tiles) >= 13, (extra, sorted(tiles))
         for label, (href, value) in tiles.items():
             # The dashboard's place filters travel with every link.
             for name in ("country", "command", "station"):
@@ -78,6 +78,12 @@ def test_every_linked_tile_opens_a_list_with_its_number(coordinator_client, worl
                 pre, post = re.findall(r"(\d+)%", value)
                 shown = re.search(r'id="gain-pooled">[^<]*?(\d+)% before, (\d+)% after', text)
                 assert shown and shown.groups() == (pre, post), (extra, href)
+            elif "median days since the last visit" in label:
+                median = re.search(r'id="due-median">[^<]*: ([^<]+)</p>', text)
+                assert median and median.group(1) == value, (extra, href, value)
+            elif "verified in the period" in label:  # "done on time / verified"
+                expected = int(value.split("/")[1].strip().replace(",", ""))
+                assert record_count(text) == expected, (extra, label, href)
             elif "completed a training" in label:
                 total = re.search(r'id="coverage-total">(\S+) of the officers', text)
                 assert total and total.group(1) == value, (extra, href, value)
@@ -85,7 +91,7 @@ def test_every_linked_tile_opens_a_list_with_its_number(coordinator_client, worl
                 expected = int(value.split("/")[0].strip().replace(",", ""))
                 assert record_count(text) == expected, (extra, label, href)
             checked += 1
-    assert checked >= 40
+    assert checked >= 65
 
 
 def test_the_filters_change_what_the_tiles_count(coordinator_client, world, busy_programme):
@@ -113,3 +119,18 @@ def test_an_officer_follows_the_tiles_to_their_own_stations_only(
         assert 1 <= record_count(open_list) <= 4
     else:
         assert record_count(open_list) == int(shown)
+
+
+def test_the_slip_tiles_link_only_for_those_who_may_open_the_list(
+    officer_client, login_as, world, busy_programme
+):
+    officer = linked_tiles(officer_client.get(f"/?{PERIOD}").get_data(as_text=True))
+    # Officers open their own stations' slips, but which slip reached a service is a
+    # redemption record they never see: that tile is not a link for them.
+    assert "referral slips issued" in officer
+    assert "slips that reached a service" not in officer
+    viewer_client = login_as("viewer")
+    viewer = linked_tiles(viewer_client.get(f"/?{PERIOD}").get_data(as_text=True))
+    assert "referral slips issued" not in viewer and "slips that reached a service" not in viewer
+    assert viewer_client.get("/referrals/slips").status_code == 403
+    assert "meetings held of those planned" in viewer

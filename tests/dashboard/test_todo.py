@@ -141,3 +141,34 @@ def test_the_todo_costs_the_same_queries_whatever_the_data(
     assert large.count == small.count, (small.statements, large.statements)
     html = client.get("/").get_data(as_text=True)
     assert "Every coming meeting" in html  # more than shown: the list links to all of them
+
+
+def test_an_acknowledged_point_leaves_the_todo_kept_by_the_dashboard_at_once(
+    officer_client, world, waiting, live_cache
+):
+    first = todo_section(officer_client.get("/").get_data(as_text=True))
+    assert "Acknowledge: Return confiscated kits" in first
+    assert todo_section(officer_client.get("/").get_data(as_text=True)) == first  # kept
+    point = waiting["unacknowledged"]
+    assert officer_client.post(f"/action-points/{point.id}/acknowledge").status_code == 302
+    todo = todo_section(officer_client.get("/").get_data(as_text=True))
+    assert "Acknowledge: Return confiscated kits" not in todo
+    assert "Prepare: Quarterly visit Alpha" in todo  # the meetings are read on every load
+
+
+def test_a_meeting_cancelled_leaves_the_todo_kept_by_the_dashboard(
+    app, coordinator_client, world, waiting, live_cache
+):
+    from meetings.models import Meeting, MeetingStatus
+    from partnership.extensions import db
+
+    assert "Prepare: Charlie visit" in todo_section(
+        coordinator_client.get("/").get_data(as_text=True)
+    )
+    with app.app_context():
+        meeting = db.session.scalar(db.select(Meeting).where(Meeting.title == "Charlie visit"))
+        meeting.status = MeetingStatus.CANCELLED
+        db.session.commit()
+    todo = todo_section(coordinator_client.get("/").get_data(as_text=True))
+    assert "Prepare: Charlie visit" not in todo
+    assert "Prepare: Quarterly visit Alpha" in todo

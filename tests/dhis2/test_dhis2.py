@@ -460,3 +460,171 @@ def test_periods():
     assert default_period(PeriodType.QUARTERLY, date(2026, 1, 15)).code == "2025Q4"
     assert [p.code for p in recent_periods(PeriodType.QUARTERLY, date(2026, 5, 1), 3)] == [
         "2026Q2", "2026Q1", "2025Q4"]  # fmt: skip
+
+
+# ---- the mapping from a spreadsheet ------------------------------------------------------------
+
+
+def _upload(client, text: str):  # noqa: ANN001, ANN202
+    from io import BytesIO
+
+    return client.post(
+        "/dhis2/mapping/import",
+        data={"file": (BytesIO(text.encode()), "mapping.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_mapping_template_lists_every_station(app, world, admin_client):  # noqa: ANN001
+    _set_up(app, world, stations=("a",), indicators=())
+    response = admin_client.get("/dhis2/mapping/template.csv")
+    assert response.status_code == 200
+    lines = response.data.decode("utf-8-sig").splitlines()
+    assert lines[0] == (
+        "Station ID [station_id],Station reference [station_reference],Station [station],"
+        "Organisation unit [org_unit]"
+    )
+    assert f"{world.station_a.id},,Alpha Police Station,OuAlpha0001" in lines
+    assert f"{world.station_c.id},,Charlie Police Station," in lines
+    assert admin_client.get("/dhis2/mapping/template.xlsx").status_code == 200
+
+
+def test_mapping_import_is_all_rows_or_none_with_errors_by_line(app, world, admin_client):  # noqa: ANN001
+    from partnership.dhis2 import services
+    from partnership.organisations.models import Organisation
+
+    with app.app_context():
+        db.session.get(Organisation, world.station_b.id).reference = "KE-MSA-002"
+        db.session.commit()
+    _set_up(app, world, stations=("c",), indicators=())
+    a, c = world.station_a.id, world.station_c.id
+    header = "station_id,station_reference,station,org_unit\n"
+    bad = _upload(
+        admin_client,
+        header
+        + f"{a},,Alpha,OuAlpha0001\n"  # line 2: fine
+        + ",KE-MSA-002,Bravo,9uBravo0002\n"  # line 3: not an identifier
+        + ",,Charlie,OuCharl0009\n"  # line 4: no station key
+        + f"{a},,Alpha again,OuAlpha0007\n"  # line 5: the same station twice
+        + "99999,,Nowhere,OuNowhere01\n",  # line 6: no such station
+    )
+    assert bad.status_code == 422
+    html = bad.data.decode()
+    assert "Nothing was imported: 4 lines have problems" in html
+    assert "Line 3: “9uBravo0002” is not a DHIS2 identifier" in html
+    assert "Line 4: Give the station&#39;s ID or its reference." in html
+    assert "Line 5: Alpha Police Station is already on line 2." in html
+    assert "Line 6: No active station has the ID 99999." in html
+    with app.app_context():
+        assert services.org_units() == {c: OU["c"]}
+
+    # A unit kept by a station the file leaves alone cannot be given to another.
+    clash = _upload(admin_client, header + f"{a},,Alpha,{OU['c']}\n")
+    assert clash.status_code == 422
+    assert "Line 2: The organisation unit OuCharl0003 is already the unit of Charlie" in (
+        clash.data.decode()
+    )
+
+    ok = _upload(admin_client, header + f"{a},,Alpha,OuAlpha0001\n,ke-msa-002,Bravo,OuBravo0002\n")
+    assert ok.status_code == 302
+    with app.app_context():
+        assert services.org_units() == {
+            a: "OuAlpha0001", world.station_b.id: "OuBravo0002", c: OU["c"]}  # fmt: skip
+    # An empty unit removes the station's mapping.
+    _upload(admin_client, header + f"{c},,Charlie,\n")
+    with app.app_context():
+        assert c not in services.org_units()
+
+
+def test_mapping_import_refuses_a_file_of_other_columns(admin_client, world):  # noqa: ANN001
+    response = _upload(admin_client, "name,phone\nAlpha,123\n")
+    assert response.status_code == 422
+    assert "These are not the columns of the mapping template." in response.data.decode()
+
+
+# ---- the queue ---------------------------------------------------------------------------------
+
+
+def test_the_request_only_queues_the_push_and_the_consumer_sends_it(
+    app, world, programme, concerns, admin_client, dhis2_server
+):  # noqa: ANN001
+    from partnership.jobs import huey
+
+    _set_up(app, world, server_url=dhis2_server.url)
+    dhis2_server.answer = (200, _summary(imported=12))
+    huey.immediate = False  # a real queue: nothing runs until a consumer takes the task
+    try:
+        huey.flush()
+        response = admin_client.post("/dhis2/pushes", data={"period": "202602"})
+        assert response.status_code == 302
+        assert dhis2_server.requests == []  # the answer came without waiting for DHIS2
+        waiting = admin_client.get(response.location).data.decode()
+        assert "Waiting for the background worker…" in waiting
+        assert '<meta http-equiv="refresh"' in waiting
+        assert huey.pending_count() == 1
+        with app.app_context():
+            huey.execute(huey.dequeue())  # what the consumer does
+    finally:
+        huey.flush()
+        huey.immediate = True
+    assert len(dhis2_server.requests) == 1
+    assert "DHIS2 took the values." in admin_client.get(response.location).data.decode()
+
+
+def test_a_push_no_consumer_took_is_given_up_and_can_be_sent_again(
+    app, world, programme, concerns, admin_client, dhis2_server
+):  # noqa: ANN001
+    from datetime import UTC, datetime, timedelta
+
+    from partnership.dhis2.models import Dhis2Push, PushStatus
+    from tests.conftest import _saved
+
+    _set_up(app, world, server_url=dhis2_server.url)
+    old = datetime.now(UTC) - timedelta(hours=2)
+    push = _saved(app, Dhis2Push(period="202602", payload={"period": "202602", "dataValues": []},
+                                 created_at=old))  # fmt: skip
+    html = admin_client.get(f"/dhis2/pushes/{push.id}").data.decode()
+    assert "No background worker sent the values." in html
+    with app.app_context():
+        assert db.session.get(Dhis2Push, push.id).status is PushStatus.FAILED
+    dhis2_server.answer = (200, _summary(imported=0))
+    again = admin_client.post(f"/dhis2/pushes/{push.id}/again")
+    assert again.status_code == 302
+    assert dhis2_server.requests[0]["payload"] == {"period": "202602", "dataValues": []}
+
+
+def test_a_push_is_audited_without_its_values(
+    app, world, programme, concerns, admin_client, dhis2_server
+):  # noqa: ANN001
+    from partnership.audit import AuditEntry
+
+    _set_up(app, world, server_url=dhis2_server.url)
+    dhis2_server.answer = (200, _summary(imported=12))
+    admin_client.post("/dhis2/pushes", data={"period": "202602"})
+    with app.app_context():
+        [entry] = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_type == "Dhis2Push")
+        ).all()
+        assert entry.actor == "admin@test.example" and entry.action == "create"
+        assert "OuAlpha0001" not in json.dumps(entry.changes)
+
+
+def test_import_summaries_of_older_and_newer_dhis2_versions_are_read():
+    from partnership.dhis2.client import _read
+
+    # Before 2.38 the import summary is the whole answer.
+    old = _read(200, json.dumps({
+        "responseType": "ImportSummary", "status": "WARNING",
+        "importCount": {"imported": 3, "updated": 1, "ignored": 2, "deleted": 0},
+        "conflicts": [{"object": "DeSlipIss01", "value": "Data element not found"}] * 150,
+    }).encode())  # fmt: skip
+    assert (old.summary, old.import_status, old.imported, old.updated, old.ignored) == (
+        True, "WARNING", 3, 1, 2)  # fmt: skip
+    assert len(old.conflicts) == 100  # kept to a readable number
+    new = _read(
+        409, json.dumps(_summary(imported=0, ignored=4, conflicts=[{"object": "x"}])).encode()
+    )
+    assert (new.summary, new.import_status, new.ignored) == (True, "WARNING", 4)
+    assert new.conflicts == [{"object": "x", "value": ""}]
+    page = _read(200, b"<html>Sign in to DHIS2</html>")
+    assert not page.summary and page.problem == "not_dhis2"

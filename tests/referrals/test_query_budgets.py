@@ -9,7 +9,7 @@ from tests.referrals.conftest import add_redemption, add_slips
 # page -> (role, url, queries); the count includes the session and user checks of every request.
 # The officer's feedback page runs the measures once per scheme of their stations (one here).
 BUDGETS = {
-    "slip_list": ("coordinator", "/referrals/slips", 6),
+    "slip_list": ("coordinator", "/referrals/slips", 7),  # with the command choices
     "slip_list_officer": ("officer", "/referrals/slips", 7),
     "redemption_list": ("coordinator", "/referrals/redemptions", 6),
     "scheme_detail": ("coordinator", "/referrals/schemes/{scheme}", 10),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort
 from flask_babel import gettext as _
@@ -58,6 +58,9 @@ class ActionPointFilters:
     escalated: bool = False
     country: str = ""
     command_id: int | None = None
+    # Verified on these days (UTC), as the dashboard's period counts verified points.
+    verified_from: date | None = None
+    verified_to: date | None = None
 
 
 def action_point_options() -> list:
@@ -103,6 +106,12 @@ def action_point_query(user: User, filters: ActionPointFilters) -> Select:
         stmt = stmt.where(ActionPoint.ngo_owner_id.is_not(None))
     if filters.meeting_id:
         stmt = stmt.where(ActionPoint.origin_meeting_id == filters.meeting_id)
+    if filters.verified_from:
+        start = datetime.combine(filters.verified_from, time.min, UTC)
+        stmt = stmt.where(ActionPoint.verified_at >= start)
+    if filters.verified_to:
+        end = datetime.combine(filters.verified_to + timedelta(days=1), time.min, UTC)
+        stmt = stmt.where(ActionPoint.verified_at < end)
     return stmt.order_by(ActionPoint.due_on, ActionPoint.id)
 
 

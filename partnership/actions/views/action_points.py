@@ -28,7 +28,7 @@ from partnership.actions.views.concerns import resolve_form_for
 from partnership.forms import save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations.services import place_choices, station_choices, stations
-from partnership.pagination import arg_bool, arg_int, arg_str, form_int, paginate
+from partnership.pagination import arg_bool, arg_date, arg_int, arg_str, form_int, paginate
 from partnership.permissions import (
     can_acknowledge_action_point,
     can_resolve_concern,
@@ -52,6 +52,8 @@ def _action_point_filters() -> point_services.ActionPointFilters:
         escalated=arg_bool("escalated"),
         country=arg_str("country"),
         command_id=arg_int("command"),
+        verified_from=arg_date("verified_from"),
+        verified_to=arg_date("verified_to"),
     )
 
 

@@ -85,15 +85,21 @@ _PARTS = (
 )
 
 
-def _parts(user, filters: DashboardFilters) -> tuple:  # noqa: ANN001
+def dashboard_part(user, filters: DashboardFilters, name: str):  # noqa: ANN001, ANN201
+    """One area of the dashboard (``_PARTS``), kept on its own: a new slip recomputes the
+    referral figures, not the others."""
     from partnership.dashboard import services  # each area's function, looked up when called
 
-    # Each part kept on its own: a new slip recomputes the referral figures, not the others.
-    key = (viewer_key(user), filters.to_params())
-    return tuple(
-        cached(f"dashboard-{name}", lambda name=name: getattr(services, name)(user, filters), *key)
-        for name in _PARTS
+    return cached(
+        f"dashboard-{name}",
+        lambda: getattr(services, name)(user, filters),
+        viewer_key(user),
+        filters.to_params(),
     )
+
+
+def _parts(user, filters: DashboardFilters) -> tuple:  # noqa: ANN001
+    return tuple(dashboard_part(user, filters, name) for name in _PARTS)
 
 
 def dashboard_figures(user, filters: DashboardFilters) -> DashboardFigures:  # noqa: ANN001

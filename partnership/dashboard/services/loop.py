@@ -120,9 +120,7 @@ def _nested(
 ) -> tuple[disclosure.Figure, disclosure.Figure, disclosure.Figure]:
     """Three nested counts (part_of_part within part within whole) as the user may see them:
     each part is protected against its total with the rest of that total beside it."""
-    outer, whole_shown = disclosure.protect(
-        {"part": part, "rest": whole - part}, suppress, whole
-    )
+    outer, whole_shown = disclosure.protect({"part": part, "rest": whole - part}, suppress, whole)
     part_shown = outer["part"]
     if part_shown.withheld:
         return whole_shown, part_shown, disclosure.figure(part_of_part, suppress)

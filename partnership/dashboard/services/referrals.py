@@ -66,9 +66,9 @@ class StationMonth:
 
 def referrals_by_station_month(user, filters: DashboardFilters) -> list[StationMonth]:  # noqa: ANN001
     """Slips issued in the period and those of them redeemed, per station and month of issue,
-    within the filters and the user's scope. The cells add up to the dashboard's month figures,
-    to each station's and to the period's total, so each count is protected against all three
-    (a "<5" cannot be worked out from the totals beside it)."""
+    within the filters and the user's scope. The cells add up to the dashboard's month figures
+    and to the period's total for the same filters, so each count is protected against both,
+    as the report workbook's sheet is (a "<5" cannot be worked out from the totals beside it)."""
     from partnership.organisations.models import Organisation
     from partnership.referrals.models import Redemption, Slip
 
@@ -92,11 +92,10 @@ def referrals_by_station_month(user, filters: DashboardFilters) -> list[StationM
         counted[(station_id, f"{int(y):04d}-{int(m):02d}")] = (int(issued), int(redeemed))
     suppress = disclosure.applies_to(user)
     groups: list[tuple[list, tuple]] = [(list(counted), ("all",))]
-    for position in (0, 1):
-        members: dict[object, list] = {}
-        for key in counted:
-            members.setdefault(key[position], []).append(key)
-        groups += [(keys, ("by", position, value)) for value, keys in members.items()]
+    months: dict[str, list] = {}
+    for key in counted:
+        months.setdefault(key[1], []).append(key)
+    groups += [(keys, ("month", month)) for month, keys in months.items()]
     shown = [
         disclosure.protect_groups({k: v[i] for k, v in counted.items()}, groups, suppress)
         for i in (0, 1)

@@ -1,7 +1,10 @@
 """The dashboard's to-do: what waits for the user, each item one click from its page.
 Composed from the domains' query functions, each in the user's scope; which lists a user
-gets is decided in ``partnership.permissions.todo_lists``. Not cached: an item done must
-leave the list at once. A fixed number of queries, whatever the data."""
+gets is decided in ``partnership.permissions.todo_lists``. The dashboard keeps the rendered
+points and concerns like a figure (partnership.caching: until a write to a table they were read
+from, so an item done leaves the list at once) and reads the coming meetings on every request
+(they leave the list when they start, which no write marks). A fixed number of queries,
+whatever the data."""
 
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ class Todo:
     meetings: list = field(default_factory=list)
     stations_overdue: int = 0
     more: set[str] = field(default_factory=set)  # lists with more than SHOWN items
+    # The points and concerns already rendered (the dashboard's kept copy), if any.
+    items_html: str = ""
 
     @property
     def more_in_review(self) -> bool:
@@ -42,7 +47,8 @@ class Todo:
     @property
     def empty(self) -> bool:
         return not (
-            self.acknowledge
+            self.items_html
+            or self.acknowledge
             or self.verify
             or self.follow_up
             or self.resolve
@@ -57,8 +63,9 @@ def _shown(todo: Todo, name: str, items: list) -> list:
     return items[:SHOWN]
 
 
-def todo_for(user, stations_overdue: int = 0) -> Todo:  # noqa: ANN001
-    """``stations_overdue``: the dashboard's own count of stations due a visit, reused."""
+def todo_for(user, stations_overdue: int = 0, with_meetings: bool = True) -> Todo:  # noqa: ANN001
+    """``stations_overdue``: the dashboard's own count of stations due a visit, reused.
+    ``with_meetings``: the coming meetings too (else ``add_meetings`` adds them later)."""
     lists = todo_lists(user)
     todo = Todo(lists=lists)
     if not lists:
@@ -79,7 +86,14 @@ def todo_for(user, stations_overdue: int = 0) -> Todo:  # noqa: ANN001
         todo.resolve = _shown(todo, "resolve", concerns_ready_to_resolve(user, SHOWN + 1))
     if "schedule" in lists:
         todo.stations_overdue = stations_overdue
-    if "meetings" in lists:
+    if with_meetings:
+        add_meetings(user, todo)
+    return todo
+
+
+def add_meetings(user, todo: Todo) -> None:  # noqa: ANN001
+    """The user's meetings of the next two weeks not yet held, when the user has that list."""
+    if "meetings" in todo.lists:
         now = utcnow()
         stmt = (
             meeting_query(user, MeetingFilters(), now, now + MEETINGS_AHEAD)
@@ -87,4 +101,3 @@ def todo_for(user, stations_overdue: int = 0) -> Todo:  # noqa: ANN001
             .limit(SHOWN + 1)
         )
         todo.meetings = _shown(todo, "meetings", list(db.session.scalars(stmt)))
-    return todo

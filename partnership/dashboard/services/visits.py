@@ -69,9 +69,7 @@ class VisitIndicators:
 
 
 def visit_indicators(user, filters: DashboardFilters) -> VisitIndicators:  # noqa: ANN001
-    from statistics import median
-
-    from meetings.services.due import due_stations
+    from meetings.services.due import due_stations, median_days_since
     from meetings.services.queries import MeetingFilters
 
     rows = due_stations(
@@ -87,7 +85,7 @@ def visit_indicators(user, filters: DashboardFilters) -> VisitIndicators:  # noq
         within_interval=len(within),
         overdue=len(rows) - len(within),
         never_visited=len(rows) - len(visited),
-        median_days_since=median([r.days_since for r in visited]) if visited else None,
+        median_days_since=median_days_since(rows),
         most_overdue=[r for r in rows if r.is_overdue][:10],
     )
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from partnership import disclosure
+from partnership.caching import cached, cached_html, page_key
 from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
 from partnership.dashboard.services import DashboardFilters, indicators
-from partnership.dashboard.services.todo import todo_for
+from partnership.dashboard.services.todo import Todo, add_meetings, todo_for
 from partnership.dashboard.views import bp
 from partnership.disclosure import SHOWN_ZERO
 from partnership.forms import country_choices
@@ -21,14 +23,64 @@ from partnership.permissions import station_scope
 
 @bp.get("/")
 def home():
+    user = current_user
     filters = DashboardFilters.from_request()
-    context = dashboard_context(current_user, filters)
+    params = filters.to_params()
+    # The page is kept in parts, each until a write changes a table it was read from
+    # (partnership.caching): a warm dashboard reads no figures and renders no charts.
+    figures_html = cached_html(
+        "dashboard",
+        lambda: render_template(
+            "dashboard/_figures.html",
+            links=tile_links(filters),
+            **dashboard_context(user, filters, with_choices=False),
+        ),
+        page_key(user),
+        params,
+    )
+    filters_html = cached_html(
+        "dashboard-filters",
+        lambda: render_template("dashboard/_filters.html", filters=filters, **filter_choices(user)),
+        page_key(user),
+        params,
+    )
     return render_template(
         "dashboard/home.html",
-        links=tile_links(filters),
-        todo=todo_for(current_user, stations_overdue=context["visits"].overdue),
-        **context,
+        filters=filters,
+        filters_html=filters_html,
+        figures_html=figures_html,
+        todo=dashboard_todo(user, filters),
     )
+
+
+def filter_choices(user) -> dict:  # noqa: ANN001
+    """The place filters' choices: countries and commands for the whole programme, the user's
+    stations grouped by command (a select of a few hundred stations a reader can scan)."""
+    whole_programme = station_scope(user) is None
+    return {
+        "countries": country_choices() if whole_programme else [],
+        "commands": org_services.commands() if whole_programme else [],
+        "station_groups": org_services.stations_by_command(user),
+    }
+
+
+def dashboard_todo(user, filters: DashboardFilters) -> Todo:  # noqa: ANN001
+    """The to-do: its points and concerns kept rendered for this user until a write to what
+    they were read from; the coming meetings read afresh (they leave the list as they start)."""
+    overdue = indicators.dashboard_part(user, filters, "visit_indicators").overdue
+
+    def items() -> tuple:
+        todo = todo_for(user, stations_overdue=overdue, with_meetings=False)
+        shown = todo.acknowledge or todo.verify or todo.follow_up or todo.resolve
+        html = str(render_template("dashboard/_todo_items.html", todo=todo)) if shown else ""
+        return todo.lists, sorted(todo.more), html
+
+    lists, more, html = cached("dashboard-todo", items, user.id, page_key(user), overdue)
+    todo = Todo(lists=lists, more=set(more), items_html=Markup(html))  # noqa: S704 - our template
+    if "schedule" in lists:
+        todo.stations_overdue = overdue
+    add_meetings(user, todo)
+    return todo
 
 
 def tile_links(filters: DashboardFilters) -> dict[str, str]:
@@ -50,6 +102,17 @@ def tile_links(filters: DashboardFilters) -> dict[str, str]:
         "coverage": url_for("curricula.coverage", **place),
         "resensitise": url_for("curricula.coverage", flagged=1, **place),
         "gain": url_for("curricula.knowledge_gain", by="period", **place, **period),
+        "meetings_held": url_for("meetings.meeting_index", held=1, **place, **period),
+        "median_days": url_for("meetings.meeting_due", **place),
+        "slips_issued": url_for("referrals.slip_list", **place, **period),
+        "slips_redeemed": url_for("referrals.slip_list", state="redeemed", **place, **period),
+        "points_verified": url_for(
+            "actions.action_point_list",
+            status="verified",
+            verified_from=period["from"],
+            verified_to=period["to"],
+            **place,
+        ),
     }
 
 
@@ -112,8 +175,6 @@ def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True
         "slips_redeemed": values["slips_redeemed"],
         "redemption_rate": values["redemption_rate"],
         "charts": [meeting_chart, referral_chart, concern_chart],
-        "countries": country_choices() if with_choices and station_scope(user) is None else [],
-        "commands": org_services.commands() if with_choices and station_scope(user) is None else [],
-        "stations": org_services.stations(user) if with_choices else [],
+        **(filter_choices(user) if with_choices else {}),
         "chart_rows": list(zip(labels, months, strict=True)),
     }

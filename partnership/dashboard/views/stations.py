@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from curricula.services.coverage import station_summary
 from meetings.services.agenda import last_held_meeting
@@ -17,7 +18,7 @@ from partnership.actions import measures
 from partnership.actions.models import ActionStatus, ConcernStatus
 from partnership.actions.pdf import brief_pdf
 from partnership.actions.services.station import station_loop
-from partnership.caching import cached
+from partnership.caching import cached, page_key
 from partnership.dashboard import services
 from partnership.dashboard.services import DashboardFilters
 from partnership.dashboard.views import bp
@@ -46,6 +47,27 @@ def station_page(station_id: int):
     filters.station_id = station.id
     filters.command_id = None
     filters.country = ""
+    # Kept rendered until a write changes a table they were read from (partnership.caching);
+    # the meetings are read on every load (a meeting moves from coming to past as it starts).
+    story_html, rest_html = cached(
+        "html:station-page",
+        lambda: _station_parts(station, filters),
+        page_key(current_user),
+        station.id,
+        filters.to_params(),
+    )
+    return render_template(
+        "dashboard/station_page.html",
+        station=station,
+        station_meetings=station_meetings(station, current_user),
+        story_html=Markup(story_html),  # noqa: S704 - our own templates, escaped when rendered
+        rest_html=Markup(rest_html),  # noqa: S704 - our own templates, escaped when rendered
+    )
+
+
+def _station_parts(station: Organisation, filters: DashboardFilters) -> tuple[str, str]:
+    """The station's story (the tiles of its period) and everything below its meetings (the
+    loop, training, referrals, charts, people and details), rendered."""
     context = dashboard_context(current_user, filters, with_choices=False)
     before_after = cached(
         "concerns-before-after",
@@ -57,20 +79,22 @@ def station_page(station_id: int):
             current_user, org_services.PersonFilters(organisation_id=station.id)
         ).limit(PEOPLE_SHOWN)
     ).all()
-    return render_template(
-        "dashboard/station_page.html",
-        station=station,
-        people=people,
-        station_meetings=station_meetings(station, current_user),
-        station_loop=station_loop(station, current_user),
-        point_statuses=list(ActionStatus),
-        concern_statuses=list(ConcernStatus),
-        before_after=before_after,
-        before=services.shown_count(before_after.before, context["suppressed"]),
-        after=services.shown_count(before_after.after, context["suppressed"]),
-        training_summary=station_summary(station, current_user),
-        links=tile_links(filters),
+    page = {
         **context,
+        "station": station,
+        "people": people,
+        "station_loop": station_loop(station, current_user),
+        "point_statuses": list(ActionStatus),
+        "concern_statuses": list(ConcernStatus),
+        "before_after": before_after,
+        "before": services.shown_count(before_after.before, context["suppressed"]),
+        "after": services.shown_count(before_after.after, context["suppressed"]),
+        "training_summary": station_summary(station, current_user),
+        "links": tile_links(filters),
+    }
+    return (
+        str(render_template("dashboard/_station_story.html", **page)),
+        str(render_template("dashboard/_station_rest.html", **page)),
     )
 
 

@@ -127,6 +127,27 @@ def values_of(members: Iterable) -> str:
     return ", ".join(m.value for m in members)
 
 
+def reference_and_kind(
+    row: ImportRow, kinds: Iterable, repeated: dict[int, int], problems: list[str]
+) -> tuple[str, object | None]:
+    """What every onboarding row starts with: its reference (present, once in the file) and
+    its kind (one of ``kinds``); what is wrong goes to ``problems``."""
+    reference = row.get("reference", "")
+    if not reference:
+        problems.append(_("the reference is missing (it is how later imports find the row)"))
+    elif row.line in repeated:
+        problems.append(_("the reference is also on line %(line)d", line=repeated[row.line]))
+    kind = choice(row.get("kind", ""), kinds)
+    if kind is None:
+        problems.append(_("unknown kind (use one of: %(v)s)", v=values_of(kinds)))
+    return reference, kind
+
+
+def texts_of(row: ImportRow, keys: Iterable[str]) -> dict[str, str]:
+    """The row's filled-in text columns among ``keys`` (an empty cell changes nothing)."""
+    return {key: row.get(key, "") for key in keys if row.get(key, "")}
+
+
 def duplicates(rows: Sequence[ImportRow], keys: list[str]) -> dict[int, int]:
     """Row line -> the line where the same key first appeared, for repeated keys."""
     first: dict[str, int] = {}

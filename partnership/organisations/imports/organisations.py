@@ -20,9 +20,11 @@ from partnership.organisations.imports.common import (
     duplicates,
     help_table,
     problems_of,
+    reference_and_kind,
     run_onboarding,
     set_if_changed,
     template_table,
+    texts_of,
     values_of,
 )
 from partnership.organisations.models import STATION_KINDS, Organisation, OrganisationKind
@@ -97,23 +99,16 @@ def import_organisations(filename: str, data: bytes) -> ImportOutcome:
     def check_row(row: ImportRow) -> tuple[int, Organisation | None, dict, str]:
         """Pass 1: the row's values, or everything wrong with it; nothing is written."""
         problems: list[str] = []
-        repeated, file_refs, taken_names = state["repeated"], state["file_refs"], state["taken_names"]
-        reference = row.get("reference", "")
+        repeated, file_refs, taken_names = (
+            state["repeated"],
+            state["file_refs"],
+            state["taken_names"],
+        )
+        reference, kind = reference_and_kind(row, OrganisationKind, repeated, problems)
         existing = finder.by_reference.get(reference.lower()) if reference else None
-        if not reference:
-            problems.append(_("the reference is missing (it is how later imports find the row)"))
-        elif row.line in repeated:
-            problems.append(_("the reference is also on line %(line)d", line=repeated[row.line]))
-        values: dict = {"reference": reference}
-        kind = choice(row.get("kind", ""), OrganisationKind)
-        if kind is None:
-            problems.append(_("unknown kind (use one of: %(v)s)", v=values_of(OrganisationKind)))
-        else:
+        values: dict = {"reference": reference, **texts_of(row, _TEXT_FIELDS)}
+        if kind is not None:
             values["kind"] = kind
-        for key in _TEXT_FIELDS:
-            text = row.get(key, "")
-            if text:
-                values[key] = text
         country = row.get("country", "").upper()
         if country:
             if len(country) != 2 or not country.isalpha():

@@ -19,15 +19,16 @@ from partnership.organisations.imports.common import (
     ImportOutcome,
     OrganisationFinder,
     PlannedRow,
-    choice,
     column,
     duplicates,
     help_table,
     parse_date,
     problems_of,
+    reference_and_kind,
     run_onboarding,
     set_if_changed,
     template_table,
+    texts_of,
     values_of,
 )
 from partnership.organisations.imports.organisations import too_long
@@ -96,22 +97,11 @@ def import_people(filename: str, data: bytes) -> ImportOutcome:
     def check_row(row: ImportRow) -> PlannedRow:
         line = row.line
         problems: list[str] = []
-        reference = row.get("reference", "")
+        reference, kind = reference_and_kind(row, PersonKind, repeated, problems)
         existing = people.get(reference.lower()) if reference else None
-        if not reference:
-            problems.append(_("the reference is missing (it is how later imports find the row)"))
-        elif line in repeated:
-            problems.append(_("the reference is also on line %(line)d", line=repeated[line]))
-        kind = choice(row.get("kind", ""), PersonKind)
-        if kind is None:
-            problems.append(_("unknown kind (use one of: %(v)s)", v=values_of(PersonKind)))
-        elif existing is not None and existing.kind is not kind:
+        if kind is not None and existing is not None and existing.kind is not kind:
             problems.append(_("the kind of a person cannot change; use a new reference"))
-        values: dict = {}
-        for key in ("name", "rank", "unit", "position", "phone", "email"):
-            text = row.get(key, "")
-            if text:
-                values[key] = text
+        values = texts_of(row, ("name", "rank", "unit", "position", "phone", "email"))
         if existing is None and "name" not in values:
             problems.append(_("the name is missing"))
         org_text = row.get("organisation", "")

@@ -113,6 +113,39 @@ def station_choices(user) -> list:  # noqa: ANN001
     return list(db.session.execute(stmt))
 
 
+def stations_by_command(user=None) -> list[tuple[str, list[tuple[int, str]]]]:  # noqa: ANN001
+    """The active stations the user may see as (command name, [(id, name)]) for a select
+    grouped by command: stations without a command first (under an empty name), then each
+    command by name. One query."""
+    from sqlalchemy.orm import aliased
+
+    command = aliased(Organisation)
+    stmt = (
+        select(Organisation.id, Organisation.name, command.id, command.name)
+        .outerjoin(command, command.id == Organisation.command_id)
+        .where(Organisation.kind.in_(STATION_KINDS), Organisation.active.is_(True))
+        .order_by(
+            command.id.is_not(None),
+            by_name(command.name),
+            command.id,
+            by_name(Organisation.name),
+            Organisation.id,
+        )
+    )
+    if user is not None:
+        scope = station_scope(user)
+        if scope is not None:
+            stmt = stmt.where(Organisation.id.in_(scope))
+    groups: list[tuple[str, list[tuple[int, str]]]] = []
+    last: object = object()
+    for station_id, name, command_id, command_name in db.session.execute(stmt):
+        if command_id != last:
+            groups.append((command_name or "", []))
+            last = command_id
+        groups[-1][1].append((station_id, name))
+    return groups
+
+
 def station_ids_in_place(country: str = "", command_id: int | None = None) -> Select | None:
     """The ids of the stations and posts in a country and/or under a command: the place filters
     the lists share with the dashboard. None when neither is given."""

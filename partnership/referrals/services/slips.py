@@ -24,6 +24,7 @@ from partnership.organisations.models import (
     Person,
     PersonKind,
 )
+from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import can_see_client_codes, station_scope
 from partnership.referrals.codes import (
     normalise_slip_number,
@@ -49,6 +50,11 @@ class SlipFilters:
     route: str = ""
     number: str = ""
     state: str = ""  # "redeemed" / "open": NGO editors only
+    # The place and period filters the dashboard's referral tiles send.
+    country: str = ""
+    command_id: int | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None
 
 
 def slip_query(user, filters: SlipFilters | None = None) -> Select:  # noqa: ANN001
@@ -99,6 +105,13 @@ def _filtered(stmt: Select, user, filters: SlipFilters) -> Select:  # noqa: ANN0
         stmt = stmt.where(Slip.scheme_id == filters.scheme_id)
     if filters.station_id:
         stmt = stmt.where(Slip.station_id == filters.station_id)
+    place = station_ids_in_place(filters.country, filters.command_id)
+    if place is not None:
+        stmt = stmt.where(Slip.station_id.in_(place))
+    if filters.issued_from:
+        stmt = stmt.where(Slip.issued_on >= filters.issued_from)
+    if filters.issued_to:
+        stmt = stmt.where(Slip.issued_on <= filters.issued_to)
     if filters.route:
         with contextlib.suppress(ValueError):
             stmt = stmt.where(Slip.route == Route(filters.route))

@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from partnership.extensions import db
-from partnership.forms import form_status, save_form
+from partnership.forms import FieldError, attach_field_error, form_status, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
-from partnership.organisations.services import station_choices
-from partnership.pagination import arg_int, arg_str, paginate
+from partnership.organisations.services import place_choices, station_choices
+from partnership.pagination import arg_date, arg_int, arg_str, paginate
 from partnership.permissions import can_see_client_codes
 from partnership.referrals import exports, imports
 from partnership.referrals.forms import (
@@ -39,6 +39,10 @@ def _slip_filters() -> slip_services.SlipFilters:
         route=arg_str("route"),
         number=arg_str("number"),
         state=arg_str("state"),
+        country=arg_str("country"),
+        command_id=arg_int("command"),
+        issued_from=arg_date("from"),
+        issued_to=arg_date("to"),
     )
 
 
@@ -54,6 +58,7 @@ def slip_list():
         stations=station_choices(current_user),
         routes=list(Route),
         show_redemptions=can_see_client_codes(current_user),
+        **place_choices(current_user),
     )
 
 
@@ -141,7 +146,10 @@ def import_page(kind: str):  # noqa: ANN202
             filename = data = None
             form.file.errors = [*form.file.errors, _("Choose a file or paste rows.")]
         if data is not None:
-            report = run(scheme.id, filename, data, current_user._get_current_object())
+            try:
+                report = run(scheme.id, filename, data, current_user._get_current_object())
+            except FieldError as error:  # the scheme takes no slips now (not started, ended)
+                attach_field_error(form, error)
         if report is not None and report.ok:
             db.session.commit()
             flash(
