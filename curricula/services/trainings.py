@@ -79,8 +79,14 @@ def training_query(user, filters: TrainingFilters) -> Select:  # noqa: ANN001
 
 
 def officer_attendee():  # noqa: ANN201
-    """SQL: the attendee is a police officer (trainings count officers only)."""
-    return Attendee.person_id.in_(select(Person.id).where(Person.kind == PersonKind.OFFICER))
+    """SQL: the attendee is a police officer (trainings count officers only). A correlated
+    look-up by primary key, so the planners start from the attendees already chosen rather
+    than from every officer of the programme."""
+    return (
+        select(Person.id)
+        .where(Person.id == Attendee.person_id, Person.kind == PersonKind.OFFICER)
+        .exists()
+    )
 
 
 def participant_counts(trainings: list[Training], user) -> dict[int, int]:  # noqa: ANN001
