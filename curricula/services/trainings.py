@@ -12,6 +12,7 @@ from flask import abort, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from curricula.models import Module, Participant, Training, training_modules
 from meetings.models import (
@@ -150,7 +151,8 @@ def roster(training: Training) -> list[Participant]:
         participant = stored.get(attendee.id)
         if participant is None:
             participant = Participant(training_id=training.id, attendee_id=attendee.id)
-        participant.attendee = attendee
+        # Loaded, not changed: the page's next query has nothing to flush.
+        set_committed_value(participant, "attendee", attendee)
         result.append(participant)
     return result
 
