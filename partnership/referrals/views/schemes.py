@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from partnership import audit, disclosure
+from partnership.caching import cached_html, page_key
 from partnership.extensions import db
 from partnership.forms import FieldError, form_status, save_form
 from partnership.lifecycle import TransitionError
@@ -63,8 +64,19 @@ def scheme_detail(scheme_id: int):
         scheme=scheme,
         status_form=status_form,
         code_rule=CLIENT_CODE_RULES.get(scheme.client_code_rule),
-        scoped=station_scope(current_user) is not None,
-        **_measures_context(scheme),
+        # Over all of the scheme's history: kept rendered until a write changes what the
+        # measures were read from (partnership.caching).
+        measures_html=cached_html(
+            "scheme-measures",
+            lambda: render_template(
+                "referrals/_scheme_measures.html",
+                scheme=scheme,
+                scoped=station_scope(current_user) is not None,
+                **_measures_context(scheme),
+            ),
+            page_key(current_user),
+            scheme.id,
+        ),
     )
 
 
