@@ -32,7 +32,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -59,6 +59,8 @@ ANY_WRITE = "+"
 # Read before any figure is computed (the officer's station scope, kept for the request), so
 # every figure depends on it.
 ALWAYS_READ = frozenset({"organisations"})
+# Marks, among the tables a figure read, a moment it changes at by itself (see valid_until).
+UNTIL = "@until:"
 # Columns whose updates change no figure: sign-in and notification bookkeeping.
 QUIET_COLUMNS = {"users": frozenset({"last_login_at", "unread_notifications"})}
 
@@ -181,11 +183,13 @@ def cached(name: str, compute: Callable[[], T], *key: object) -> T:
         return compute()  # the figure must count this transaction's own writes, and not keep them
     full_key = f"figure:{name}:{date.today().isoformat()}:{get_locale()}:{key!r}"
     entry = cache.get(full_key)
-    if entry is not None:
-        depends, value = entry
-        if generations(depends) == depends:
+    if entry is not None and len(entry) == 3:
+        depends, value, until = entry
+        if (until is None or time.time() < until) and generations(depends) == depends:
             for outer in _reading.get():  # a figure computed around this one depends on it too
                 outer.update(depends)
+                if until is not None:
+                    outer.add(f"{UNTIL}{until}")
             return value
     reads: set[str] = set()
     stack = _reading.get()
@@ -194,13 +198,26 @@ def cached(name: str, compute: Callable[[], T], *key: object) -> T:
         value = compute()
     finally:
         _reading.reset(token)
-    depends_on = reads | ALWAYS_READ | {EVERY_TABLE}
+    times = [name for name in reads if name.startswith(UNTIL)]
+    until = min((float(name[len(UNTIL) :]) for name in times), default=None)
+    depends_on = (reads - set(times)) | ALWAYS_READ | {EVERY_TABLE}
     for outer in stack:
         outer.update(depends_on)
+        outer.update(times)
     current = generations(depends_on, fresh=True)
     if _may_store(current):
-        cache.set(full_key, (current, value))
+        cache.set(full_key, (current, value, until))
     return value
+
+
+def valid_until(moment: datetime | None) -> None:
+    """The figure being computed changes at ``moment`` even without a write (a meeting that
+    starts is no longer the next one): it is kept until then at most."""
+    if moment is None:
+        return
+    stamp = moment.timestamp() if moment.tzinfo else moment.replace(tzinfo=UTC).timestamp()
+    for reads in _reading.get():
+        reads.add(f"{UNTIL}{stamp}")
 
 
 def _may_store(current: dict[str, str]) -> bool:
@@ -220,6 +237,23 @@ def cached_html(name: str, render: Callable[[], str], *key: object) -> Markup:
     else of one session."""
     # Our own templates' output, escaped when it was rendered.
     return Markup(cached(f"html:{name}", lambda: str(render()), *key))  # noqa: S704
+
+
+def render_kept(template: str, body: str, context: Callable[[], dict], **page: object) -> str:
+    """``template`` around its content ``body`` rendered with ``context()``, the content kept
+    like a figure for who looks (``page_key``) and the address asked for (path and query: the
+    filters and the page); the layout (who is signed in, the sign-out form's CSRF token,
+    messages) is rendered afresh. ``page``: what ``template`` itself shows (its title)."""
+    from flask import render_template, request
+    from flask_login import current_user
+
+    html = cached_html(
+        f"page:{body}",
+        lambda: render_template(body, **context()),
+        page_key(current_user),
+        request.full_path,
+    )
+    return render_template(template, body=html, **page)
 
 
 def page_key(user) -> tuple:  # noqa: ANN001

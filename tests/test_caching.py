@@ -265,3 +265,86 @@ def test_a_new_slip_recomputes_the_referral_figures_and_keeps_the_others(  # noq
     page = coordinator_client.get(f"/?{PERIOD}").get_data(as_text=True)
     assert computed == ["referral_indicators"]
     assert _slips_issued(page) == "3" == str(_plain_slip_count(app))
+
+
+def test_a_figure_is_kept_until_the_moment_it_changes_by_itself(app, world, live_cache):  # noqa: ANN001
+    """A figure that changes with time (the next meeting, once it starts) is kept until then
+    at most, and so is a figure computed around it."""
+    from datetime import UTC, datetime
+
+    from partnership.caching import valid_until
+
+    runs: list[str] = []
+
+    def compute(name: str, moment: datetime | None):  # noqa: ANN202
+        def run() -> str:
+            runs.append(name)
+            valid_until(moment)
+            return name
+
+        return run
+
+    later = datetime.now(UTC) + timedelta(hours=1)
+    passed = datetime.now(UTC) - timedelta(seconds=1)
+    for _ in range(2):
+        with app.test_request_context():
+            app.preprocess_request()
+            cached("later", compute("later", later))
+            cached("passed", compute("passed", passed))
+            cached("around", lambda: cached("inner", compute("inner", passed)) + "!")
+    assert runs.count("later") == 1  # kept: its moment has not come
+    assert runs.count("passed") == 2  # its moment came: computed on every load
+    assert runs.count("inner") == 2  # and the figure around it is not kept past it either
+
+
+def _kept_and_fresh(app, client, path: str) -> tuple[str, str]:  # noqa: ANN001
+    kept = _page(client, path)
+    return kept, _fresh(app, client, path)
+
+
+def test_kept_figure_pages_show_a_write_on_the_next_load(  # noqa: ANN001, PLR0913
+    app,
+    world,
+    referrals,  # noqa: F811
+    coordinator_client,
+    viewer_client,
+    make_action_point,
+    make_concern,
+    live_cache,
+):
+    """Every page kept rendered (measures, knowledge gain, coverage, stations due, a scheme's
+    measures, the station page) is, right after a write, exactly the page computed afresh."""
+    from datetime import UTC, datetime
+
+    from tests.meetings.helpers import create_meeting
+
+    a = world.station_a
+    add_slips(app, referrals.scheme_id, a.id, 6)
+    make_action_point(a, title="Return the kits")
+    paths = [
+        "/measures",
+        "/curricula/knowledge",
+        "/curricula/coverage",
+        "/meetings/due",
+        f"/referrals/schemes/{referrals.scheme_id}",
+        f"/stations/{a.id}?{PERIOD}",
+        f"/?{PERIOD}",
+    ]
+    before = {}
+    for client in (coordinator_client, viewer_client):
+        for path in paths:
+            kept, fresh = _kept_and_fresh(app, client, path)
+            assert kept == fresh, path
+            before[(client, path)] = _page(client, path)  # now served from the cache
+    # Writes: slips, an action point, a concern and a held visit at Alpha.
+    add_slips(app, referrals.scheme_id, a.id, 3, start=500)
+    make_action_point(a, title="Brief the night shift")
+    make_concern(a, summary="Kits taken at the market")
+    create_meeting(app, [a], status="held", starts=datetime.now(UTC) - timedelta(days=2))
+    for client in (coordinator_client, viewer_client):
+        for path in paths:
+            after = _page(client, path)
+            assert after == _fresh(app, client, path), path
+            changed = "knowledge" not in path and "coverage" not in path
+            if client is coordinator_client and changed:  # (a viewer reads "<5" both times)
+                assert after != before[(client, path)], path  # the write shows at once

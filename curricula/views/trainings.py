@@ -19,7 +19,7 @@ from curricula.services.certificates import certificates_of
 from curricula.services.modules import latest_modules
 from curricula.views import bp
 from partnership import disclosure
-from partnership.caching import cached, viewer_key
+from partnership.caching import render_kept
 from partnership.extensions import db
 from partnership.forms import form_status, save_form
 from partnership.organisations.services import place_choices
@@ -243,40 +243,36 @@ def knowledge_gain():
         "country": arg_str("country").upper()[:2],
         "command_id": arg_int("command"),
     }
-    # Statistics over every training: kept until the next write (partnership.caching).
-    key = sorted((k, str(v)) for k, v in filters.items())
-    rows = cached(
-        "knowledge-gain",
-        lambda: knowledge.grouped_summaries(by, current_user, filters),
-        by,
-        viewer_key(current_user),
-        key,
+    # Statistics over every training: kept rendered until a write changes what they were
+    # read from (partnership.caching).
+    return render_kept(
+        "curricula/knowledge.html",
+        "curricula/_knowledge_body.html",
+        lambda: _knowledge_context(by, filters),
     )
-    pooled = cached(
-        "knowledge-gain-pooled",
-        lambda: knowledge.pooled_summary(current_user, filters),
-        viewer_key(current_user),
-        key,
-    )
+
+
+def _knowledge_context(by: str, filters: dict) -> dict:
+    rows = knowledge.grouped_summaries(by, current_user, filters)
+    pooled = knowledge.pooled_summary(current_user, filters)
     small = disclosure.applies_to(current_user)
     # A group of fewer than five pairs is not described: not in the table, not on the chart.
     withheld = [disclosure.figure(r.summary.n, small).withheld for r in rows]
-    return render_template(
-        "curricula/knowledge.html",
-        rows=rows,
-        by=by,
-        groupings=knowledge.GROUPINGS,
-        filters=filters,
-        modules=db.session.scalars(
+    return {
+        "rows": rows,
+        "by": by,
+        "groupings": knowledge.GROUPINGS,
+        "filters": filters,
+        "modules": db.session.scalars(
             db.select(Module).order_by(Module.code, Module.version_number)
         ).all(),
-        bars=charts.bars([(r.label, r.summary) for r in rows], withheld),
-        withheld=withheld,
-        pooled=pooled,
-        stations=all_stations(current_user),
+        "bars": charts.bars([(r.label, r.summary) for r in rows], withheld),
+        "withheld": withheld,
+        "pooled": pooled,
+        "stations": all_stations(current_user),
         **place_choices(current_user),
-        small=small,
-    )
+        "small": small,
+    }
 
 
 def _date_arg(name: str) -> date | None:
@@ -294,6 +290,16 @@ def coverage():
         station_id=arg_int("station"),
         flagged=bool(arg_str("flagged")),
     )
+    # Every station's coverage over all postings and trainings: kept rendered until a write
+    # changes what it was read from (partnership.caching).
+    return render_kept(
+        "curricula/coverage.html",
+        "curricula/_coverage_body.html",
+        lambda: _coverage_context(filters, since),
+    )
+
+
+def _coverage_context(filters: CoverageFilters, since: date) -> dict:
     stations = db.session.scalars(
         coverage_services.station_query(
             current_user, filters.country, filters.command_id, filters.station_id
@@ -312,17 +318,16 @@ def coverage():
         len(rows),
         current_app.config["LIST_MAX_PAGES"],
     )
-    return render_template(
-        "curricula/coverage.html",
-        page=page,
-        rows=coverage_services.as_seen(page.items, current_user),
-        totals=coverage_services.totals_of(every, current_user),
-        since=since,
-        filters=filters,
-        stations=all_stations(current_user),
+    return {
+        "page": page,
+        "rows": coverage_services.as_seen(page.items, current_user),
+        "totals": coverage_services.totals_of(every, current_user),
+        "since": since,
+        "filters": filters,
+        "stations": all_stations(current_user),
         **place_choices(current_user),
-        small=disclosure.applies_to(current_user),
-    )
+        "small": disclosure.applies_to(current_user),
+    }
 
 
 @dataclass

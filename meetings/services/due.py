@@ -18,6 +18,7 @@ from meetings.models import (
 )
 from meetings.services.queries import MeetingFilters, aware
 from partnership.accounts.models import User
+from partnership.caching import valid_until
 from partnership.extensions import db
 from partnership.mixins import utcnow
 from partnership.organisations.models import (
@@ -96,6 +97,8 @@ def due_stations(
                 DueStation(station, last, nxt, days_since, days_since - station.target_visit_days)
             )
     rows.sort(key=_due_order)
+    # As the first of these next meetings starts, it is no longer the next one.
+    valid_until(min((r.next_meeting for r in rows if r.next_meeting), default=None))
     return rows
 
 

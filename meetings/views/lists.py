@@ -16,6 +16,7 @@ from meetings.models import (
 )
 from meetings.services import due, queries
 from meetings.views import bp
+from partnership.caching import render_kept
 from partnership.extensions import db
 from partnership.forms import country_choices
 from partnership.organisations import services as org_services
@@ -125,6 +126,12 @@ def meeting_calendar():
 @bp.get("/due")
 def meeting_due():
     """Stations due for a visit, most overdue first."""
+    # Kept rendered until a write changes what it was read from, or the first next meeting
+    # shown starts (partnership.caching).
+    return render_kept("meetings/meeting_due.html", "meetings/_meeting_due_body.html", _due_context)
+
+
+def _due_context() -> dict:
     filters = _filters()
     state = arg_str("state")
     rows = due.in_state(due.due_stations(current_user, filters), state)
@@ -133,19 +140,18 @@ def meeting_due():
     pages = max((len(rows) + per_page - 1) // per_page, 1)
     shown = rows[(page_number - 1) * per_page : page_number * per_page]
     choices = _filter_choices()
-    return render_template(
-        "meetings/meeting_due.html",
-        rows=shown,
-        total=len(rows),
-        median_days_since=due.median_days_since(rows),
-        page_number=page_number,
-        pages=pages,
-        filters=filters,
-        commands=choices["commands"],
-        countries=choices["countries"],
-        state=state,
-        due_states=due.DUE_STATES,
-    )
+    return {
+        "rows": shown,
+        "total": len(rows),
+        "median_days_since": due.median_days_since(rows),
+        "page_number": page_number,
+        "pages": pages,
+        "filters": filters,
+        "commands": choices["commands"],
+        "countries": choices["countries"],
+        "state": state,
+        "due_states": due.DUE_STATES,
+    }
 
 
 @bp.get("/due/export.<fmt>")

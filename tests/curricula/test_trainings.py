@@ -7,6 +7,7 @@ import io
 import zipfile
 from datetime import date, timedelta
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -450,8 +451,14 @@ def test_knowledge_by_each_grouping(app, world, coordinator_client, make_person,
 # ---- coverage after a transfer -----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["computed", "cached"])
 def test_coverage_follows_a_trained_officer_who_is_transferred(app, world, coordinator_client,
-                                                               make_person, make_training):  # fmt: skip
+                                                               make_person, make_training, request,
+                                                               kept):  # fmt: skip
+    """With the figures cache working too: the counts kept are those of a plain query, and a
+    transfer shows on the next load."""
+    if kept:
+        request.getfixturevalue("live_cache")
     long_ago = date.today() - timedelta(days=400)
     trained = make_person("officer", world.station_a, name="Trained Mover", posted_since=long_ago)
     make_person("officer", world.station_a, name="Untrained Stayer", posted_since=long_ago)
@@ -481,6 +488,17 @@ def test_coverage_follows_a_trained_officer_who_is_transferred(app, world, coord
     cells = [c.split(">", 1)[1] for c in after_b.split("<td")[1:]]
     assert cells[0].startswith("2") and cells[1].startswith("1")  # officers now, trained
     assert cells[3].startswith("1")  # trained elsewhere, moved in
+    with app.test_request_context():
+        from curricula.services.coverage import _coverage_counts, coverage_for
+        from partnership.organisations.models import Organisation
+
+        stations = [db.session.get(Organisation, s.id) for s in (world.station_a, world.station_b)]
+        since = date.today() - timedelta(days=180)
+        kept_rows = coverage_for(stations, since)
+        plain = _coverage_counts(sorted(s.id for s in stations), since)
+        for row in kept_rows:
+            assert (row.officers, row.trained, row.trained_elsewhere, row.officers_then,
+                    row.trained_then, row.transfers) == plain[row.station.id]  # fmt: skip
 
 
 # ---- question by question ----------------------------------------------------------------------

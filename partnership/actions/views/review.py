@@ -14,7 +14,7 @@ from partnership.actions.forms import (
 )
 from partnership.actions.services import review as review_services
 from partnership.actions.views import bp
-from partnership.caching import cached, viewer_key
+from partnership.caching import render_kept
 
 # ---- officer review and measures ---------------------------------------------------
 
@@ -29,18 +29,13 @@ def my_review():
 
 @bp.get("/measures", endpoint="measures")
 def measures_page():
-    return render_template(
+    # Over all history: kept rendered until a write changes what it was read from.
+    return render_kept(
         "actions/measures.html",
-        # Over all history: kept until the next write (partnership.caching).
-        rows=cached(
-            "action-point-measures",
-            lambda: measures.action_point_measures(current_user),
-            viewer_key(current_user),
-        ),
-        by_month=cached(
-            "concerns-by-category-month",
-            lambda: measures.concerns_by_category_month(current_user),
-            viewer_key(current_user),
-        ),
-        suppress=disclosure.applies_to(current_user),
+        "actions/_measures_body.html",
+        lambda: {
+            "rows": measures.action_point_measures(current_user),
+            "by_month": measures.concerns_by_category_month(current_user),
+            "suppress": disclosure.applies_to(current_user),
+        },
     )

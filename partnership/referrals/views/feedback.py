@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort
 from flask_login import current_user
 
+from partnership.caching import render_kept
 from partnership.extensions import db
 from partnership.pagination import arg_int
 from partnership.permissions import station_scope
@@ -38,6 +39,15 @@ def station_feedback():
         station_ids = frozenset({station_id})
     else:
         station_ids = None
+    # Kept rendered until a write changes what it was read from (partnership.caching).
+    return render_kept(
+        "referrals/station_feedback.html",
+        "referrals/_station_feedback_body.html",
+        lambda: _feedback_context(station_id, station_ids),
+    )
+
+
+def _feedback_context(station_id: int | None, station_ids: frozenset[int] | None) -> dict:
     stations = slip_services.issuing_stations(current_user)
     rows = []
     if station_ids is not None:
@@ -49,13 +59,11 @@ def station_feedback():
                 scheme, current_user, station_ids=station_ids, suppress=True
             )
             rows.append((scheme, m))
-
-    return render_template(
-        "referrals/station_feedback.html",
-        rows=rows,
-        stations=stations,
-        station_id=station_id,
-        chosen=station_ids,
-        rate=measures.rate_text,
-        labels=LABELS,
-    )
+    return {
+        "rows": rows,
+        "stations": stations,
+        "station_id": station_id,
+        "chosen": station_ids,
+        "rate": measures.rate_text,
+        "labels": LABELS,
+    }
