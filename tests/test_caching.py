@@ -122,7 +122,13 @@ def test_only_committed_changes_start_a_new_generation(app, world, live_cache) -
 
 
 def test_signing_in_keeps_every_cached_figure(  # noqa: ANN001
-    app, world, referrals, login_as, coordinator_client, count_queries, live_cache  # noqa: F811
+    app,
+    world,
+    referrals,
+    login_as,
+    coordinator_client,
+    count_queries,
+    live_cache,  # noqa: F811
 ):
     add_slips(app, referrals.scheme_id, world.station_a.id, 7)
     coordinator_client.get(f"/?{PERIOD}")  # computed, and kept
@@ -163,9 +169,7 @@ def test_a_write_recomputes_only_the_figures_read_from_its_tables(app, world, li
     assert runs == {"slips": 1, "meetings": 1}
     with app.app_context():  # a write to slips (here by a statement of its own, no ORM object)
         db.session.execute(Slip.__table__.delete().where(Slip.id == -1))
-        db.session.execute(
-            Slip.__table__.update().where(Slip.id == -1).values(number="x")
-        )
+        db.session.execute(Slip.__table__.update().where(Slip.id == -1).values(number="x"))
         db.session.commit()
     assert load() == (0, 0)
     assert runs == {"slips": 2, "meetings": 1}
@@ -217,7 +221,10 @@ def test_a_figure_over_uncommitted_writes_is_not_kept(app, world, live_cache):  
 
 
 def test_a_figure_around_a_cached_one_depends_on_its_tables(  # noqa: ANN001
-    app, world, referrals, live_cache  # noqa: F811
+    app,
+    world,
+    referrals,
+    live_cache,  # noqa: F811
 ):
     from partnership.extensions import db
     from partnership.referrals.models import Slip
@@ -239,7 +246,12 @@ def test_a_figure_around_a_cached_one_depends_on_its_tables(  # noqa: ANN001
 
 
 def test_a_new_slip_recomputes_the_referral_figures_and_keeps_the_others(  # noqa: ANN001
-    app, world, referrals, coordinator_client, monkeypatch, live_cache  # noqa: F811
+    app,
+    world,
+    referrals,
+    coordinator_client,
+    monkeypatch,
+    live_cache,  # noqa: F811
 ):
     from partnership.dashboard import services
 
@@ -348,3 +360,32 @@ def test_kept_figure_pages_show_a_write_on_the_next_load(  # noqa: ANN001, PLR09
             changed = "knowledge" not in path and "coverage" not in path
             if client is coordinator_client and changed:  # (a viewer reads "<5" both times)
                 assert after != before[(client, path)], path  # the write shows at once
+
+
+def test_a_kept_station_page_moves_a_meeting_to_the_past_as_it_ends(  # noqa: ANN001
+    app, world, coordinator_client, live_cache
+):
+    import time
+    from datetime import UTC, datetime
+
+    from tests.meetings.helpers import create_meeting
+
+    a = world.station_a
+    starts = datetime.now(UTC) - timedelta(hours=1)
+    create_meeting(app, [a], title="Ends now", status="confirmed", starts=starts)
+    from meetings.models import Meeting
+    from partnership.extensions import db
+
+    ends = datetime.now(UTC) + timedelta(seconds=6)
+    with app.app_context():  # the meeting ends a few seconds from now
+        meeting = db.session.scalar(select(Meeting).where(Meeting.title == "Ends now"))
+        meeting.ends_at = ends
+        db.session.commit()
+    path = f"/stations/{a.id}"
+    first = _page(coordinator_client, path)
+    assert first == _page(coordinator_client, path)  # kept
+    assert "none planned" not in first  # the meeting is still the next one
+    time.sleep(max((ends - datetime.now(UTC)).total_seconds(), 0) + 0.5)
+    after = _page(coordinator_client, path)
+    assert "none planned" in after
+    assert after == _fresh(app, coordinator_client, path)
