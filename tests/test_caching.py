@@ -122,13 +122,7 @@ def test_only_committed_changes_start_a_new_generation(app, world, live_cache) -
 
 
 def test_signing_in_keeps_every_cached_figure(  # noqa: ANN001
-    app,
-    world,
-    referrals,
-    login_as,
-    coordinator_client,
-    count_queries,
-    live_cache,  # noqa: F811
+    app, world, referrals, login_as, coordinator_client, count_queries, live_cache  # noqa: F811
 ):
     add_slips(app, referrals.scheme_id, world.station_a.id, 7)
     coordinator_client.get(f"/?{PERIOD}")  # computed, and kept
@@ -169,7 +163,9 @@ def test_a_write_recomputes_only_the_figures_read_from_its_tables(app, world, li
     assert runs == {"slips": 1, "meetings": 1}
     with app.app_context():  # a write to slips (here by a statement of its own, no ORM object)
         db.session.execute(Slip.__table__.delete().where(Slip.id == -1))
-        db.session.execute(Slip.__table__.update().where(Slip.id == -1).values(number="x"))
+        db.session.execute(
+            Slip.__table__.update().where(Slip.id == -1).values(number="x")
+        )
         db.session.commit()
     assert load() == (0, 0)
     assert runs == {"slips": 2, "meetings": 1}
@@ -221,10 +217,7 @@ def test_a_figure_over_uncommitted_writes_is_not_kept(app, world, live_cache):  
 
 
 def test_a_figure_around_a_cached_one_depends_on_its_tables(  # noqa: ANN001
-    app,
-    world,
-    referrals,
-    live_cache,  # noqa: F811
+    app, world, referrals, live_cache  # noqa: F811
 ):
     from partnership.extensions import db
     from partnership.referrals.models import Slip
@@ -246,12 +239,7 @@ def test_a_figure_around_a_cached_one_depends_on_its_tables(  # noqa: ANN001
 
 
 def test_a_new_slip_recomputes_the_referral_figures_and_keeps_the_others(  # noqa: ANN001
-    app,
-    world,
-    referrals,
-    coordinator_client,
-    monkeypatch,
-    live_cache,  # noqa: F811
+    app, world, referrals, coordinator_client, monkeypatch, live_cache  # noqa: F811
 ):
     from partnership.dashboard import services
 
