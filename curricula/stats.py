@@ -26,6 +26,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+# Imported with the application, not by the first training page a server worker opens.
+from scipy.special import stdtr, stdtrit
+
 LOW_BAND_BELOW = 0.3
 HIGH_BAND_FROM = 0.7
 ZERO_VARIANCE = 1e-12
@@ -238,15 +241,13 @@ def mean_gain_interval(
     variance = (sum_gain_sq - sum_gain * sum_gain / n) / (n - 1)
     if variance <= ZERO_VARIANCE * max(1.0, abs(sum_gain_sq)):
         return None, None
-    from scipy.stats import t as student_t
-
-    half = float(student_t.ppf(0.5 + confidence / 2, n - 1)) * math.sqrt(variance / n)
+    half = float(stdtrit(n - 1, 0.5 + confidence / 2)) * math.sqrt(variance / n)
     return mean - half, mean + half
 
 
 def student_t_two_sided_p(t: float, df: int) -> float:
-    """P(|T| ≥ |t|) for Student's t with ``df`` degrees of freedom (SciPy's survival function,
-    which stays accurate far into the tail)."""
-    from scipy.stats import t as student_t
-
-    return float(min(1.0, 2.0 * student_t.sf(abs(t), df)))
+    """P(|T| ≥ |t|) for Student's t with ``df`` degrees of freedom: SciPy's distribution
+    function at −|t|, which stays accurate far into the tail. From ``scipy.special`` (what
+    ``scipy.stats`` itself calls), whose import takes a fifth of ``scipy.stats``'s: the first
+    training page a server worker opens no longer waits seconds for it."""
+    return float(min(1.0, 2.0 * stdtr(df, -abs(t))))

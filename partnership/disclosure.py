@@ -238,6 +238,31 @@ def protect_groups(
     return _figures(values, withheld & set(values))
 
 
+def place_groups(stations: Sequence[Any]) -> list[tuple[list, Hashable]]:
+    """The totals per-station counts add up to where the dashboard shows them: the programme's,
+    each command's and each country's (stations: anything with ``id``, ``command_id`` and
+    ``country``)."""
+    groups: list[tuple[list, Hashable]] = [([s.id for s in stations], ("programme",))]
+    by_command: dict[Hashable, list] = {}
+    by_country: dict[Hashable, list] = {}
+    for s in stations:
+        if s.command_id:
+            by_command.setdefault(s.command_id, []).append(s.id)
+        by_country.setdefault(s.country, []).append(s.id)
+    groups += [(ids, ("command", c)) for c, ids in by_command.items()]
+    groups += [(ids, ("country", c)) for c, ids in by_country.items()]
+    return groups
+
+
+def protect_stations(
+    cells: Mapping[Hashable, int], stations: Sequence[Any], suppress: bool
+) -> dict[Hashable, Figure]:
+    """One count per station (every station listed; missing ones count 0), protected as a
+    breakdown of the programme's, each command's and each country's totals."""
+    values = {s.id: cells.get(s.id, 0) for s in stations}
+    return protect_groups(values, place_groups(stations), suppress)
+
+
 def recoverable(groups: Sequence[tuple[Sequence[Hashable], Hashable]], shown: Mapping) -> set:
     """The withheld keys an attacker can work out by repeated subtraction: any group whose total
     is known and whose members are all known but one gives that one away. ``shown`` maps keys to

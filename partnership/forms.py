@@ -151,16 +151,23 @@ def save_form(
     return Saved(ok=True, record=result if result is not None else record)
 
 
-def save_action(write: Callable[[], Any]) -> Saved:
+def save_action(write: Callable[[], Any], record: Any = None, version: int | None = None) -> Saved:
     """The same for a button without fields: a ``FieldError`` or ``TransitionError`` comes
-    back as ``refused``, for the page to flash; the write is committed or rolled back whole."""
+    back as ``refused``, for the page to flash; with ``record``, a version other than the one
+    the page showed (``version``) comes back as ``conflict``. The write is committed or rolled
+    back whole."""
     try:
+        if record is not None:
+            check_version(record, version)
         db.session.info.pop(_FLUSHED, None)
         result = write()
         _commit_if_written()
     except (FieldError, TransitionError) as error:
         db.session.rollback()
         return Saved(refused=error.message)
+    except (EditConflict, StaleDataError) as exc:
+        db.session.rollback()
+        return Saved(conflict=conflict_entries(exc, record))
     return Saved(ok=True, record=result)
 
 

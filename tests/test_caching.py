@@ -348,3 +348,32 @@ def test_kept_figure_pages_show_a_write_on_the_next_load(  # noqa: ANN001, PLR09
             changed = "knowledge" not in path and "coverage" not in path
             if client is coordinator_client and changed:  # (a viewer reads "<5" both times)
                 assert after != before[(client, path)], path  # the write shows at once
+
+
+def test_a_kept_station_page_moves_a_meeting_to_the_past_as_it_ends(  # noqa: ANN001
+    app, world, coordinator_client, live_cache
+):
+    import time
+    from datetime import UTC, datetime
+
+    from tests.meetings.helpers import create_meeting
+
+    a = world.station_a
+    starts = datetime.now(UTC) - timedelta(hours=1)
+    create_meeting(app, [a], title="Ends now", status="confirmed", starts=starts)
+    from meetings.models import Meeting
+    from partnership.extensions import db
+
+    ends = datetime.now(UTC) + timedelta(seconds=6)
+    with app.app_context():  # the meeting ends a few seconds from now
+        meeting = db.session.scalar(select(Meeting).where(Meeting.title == "Ends now"))
+        meeting.ends_at = ends
+        db.session.commit()
+    path = f"/stations/{a.id}"
+    first = _page(coordinator_client, path)
+    assert first == _page(coordinator_client, path)  # kept
+    assert "none planned" not in first  # the meeting is still the next one
+    time.sleep(max((ends - datetime.now(UTC)).total_seconds(), 0) + 0.5)
+    after = _page(coordinator_client, path)
+    assert "none planned" in after
+    assert after == _fresh(app, coordinator_client, path)

@@ -485,3 +485,22 @@ def test_no_month_of_referrals_can_be_recomputed_from_the_period_total(
             in_month = {k: f for k, f in cells.items() if k[1] == month}
             assert not _recovered(in_month, total), month
         assert not _recovered(cells, shown.issued)
+
+
+def test_station_counts_cannot_be_recomputed_from_place_totals(app):
+    """disclosure.protect_stations (the DHIS2 export's protection, usable by the API): no
+    withheld station count follows from the programme's, a command's or a country's total."""
+    from types import SimpleNamespace as S
+
+    stations = [S(id=1, command_id=10, country="KE"), S(id=2, command_id=10, country="KE"),
+                S(id=3, command_id=20, country="KE"), S(id=4, command_id=20, country="TZ"),
+                S(id=5, command_id=None, country="TZ")]  # fmt: skip
+    cells = {1: 2, 2: 30, 3: 40, 4: 7, 5: 50}
+    with app.test_request_context():
+        figures = disclosure.protect_stations(cells, stations, suppress=True)
+        assert str(figures[1]) == "<5" and figures[2].withheld
+        groups = disclosure.place_groups(stations)
+        totals = {t: sum(cells[k] for k in m) for m, t in groups}
+        shown = {k: f.value for k, f in figures.items()} | totals
+        assert not disclosure.recoverable(groups, shown)
+        assert disclosure.protect_stations(cells, stations, suppress=False)[1] == 2

@@ -137,7 +137,10 @@ def _completed(by: date | None = None):  # noqa: ANN202
         select(Attendee.person_id, Attendee.station_id)
         .join(Training, Training.meeting_id == Attendee.meeting_id)
         .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .where(completed_clause(), Meeting.status.in_(list(HAPPENED_STATUSES)))
+        .where(
+            completed_clause(days=Training.day_count),
+            Meeting.status.in_(list(HAPPENED_STATUSES)),
+        )
     )
     if by is not None:
         # Trained by then: the training had started (a training lasts at most 14 days).

@@ -22,6 +22,7 @@ from curricula.models import training_modules as tm
 from curricula.services.trainings import officer_attendee
 from curricula.stats import NO_POST, NO_PRE, NO_SCORES, GainSummary, PairSums, summary_from_sums
 from meetings.models import Attendee, Meeting, MeetingStatus
+from partnership import disclosure
 from partnership.extensions import db
 from partnership.organisations.models import Organisation
 from partnership.organisations.services import station_ids_in_place
@@ -108,6 +109,32 @@ def training_summary(training: Training, user) -> GainSummary:  # noqa: ANN001
     stmt = _base(select(*_sum_columns(percent=False)), user, {}).where(Training.id == training.id)
     row = db.session.execute(stmt).one()
     return summary_from_sums(_sums(row), float(training.max_score))
+
+
+REASONS = (NO_PRE, NO_POST, NO_SCORES)
+
+
+def result_counts(
+    summary: GainSummary | None, participants: int, suppress: bool
+) -> dict[str, disclosure.Figure]:
+    """A training's counts as the user may see them, the same on its page and in the API:
+    ``participants``, ``pairs``, ``left_out`` (those without both scores) and each reason
+    (``no_pre``, ``no_post``, ``no_scores``). The reasons add up to ``left_out``, and the pairs
+    with either the left-out total or the reasons add up to the participants, so a withheld
+    count is protected against all three sums at once."""
+    left = summary.left_out if summary else {}
+    cells = {
+        "participants": int(participants or 0),
+        "pairs": summary.n if summary else 0,
+        "left_out": sum(left.values()),
+        **{k: left.get(k, 0) for k in REASONS},
+    }
+    groups = [
+        (list(REASONS), "left_out"),
+        (["pairs", "left_out"], "participants"),
+        (["pairs", *REASONS], "participants"),
+    ]
+    return disclosure.protect_groups(cells, groups, suppress)
 
 
 def _period_key():  # noqa: ANN202

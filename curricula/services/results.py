@@ -143,8 +143,10 @@ def eligibility(training: Training, participant: Participant) -> tuple[bool, str
     return True, ""
 
 
-def completed_clause():  # noqa: ANN201
-    """SQL: the attendee (``Attendee``) attended every day of their training (``Training``)."""
+def completed_clause(days=None):  # noqa: ANN001, ANN201
+    """SQL: the attendee (``Attendee``) attended every day of their training (``Training``).
+    ``days``: the training's day count when the query already joins the training (PostgreSQL
+    otherwise looks it up again for every attendee)."""
     attended = (
         select(func.count(AttendanceMark.id))
         .where(
@@ -154,13 +156,14 @@ def completed_clause():  # noqa: ANN201
         .correlate(Attendee)
         .scalar_subquery()
     )
-    own = aliased(Training)
-    days = (
-        select(own.day_count)
-        .where(own.meeting_id == Attendee.meeting_id)
-        .correlate(Attendee)
-        .scalar_subquery()
-    )
+    if days is None:
+        own = aliased(Training)
+        days = (
+            select(own.day_count)
+            .where(own.meeting_id == Attendee.meeting_id)
+            .correlate(Attendee)
+            .scalar_subquery()
+        )
     return attended >= days
 
 

@@ -12,6 +12,7 @@ from flask import abort, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from curricula.models import Module, Participant, Training, training_modules
 from meetings.models import (
@@ -79,8 +80,14 @@ def training_query(user, filters: TrainingFilters) -> Select:  # noqa: ANN001
 
 
 def officer_attendee():  # noqa: ANN201
-    """SQL: the attendee is a police officer (trainings count officers only)."""
-    return Attendee.person_id.in_(select(Person.id).where(Person.kind == PersonKind.OFFICER))
+    """SQL: the attendee is a police officer (trainings count officers only). A correlated
+    look-up by primary key, so the planners start from the attendees already chosen rather
+    than from every officer of the programme."""
+    return (
+        select(Person.id)
+        .where(Person.id == Attendee.person_id, Person.kind == PersonKind.OFFICER)
+        .exists()
+    )
 
 
 def participant_counts(trainings: list[Training], user) -> dict[int, int]:  # noqa: ANN001
@@ -144,7 +151,8 @@ def roster(training: Training) -> list[Participant]:
         participant = stored.get(attendee.id)
         if participant is None:
             participant = Participant(training_id=training.id, attendee_id=attendee.id)
-        participant.attendee = attendee
+        # Loaded, not changed: the page's next query has nothing to flush.
+        set_committed_value(participant, "attendee", attendee)
         result.append(participant)
     return result
 

@@ -42,7 +42,11 @@ def _filters() -> services.TrainingFilters:
 def training_list():
     filters = _filters()
     page = paginate(services.training_query(current_user, filters))
-    counts = services.participant_counts(list(page.items), current_user)
+    small = disclosure.applies_to(current_user)
+    counts = {
+        t_id: disclosure.figure(n, small)
+        for t_id, n in services.participant_counts(list(page.items), current_user).items()
+    }
     return render_template(
         "curricula/training_list.html",
         page=page,
@@ -122,6 +126,8 @@ def training_detail(training_id: int):
         difficulty=None if withheld else knowledge.question_difficulty(training),
         withheld=withheld,
         small=small,
+        # Pairs and those left out, each reason too, withheld as in the API.
+        counts=knowledge.result_counts(summary, summary.n + summary.left_out_total, small),
     )
 
 

@@ -24,6 +24,7 @@ from meetings.models import (
 )
 from partnership import permissions
 from partnership.accounts.models import User
+from partnership.caching import valid_until
 from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.mixins import utcnow
@@ -249,6 +250,17 @@ def station_meetings(station: Organisation, user: User) -> StationMeetings:
         )
     )
     total = db.session.scalar(select(func.count(Meeting.id)).where(with_station))
+    # The lists change by themselves when a coming meeting ends: a page showing them is kept
+    # until then at most (partnership.caching).
+    valid_until(
+        aware(
+            db.session.scalar(
+                select(func.min(Meeting.ends_at)).where(
+                    with_station, Meeting.status.in_(list(OPEN_STATUSES)), Meeting.ends_at >= now
+                )
+            )
+        )
+    )
     return StationMeetings(
         recent=recent,
         upcoming=upcoming,

@@ -27,6 +27,15 @@ from partnership.organisations.models import (
 )
 
 
+def labels() -> dict[str, dict]:
+    """The labels of each kind of person and each attendance status in the reader's language,
+    translated once for a page that shows hundreds of people."""
+    return {
+        "kinds": {kind: kind.label for kind in PersonKind},
+        "statuses": {status: status.label for status in AttendanceStatus},
+    }
+
+
 def register_of(meeting: Meeting) -> list[Attendee]:
     """The register with people, stations and marks loaded in three queries."""
     return list(

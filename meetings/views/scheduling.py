@@ -158,6 +158,7 @@ def meeting_detail(meeting_id: int):
         ],
         PersonKind=PersonKind,
         MeetingStatus=MeetingStatus,
+        register_labels=register.labels(),
     )
 
 

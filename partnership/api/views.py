@@ -267,12 +267,7 @@ def _training_rows(items: list) -> list[dict]:
     for t in items:
         summary = results.get(t.id)
         n = summary.n if summary else 0
-        left = summary.left_out if summary else {}
-        cells, total = disclosure.protect(
-            {"pairs": n, **{k: left.get(k, 0) for k in ("no_pre", "no_post", "no_scores")}},
-            suppress,
-            counts.get(t.id, 0),
-        )
+        cells = knowledge.result_counts(summary, counts.get(t.id, 0), suppress)
         # As on the training's page: means over enough pairs that nobody's result shows.
         means = summary is not None and disclosure.mean_shown(n, suppress)
 
@@ -285,7 +280,7 @@ def _training_rows(items: list) -> list[dict]:
             "modules": [m.code for m in t.modules],
             "station_ids": [s.id for s in t.meeting.stations if scope is None or s.id in scope],
             "max_score": t.max_score, "pass_mark": t.pass_mark,
-            "participants": total.export_value,
+            "participants": cells["participants"].export_value,
             "pairs": cells["pairs"].export_value,
             "left_out": {k: cells[k].export_value for k in ("no_pre", "no_post", "no_scores")},
             "mean_pre_percent": mean("mean_pre"), "mean_post_percent": mean("mean_post"),

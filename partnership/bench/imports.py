@@ -110,7 +110,9 @@ def _onboarding(app, counter: Counter, kind: str, body: bytes, rows: int) -> Non
         fields = {k: v for v, k in re.findall(r'value="([^"]*)"[^>]*name="(token|fingerprint)"',
                                                html)}  # fmt: skip
     _timed(
-        counter, f"onboarding {kind}: confirm", rows,
+        counter,
+        f"onboarding {kind}: confirm",
+        rows,
         lambda: client.post("/admin/imports/confirm", data={"kind": kind, **fields}),
     )
 

@@ -13,11 +13,8 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -35,8 +32,8 @@ from partnership.bench.pages import (
     TARGETS,
     Page,
 )
+from partnership.bench.server import Server, workers_rss_mb
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "partnership-demo"  # noqa: S105 - the documented demo password
 
 
@@ -67,80 +64,6 @@ class Result:
     @property
     def median_p99(self) -> float:
         return statistics.median(self.p99) if self.p99 else 0.0
-
-
-class Server:
-    """A gunicorn process serving ``app`` on a free local port."""
-
-    def __init__(self, app: str, workers: int, env: dict[str, str]) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn and arguments
-            [
-                gunicorn,
-                "--workers",
-                str(workers),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--log-level",
-                "warning",
-                app,
-            ],  # fmt: skip
-            cwd=ROOT,
-            env={**os.environ, **env},
-        )
-
-    def wait(self, path: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("gunicorn stopped while starting")
-            try:
-                urllib.request.urlopen(self.url + path, timeout=5).read()  # noqa: S310
-                return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.3)
-        raise RuntimeError("gunicorn did not answer in time")
-
-    def drain(self, workers: int) -> None:
-        """Wait until the requests wrk left queued are served, so the next page starts on idle workers.
-
-        wrk stops after its duration, but the connections it opened are still in gunicorn's
-        backlog and each is still served; a request sent now is answered only after them.
-        """
-        for _ in range(workers):
-            try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=300).read()  # noqa: S310
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.3)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
-def _workers_rss_mb(master: int) -> float:
-    """The largest resident memory of the gunicorn workers (Linux /proc), in MB."""
-    try:
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-        sizes = []
-        for child in children:
-            status = Path(f"/proc/{child}/status").read_text()
-            sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
-        return max(sizes, default=0.0)
-    except (OSError, AttributeError):
-        return 0.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -290,7 +213,7 @@ def run(options: Options) -> tuple[list[Result], dict]:
         results = {hello_page: probe(hello.url, hello_page, None, options.instance)}
         for page in options.pages:
             results[page] = probe(app.url, page, cookies.get(page.role), options.instance)
-            results[page].workers_rss_mb = _workers_rss_mb(app.process.pid)
+            results[page].workers_rss_mb = workers_rss_mb(app.process.pid)
             echo(f"  probe {page.name} ({page.role or '-'}): {results[page].status}, "
                  f"{results[page].single_s * 1000:.0f} ms, {results[page].sql} SQL")  # fmt: skip
         for round_number in range(1, options.rounds + 1):

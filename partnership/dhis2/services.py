@@ -255,20 +255,10 @@ def _protected(
 ) -> dict[str, dict[int, disclosure.Figure]]:
     """Each indicator's station counts as a viewer may see them, protected as breakdowns of the
     programme's, each command's and each country's totals."""
-    groups: list[tuple[list[int], object]] = [([s.id for s in all_stations], "programme")]
-    by_command: dict[int, list[int]] = {}
-    by_country: dict[str, list[int]] = {}
-    for s in all_stations:
-        if s.command_id:
-            by_command.setdefault(s.command_id, []).append(s.id)
-        by_country.setdefault(s.country, []).append(s.id)
-    groups += [(ids, ("command", c)) for c, ids in by_command.items()]
-    groups += [(ids, ("country", c)) for c, ids in by_country.items()]
-    result = {}
-    for key, cells in counts.items():
-        values = {s.id: cells.get(s.id, 0) for s in all_stations}
-        result[key] = disclosure.protect_groups(values, groups, suppress=True)
-    return result
+    return {
+        key: disclosure.protect_stations(cells, all_stations, suppress=True)
+        for key, cells in counts.items()
+    }
 
 
 def build_export(user, period: Period, connection: Dhis2Connection | None = None) -> Export:  # noqa: ANN001

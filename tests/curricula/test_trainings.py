@@ -704,3 +704,33 @@ def test_the_chart_does_not_describe_a_group_the_table_withholds(app, world, log
     assert "50%</text>" in viewer  # Alpha's five pairs are shown
     coordinator = chart(login_as("coordinator"))
     assert "10%</text>" in coordinator and "20%</text>" in coordinator
+
+
+def test_left_out_counts_are_withheld_from_officers_as_in_the_api(app, world, login_as,
+                                                                   make_person, make_training):  # fmt: skip
+    # Six pairs and two officers without a post-test: "2" left out is a small count.
+    paired = [make_person("officer", world.station_a, name=f"Paired {i}") for i in range(6)]
+    no_post = [make_person("officer", world.station_a, name=f"No Post {i}") for i in range(2)]
+    people = [(p, 2, 8 + i, 14 + i) for i, p in enumerate(paired)]
+    people += [(p, 2, 9, None) for p in no_post]
+    training_id = make_training(stations=[world.station_a], people=people)
+    make_training(stations=[world.station_a], title="Three officers only",
+                  people=[(p, 2, 9, 15) for p in paired[:3]])  # fmt: skip
+
+    def left_out_cell(html: str) -> str:
+        return html.split(">Left out</th><td>", 1)[1].split("</td>", 1)[0]
+
+    coordinator = login_as("coordinator")
+    html = coordinator.get(f"/curricula/trainings/{training_id}").get_data(as_text=True)
+    assert left_out_cell(html) == "2 (no post-test: 2)"
+    listing = coordinator.get("/curricula/trainings").get_data(as_text=True)
+    assert ">3</td>" in listing.replace('data-label="Participants">', ">")
+
+    officer = login_as("officer")
+    html = officer.get(f"/curricula/trainings/{training_id}").get_data(as_text=True)
+    assert left_out_cell(html) == "&lt;5 (no post-test: &lt;5)"
+    # The pairs are withheld too, or 8 participants less 6 pairs would give the 2 away.
+    assert "Participants with both scores</th><td>—</td>" in html
+    listing = officer.get("/curricula/trainings").get_data(as_text=True)
+    assert ">3</td>" not in listing.replace('data-label="Participants">', ">")
+    assert 'data-label="Participants">&lt;5</td>' in listing

@@ -18,7 +18,7 @@ from partnership.actions import measures
 from partnership.actions.models import ActionStatus, ConcernStatus
 from partnership.actions.pdf import brief_pdf
 from partnership.actions.services.station import station_loop
-from partnership.caching import cached, page_key
+from partnership.caching import cached, cached_html, page_key
 from partnership.dashboard import services
 from partnership.dashboard.services import DashboardFilters
 from partnership.dashboard.views import bp
@@ -59,7 +59,17 @@ def station_page(station_id: int):
     return render_template(
         "dashboard/station_page.html",
         station=station,
-        station_meetings=station_meetings(station, current_user),
+        # Kept until a write, or until a coming meeting ends (it then moves to the past).
+        meetings_html=cached_html(
+            "station-meetings",
+            lambda: render_template(
+                "dashboard/_station_meetings.html",
+                station=station,
+                station_meetings=station_meetings(station, current_user),
+            ),
+            page_key(current_user),
+            station.id,
+        ),
         story_html=Markup(story_html),  # noqa: S704 - our own templates, escaped when rendered
         rest_html=Markup(rest_html),  # noqa: S704 - our own templates, escaped when rendered
     )

@@ -5,13 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from partnership import audit, disclosure
+from partnership import disclosure
 from partnership.caching import cached_html, page_key
-from partnership.extensions import db
-from partnership.forms import FieldError, form_status, save_form
-from partnership.lifecycle import TransitionError
+from partnership.forms import form_status, save_action, save_form
 from partnership.pagination import arg_str, paginate
 from partnership.permissions import station_scope
 from partnership.referrals import exports, measures
@@ -136,17 +133,16 @@ def scheme_status(scheme_id: int):
     if not form.validate_on_submit():
         flash(_("Choose the new status."), "error")
         return redirect(url_for("referrals.scheme_detail", scheme_id=scheme.id))
-    try:
-        audit.check_version(scheme, form.loaded_version())
-        scheme_services.change_scheme_status(
+    saved = save_action(
+        lambda: scheme_services.change_scheme_status(
             scheme, SchemeStatus(form.status.data), current_user, reason=form.reason.data or ""
-        )
-        db.session.commit()
-    except (FieldError, TransitionError) as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    except (audit.EditConflict, StaleDataError):
-        db.session.rollback()
+        ),
+        scheme,
+        form.loaded_version(),
+    )
+    if saved.refused:
+        flash(saved.refused, "error")
+    elif saved.conflict is not None:
         flash(_("Someone else changed this scheme meanwhile; check and try again."), "error")
     else:
         flash(_("The scheme is now %(status)s.", status=scheme.status.label.lower()), "success")
