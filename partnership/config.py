@@ -73,7 +73,7 @@ class Config:
     LIST_MAX_PAGES = _int("LIST_MAX_PAGES", 100)
     # Longest list downloaded at once; a longer one is built by the queue consumer
     # (partnership/jobs/exports.py) and its page offers the file when it is written.
-    EXPORT_DIRECT_MAX_ROWS = _int("EXPORT_DIRECT_MAX_ROWS", 5_000)
+    EXPORT_DIRECT_MAX_ROWS = _int("EXPORT_DIRECT_MAX_ROWS", 1_000)
     # How long a download built in the background is kept (it may hold client codes).
     EXPORT_KEEP_HOURS = _int("EXPORT_KEEP_HOURS", 24)
     # The most rows of an Excel download: an Excel sheet holds 1,048,576 rows with its header.

@@ -293,7 +293,7 @@ def _background_downloads(app, client) -> str:  # noqa: ANN001
                 assert download.status_code == 200, (path, download.status_code)
                 texts.append(received_text(download))
     finally:
-        app.config["EXPORT_DIRECT_MAX_ROWS"] = 5_000
+        app.config["EXPORT_DIRECT_MAX_ROWS"] = 1_000
     return "\n".join(texts)
 
 

@@ -35,7 +35,7 @@ def background(app):  # noqa: ANN001, ANN201
     """Every download of a row or more goes to the background queue."""
     app.config["EXPORT_DIRECT_MAX_ROWS"] = 0
     yield
-    app.config["EXPORT_DIRECT_MAX_ROWS"] = 5_000
+    app.config["EXPORT_DIRECT_MAX_ROWS"] = 1_000
 
 
 def _rows(data: bytes) -> list[list[str]]:
@@ -79,7 +79,7 @@ def test_the_queued_file_holds_the_same_rows_as_the_direct_download(
     try:
         _, data = _through_the_queue(coordinator_client, path)
     finally:
-        app.config["EXPORT_DIRECT_MAX_ROWS"] = 5_000
+        app.config["EXPORT_DIRECT_MAX_ROWS"] = 1_000
     assert _rows(data) == direct
 
 
