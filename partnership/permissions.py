@@ -600,6 +600,12 @@ def can_verify_action_point(user: User, point: Any) -> bool:
 # ---- downloads built in the background -------------------------------------------------------
 
 
+def download_stamp(user: User) -> dict[str, str]:
+    """What a background download records of who asked, for ``can_take_download``: the role the
+    file is written for."""
+    return {"role": user.role.value}
+
+
 def can_take_download(user: User, job: Any) -> bool:
     """A list's file built in the background: only the user who asked for it, while they keep
     the role it was written for and may still use the list's download (a file written for a

@@ -38,6 +38,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, insert, select
 
+from partnership import permissions
 from partnership.database import write_transaction
 from partnership.extensions import db
 from partnership.i18n import (
@@ -118,7 +119,7 @@ def list_export(name: str, fmt: str) -> Response:
         "lang": request_language(),
         # The file is for this role and this download's access rule: a user whose role changed
         # since may not take it (it could hold columns the new role may not read).
-        "role": current_user.role.value,
+        **permissions.download_stamp(current_user),
         "endpoint": request.endpoint,
     }
     # A GET reads in a transaction without the write lock: the job row is written in a short
