@@ -12,7 +12,11 @@ from sqlalchemy import func, select
 from partnership.caching import GENERATION_PREFIX, cache, cached
 from tests.referrals.conftest import add_slips, referrals  # noqa: F401
 
-PERIOD = f"start={(date.today() - timedelta(days=60)).isoformat()}&end={date.today().isoformat()}"
+
+def _period() -> str:
+    """The dashboard's last 60 days, read when asked (a run that passes midnight moves it)."""
+    today = date.today()
+    return f"start={(today - timedelta(days=60)).isoformat()}&end={today.isoformat()}"
 
 
 def _slips_issued(html: str) -> str:
@@ -55,7 +59,7 @@ def test_a_new_slip_appears_on_the_next_dashboard_load(
     live_cache,
 ):  # noqa: ANN001
     add_slips(app, referrals.scheme_id, world.station_a.id, 7)
-    first = coordinator_client.get(f"/?{PERIOD}").get_data(as_text=True)
+    first = coordinator_client.get(f"/?{_period()}").get_data(as_text=True)
     assert _slips_issued(first) == "7" == str(_plain_slip_count(app))
     # Issued through the form, as an officer or coordinator would.
     response = coordinator_client.post(
@@ -69,11 +73,11 @@ def test_a_new_slip_appears_on_the_next_dashboard_load(
         },  # fmt: skip
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    after = _page(coordinator_client, f"/?{PERIOD}")
+    after = _page(coordinator_client, f"/?{_period()}")
     assert _slips_issued(after) == "8" == str(_plain_slip_count(app))
     # (The first load also showed the form's confirmation.)
-    assert _page(coordinator_client, f"/?{PERIOD}") == _fresh(
-        app, coordinator_client, f"/?{PERIOD}"
+    assert _page(coordinator_client, f"/?{_period()}") == _fresh(
+        app, coordinator_client, f"/?{_period()}"
     )
 
 
@@ -89,14 +93,14 @@ def test_cached_figures_follow_each_viewers_scope_and_suppression(  # noqa: ANN0
     add_slips(app, referrals.scheme_id, world.station_a.id, 3, start=1)
     add_slips(app, referrals.scheme_id, world.station_c.id, 9, start=100)
     # The coordinator's figures are cached first; the others must not receive them.
-    assert _slips_issued(coordinator_client.get(f"/?{PERIOD}").get_data(as_text=True)) == "12"
-    officer = officer_client.get(f"/?{PERIOD}").get_data(as_text=True)
+    assert _slips_issued(coordinator_client.get(f"/?{_period()}").get_data(as_text=True)) == "12"
+    officer = officer_client.get(f"/?{_period()}").get_data(as_text=True)
     assert _slips_issued(officer) == "&lt;5"  # 3 at the officer's station, suppressed
-    viewer = viewer_client.get(f"/?{PERIOD}").get_data(as_text=True)
+    viewer = viewer_client.get(f"/?{_period()}").get_data(as_text=True)
     assert _slips_issued(viewer) == "12"
     # Cached pages equal pages computed afresh.
-    assert _page(officer_client, f"/?{PERIOD}") == _fresh(app, officer_client, f"/?{PERIOD}")
-    story = f"/stations/{world.station_a.id}?{PERIOD}"
+    assert _page(officer_client, f"/?{_period()}") == _fresh(app, officer_client, f"/?{_period()}")
+    story = f"/stations/{world.station_a.id}?{_period()}"
     cached_story = _page(coordinator_client, story)
     assert cached_story == _fresh(app, coordinator_client, story)
 
@@ -125,13 +129,13 @@ def test_signing_in_keeps_every_cached_figure(  # noqa: ANN001
     app, world, referrals, login_as, coordinator_client, count_queries, live_cache  # noqa: F811
 ):
     add_slips(app, referrals.scheme_id, world.station_a.id, 7)
-    coordinator_client.get(f"/?{PERIOD}")  # computed, and kept
+    coordinator_client.get(f"/?{_period()}")  # computed, and kept
     with count_queries() as cached_load:
-        assert coordinator_client.get(f"/?{PERIOD}").status_code == 200
+        assert coordinator_client.get(f"/?{_period()}").status_code == 200
     for role in ("viewer", "officer", "trainer"):  # three sign-ins, each a committed write
         login_as(role).get("/")
     with count_queries() as after_sign_ins:
-        page = coordinator_client.get(f"/?{PERIOD}").get_data(as_text=True)
+        page = coordinator_client.get(f"/?{_period()}").get_data(as_text=True)
     assert after_sign_ins.count == cached_load.count, after_sign_ins.statements
     assert _slips_issued(page) == "7"
 
@@ -243,7 +247,7 @@ def test_a_new_slip_recomputes_the_referral_figures_and_keeps_the_others(  # noq
 ):
     from partnership.dashboard import services
 
-    coordinator_client.get(f"/?{PERIOD}")  # every part computed and kept
+    coordinator_client.get(f"/?{_period()}")  # every part computed and kept
     add_slips(app, referrals.scheme_id, world.station_a.id, 3)
     computed = []
     for name in (
@@ -262,7 +266,7 @@ def test_a_new_slip_recomputes_the_referral_figures_and_keeps_the_others(  # noq
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(services, name, counted)
-    page = coordinator_client.get(f"/?{PERIOD}").get_data(as_text=True)
+    page = coordinator_client.get(f"/?{_period()}").get_data(as_text=True)
     assert computed == ["referral_indicators"]
     assert _slips_issued(page) == "3" == str(_plain_slip_count(app))
 
@@ -327,8 +331,8 @@ def test_kept_figure_pages_show_a_write_on_the_next_load(  # noqa: ANN001, PLR09
         "/curricula/coverage",
         "/meetings/due",
         f"/referrals/schemes/{referrals.scheme_id}",
-        f"/stations/{a.id}?{PERIOD}",
-        f"/?{PERIOD}",
+        f"/stations/{a.id}?{_period()}",
+        f"/?{_period()}",
     ]
     before = {}
     for client in (coordinator_client, viewer_client):
