@@ -167,6 +167,9 @@ def save_action(write: Callable[[], Any], record: Any = None, version: int | Non
         return Saved(refused=error.message)
     except (EditConflict, StaleDataError) as exc:
         db.session.rollback()
+        if record is None:
+            # A button without a record to show changes of lost a race at commit: say so.
+            return Saved(refused=_("Someone else changed this record meanwhile; nothing was saved."))
         return Saved(conflict=conflict_entries(exc, record))
     return Saved(ok=True, record=result)
 
