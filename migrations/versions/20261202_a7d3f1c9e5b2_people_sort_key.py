@@ -3,7 +3,7 @@ list reads a page in order from the index instead of sorting every person with a
 function
 
 Revision ID: a7d3f1c9e5b2
-Revises: c4e2a9d17f30
+Revises: 5e1d7a3c9b20
 Create Date: 2026-12-02 01:45:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 from partnership.collation import SORT_KEY_TYPE, sort_key
 
 revision = "a7d3f1c9e5b2"
-down_revision = "c4e2a9d17f30"
+down_revision = "5e1d7a3c9b20"
 branch_labels = None
 depends_on = None
 
