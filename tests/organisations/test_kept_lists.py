@@ -49,7 +49,7 @@ def test_people_are_listed_in_the_readers_order_of_russian_swahili_and_accented_
 ):  # noqa: ANN001
     for name in NAMES:
         make_person("officer", world.station_a, name=name)
-    html = coordinator_client.get("/people?organisation=%d" % world.station_a.id).data.decode()
+    html = coordinator_client.get(f"/people?organisation={world.station_a.id}").data.decode()
     expected = sorted(NAMES, key=name_key)
     assert _listed(html, NAMES) == expected
     # Ё among Е, Й after И, accents and case ignored before the exact text breaks ties.
