@@ -22,7 +22,7 @@ from partnership import disclosure
 from partnership.caching import render_kept
 from partnership.extensions import db
 from partnership.forms import form_status, save_form
-from partnership.organisations.services import place_choices
+from partnership.organisations.services import place_choices, station_choices
 from partnership.organisations.services import stations as all_stations
 from partnership.pagination import ListPage, arg_date, arg_int, arg_str, paginate
 from partnership.permissions import station_scope
@@ -40,6 +40,13 @@ def _filters() -> services.TrainingFilters:
 
 @bp.get("/trainings")
 def training_list():
+    # Kept rendered until a write changes what it was read from (partnership.caching).
+    return render_kept(
+        "curricula/training_list.html", "curricula/_training_list_body.html", _training_list_context
+    )
+
+
+def _training_list_context() -> dict:
     filters = _filters()
     page = paginate(services.training_query(current_user, filters))
     small = disclosure.applies_to(current_user)
@@ -47,15 +54,14 @@ def training_list():
         t_id: disclosure.figure(n, small)
         for t_id, n in services.participant_counts(list(page.items), current_user).items()
     }
-    return render_template(
-        "curricula/training_list.html",
-        page=page,
-        filters=filters,
-        counts=counts,
-        years=services.training_years(),
-        stations=all_stations(current_user),
-        unset=services.unset_training_meetings(current_user),
-    )
+    return {
+        "page": page,
+        "filters": filters,
+        "counts": counts,
+        "years": services.training_years(),
+        "stations": station_choices(current_user),
+        "unset": services.unset_training_meetings(current_user),
+    }
 
 
 @bp.route("/trainings/new", methods=["GET", "POST"])
