@@ -173,10 +173,12 @@ def data_changed() -> None:
 # ---- cached figures ---------------------------------------------------------------------------
 
 
-def cached(name: str, compute: Callable[[], T], *key: object) -> T:
+def cached(name: str, compute: Callable[[], T], *key: object, timeout: int | None = None) -> T:
     """``compute()``, or its value from the cache while none of the tables it read has changed
     since (and on the same day). ``key`` must name everything else the value depends on: the
-    viewer's scope (``viewer_key``), the filters."""
+    viewer's scope (``viewer_key``), the filters. ``timeout``: seconds a value is kept at most
+    (for values asked for once or twice, like one search's results: they leave the cache soon
+    and do not crowd out the dashboards' figures); the cache's default otherwise."""
     from flask_babel import get_locale
 
     if session_has_uncommitted_writes():
@@ -206,7 +208,7 @@ def cached(name: str, compute: Callable[[], T], *key: object) -> T:
         outer.update(times)
     current = generations(depends_on, fresh=True)
     if _may_store(current):
-        cache.set(full_key, (current, value, until))
+        cache.set(full_key, (current, value, until), timeout=timeout)
     return value
 
 
@@ -230,20 +232,30 @@ def _may_store(current: dict[str, str]) -> bool:
     return all(_token_time(token) < since for token in current.values())
 
 
-def cached_html(name: str, render: Callable[[], str], *key: object) -> Markup:
+def cached_html(
+    name: str, render: Callable[[], str], *key: object, timeout: int | None = None
+) -> Markup:
     """A fragment of a page (``render()``: its HTML) kept exactly like a figure: until a write
     changes a table that rendering read. ``key`` must name everything else the HTML depends on
     (``page_key`` for who looks, the filters); a fragment never holds a CSRF token or anything
     else of one session."""
     # Our own templates' output, escaped when it was rendered.
-    return Markup(cached(f"html:{name}", lambda: str(render()), *key))  # noqa: S704
+    return Markup(cached(f"html:{name}", lambda: str(render()), *key, timeout=timeout))  # noqa: S704
 
 
-def render_kept(template: str, body: str, context: Callable[[], dict], **page: object) -> str:
+def render_kept(
+    template: str,
+    body: str,
+    context: Callable[[], dict],
+    *,
+    keep_seconds: int | None = None,
+    **page: object,
+) -> str:
     """``template`` around its content ``body`` rendered with ``context()``, the content kept
     like a figure for who looks (``page_key``) and the address asked for (path and query: the
     filters and the page); the layout (who is signed in, the sign-out form's CSRF token,
-    messages) is rendered afresh. ``page``: what ``template`` itself shows (its title)."""
+    messages) is rendered afresh. ``page``: what ``template`` itself shows (its title).
+    ``keep_seconds``: kept at most that long (``cached``'s ``timeout``)."""
     from flask import render_template, request
     from flask_login import current_user
 
@@ -252,6 +264,7 @@ def render_kept(template: str, body: str, context: Callable[[], dict], **page: o
         lambda: render_template(body, **context()),
         page_key(current_user),
         request.full_path,
+        timeout=keep_seconds,
     )
     return render_template(template, body=html, **page)
 
