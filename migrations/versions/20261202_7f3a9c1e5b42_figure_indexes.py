@@ -2,7 +2,7 @@
 station, route and day of issue; a training attendee's days present)
 
 Revision ID: 7f3a9c1e5b42
-Revises: 5e1d7a3c9b20
+Revises: a7d3f1c9e5b2
 Create Date: 2026-12-02 02:00:00
 
 """
@@ -10,7 +10,7 @@ Create Date: 2026-12-02 02:00:00
 from alembic import op
 
 revision = "7f3a9c1e5b42"
-down_revision = "5e1d7a3c9b20"
+down_revision = "a7d3f1c9e5b2"
 branch_labels = None
 depends_on = None
 
