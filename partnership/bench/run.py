@@ -50,6 +50,7 @@ class Result:
     p99: list[float] = field(default_factory=list)
     errors: int = 0
     explain: str = ""
+    plan: dict = field(default_factory=dict)
     workers_rss_mb: float = 0.0
     failures: list[str] = field(default_factory=list)
 
@@ -123,6 +124,10 @@ def probe(base: str, page: Page, cookie: str | None, instance: Path) -> Result:
     if plan.exists():
         result.explain = plan.read_text(encoding="utf-8")
         plan.unlink()
+    summary = plan.with_suffix(".json")
+    if summary.exists():
+        result.plan = json.loads(summary.read_text(encoding="utf-8"))
+        summary.unlink()
     return result
 
 
@@ -322,6 +327,7 @@ def to_json(results: list[Result], context: dict, meta: dict) -> str:
                     "single_request_s": r.single_s,
                     "workers_max_rss_mb_after": r.workers_rss_mb,
                     "explain": r.explain,
+                    "main_query": r.plan,
                     "pass": not r.failures,
                     "failures": r.failures,
                 }

@@ -231,10 +231,16 @@ class KindPage:
     hits: list[Hit] = field(default_factory=list)
 
 
+def kind_for(user: Any, key: str) -> SearchKind | None:
+    """The kind of record ``key`` names, ``None`` if the user may not search it (or there is no
+    such kind)."""
+    return next((k for k in kinds_for(user) if k.key == key), None)
+
+
 def search_kind(user: Any, text: str, key: str) -> KindPage | None:
     """One page of the records of one kind ``text`` finds; ``None`` for a kind the user may not
     search (or that does not exist)."""
-    kind = next((k for k in kinds_for(user) if k.key == key), None)
+    kind = kind_for(user, key)
     if kind is None:
         return None
     stmt = _found(kind, user, text)
