@@ -25,6 +25,7 @@ from partnership.actions.services import concerns as concern_services
 from partnership.actions.services import point_timeline
 from partnership.actions.views import bp
 from partnership.actions.views.concerns import resolve_form_for
+from partnership.caching import render_kept
 from partnership.forms import save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations.services import place_choices, station_choices, stations
@@ -59,17 +60,25 @@ def _action_point_filters() -> point_services.ActionPointFilters:
 
 @bp.get("/action-points")
 def action_point_list():
+    # Kept rendered for who looks and the address (filters, page) until a write changes what
+    # it was read from (partnership.caching); it holds no form that posts.
     filters = _action_point_filters()
-    page = paginate(point_services.action_point_query(current_user, filters))
-    return render_template(
+    return render_kept(
         "actions/action_point_list.html",
-        page=page,
-        filters=filters,
-        statuses=list(ActionStatus),
-        sides=list(Side),
-        stations=station_choices(current_user),
-        **place_choices(current_user),
+        "actions/_action_point_list_body.html",
+        lambda: _action_point_list_context(filters),
     )
+
+
+def _action_point_list_context(filters: point_services.ActionPointFilters) -> dict:
+    return {
+        "page": paginate(point_services.action_point_list_query(current_user, filters)),
+        "filters": filters,
+        "statuses": list(ActionStatus),
+        "sides": list(Side),
+        "stations": station_choices(current_user),
+        **place_choices(current_user),
+    }
 
 
 def _action_points_export(user) -> ExportSource:  # noqa: ANN001

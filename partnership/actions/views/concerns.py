@@ -23,6 +23,7 @@ from partnership.actions.models import (
 from partnership.actions.services import concern_notes
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
+from partnership.caching import render_kept
 from partnership.extensions import db
 from partnership.forms import save_action, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
@@ -61,17 +62,25 @@ def _concern_filters() -> concern_services.ConcernFilters:
 
 @bp.get("/concerns")
 def concern_list():
+    # Kept rendered for who looks and the address (filters, page) until a write changes what
+    # it was read from (partnership.caching); it holds no form that posts.
     filters = _concern_filters()
-    page = paginate(concern_services.concern_query(current_user, filters))
-    return render_template(
+    return render_kept(
         "actions/concern_list.html",
-        page=page,
-        filters=filters,
-        statuses=list(ConcernStatus),
-        categories=list(ConcernCategory),
-        stations=station_choices(current_user),
-        **place_choices(current_user),
+        "actions/_concern_list_body.html",
+        lambda: _concern_list_context(filters),
     )
+
+
+def _concern_list_context(filters: concern_services.ConcernFilters) -> dict:
+    return {
+        "page": paginate(concern_services.concern_list_query(current_user, filters)),
+        "filters": filters,
+        "statuses": list(ConcernStatus),
+        "categories": list(ConcernCategory),
+        "stations": station_choices(current_user),
+        **place_choices(current_user),
+    }
 
 
 def _concerns_export(user) -> ExportSource:  # noqa: ANN001
