@@ -297,7 +297,11 @@ class AttendanceMark(db.Model):
 
     __tablename__ = "attendance_marks"
     __audited__ = True
-    __table_args__ = (UniqueConstraint("attendee_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("attendee_id", "day"),
+        # Completed trainings count an attendee's days present or late from the index alone.
+        Index("ix_attendance_marks_attendee_status", "attendee_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attendee_id: Mapped[int] = mapped_column(ForeignKey("meeting_attendees.id", ondelete="CASCADE"))

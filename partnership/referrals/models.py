@@ -207,6 +207,11 @@ class Slip(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_slips_station_issued", "station_id", "issued_on"),
         # The slips list's ORDER BY issued_on DESC, id DESC, read backwards from the index.
         Index("ix_slips_issued_on_id", "issued_on", "id"),
+        # A scheme's measures group its slips by station, route and month of issue from the
+        # index alone.
+        Index(
+            "ix_slips_scheme_station_route", "scheme_id", "station_id", "route", "issued_on", "id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,10 +12,10 @@ BUDGETS = {
     "slip_list": ("coordinator", "/referrals/slips", 7),  # with the command choices
     "slip_list_officer": ("officer", "/referrals/slips", 7),
     "redemption_list": ("coordinator", "/referrals/redemptions", 6),
-    "scheme_detail": ("coordinator", "/referrals/schemes/{scheme}", 10),
-    "scheme_detail_officer": ("officer", "/referrals/schemes/{scheme}", 11),
-    "measures_export": ("viewer", "/referrals/schemes/{scheme}/measures.csv", 10),
-    "station_feedback": ("officer", "/referrals/feedback", 12),
+    "scheme_detail": ("coordinator", "/referrals/schemes/{scheme}", 7),
+    "scheme_detail_officer": ("officer", "/referrals/schemes/{scheme}", 8),
+    "measures_export": ("viewer", "/referrals/schemes/{scheme}/measures.csv", 7),
+    "station_feedback": ("officer", "/referrals/feedback", 9),
 }
 
 
