@@ -38,7 +38,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -222,6 +222,13 @@ def valid_until(moment: datetime | None) -> None:
         reads.add(f"{UNTIL}{stamp}")
 
 
+def depends_on(*tables: str) -> None:
+    """The figure being computed shows rows of ``tables`` read before it began (a record the
+    page loaded to authorise the reader): a write to them computes it again."""
+    for reads in _reading.get():
+        reads.update(tables)
+
+
 def _may_store(current: dict[str, str]) -> bool:
     """Whether a figure just computed may be kept: not outside a request (a job's transaction
     may be old), and none of its tables written since the request began (its reads may
@@ -243,30 +250,57 @@ def cached_html(
     return Markup(cached(f"html:{name}", lambda: str(render()), *key, timeout=timeout))  # noqa: S704
 
 
+# Template globals whose every call writes something of one session or one page load: a form's
+# CSRF token, and its one-time submission key (partnership.submissions). In a fragment that
+# ``render_kept`` keeps, each call writes a slot instead, filled by calling the global afresh
+# on every page served. No value shown can write a slot (values are escaped, "<" with them).
+PER_LOAD_GLOBALS = ("csrf_token", "submission_key_field")
+
+
+def _slot(name: str) -> str:
+    return f"<kept-{name}>"
+
+
+CSRF_SLOT = _slot("csrf_token")
+
+
 def render_kept(
     template: str,
     body: str,
     context: Callable[[], dict],
     *,
     keep_seconds: int | None = None,
+    kept_key: tuple = (),
     **page: object,
 ) -> str:
     """``template`` around its content ``body`` rendered with ``context()``, the content kept
-    like a figure for who looks (``page_key``) and the address asked for (path and query: the
-    filters and the page); the layout (who is signed in, the sign-out form's CSRF token,
-    messages) is rendered afresh. ``page``: what ``template`` itself shows (its title).
-    ``keep_seconds``: kept at most that long (``cached``'s ``timeout``)."""
+    like a figure for who looks (``page_key``, and ``kept_key`` when the content depends on
+    more, such as the account itself) and the address asked for (path and query: the filters
+    and the page); the layout (who is signed in, the sign-out form's CSRF token, messages) is
+    rendered afresh. Forms in ``body`` may post: their CSRF tokens and submission keys are
+    kept as slots (``PER_LOAD_GLOBALS``) and written afresh for every page served. ``page``:
+    what ``template`` itself shows (its title). ``keep_seconds``: kept at most that long
+    (``cached``'s ``timeout``)."""
     from flask import render_template, request
     from flask_login import current_user
 
-    html = cached_html(
-        f"page:{body}",
-        lambda: render_template(body, **context()),
-        page_key(current_user),
-        request.full_path,
-        timeout=keep_seconds,
+    slots = {name: (lambda slot=_slot(name): Markup(slot)) for name in PER_LOAD_GLOBALS}  # noqa: S704
+    html = str(
+        cached_html(
+            f"page:{body}",
+            lambda: render_template(body, **{**context(), **slots}),
+            page_key(current_user),
+            request.full_path,
+            *kept_key,
+            timeout=keep_seconds,
+        )
     )
-    return render_template(template, body=html, **page)
+    fill = current_app.jinja_env.globals
+    for name in PER_LOAD_GLOBALS:
+        parts = html.split(_slot(name))  # one call of the global for each slot
+        html = parts[0] + "".join(str(escape(fill[name]())) + part for part in parts[1:])
+    # Our own templates' output, escaped when it was rendered.
+    return render_template(template, body=Markup(html), **page)  # noqa: S704
 
 
 def page_key(user) -> tuple:  # noqa: ANN001

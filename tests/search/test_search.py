@@ -329,3 +329,45 @@ def test_kept_results_equal_fresh_ones_and_show_a_write_on_the_next_load(  # noq
     for client in (coordinator_client, officer_client):
         assert "Kudu New" in _page(client, paths[0])
         assert "Kudu New" in _page(client, paths[1])
+
+
+def test_the_overview_shows_what_a_plain_query_of_each_list_finds(  # noqa: PLR0913
+    app, world, login_as, make_person, make_concern, make_action_point, referrals,  # noqa: ANN001, F811
+) -> None:
+    """The fast path (the first ids chosen in the list's order before anything is joined, the
+    count capped) against a plain query of each kind's list over every match: the same records
+    in the same order, the same count, for a role with every station and for an officer."""
+    from flask_login import login_user
+    from sqlalchemy import func
+
+    from partnership.accounts.models import User
+    from partnership.permissions import search_audiences
+    from partnership.search import services
+    from partnership.search.index import matching_ids
+
+    for n in range(9):
+        station = world.station_a if n % 3 else world.station_c
+        make_person("officer", station, name=f"Nyala {9 - n:02d}")
+        make_concern(station, summary=f"Nyala raid {n}")
+        make_action_point(station, title=f"Nyala patrol {n}")
+        create_meeting(app, [station], title=f"Nyala meeting {n}")
+    add_slips(app, referrals.scheme_id, world.station_a.id, 4, start=9100)
+    add_slips(app, referrals.scheme_id, world.station_c.id, 4, start=9200)
+    for role in ("coordinator", "officer"):
+        with app.test_request_context("/search"):
+            user = db.session.get(User, world.users[role].id)
+            login_user(user)
+            for q in ("nyala", "0091", "alpha"):
+                groups = {g.key: g for g in services.search_groups(user, q)}
+                for kind in services.kinds_for(user):
+                    ids = matching_ids(db.engine.dialect.name, kind.index_kind, q,
+                                       search_audiences(user))  # fmt: skip
+                    plain = kind.query(user).where(kind.id_column.in_(ids))
+                    expected = [kind.hit(user, o) for o in db.session.scalars(plain.limit(5))]
+                    total = db.session.scalar(
+                        select(func.count()).select_from(plain.order_by(None).subquery())
+                    )
+                    group = groups.get(kind.key)
+                    assert (group.hits if group else []) == expected, (role, q, kind.key)
+                    assert (group.total if group else 0) == min(total, services.COUNT_CAP)
+            db.session.rollback()
