@@ -135,6 +135,15 @@ def test_bench_command_runs_end_to_end_on_a_tiny_programme(tmp_path: Path) -> No
     assert "-- plan" in slips["explain"]
     assert "slips" in completed.stdout and "req/s" in completed.stdout
     assert "cold ms" in completed.stdout
+    # The programme workbook against raw xlsxwriter, on the programme just built.
+    workbook = subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "-m", "partnership.bench.report"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert workbook.returncode in (0, 1), workbook.stderr[-2000:]
+    assert "report / raw: time" in workbook.stdout
+    written = [line for line in workbook.stdout.splitlines() if " rows " in line]
+    assert len(written) == 2 and all(" 0 rows" not in line for line in written), workbook.stdout
 
 
 def _statements_per_page(app) -> dict[tuple[str, str | None], int]:  # noqa: ANN001
