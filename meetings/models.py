@@ -141,7 +141,12 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "meetings"
     __audited__ = True
     __audit_masked__ = {"security_notes"}
-    __table_args__ = (Index("ix_meetings_status_starts_at", "status", "starts_at"),)
+    __table_args__ = (
+        Index("ix_meetings_status_starts_at", "status", "starts_at"),
+        # Trainings and the kind filter in date order; the coming meetings (by their end).
+        Index("ix_meetings_kind_starts_at", "kind", "starts_at"),
+        Index("ix_meetings_ends_at", "ends_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The iCalendar UID: fixed at creation so calendar programs follow edits and cancellations.
@@ -292,7 +297,11 @@ class AttendanceMark(db.Model):
 
     __tablename__ = "attendance_marks"
     __audited__ = True
-    __table_args__ = (UniqueConstraint("attendee_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("attendee_id", "day"),
+        # Completed trainings count an attendee's days present or late from the index alone.
+        Index("ix_attendance_marks_attendee_status", "attendee_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attendee_id: Mapped[int] = mapped_column(ForeignKey("meeting_attendees.id", ondelete="CASCADE"))

@@ -66,6 +66,9 @@ def create_app(test_config: dict | type | None = None) -> Flask:
 
     offline.init_app(app)
     _register_template_helpers(app)
+    from partnership import layout
+
+    layout.init_app(app)
 
     from partnership import cli
     from partnership.errors import register_error_handlers

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, Index, String, event, insert, inspect, select
+from sqlalchemy import JSON, ForeignKey, Index, String, event, func, insert, inspect, select
 from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
 from partnership.database import bulk_insert
@@ -23,7 +23,8 @@ from partnership.mixins import UTCDateTime, utcnow
 from partnership.signals import records_bulk_created
 
 MASK = "••••••"
-IGNORED_FIELDS = {"created_at", "updated_at", "version"}
+# sort_key: derived from the name (partnership.collation), not a change of its own.
+IGNORED_FIELDS = {"created_at", "updated_at", "version", "sort_key"}
 
 # Who acts when there is no logged-in user (CLI commands, background jobs).
 _system_actor: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -221,6 +222,24 @@ def record_event(
             ip=ip,
         )
     )
+
+
+def entity_types() -> list[str]:
+    """The record types the log holds, in order: each read from the entity index with one
+    lookup of the next type after the last (a loose index scan as a recursive query), not by
+    reading every entry as DISTINCT would."""
+    table = AuditEntry.__table__
+    first = select(func.min(table.c.entity_type).label("entity_type")).cte(
+        "entity_types", recursive=True
+    )
+    following = (
+        select(func.min(table.c.entity_type))
+        .where(table.c.entity_type > first.c.entity_type)
+        .scalar_subquery()
+    )
+    types = first.union_all(select(following).where(first.c.entity_type.is_not(None)))
+    found = db.session.scalars(select(types.c.entity_type)).all()
+    return [t for t in found if t]
 
 
 def record_event_on_read(

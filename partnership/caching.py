@@ -38,7 +38,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -173,10 +173,12 @@ def data_changed() -> None:
 # ---- cached figures ---------------------------------------------------------------------------
 
 
-def cached(name: str, compute: Callable[[], T], *key: object) -> T:
+def cached(name: str, compute: Callable[[], T], *key: object, timeout: int | None = None) -> T:
     """``compute()``, or its value from the cache while none of the tables it read has changed
     since (and on the same day). ``key`` must name everything else the value depends on: the
-    viewer's scope (``viewer_key``), the filters."""
+    viewer's scope (``viewer_key``), the filters. ``timeout``: seconds a value is kept at most
+    (for values asked for once or twice, like one search's results: they leave the cache soon
+    and do not crowd out the dashboards' figures); the cache's default otherwise."""
     from flask_babel import get_locale
 
     if session_has_uncommitted_writes():
@@ -206,7 +208,7 @@ def cached(name: str, compute: Callable[[], T], *key: object) -> T:
         outer.update(times)
     current = generations(depends_on, fresh=True)
     if _may_store(current):
-        cache.set(full_key, (current, value, until))
+        cache.set(full_key, (current, value, until), timeout=timeout)
     return value
 
 
@@ -220,6 +222,13 @@ def valid_until(moment: datetime | None) -> None:
         reads.add(f"{UNTIL}{stamp}")
 
 
+def depends_on(*tables: str) -> None:
+    """The figure being computed shows rows of ``tables`` read before it began (a record the
+    page loaded to authorise the reader): a write to them computes it again."""
+    for reads in _reading.get():
+        reads.update(tables)
+
+
 def _may_store(current: dict[str, str]) -> bool:
     """Whether a figure just computed may be kept: not outside a request (a job's transaction
     may be old), and none of its tables written since the request began (its reads may
@@ -230,30 +239,68 @@ def _may_store(current: dict[str, str]) -> bool:
     return all(_token_time(token) < since for token in current.values())
 
 
-def cached_html(name: str, render: Callable[[], str], *key: object) -> Markup:
+def cached_html(
+    name: str, render: Callable[[], str], *key: object, timeout: int | None = None
+) -> Markup:
     """A fragment of a page (``render()``: its HTML) kept exactly like a figure: until a write
     changes a table that rendering read. ``key`` must name everything else the HTML depends on
     (``page_key`` for who looks, the filters); a fragment never holds a CSRF token or anything
     else of one session."""
     # Our own templates' output, escaped when it was rendered.
-    return Markup(cached(f"html:{name}", lambda: str(render()), *key))  # noqa: S704
+    return Markup(cached(f"html:{name}", lambda: str(render()), *key, timeout=timeout))  # noqa: S704
 
 
-def render_kept(template: str, body: str, context: Callable[[], dict], **page: object) -> str:
+# Template globals whose every call writes something of one session or one page load: a form's
+# CSRF token, and its one-time submission key (partnership.submissions). In a fragment that
+# ``render_kept`` keeps, each call writes a slot instead, filled by calling the global afresh
+# on every page served. No value shown can write a slot (values are escaped, "<" with them).
+PER_LOAD_GLOBALS = ("csrf_token", "submission_key_field")
+
+
+def _slot(name: str) -> str:
+    return f"<kept-{name}>"
+
+
+CSRF_SLOT = _slot("csrf_token")
+
+
+def render_kept(
+    template: str,
+    body: str,
+    context: Callable[[], dict],
+    *,
+    keep_seconds: int | None = None,
+    kept_key: tuple = (),
+    **page: object,
+) -> str:
     """``template`` around its content ``body`` rendered with ``context()``, the content kept
-    like a figure for who looks (``page_key``) and the address asked for (path and query: the
-    filters and the page); the layout (who is signed in, the sign-out form's CSRF token,
-    messages) is rendered afresh. ``page``: what ``template`` itself shows (its title)."""
+    like a figure for who looks (``page_key``, and ``kept_key`` when the content depends on
+    more, such as the account itself) and the address asked for (path and query: the filters
+    and the page); the layout (who is signed in, the sign-out form's CSRF token, messages) is
+    rendered afresh. Forms in ``body`` may post: their CSRF tokens and submission keys are
+    kept as slots (``PER_LOAD_GLOBALS``) and written afresh for every page served. ``page``:
+    what ``template`` itself shows (its title). ``keep_seconds``: kept at most that long
+    (``cached``'s ``timeout``)."""
     from flask import render_template, request
     from flask_login import current_user
 
-    html = cached_html(
-        f"page:{body}",
-        lambda: render_template(body, **context()),
-        page_key(current_user),
-        request.full_path,
+    slots = {name: (lambda slot=_slot(name): Markup(slot)) for name in PER_LOAD_GLOBALS}  # noqa: S704
+    html = str(
+        cached_html(
+            f"page:{body}",
+            lambda: render_template(body, **{**context(), **slots}),
+            page_key(current_user),
+            request.full_path,
+            *kept_key,
+            timeout=keep_seconds,
+        )
     )
-    return render_template(template, body=html, **page)
+    fill = current_app.jinja_env.globals
+    for name in PER_LOAD_GLOBALS:
+        parts = html.split(_slot(name))  # one call of the global for each slot
+        html = parts[0] + "".join(str(escape(fill[name]())) + part for part in parts[1:])
+    # Our own templates' output, escaped when it was rendered.
+    return render_template(template, body=Markup(html), **page)  # noqa: S704
 
 
 def page_key(user) -> tuple:  # noqa: ANN001

@@ -3,6 +3,10 @@
 A list opens at most ``LIST_MAX_PAGES`` pages deep: a page far down a list of 200,000 slips
 would make the database read every row before it, for a page nobody reads. Deeper pages say
 so and point to the filters and the download, which hold every row.
+
+For the same reason the rows are counted only as far as the pages that may be opened (and one
+more): a list longer than that says "more than N records" rather than counting 200,000 rows on
+every page, so a page costs the same whatever the size of the programme.
 """
 
 from __future__ import annotations
@@ -19,18 +23,30 @@ from partnership.forms import MAX_YEAR, MIN_YEAR, bounded_int
 
 
 class ListPage:
-    """One page of a list: the rows shown, the exact total, and how far the pager may go."""
+    """One page of a list: the rows shown, the total, and how far the pager may go.
 
-    def __init__(self, items: list[Any], page: int, per_page: int, total: int, max_pages: int):
+    ``more`` says the list has more rows than ``total``, which then counts the rows of the pages
+    that may be opened (the count stopped there); otherwise ``total`` is exact."""
+
+    def __init__(
+        self,
+        items: list[Any],
+        page: int,
+        per_page: int,
+        total: int,
+        max_pages: int,
+        more: bool = False,
+    ):
         self.items = items
         self.page = page
         self.per_page = per_page
         self.total = total
+        self.more = more
         self.pages = max(1, ceil(total / per_page)) if total else 0
         self.max_pages = max_pages
         self.reachable = min(self.pages, max_pages)
         # More pages than may be opened: the pager stops at ``reachable``.
-        self.capped = self.pages > max_pages
+        self.capped = more or self.pages > max_pages
         self.beyond = page > max_pages and self.capped
 
     @property
@@ -52,16 +68,24 @@ class ListPage:
 
 def paginate(stmt: Select) -> ListPage:
     """One page of ``stmt``: one count query and one page query, whatever the data size; no
-    page query at all beyond the last page that may be opened."""
+    page query at all beyond the last page that may be opened.
+
+    The count reads at most the rows of the pages that may be opened, plus one to tell whether
+    there are more (a LIMIT inside the count), so its cost does not grow with the data."""
     per_page = current_app.config["PER_PAGE"]
     max_pages = current_app.config["LIST_MAX_PAGES"]
     page = arg_int("page") or 1
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    reachable_rows = per_page * max_pages
+    counted = db.session.scalar(
+        select(func.count()).select_from(stmt.order_by(None).limit(reachable_rows + 1).subquery())
+    )
+    counted = counted or 0
+    more = counted > reachable_rows
     items: list[Any] = []
     if page <= max_pages:
         result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
         items = list(result.unique().scalars())
-    return ListPage(items, page, per_page, total or 0, max_pages)
+    return ListPage(items, page, per_page, min(counted, reachable_rows), max_pages, more=more)
 
 
 def arg_int(name: str) -> int | None:

@@ -14,6 +14,7 @@ The roles and role groups are vocabulary in ``partnership.roles``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -331,6 +332,19 @@ def can(endpoint: str, user: User | None = None) -> bool:
     user = user if user is not None else current_user
     rule = rule_for(endpoint)
     return bool(rule and rule.allows(user))
+
+
+@functools.cache
+def endpoints_for_role(role: Role, endpoints: tuple[str, ...]) -> tuple[str, ...]:
+    """The ones among ``endpoints`` a signed-in user of ``role`` may use, in the given order.
+
+    The same decision as ``can`` for each; kept per role, so the menu of every signed-in page
+    (``partnership.layout``) asks the rules once per role rather than on every request."""
+    return tuple(
+        e
+        for e in endpoints
+        if (rule := rule_for(e)) is not None and (rule.public or role in rule.roles)
+    )
 
 
 # ---- who the user is, for the rules below ------------------------------------------------------

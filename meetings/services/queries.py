@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from meetings.models import (
     HAPPENED_STATUSES,
@@ -95,6 +95,54 @@ def meeting_query(
 ) -> Select:
     """Meetings the user may see, filtered, oldest first (or the coming ones first)."""
     stmt = select(Meeting).options(selectinload(Meeting.stations), joinedload(Meeting.organiser))
+    return _filtered(stmt, user, filters, start, end)
+
+
+def meeting_list_query(
+    user: User,
+    filters: MeetingFilters,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Select:
+    """``meeting_query`` with only what the list and the calendar show: no objectives, notes
+    or minutes read for a line that shows a title, a time, the stations and a status."""
+    stmt = select(Meeting).options(
+        load_only(*LIST_COLUMNS),
+        selectinload(Meeting.stations).load_only(Organisation.id, Organisation.name),
+        joinedload(Meeting.organiser).load_only(Organisation.id, Organisation.name),
+    )
+    return _filtered(stmt, user, filters, start, end)
+
+
+LIST_COLUMNS = (
+    Meeting.id,
+    Meeting.title,
+    Meeting.kind,
+    Meeting.status,
+    Meeting.starts_at,
+    Meeting.ends_at,
+    Meeting.timezone,
+    Meeting.organiser_id,
+)
+
+
+def kept_until_next_end() -> None:
+    """A kept list that puts the meetings not yet over first changes by itself when the next
+    meeting ends: it is kept until then at most (partnership.caching)."""
+    valid_until(
+        aware(
+            db.session.scalar(select(func.min(Meeting.ends_at)).where(Meeting.ends_at >= utcnow()))
+        )
+    )
+
+
+def _filtered(
+    stmt: Select,
+    user: User,
+    filters: MeetingFilters,
+    start: datetime | None,
+    end: datetime | None,
+) -> Select:
     scope = scope_clause(user)
     if scope is not None:
         stmt = stmt.where(scope)

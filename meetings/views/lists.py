@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar as calendar_module
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -66,11 +65,18 @@ def _filter_choices() -> dict:
 
 @bp.get("/")
 def meeting_index():
-    filters = _filters()
-    page = paginate(queries.coming_first(queries.meeting_query(current_user, filters)))
-    return render_template(
-        "meetings/meeting_list.html", page=page, filters=filters, **_filter_choices()
+    # Kept rendered until a write changes what it was read from, or the next meeting ends
+    # (the list puts those not yet over first; partnership.caching).
+    return render_kept(
+        "meetings/meeting_list.html", "meetings/_meeting_list_body.html", _list_context
     )
+
+
+def _list_context() -> dict:
+    filters = _filters()
+    page = paginate(queries.coming_first(queries.meeting_list_query(current_user, filters)))
+    queries.kept_until_next_end()
+    return {"page": page, "filters": filters, **_filter_choices()}
 
 
 def _meetings_export(user) -> ExportSource:  # noqa: ANN001
@@ -94,7 +100,14 @@ def parse_day(value: str) -> date:
 
 @bp.get("/calendar")
 def meeting_calendar():
-    """A month or a week of meetings, each placed on its local day."""
+    """A month or a week of meetings, each placed on its local day; kept rendered until a write
+    changes what it was read from (partnership.caching)."""
+    return render_kept(
+        "meetings/meeting_calendar.html", "meetings/_meeting_calendar_body.html", _calendar_context
+    )
+
+
+def _calendar_context() -> dict:
     view = "week" if arg_str("view") == "week" else "month"
     anchor = parse_day(arg_str("date"))
     if view == "week":
@@ -113,25 +126,24 @@ def meeting_calendar():
     window_start = datetime.combine(first - timedelta(days=1), time.min, tzinfo=UTC)
     window_end = datetime.combine(last + timedelta(days=2), time.min, tzinfo=UTC)
     filters = _filters()
-    stmt = queries.meeting_query(current_user, filters, window_start, window_end).limit(500)
+    stmt = queries.meeting_list_query(current_user, filters, window_start, window_end).limit(500)
     by_day: dict[date, list[Meeting]] = {}
     for meeting in db.session.scalars(stmt):
         for day in meeting.days:
             by_day.setdefault(day, []).append(meeting)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
-    return render_template(
-        "meetings/meeting_calendar.html",
-        view=view,
-        anchor=anchor,
-        weeks=weeks,
-        by_day=by_day,
-        today=datetime.now(UTC).date(),
-        previous=previous,
-        following=following,
-        filters=filters,
+    return {
+        "view": view,
+        "anchor": anchor,
+        "weeks": weeks,
+        "by_day": by_day,
+        "today": datetime.now(UTC).date(),
+        "previous": previous,
+        "following": following,
+        "filters": filters,
         **_filter_choices(),
-    )
+    }
 
 
 @bp.get("/due")

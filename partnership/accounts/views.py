@@ -18,6 +18,7 @@ from partnership.accounts.forms import (
     UserForm,
 )
 from partnership.accounts.models import User, UserSession
+from partnership.caching import cached_html, page_key, render_kept
 from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error, form_status, save_action, save_form
@@ -46,9 +47,27 @@ def _organisations() -> list[Organisation]:
 
 @bp.get("/users")
 def user_list():
+    # Kept rendered until a write changes the accounts (partnership.caching). A sign-in changes
+    # the "last sign-in" shown without starting a new generation of ``users`` (it is not an
+    # edit), so the latest sign-in is part of the key.
+    body = "accounts/_user_list_body.html"
+    html = cached_html(
+        f"page:{body}",
+        lambda: render_template(body, **_user_list_context()),
+        page_key(current_user),
+        request.full_path,
+        services.latest_sign_in(),
+    )
+    return render_template("accounts/user_list.html", body=html)
+
+
+def _user_list_context() -> dict:
     filters = services.UserFilters(q=arg_str("q"), role=arg_str("role"))
-    page = paginate(services.user_query(filters))
-    return render_template("accounts/user_list.html", page=page, filters=filters, roles=ROLE_LABELS)
+    return {
+        "page": paginate(services.user_query(filters)),
+        "filters": filters,
+        "roles": ROLE_LABELS,
+    }
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -161,16 +180,17 @@ def _audit_query(entity: str, entity_id: int | None, actor: str, action: str):  
 
 @bp.get("/audit")
 def audit_list():
+    # Kept rendered until the next write (every write adds entries).
+    return render_kept("accounts/audit_list.html", "accounts/_audit_list_body.html", _audit_context)
+
+
+def _audit_context() -> dict:
     filters = _audit_filters()
-    entity_types = db.session.scalars(
-        select(audit.AuditEntry.entity_type).distinct().order_by(audit.AuditEntry.entity_type)
-    ).all()
-    return render_template(
-        "accounts/audit_list.html",
-        page=paginate(_audit_query(**filters)),
-        entity_types=[e for e in entity_types if e],
+    return {
+        "page": paginate(_audit_query(**filters)),
+        "entity_types": audit.entity_types(),
         **filters,
-    )
+    }
 
 
 @bp.get("/audit/export.<fmt>")

@@ -73,8 +73,18 @@ def main(pages: str, seconds: float, rounds: int, connections: int, workers: int
         else:
             upgrade()
             click.echo(f"Reusing the programme already built on {dialect}.")
+        if dialect == "postgresql":
+            # The planner's statistics, as autovacuum keeps them in production: a database just
+            # built, or copied with createdb -T, has none until autovacuum comes by, and its
+            # plans are guesses.
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("ANALYZE")
         chosen = resolve_pages()
         db.session.remove()
+        # Nothing kept from an earlier run: each page's probe is its cold (first) request.
+        from partnership.caching import cache
+
+        cache.clear()
     if build_only:
         return
     if pages:

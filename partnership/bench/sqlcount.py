@@ -8,6 +8,7 @@ bench can show whether each page's main query uses an index.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 
+from partnership.bench.plans import summarise
 from partnership.extensions import db
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -59,9 +61,12 @@ def _explain(app: Flask, token: str, slowest: tuple) -> None:
     dialect = db.engine.dialect.name
     prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
     g._bench_explaining = True
+    summary: dict = {}
     try:
-        rows = db.session.connection().exec_driver_sql(prefix + statement, parameters).all()
+        connection = db.session.connection()
+        rows = connection.exec_driver_sql(prefix + statement, parameters).all()
         plan = "\n".join(" | ".join(str(v) for v in row) for row in rows)
+        summary = summarise(plan, dialect, lambda table: _rows(connection, dialect, table))
     except Exception as error:  # noqa: BLE001 - a plan we cannot get is reported, not fatal
         plan = f"(no plan: {error})"
     finally:
@@ -71,3 +76,21 @@ def _explain(app: Flask, token: str, slowest: tuple) -> None:
     (folder / f"{token}.txt").write_text(
         f"-- {elapsed * 1000:.1f} ms\n{statement}\n-- plan\n{plan}\n", encoding="utf-8"
     )
+    summary["main_query_ms"] = round(elapsed * 1000, 1)
+    (folder / f"{token}.json").write_text(json.dumps(summary), encoding="utf-8")
+
+
+def _rows(connection, dialect: str, table: str) -> int | None:  # noqa: ANN001
+    """A table's rows (PostgreSQL: the planner's estimate), or None when it is no table (a
+    subquery or common table expression the plan names)."""
+    if dialect == "sqlite":
+        known = connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).first()
+        if not known:
+            return None
+        return connection.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar()  # noqa: S608 - a name from sqlite_master
+    estimate = connection.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE relname = %(t)s AND relkind = 'r'", {"t": table}
+    ).scalar()
+    return None if estimate is None else max(int(estimate), 0)

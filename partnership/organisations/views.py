@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from partnership.caching import render_kept
 from partnership.extensions import db
 from partnership.forms import country_choices, form_status, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
@@ -35,16 +36,24 @@ def _organisation_filters() -> services.OrganisationFilters:
 
 @bp.get("/organisations")
 def organisation_list():
-    filters = _organisation_filters()
-    page = paginate(services.organisation_query(current_user, filters))
-    return render_template(
+    # Kept rendered for who looks and the address asked for, until a write changes what it
+    # was read from (partnership.caching); the layout around it is rendered afresh.
+    return render_kept(
         "organisations/organisation_list.html",
-        page=page,
-        filters=filters,
-        kinds=ORGANISATION_KIND_LABELS,
-        countries=country_choices(),
-        commands=services.commands() if station_scope(current_user) is None else [],
+        "organisations/_organisation_list_body.html",
+        _organisation_list_context,
     )
+
+
+def _organisation_list_context() -> dict:
+    filters = _organisation_filters()
+    return {
+        "page": paginate(services.organisation_query(current_user, filters)),
+        "filters": filters,
+        "kinds": ORGANISATION_KIND_LABELS,
+        "countries": country_choices(),
+        "commands": services.commands() if station_scope(current_user) is None else [],
+    }
 
 
 @bp.get("/organisations/export.<fmt>")
@@ -153,17 +162,24 @@ def _person_filters() -> services.PersonFilters:
 
 @bp.get("/people")
 def person_list():
-    filters = _person_filters()
-    page = paginate(services.person_query(current_user, filters))
-    unscoped = station_scope(current_user) is None
-    return render_template(
+    # Kept rendered like the organisations list.
+    return render_kept(
         "organisations/person_list.html",
-        page=page,
-        filters=filters,
-        kinds=PERSON_KIND_LABELS,
-        countries=country_choices() if unscoped else [],
-        commands=services.commands() if unscoped else [],
+        "organisations/_person_list_body.html",
+        _person_list_context,
     )
+
+
+def _person_list_context() -> dict:
+    filters = _person_filters()
+    unscoped = station_scope(current_user) is None
+    return {
+        "page": paginate(services.person_list_query(current_user, filters)),
+        "filters": filters,
+        "kinds": PERSON_KIND_LABELS,
+        "countries": country_choices() if unscoped else [],
+        "commands": services.commands() if unscoped else [],
+    }
 
 
 def _people_export(user) -> ExportSource:  # noqa: ANN001
@@ -182,8 +198,14 @@ def person_export(fmt: str):
 
 @bp.get("/people/<int:person_id>")
 def person_detail(person_id: int):
-    person = services.get_person_or_404(person_id, current_user)
-    return render_template("organisations/person_detail.html", person=person)
+    # The heading (with its buttons' forms) afresh; the facts and postings kept rendered until
+    # a write changes them.
+    return render_kept(
+        "organisations/person_detail.html",
+        "organisations/_person_detail_body.html",
+        lambda: {"person": services.get_person_or_404(person_id, current_user)},
+        person=services.person_heading_or_404(person_id, current_user),
+    )
 
 
 def _person_form(**kwargs) -> PersonForm:  # noqa: ANN003

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import format_decimal, format_percent
-from sqlalchemy import Integer, cast, extract, func, literal, select
+from sqlalchemy import Integer, cast, func, literal, select
 
 from partnership import disclosure
+from partnership.database import date_month, date_year
 from partnership.disclosure import Figure
 from partnership.extensions import db
 from partnership.numbers import round_half_up
@@ -85,11 +86,11 @@ def days_between(later, earlier):  # noqa: ANN001, ANN201
 
 
 def _year(col):  # noqa: ANN001, ANN202
-    return cast(extract("year", col), Integer)
+    return date_year(col)
 
 
 def _month(col):  # noqa: ANN001, ANN202
-    return cast(extract("month", col), Integer)
+    return date_month(col)
 
 
 # ---- measures ----------------------------------------------------------------------------------
@@ -160,44 +161,36 @@ def scheme_measures(
         return stmt.where(Redemption.station_id.in_(scope)) if scope is not None else stmt
 
     redeemed = func.count(Redemption.id)
-    # 1. Slips per station: issued and redeemed.
-    by_station: dict[int, Line] = {}
-    rows = db.session.execute(
-        slips_in_scope(
-            select(Slip.station_id, Organisation.name, func.count(Slip.id), redeemed)
-            .join(Organisation, Organisation.id == Slip.station_id)
-            .outerjoin(Redemption, Redemption.slip_id == Slip.id)
-        ).group_by(Slip.station_id, Organisation.name)
-    )
-    for station_id, name, issued, n_redeemed in rows:
-        by_station[station_id] = Line(station_id, name, issued, n_redeemed)
-
-    # 2. Slips per month of issue; "redeemed" counts that month's slips redeemed at any time.
     span = month_span(today, months)
     by_month = {ym: Line(ym, date(ym[0], ym[1], 1).isoformat()[:7]) for ym in span}
-    rows = db.session.execute(
-        slips_in_scope(
-            select(_year(Slip.issued_on), _month(Slip.issued_on), func.count(Slip.id), redeemed)
-            .outerjoin(Redemption, Redemption.slip_id == Slip.id)
-            .where(Slip.issued_on >= date(span[0][0], span[0][1], 1))
-        ).group_by(_year(Slip.issued_on), _month(Slip.issued_on))
-    )
-    for year, month, issued, n_redeemed in rows:
-        line = by_month.get((year, month))
-        if line is not None:
-            line.issued, line.redeemed = issued, n_redeemed
-
-    # 3. Slips per route.
     by_route = {r: Line(r, r.label) for r in Route}
-    rows = db.session.execute(
+    by_station: dict[int, Line] = {}
+    # 1. Slips per station, month of issue and route, with those redeemed and the days each
+    # took (one pass over the scheme's slips and their redemptions; the breakdowns below add
+    # these groups up). A month's "redeemed" counts that month's slips redeemed at any time.
+    year, month = _year(Slip.issued_on), _month(Slip.issued_on)
+    gap = days_between(Redemption.redeemed_on, Slip.issued_on)
+    groups = db.session.execute(
         slips_in_scope(
-            select(Slip.route, func.count(Slip.id), redeemed).outerjoin(
-                Redemption, Redemption.slip_id == Slip.id
+            select(
+                Slip.station_id, Slip.route, year, month, Redemption.service_point_id, gap,
+                func.count(Slip.id), redeemed, Organisation.name,
             )
-        ).group_by(Slip.route)
-    )
-    for route, issued, n_redeemed in rows:
-        by_route[route].issued, by_route[route].redeemed = issued, n_redeemed
+            .join(Organisation, Organisation.id == Slip.station_id)
+            .outerjoin(Redemption, Redemption.slip_id == Slip.id)
+        ).group_by(
+            Slip.station_id, Organisation.name, Slip.route, year, month,
+            Redemption.service_point_id, gap,
+        )
+    ).all()  # fmt: skip
+    for station_id, route, y, m, _point, _days, issued, n_redeemed, name in groups:
+        station_line = by_station.get(station_id)
+        if station_line is None:
+            station_line = by_station[station_id] = Line(station_id, name)
+        for line in (station_line, by_route[route], by_month.get((y, m))):
+            if line is not None:
+                line.issued += issued
+                line.redeemed += n_redeemed
 
     # 4. Redemptions per service point (with and without slips).
     by_point: dict[int, Line] = {}
@@ -215,35 +208,13 @@ def scheme_measures(
         )
 
     # 5. Days from issue to redemption: a histogram per station, service point and month.
-    gap = days_between(Redemption.redeemed_on, Slip.issued_on)
-    rows = db.session.execute(
-        slips_in_scope(
-            select(
-                Slip.station_id,
-                Redemption.service_point_id,
-                _year(Slip.issued_on),
-                _month(Slip.issued_on),
-                gap,
-                func.count(),
-            ).join(Redemption, Redemption.slip_id == Slip.id)
-        ).group_by(
-            Slip.station_id,
-            Redemption.service_point_id,
-            _year(Slip.issued_on),
-            _month(Slip.issued_on),
-            gap,
-        )
-    )
     total = Line("total", "")
-    for station_id, point_id, year, month, days, n in rows:
-        for line in (
-            by_station.get(station_id),
-            by_point.get(point_id),
-            by_month.get((year, month)),
-            total,
-        ):
+    for station_id, _route, y, m, point_id, days, _issued, n_redeemed, _name in groups:
+        if not n_redeemed:
+            continue
+        for line in (by_station[station_id], by_point.get(point_id), by_month.get((y, m)), total):
             if line is not None:
-                line.days[days] = line.days.get(days, 0) + n
+                line.days[days] = line.days.get(days, 0) + n_redeemed
 
     # 6. Services provided (every redemption in scope, walk-ins included).
     rows = db.session.execute(

@@ -212,6 +212,11 @@ class Slip(TimestampMixin, VersionedMixin, db.Model):
         Index(
             "ix_slips_number_pattern", "number", postgresql_ops={"number": "varchar_pattern_ops"}
         ).ddl_if(dialect="postgresql"),
+        # A scheme's measures group its slips by station, route and month of issue from the
+        # index alone.
+        Index(
+            "ix_slips_scheme_station_route", "scheme_id", "station_id", "route", "issued_on", "id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -172,3 +172,41 @@ def test_a_meeting_cancelled_leaves_the_todo_kept_by_the_dashboard(
     todo = todo_section(coordinator_client.get("/").get_data(as_text=True))
     assert "Prepare: Charlie visit" not in todo
     assert "Prepare: Quarterly visit Alpha" in todo
+
+
+def test_the_kept_todo_follows_its_meetings_as_one_ends_and_the_next_comes_within_two_weeks(
+    app, coordinator_client, officer_client, world, live_cache
+):
+    """No write marks a meeting ending or coming within the to-do's two weeks: the kept to-do
+    is kept until the first such moment, then read again."""
+    import time
+
+    from meetings.models import Meeting
+    from partnership.extensions import db
+
+    now = datetime.now(UTC)
+    create_meeting(app, [world.station_a], title="Ending visit", status="confirmed",
+                   starts=now - timedelta(hours=1))  # fmt: skip
+    create_meeting(app, [world.station_a], title="Coming visit", status="confirmed",
+                   starts=now + timedelta(days=20))  # fmt: skip
+    create_meeting(app, [world.station_c], title="Charlie soon", status="confirmed",
+                   starts=now + timedelta(days=20))  # fmt: skip
+    moment = datetime.now(UTC) + timedelta(seconds=4)
+    with app.app_context():  # one ends in a few seconds, the other then starts in two weeks
+        ending = db.session.scalar(db.select(Meeting).where(Meeting.title == "Ending visit"))
+        ending.ends_at = moment
+        coming = db.session.scalar(db.select(Meeting).where(Meeting.title == "Coming visit"))
+        coming.starts_at = moment + timedelta(days=14, seconds=1)
+        coming.ends_at = coming.starts_at + timedelta(hours=2)
+        db.session.commit()
+    for client in (coordinator_client, officer_client):
+        first = todo_section(client.get("/").get_data(as_text=True))
+        assert "Prepare: Ending visit" in first and "Prepare: Coming visit" not in first
+        assert todo_section(client.get("/").get_data(as_text=True)) == first  # kept
+    assert "Charlie soon" not in todo_section(officer_client.get("/").get_data(as_text=True))
+    time.sleep(max((moment - datetime.now(UTC)).total_seconds(), 0) + 1.5)
+    for client in (coordinator_client, officer_client):
+        todo = todo_section(client.get("/").get_data(as_text=True))
+        assert "Prepare: Ending visit" not in todo
+        assert "Prepare: Coming visit" in todo
+    assert "Charlie soon" not in todo_section(officer_client.get("/").get_data(as_text=True))

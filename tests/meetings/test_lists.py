@@ -26,7 +26,7 @@ def _many(app, world, n: int) -> None:  # noqa: ANN001
 # Session and user (2); the list: count, page, stations of the page's meetings (3); the
 # filters' stations, commands and organisers (lists without count: no count query).
 BUDGETS = {
-    "/meetings/": 7,
+    "/meetings/": 8,
     "/meetings/calendar": 6,
     "/meetings/calendar?view=week": 6,
     "/meetings/due": 5,

@@ -33,7 +33,9 @@ def add_rows(app, world, n: int, start: int = 0) -> None:  # noqa: ANN001
 @pytest.mark.parametrize(
     "path",
     ["/organisations", "/people", "/organisations/export.csv", "/people/export.xlsx",
-     "/admin/users", "/admin/audit"],
+     "/admin/users", "/admin/audit", "/people?q=budget+officer", "/people?kind=officer&country=KE",
+     "/people?page=2", "/organisations?q=budget&kind=police_station", "/admin/audit?entity=Person",
+     "/admin/users?q=example"],
 )  # fmt: skip
 def test_query_count_does_not_grow_with_the_data(app, world, admin_client, count_queries, path):
     add_rows(app, world, 5)

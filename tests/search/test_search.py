@@ -4,6 +4,7 @@ Runs on SQLite (FTS5) and, with TEST_DATABASE_URL, on PostgreSQL (tsvector): the
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -283,3 +284,90 @@ def test_a_common_word_counts_up_to_a_cap_on_the_overview(
     mine = found(officer_client, "quagga")
     assert ">7</span>" in mine and "7+" not in mine and "See all 7 results" in mine
     assert "Quagga Far" not in mine
+
+
+def _page(client, path: str) -> str:  # noqa: ANN001
+    """The page without its hidden form fields (the layout's CSRF token is new on every load)."""
+    response = client.get(path)
+    assert response.status_code == 200
+    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", response.get_data(as_text=True))
+
+
+def test_kept_results_equal_fresh_ones_and_show_a_write_on_the_next_load(  # noqa: PLR0913
+    app, world, coordinator_client, officer_client, viewer_client, make_person, make_concern,  # noqa: ANN001
+    live_cache,  # noqa: ANN001
+) -> None:
+    """Results are kept rendered per role and organisation until a write: what one role found is
+    never served to another, and a record written shows on the next search."""
+    from partnership.caching import cache
+
+    make_person("officer", world.station_a, name="Kudu Own")
+    make_person("officer", world.station_c, name="Kudu Far")
+    concern = make_concern(world.station_c, summary="Kudu raid",
+                           restricted_details=f"{MARKER}kudu")  # fmt: skip
+    paths = ["/search?q=kudu", "/search?q=kudu&kind=people", f"/search?q={MARKER}kudu",
+             f"/search?q=C-{concern.id}"]  # fmt: skip
+    clients = (coordinator_client, officer_client, viewer_client)
+    kept = {}
+    for client in clients:  # the coordinator's results are kept first, then the others ask
+        for path in paths:
+            kept[(client, path)] = _page(client, path)
+    for client in clients:
+        for path in paths:
+            assert _page(client, path) == kept[(client, path)]  # served from the cache
+            with app.app_context():
+                cache.clear()
+            assert _page(client, path) == kept[(client, path)], path  # equal to a fresh one
+    assert "Kudu Far" in kept[(coordinator_client, paths[0])]
+    assert f"C-{concern.id}" in kept[(coordinator_client, paths[2])]
+    officer = " ".join(kept[(officer_client, p)] for p in paths)
+    assert "Kudu Own" in officer
+    assert "Kudu Far" not in officer and f"/concerns/{concern.id}" not in officer
+    assert "Nothing found" in kept[(viewer_client, paths[2])]
+    # A write: the next load finds the new record, for every role that may see it.
+    make_person("officer", world.station_a, name="Kudu New")
+    for client in (coordinator_client, officer_client):
+        assert "Kudu New" in _page(client, paths[0])
+        assert "Kudu New" in _page(client, paths[1])
+
+
+def test_the_overview_shows_what_a_plain_query_of_each_list_finds(  # noqa: PLR0913
+    app, world, login_as, make_person, make_concern, make_action_point, referrals,  # noqa: ANN001, F811
+) -> None:
+    """The fast path (the first ids chosen in the list's order before anything is joined, the
+    count capped) against a plain query of each kind's list over every match: the same records
+    in the same order, the same count, for a role with every station and for an officer."""
+    from flask_login import login_user
+    from sqlalchemy import func
+
+    from partnership.accounts.models import User
+    from partnership.permissions import search_audiences
+    from partnership.search import services
+    from partnership.search.index import matching_ids
+
+    for n in range(9):
+        station = world.station_a if n % 3 else world.station_c
+        make_person("officer", station, name=f"Nyala {9 - n:02d}")
+        make_concern(station, summary=f"Nyala raid {n}")
+        make_action_point(station, title=f"Nyala patrol {n}")
+        create_meeting(app, [station], title=f"Nyala meeting {n}")
+    add_slips(app, referrals.scheme_id, world.station_a.id, 4, start=9100)
+    add_slips(app, referrals.scheme_id, world.station_c.id, 4, start=9200)
+    for role in ("coordinator", "officer"):
+        with app.test_request_context("/search"):
+            user = db.session.get(User, world.users[role].id)
+            login_user(user)
+            for q in ("nyala", "0091", "alpha"):
+                groups = {g.key: g for g in services.search_groups(user, q)}
+                for kind in services.kinds_for(user):
+                    ids = matching_ids(db.engine.dialect.name, kind.index_kind, q,
+                                       search_audiences(user))  # fmt: skip
+                    plain = kind.query(user).where(kind.id_column.in_(ids))
+                    expected = [kind.hit(user, o) for o in db.session.scalars(plain.limit(5))]
+                    total = db.session.scalar(
+                        select(func.count()).select_from(plain.order_by(None).subquery())
+                    )
+                    group = groups.get(kind.key)
+                    assert (group.hits if group else []) == expected, (role, q, kind.key)
+                    assert (group.total if group else 0) == min(total, services.COUNT_CAP)
+            db.session.rollback()

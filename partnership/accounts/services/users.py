@@ -62,6 +62,11 @@ def user_query(filters: UserFilters) -> Select:
     return stmt.order_by(User.email)
 
 
+def latest_sign_in() -> object:
+    """When anyone last signed in: what the accounts list shows changes with it."""
+    return db.session.scalar(select(func.max(User.last_login_at)))
+
+
 def get_user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id, options=[joinedload(User.organisation)])
     if user is None:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from partnership.accounts.models import User
 from partnership.actions.models import (
@@ -72,7 +72,41 @@ def action_point_options() -> list:
 
 
 def action_point_query(user: User, filters: ActionPointFilters) -> Select:
-    stmt = select(ActionPoint).options(*action_point_options())
+    """Every action point the user may see that the filters keep, with what a download
+    writes."""
+    return _filtered(select(ActionPoint).options(*action_point_options()), user, filters)
+
+
+# What a line of the action points list shows (``points_table``): no details, action taken or
+# verification read for it.
+LIST_COLUMNS = (
+    ActionPoint.id,
+    ActionPoint.title,
+    ActionPoint.station_id,
+    ActionPoint.police_owner_id,
+    ActionPoint.ngo_owner_id,
+    ActionPoint.due_on,
+    ActionPoint.status,
+)
+
+
+def point_line_options(*extra_columns) -> list:  # noqa: ANN002
+    """Load options for lines of action points: ``LIST_COLUMNS`` (and ``extra_columns``), the
+    names of the station and the owners."""
+    return [
+        load_only(*LIST_COLUMNS, *extra_columns),
+        joinedload(ActionPoint.station).load_only(Organisation.id, Organisation.name),
+        joinedload(ActionPoint.police_owner).load_only(User.id, User.name),
+        joinedload(ActionPoint.ngo_owner).load_only(User.id, User.name),
+    ]
+
+
+def action_point_list_query(user: User, filters: ActionPointFilters) -> Select:
+    """``action_point_query`` with only what the list shows."""
+    return _filtered(select(ActionPoint).options(*point_line_options()), user, filters)
+
+
+def _filtered(stmt: Select, user: User, filters: ActionPointFilters) -> Select:
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.where(ActionPoint.station_id.in_(scope))

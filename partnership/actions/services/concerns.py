@@ -12,7 +12,7 @@ from datetime import date
 from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from partnership.accounts.models import User
 from partnership.actions.models import (
@@ -71,7 +71,38 @@ class ConcernFilters:
 
 
 def concern_query(user: User, filters: ConcernFilters) -> Select:
+    """Every concern the user may see that the filters keep, with what a download writes."""
     stmt = select(Concern).options(joinedload(Concern.station), joinedload(Concern.raised_by))
+    return _filtered(stmt, user, filters)
+
+
+# What a line of the concerns list shows: no details, outcome or notes read for it.
+LIST_COLUMNS = (
+    Concern.id,
+    Concern.category,
+    Concern.station_id,
+    Concern.occurred_on,
+    Concern.place,
+    Concern.summary,
+    Concern.status,
+    Concern.sealed_at,
+)
+
+
+def concern_line_options() -> list:
+    """Load options for lines of concerns: ``LIST_COLUMNS`` and the station's name."""
+    return [
+        load_only(*LIST_COLUMNS),
+        joinedload(Concern.station).load_only(Organisation.id, Organisation.name),
+    ]
+
+
+def concern_list_query(user: User, filters: ConcernFilters) -> Select:
+    """``concern_query`` with only what the list shows."""
+    return _filtered(select(Concern).options(*concern_line_options()), user, filters)
+
+
+def _filtered(stmt: Select, user: User, filters: ConcernFilters) -> Select:
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.where(Concern.station_id.in_(scope))

@@ -18,9 +18,7 @@ from partnership.actions.models import (
     Side,
     action_point_concerns,
 )
-from partnership.actions.services.action_points import (
-    action_point_options,
-)
+from partnership.actions.services.action_points import action_point_options, point_line_options
 from partnership.actions.services.concerns import (
     count_open_concerns_of_stations,
     escalation_days,
@@ -98,7 +96,7 @@ def review_for(user: User, due_within_days: int = 14) -> Review:
     shown = (
         select(ActionPoint, ranked.c.review_group)
         .join(ranked, ranked.c.id == ActionPoint.id)
-        .options(*action_point_options())
+        .options(*point_line_options(ActionPoint.acknowledged_at, ActionPoint.done_on))
         .where(ranked.c.rank <= REVIEW_SHOWN, ranked.c.review_group != "")
         .order_by(ActionPoint.due_on, ActionPoint.id)
     )

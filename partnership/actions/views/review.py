@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template
 from flask_login import current_user
 
 from partnership import disclosure
 from partnership.actions import measures
-from partnership.actions.forms import (
-    FollowUpForm,
-)
 from partnership.actions.services import review as review_services
 from partnership.actions.views import bp
 from partnership.caching import render_kept
@@ -21,9 +17,14 @@ from partnership.caching import render_kept
 
 @bp.get("/my-review")
 def my_review():
-    review = review_services.review_for(current_user)
-    return render_template(
-        "actions/my_review.html", review=review, today=date.today(), FollowUpForm=FollowUpForm
+    # Kept rendered until a write changes what it was read from (partnership.caching), for the
+    # account itself (a command's officer sees the points they own); the forms' CSRF tokens
+    # are this session's, put in on every load.
+    return render_kept(
+        "actions/my_review.html",
+        "actions/_my_review_body.html",
+        lambda: {"review": review_services.review_for(current_user), "today": date.today()},
+        kept_key=(current_user.id,),
     )
 
 

@@ -1,23 +1,25 @@
 """The dashboard's to-do: what waits for the user, each item one click from its page.
 Composed from the domains' query functions, each in the user's scope; which lists a user
 gets is decided in ``partnership.permissions.todo_lists``. The dashboard keeps the rendered
-points and concerns like a figure (partnership.caching: until a write to a table they were read
-from, so an item done leaves the list at once) and reads the coming meetings on every request
-(they leave the list when they start, which no write marks). A fixed number of queries,
-whatever the data."""
+to-do rendered like a figure (partnership.caching: until a write to a table it was read from, so
+an item done leaves the list at once, or until a coming meeting ends or the next one comes within
+two weeks, which no write marks). A fixed number of queries, whatever the data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
 
 from meetings.models import OPEN_STATUSES, Meeting
-from meetings.services.queries import MeetingFilters, meeting_query
+from meetings.services.queries import MeetingFilters, meeting_query, scope_clause
 from partnership.actions.services.review import (
     concerns_ready_to_resolve,
     points_to_verify,
     review_for,
 )
+from partnership.caching import valid_until
 from partnership.extensions import db
 from partnership.mixins import utcnow
 from partnership.permissions import todo_lists
@@ -36,7 +38,7 @@ class Todo:
     meetings: list = field(default_factory=list)
     stations_overdue: int = 0
     more: set[str] = field(default_factory=set)  # lists with more than SHOWN items
-    # The points and concerns already rendered (the dashboard's kept copy), if any.
+    # The points, concerns and meetings already rendered (the dashboard's kept copy), if any.
     items_html: str = ""
 
     @property
@@ -92,12 +94,32 @@ def todo_for(user, stations_overdue: int = 0, with_meetings: bool = True) -> Tod
 
 
 def add_meetings(user, todo: Todo) -> None:  # noqa: ANN001
-    """The user's meetings of the next two weeks not yet held, when the user has that list."""
-    if "meetings" in todo.lists:
-        now = utcnow()
-        stmt = (
-            meeting_query(user, MeetingFilters(), now, now + MEETINGS_AHEAD)
-            .where(Meeting.status.in_(list(OPEN_STATUSES)))
-            .limit(SHOWN + 1)
-        )
-        todo.meetings = _shown(todo, "meetings", list(db.session.scalars(stmt)))
+    """The user's meetings of the next two weeks not yet held, when the user has that list.
+    Kept by the dashboard until the list changes by itself (``caching.valid_until``): when one
+    of them ends, or when the next one comes within two weeks."""
+    if "meetings" not in todo.lists:
+        return
+    now = utcnow()
+    ahead = now + MEETINGS_AHEAD
+    stmt = (
+        meeting_query(user, MeetingFilters(), now, ahead)
+        .where(Meeting.status.in_(list(OPEN_STATUSES)))
+        .limit(SHOWN + 1)
+    )
+    found = list(db.session.scalars(stmt))
+    todo.meetings = _shown(todo, "meetings", found)
+    coming = select(func.min(Meeting.starts_at)).where(
+        Meeting.status.in_(list(OPEN_STATUSES)), Meeting.starts_at >= ahead
+    )
+    scope = scope_clause(user)
+    if scope is not None:
+        coming = coming.where(scope)
+    moments = [_utc(m.ends_at) for m in found]
+    next_start = db.session.scalar(coming)
+    if next_start is not None:
+        moments.append(_utc(next_start) - MEETINGS_AHEAD)
+    valid_until(min(moments, default=None))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -13,7 +13,7 @@ from partnership.caching import cached, cached_html, page_key
 from partnership.dashboard import services
 from partnership.dashboard.charts import BarChart, Series
 from partnership.dashboard.services import DashboardFilters, indicators
-from partnership.dashboard.services.todo import Todo, add_meetings, todo_for
+from partnership.dashboard.services.todo import Todo, todo_for
 from partnership.dashboard.views import bp
 from partnership.disclosure import SHOWN_ZERO
 from partnership.forms import country_choices
@@ -65,13 +65,13 @@ def filter_choices(user) -> dict:  # noqa: ANN001
 
 
 def dashboard_todo(user, filters: DashboardFilters) -> Todo:  # noqa: ANN001
-    """The to-do: its points and concerns kept rendered for this user until a write to what
-    they were read from; the coming meetings read afresh (they leave the list as they start)."""
+    """The to-do kept rendered for this user until a write to what it was read from, or until
+    its coming meetings change by themselves (one ends, the next comes within two weeks)."""
     overdue = indicators.dashboard_part(user, filters, "visit_indicators").overdue
 
     def items() -> tuple:
-        todo = todo_for(user, stations_overdue=overdue, with_meetings=False)
-        shown = todo.acknowledge or todo.verify or todo.follow_up or todo.resolve
+        todo = todo_for(user, stations_overdue=overdue)
+        shown = todo.acknowledge or todo.verify or todo.follow_up or todo.resolve or todo.meetings
         html = str(render_template("dashboard/_todo_items.html", todo=todo)) if shown else ""
         return todo.lists, sorted(todo.more), html
 
@@ -79,7 +79,6 @@ def dashboard_todo(user, filters: DashboardFilters) -> Todo:  # noqa: ANN001
     todo = Todo(lists=lists, more=set(more), items_html=Markup(html))  # noqa: S704 - our template
     if "schedule" in lists:
         todo.stations_overdue = overdue
-    add_meetings(user, todo)
     return todo
 
 

@@ -9,10 +9,9 @@ from datetime import date
 from flask import abort
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import (
@@ -24,7 +23,8 @@ from partnership.organisations.models import (
     Posting,
 )
 from partnership.organisations.services.organisations import _clean_reference
-from partnership.permissions import can_edit_person, sees_names, station_scope
+from partnership.permissions import can_edit_person, search_audiences, station_scope
+from partnership.search.index import matching_ids
 
 
 @dataclass
@@ -38,26 +38,30 @@ class PersonFilters:
 
 
 def person_query(user, filters: PersonFilters) -> Select:  # noqa: ANN001
+    """The people ``user`` may see that match ``filters``, in alphabetical order of name, as
+    whole records (exports, the API, search results)."""
     stmt = select(Person).options(joinedload(Person.organisation).joinedload(Organisation.command))
+    return _filtered(stmt, user, filters)
+
+
+def person_list_query(user, filters: PersonFilters) -> Select:  # noqa: ANN001
+    """The same people with only what the list shows: name, kind, rank or position and the
+    organisation's name."""
+    stmt = select(Person).options(
+        load_only(Person.kind, Person.name, Person.rank, Person.position, Person.active,
+                  Person.organisation_id),
+        joinedload(Person.organisation).load_only(Organisation.name),
+    )  # fmt: skip
+    return _filtered(stmt, user, filters)
+
+
+def _filtered(stmt: Select, user, filters: PersonFilters) -> Select:  # noqa: ANN001
     scope = station_scope(user)
     if scope is not None:
         # Officers see the officers posted to their own stations, nobody else.
         stmt = stmt.where(Person.kind == PersonKind.OFFICER, Person.organisation_id.in_(scope))
     if filters.q:
-        like = f"%{filters.q.strip().lower()}%"
-        # A community representative's name is searchable only by those who may read it:
-        # otherwise a match would confirm the name.
-        name_match = func.lower(Person.name).like(like)
-        if not sees_names(user):
-            name_match = and_(name_match, Person.kind != PersonKind.COMMUNITY_REP)
-        stmt = stmt.where(
-            or_(
-                name_match,
-                func.lower(Person.rank).like(like),
-                func.lower(Person.unit).like(like),
-                func.lower(Person.position).like(like),
-            )
-        )
+        stmt = stmt.where(Person.id.in_(_matching_ids(user, filters.q)))
     if filters.kind:
         with contextlib.suppress(ValueError):
             stmt = stmt.where(Person.kind == PersonKind(filters.kind))
@@ -77,7 +81,19 @@ def person_query(user, filters: PersonFilters) -> Select:  # noqa: ANN001
         stmt = stmt.where(Person.organisation_id.in_(org_ids))
     if not filters.include_inactive:
         stmt = stmt.where(Person.active.is_(True))
-    return stmt.order_by(by_name(Person.name), Person.id)
+    # The stored key orders names as partnership.collation does, read in order from its index.
+    return stmt.order_by(Person.sort_key, Person.id)
+
+
+def _matching_ids(user, text: str) -> Select:  # noqa: ANN001
+    """The people whose name, rank, unit, position, work contacts or reference have words
+    starting with each word of ``text``, from the search index (no row read for the others).
+    A community representative's name is searched only by those who may read it: otherwise a
+    match would confirm the name."""
+    dialect = db.session.get_bind().dialect.name
+    ids = matching_ids(dialect, "person", text, search_audiences(user))
+    # Nothing to search for (only punctuation): nothing matches, as no words can.
+    return ids if ids is not None else select(Person.id).where(false())
 
 
 def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  # noqa: ANN001
@@ -88,7 +104,28 @@ def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  
             joinedload(Person.organisation),
             selectinload(Person.postings).joinedload(Posting.station),
         ],
+        # Loaded whole even when the page's heading read a few of its columns first.
+        populate_existing=True,
     )
+    _check_access(person, user, for_edit)
+    return person
+
+
+def person_heading_or_404(person_id: int, user) -> Person:  # noqa: ANN001
+    """The person as a page's heading shows them (name, kind, whether active) after the same
+    checks as ``get_person_or_404``: one row, no relationships."""
+    person = db.session.get(
+        Person,
+        person_id,
+        options=[
+            load_only(Person.kind, Person.name, Person.active, Person.organisation_id),
+        ],
+    )
+    _check_access(person, user, False)
+    return person
+
+
+def _check_access(person: Person | None, user, for_edit: bool) -> None:  # noqa: ANN001
     if person is None:
         abort(404)
     scope = station_scope(user)
@@ -98,7 +135,6 @@ def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  
         abort(404)
     if for_edit and not can_edit_person(user, person):
         abort(403)
-    return person
 
 
 PERSON_FIELDS = (

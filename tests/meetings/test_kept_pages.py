@@ -1,0 +1,229 @@
+"""Meeting pages kept rendered until a write (partnership.caching.render_kept): a kept page
+equals the page rendered afresh, before and right after a write, and each viewer gets their own
+scope."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from partnership.caching import cache
+from tests.meetings.helpers import create_meeting
+
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _page(client, path: str) -> str:  # noqa: ANN001
+    """The page without its hidden form fields (CSRF tokens are new on every load)."""
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", response.get_data(as_text=True))
+
+
+def _fresh(app, client, path: str) -> str:  # noqa: ANN001
+    with app.app_context():
+        cache.clear()
+    return _page(client, path)
+
+
+LIST_PAGES = [
+    "/meetings/",
+    "/meetings/?kind=training",
+    "/meetings/calendar",
+    "/meetings/calendar?view=week",
+]
+
+
+@pytest.mark.parametrize("path", LIST_PAGES)
+def test_kept_list_equals_fresh_before_and_after_a_write(
+    app, world, coordinator_client, live_cache, path
+):  # noqa: ANN001
+    meeting_id = create_meeting(
+        app,
+        [world.station_a],
+        title="Alpha meeting",
+        kind="training",
+        starts=NOW + timedelta(days=1),
+    )
+    first = _page(coordinator_client, path)
+    assert "Alpha meeting" in first
+    assert _page(coordinator_client, path) == first  # served kept
+    assert first == _fresh(app, coordinator_client, path)
+    # A status change through the page's button shows on the next load.
+    assert coordinator_client.post(f"/meetings/{meeting_id}/confirm").status_code == 302
+    _page(coordinator_client, path)  # (shows the confirmation message once)
+    after = _page(coordinator_client, path)
+    assert after != first and "Confirmed" in after
+    assert after == _fresh(app, coordinator_client, path)
+    # A new meeting too.
+    create_meeting(
+        app,
+        [world.station_b],
+        title="Bravo meeting",
+        kind="training",
+        starts=NOW + timedelta(days=2),
+    )
+    assert "Bravo meeting" in _page(coordinator_client, path)
+
+
+@pytest.mark.parametrize("path", LIST_PAGES)
+def test_kept_list_follows_each_viewers_scope(
+    app, world, coordinator_client, officer_client, live_cache, path
+):  # noqa: ANN001
+    create_meeting(
+        app,
+        [world.station_a],
+        title="Alpha meeting",
+        kind="training",
+        starts=NOW + timedelta(days=1),
+    )
+    create_meeting(
+        app,
+        [world.station_c],
+        title="Charlie meeting",
+        kind="training",
+        starts=NOW + timedelta(days=1),
+    )
+    coordinator = _page(coordinator_client, path)
+    assert "Alpha meeting" in coordinator and "Charlie meeting" in coordinator
+    # Kept for the coordinator first: the officer must not receive it.
+    officer = _page(officer_client, path)
+    assert "Alpha meeting" in officer and "Charlie meeting" not in officer
+    assert _page(officer_client, path) == officer == _fresh(app, officer_client, path)
+
+
+def test_kept_list_is_kept_until_the_next_meeting_ends(app, world, coordinator_client, live_cache):  # noqa: ANN001
+    """The list puts the meetings not yet over first: it changes by itself when one ends."""
+    from meetings.services import queries
+    from partnership.caching import UNTIL, _reading
+
+    create_meeting(
+        app, [world.station_a], title="Ending soon", starts=NOW - timedelta(hours=1), hours=3
+    )
+    create_meeting(app, [world.station_a], title="Later", starts=NOW + timedelta(days=3))
+    reads: set[str] = set()
+    with app.test_request_context():
+        token = _reading.set((reads,))
+        try:
+            queries.kept_until_next_end()
+        finally:
+            _reading.reset(token)
+    until = [float(name[len(UNTIL) :]) for name in reads if name.startswith(UNTIL)]
+    assert until == [(NOW + timedelta(hours=2)).timestamp()]
+
+
+# ---- the meeting page: the register and what stations carry forward, kept -----------------
+
+
+def _register_of_many(app, world, make_person, coordinator_client, officers: int) -> int:  # noqa: ANN001
+    meeting_id = create_meeting(
+        app, [world.station_a, world.station_c], title="Joint workshop", kind="joint_workshop",
+        starts=NOW - timedelta(days=1),
+    )  # fmt: skip
+    people = [
+        make_person("officer", world.station_a, name=f"Officer A{i:03d}") for i in range(officers)
+    ]
+    people.append(make_person("officer", world.station_c, name="Officer C-only"))
+    response = coordinator_client.post(
+        f"/meetings/{meeting_id}/register/add", data={"person_ids": [p.id for p in people]}
+    )
+    assert response.status_code == 302
+    coordinator_client.post(f"/meetings/{meeting_id}/register", data={"action": "all-present"})
+    return meeting_id
+
+
+def test_a_large_register_is_shown_a_page_at_a_time(app, world, make_person, coordinator_client):  # noqa: ANN001
+    from meetings.services.register import REGISTER_PER_PAGE
+
+    meeting_id = _register_of_many(
+        app, world, make_person, coordinator_client, REGISTER_PER_PAGE + 9
+    )
+    total = REGISTER_PER_PAGE + 10
+    first = coordinator_client.get(f"/meetings/{meeting_id}").text
+    register = first.split('id="register"')[1].split("</section>")[0]
+    assert register.count('<tr><td data-label="Name">') == REGISTER_PER_PAGE
+    assert f"People 1–{REGISTER_PER_PAGE} of {total}" in register
+    # The attendance per day counts everyone, not the page.
+    assert f'<td data-label="Total attended">{total}</td>' in register
+    assert "register=2#register" in register
+    second = coordinator_client.get(f"/meetings/{meeting_id}?register=2").text
+    register = second.split('id="register"')[1].split("</section>")[0]
+    assert register.count('<tr><td data-label="Name">') == 10
+    assert f"People {REGISTER_PER_PAGE + 1}–{total} of {total}" in register
+    assert "Officer C-only" in register
+    # Past the last page: the last page.
+    assert "Officer C-only" in coordinator_client.get(f"/meetings/{meeting_id}?register=99").text
+
+
+def test_kept_meeting_page_equals_fresh_and_follows_scope(
+    app, world, make_person, coordinator_client, officer_client, make_action_point, live_cache
+):  # noqa: ANN001
+    point = make_action_point(world.station_a, title="Fix the referral desk")
+    meeting_id = _register_of_many(app, world, make_person, coordinator_client, 3)
+    path = f"/meetings/{meeting_id}"
+    _page(coordinator_client, path)  # (shows the register's confirmation once)
+    first = _page(coordinator_client, path)
+    assert "Officer C-only" in first and "Fix the referral desk" in first
+    assert _page(coordinator_client, path) == first == _fresh(app, coordinator_client, path)
+    # The officer of station A: not the other station's officer, whatever was kept before.
+    _page(coordinator_client, path)
+    officer = _page(officer_client, path)
+    assert "Officer A000" in officer and "Officer C-only" not in officer
+    assert "1 person of other stations is on the register, not shown here." in officer
+    assert officer == _fresh(app, officer_client, path)
+    # A mark changed shows on the next load (the register), as does a review (the loop).
+    attendee_id = int(first.split("mark-")[1].split("-")[0]) if "mark-" in first else None
+    assert attendee_id is None  # the page itself has no marking fields
+    with app.app_context():
+        from sqlalchemy import select
+
+        from meetings.models import Attendee
+        from partnership.extensions import db
+
+        attendee_id = db.session.scalar(
+            select(Attendee.id).where(Attendee.meeting_id == meeting_id).order_by(Attendee.id)
+        )
+    day = (NOW - timedelta(days=1)).astimezone(UTC).date().isoformat()
+    coordinator_client.post(
+        f"/meetings/{meeting_id}/register", data={f"mark-{attendee_id}-{day}": "absent"}
+    )
+    _page(coordinator_client, path)
+    after = _page(coordinator_client, path)
+    assert '<td data-label="Total attended">4</td>' in first
+    assert '<td data-label="Total attended">3</td>' in after
+    assert after == _fresh(app, coordinator_client, path)
+    # The review button of a carried item posts through the page's own form.
+    assert 'form="review-form"' in after and '<form method="post" id="review-form"' in after
+    review = coordinator_client.post(f"/meetings/{meeting_id}/action-points/{point.id}/review")
+    assert review.status_code == 302
+    _page(coordinator_client, path)
+    reviewed = _page(coordinator_client, path)
+    assert "reviewed at this meeting" in reviewed and reviewed == _fresh(
+        app, coordinator_client, path
+    )
+
+
+def test_kept_station_feed_equals_fresh_before_and_after_a_write(
+    app, world, coordinator_client, officer_client, live_cache
+):  # noqa: ANN001
+    meeting_id = create_meeting(
+        app, [world.station_a], title="Alpha meeting", starts=NOW + timedelta(days=1)
+    )
+    path = f"/meetings/stations/{world.station_a.id}.ics"
+    first = coordinator_client.get(path).get_data(as_text=True)
+    assert "Alpha meeting" in first and "STATUS:TENTATIVE" in first
+    assert coordinator_client.get(path).get_data(as_text=True) == first
+    with app.app_context():
+        cache.clear()
+    assert coordinator_client.get(path).get_data(as_text=True) == first
+    assert coordinator_client.post(f"/meetings/{meeting_id}/confirm").status_code == 302
+    after = coordinator_client.get(path).get_data(as_text=True)
+    assert "STATUS:CONFIRMED" in after and "SEQUENCE:1" in after
+    with app.app_context():
+        cache.clear()
+    assert coordinator_client.get(path).get_data(as_text=True) == after
+    # An officer of another command gets no feed of the station, kept or not.
+    assert officer_client.get(f"/meetings/stations/{world.station_c.id}.ics").status_code == 404
+    assert officer_client.get(path).get_data(as_text=True) == after
