@@ -106,6 +106,24 @@ def participant_counts(trainings: list[Training], user) -> dict[int, int]:  # no
     return {by_meeting[m]: n for m, n in db.session.execute(stmt).all()}
 
 
+def training_title_or_404(training_id: int, user) -> str:  # noqa: ANN001
+    """The title of a training ``user`` may see (404 otherwise, as ``get_training_or_404``),
+    read without loading the training: its page is kept rendered and loads it only when the
+    page is rendered afresh."""
+    stmt = (
+        select(Meeting.title)
+        .join(Training, Training.meeting_id == Meeting.id)
+        .where(Training.id == training_id)
+    )
+    scope = station_scope(user)
+    if scope is not None:
+        stmt = stmt.where(_scope_clause(scope))
+    title = db.session.scalar(stmt)
+    if title is None:
+        abort(404)
+    return title
+
+
 def get_training_or_404(training_id: int, user, for_edit: bool = False) -> Training:  # noqa: ANN001
     training = db.session.get(
         Training,

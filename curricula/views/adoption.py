@@ -13,20 +13,22 @@ from curricula.models import ADOPTION_ORDER, AdoptionStatus
 from curricula.services import adoption as services
 from curricula.services.modules import module_codes
 from curricula.views import bp
+from partnership.caching import render_kept
 from partnership.forms import form_status, save_form
 from partnership.pagination import arg_int
 
 
 @bp.get("/adoption")
 def adoption_list():
-    centres, codes, cells = services.adoption_matrix()
-    return render_template(
-        "curricula/adoption_list.html",
-        centres=centres,
-        codes=codes,
-        cells=cells,
-        statuses=ADOPTION_ORDER,
+    # Kept rendered until a write changes what it was read from (partnership.caching).
+    return render_kept(
+        "curricula/adoption_list.html", "curricula/_adoption_list_body.html", _adoption_context
     )
+
+
+def _adoption_context() -> dict:
+    centres, codes, cells = services.adoption_matrix()
+    return {"centres": centres, "codes": codes, "cells": cells, "statuses": ADOPTION_ORDER}
 
 
 @bp.route("/adoption/new", methods=["GET", "POST"])

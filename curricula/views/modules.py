@@ -11,6 +11,7 @@ from curricula.forms import MaterialForm, ModuleForm, QuestionForm
 from curricula.models import AUDIENCE_LABELS
 from curricula.services import modules as services
 from curricula.views import bp
+from partnership.caching import render_kept
 from partnership.extensions import db
 from partnership.forms import form_status, save_form
 from partnership.pagination import arg_bool, arg_str, paginate
@@ -25,11 +26,16 @@ def _filters() -> services.ModuleFilters:
 
 @bp.get("/modules")
 def module_list():
+    # Kept rendered until a write changes what it was read from (partnership.caching).
+    return render_kept(
+        "curricula/module_list.html", "curricula/_module_list_body.html", _module_list_context
+    )
+
+
+def _module_list_context() -> dict:
     filters = _filters()
     page = paginate(services.module_query(filters))
-    return render_template(
-        "curricula/module_list.html", page=page, filters=filters, audiences=AUDIENCE_LABELS
-    )
+    return {"page": page, "filters": filters, "audiences": AUDIENCE_LABELS}
 
 
 @bp.get("/modules/export.<fmt>")

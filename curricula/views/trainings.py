@@ -111,6 +111,24 @@ def training_setup(meeting_id: int):
 
 @bp.get("/trainings/<int:training_id>")
 def training_detail(training_id: int):
+    title = services.training_title_or_404(training_id, current_user)
+    # Kept rendered until a write changes what it was read from (partnership.caching); the
+    # one button that posts belongs to a form rendered afresh around it.
+    return render_kept(
+        "curricula/training_detail.html",
+        "curricula/_training_detail_body.html",
+        lambda: _training_context(training_id),
+        title=title,
+        training_id=training_id,
+        certificates_form=CERTIFICATES_FORM,
+    )
+
+
+# The "issue certificates" button of the kept page posts through this form, by its id.
+CERTIFICATES_FORM = "certificates-form"
+
+
+def _training_context(training_id: int) -> dict:
     training = services.get_training_or_404(training_id, current_user)
     participants = services.visible_participants(training, current_user)
     summary = knowledge.training_summary(training, current_user)
@@ -119,22 +137,22 @@ def training_detail(training_id: int):
     small = disclosure.applies_to(current_user)
     # Fewer than five pairs: no result describes them, per question neither.
     withheld = disclosure.figure(summary.n, small).withheld
-    return render_template(
-        "curricula/training_detail.html",
-        training=training,
-        stations=[s for s in training.stations if scope is None or s.id in scope],
-        participants=participants,
-        eligibility={p.attendee_id: results.eligibility(training, p) for p in participants},
-        summary=summary,
-        scatter=charts.scatter(participants, training.max_score) if show_people else None,
-        bars=charts.bars([(_("This training"), summary)]),
-        certificates=certificates_of(training, current_user) if show_people else [],
-        difficulty=None if withheld else knowledge.question_difficulty(training),
-        withheld=withheld,
-        small=small,
+    return {
+        "training": training,
+        "stations": [s for s in training.stations if scope is None or s.id in scope],
+        "participants": participants,
+        "eligibility": {p.attendee_id: results.eligibility(training, p) for p in participants},
+        "summary": summary,
+        "scatter": charts.scatter(participants, training.max_score) if show_people else None,
+        "bars": charts.bars([(_("This training"), summary)]),
+        "certificates": certificates_of(training, current_user) if show_people else [],
+        "difficulty": None if withheld else knowledge.question_difficulty(training),
+        "withheld": withheld,
+        "small": small,
         # Pairs and those left out, each reason too, withheld as in the API.
-        counts=knowledge.result_counts(summary, summary.n + summary.left_out_total, small),
-    )
+        "counts": knowledge.result_counts(summary, summary.n + summary.left_out_total, small),
+        "certificates_form": CERTIFICATES_FORM,
+    }
 
 
 @bp.route("/trainings/<int:training_id>/scores", methods=["GET", "POST"])

@@ -17,8 +17,11 @@ from meetings.models import (
 )
 from meetings.services.queries import scope_clause
 from partnership.accounts.models import User
+from partnership.caching import valid_until
 from partnership.extensions import db
 from partnership.mixins import utcnow
+
+FEED_REACHES_BACK = timedelta(days=365)
 
 # ---- personal calendar feeds -------------------------------------------------------------------
 
@@ -90,5 +93,12 @@ def personal_feed_query(user: User, station_id: int | None = None) -> Select:
         )
         stmt = stmt.where(or_(mine, scope) if scope is not None else mine)
     # A year back is enough for a calendar program; cancelled ones stay so they are removed.
-    since = utcnow() - timedelta(days=365)
+    since = utcnow() - FEED_REACHES_BACK
     return stmt.where(Meeting.ends_at >= since).order_by(Meeting.starts_at).limit(2000)
+
+
+def kept_until_first_leaves(meetings: list[Meeting]) -> None:
+    """A kept feed changes by itself when its earliest meeting falls out of the year it
+    reaches back: it is kept until then at most (partnership.caching)."""
+    if meetings:
+        valid_until(min(m.ends_at for m in meetings) + FEED_REACHES_BACK)

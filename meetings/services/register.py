@@ -59,6 +59,32 @@ def visible_register(attendees: list[Attendee], user: User) -> tuple[list[Attend
     return shown, len(attendees) - len(shown)
 
 
+# A register of a national workshop holds hundreds of people: its page shows them a page at a
+# time (the attendance per day above counts them all; the download holds every line).
+REGISTER_PER_PAGE = 100
+
+
+class RegisterPage:
+    """One page of the people on a register."""
+
+    def __init__(self, attendees: list[Attendee], number: int, per_page: int = REGISTER_PER_PAGE):
+        self.total = len(attendees)
+        self.pages = max(1, -(-self.total // per_page))
+        self.page = min(max(number, 1), self.pages)
+        start = (self.page - 1) * per_page
+        self.items = attendees[start : start + per_page]
+        self.first = start + 1 if self.items else 0
+        self.last = start + len(self.items)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
 def register_summary(meeting: Meeting, attendees: list[Attendee]) -> list[dict]:
     """Per day: how many of each kind attended (present or late)."""
     summary = []

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from meetings import ical
 from meetings.services import feeds, queries
 from meetings.views import bp
+from partnership.caching import cached, viewer_key
 from partnership.extensions import db
 from partnership.i18n import in_language_of
 from partnership.organisations import services as org_services
@@ -30,8 +31,17 @@ def meeting_ics(meeting_id: int):
 @bp.get("/stations/<int:station_id>.ics")
 def meeting_station_feed(station_id: int):
     station = org_services.get_organisation_or_404(station_id, current_user)
-    meetings = db.session.scalars(feeds.personal_feed_query(current_user, station.id))
-    body = ical.calendar_of(meetings, station.name)
+
+    def render() -> bytes:
+        meetings = list(db.session.scalars(feeds.personal_feed_query(current_user, station.id)))
+        feeds.kept_until_first_leaves(meetings)
+        return ical.calendar_of(meetings, station.name)
+
+    # Kept until a write changes what it was read from (partnership.caching), for who asks
+    # (their stations) and the address the events link to.
+    body = cached(
+        "ics:station", render, viewer_key(current_user), station.id, station.name, request.host_url
+    )
     return ical.send_calendar(body, f"station-{station.id}", attachment=False)
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from meetings.forms import (
     AgendaItemForm,
@@ -21,6 +22,7 @@ from meetings.models import (
 )
 from meetings.services import agenda, lifecycle, queries, register, scheduling
 from meetings.views import bp
+from partnership.caching import cached, cached_html, page_key
 from partnership.extensions import db
 from partnership.forms import FieldError, save_form
 from partnership.organisations import services as org_services
@@ -132,16 +134,16 @@ def meeting_create():
 @bp.get("/<int:meeting_id>")
 def meeting_detail(meeting_id: int):
     meeting = queries.get_meeting_or_404(meeting_id, current_user)
-    attendees = register.register_of(meeting)
-    shown, not_shown = register.visible_register(attendees, current_user)
+    # What stations carry forward, and the register, are kept rendered until a write changes
+    # what they were read from (partnership.caching); the buttons that post (with this
+    # session's CSRF token) are rendered afresh around them.
+    carried_html, loop_html = _kept_loop(meeting)
     return render_template(
         "meetings/meeting_detail.html",
         meeting=meeting,
-        attendees=shown,
-        attendees_not_shown=not_shown,
-        summary=register.register_summary(meeting, attendees),
-        show_names=queries.sees_register_names(current_user),
-        show_community_names=can_see_community_names(current_user),
+        carried_html=carried_html,
+        loop_html=loop_html,
+        register_html=_kept_register(meeting),
         show_security_notes=can_see_security_notes(current_user),
         show_minutes=queries.sees_minutes(current_user),
         minutes=agenda.minutes_text(meeting),
@@ -149,16 +151,79 @@ def meeting_detail(meeting_id: int):
         agenda_form=AgendaItemForm(prefix="agenda"),
         decision_form=DecisionForm(prefix="decision"),
         transitions={s: lifecycle.can_transition(meeting, s) for s in MeetingStatus},
-        loop_data=agenda.meeting_loop(meeting, current_user),
         # Links that higher layers add to the page (curricula: the training set up on it).
         extra_links=[
             link
             for _receiver, links in meeting_page_links.send(meeting, user=current_user)
             for link in (links or [])
         ],
-        PersonKind=PersonKind,
         MeetingStatus=MeetingStatus,
-        register_labels=register.labels(),
+    )
+
+
+def _meeting_key(meeting: Meeting) -> tuple:
+    """What a kept part of a meeting's page depends on of the meeting itself, loaded before
+    the part was looked up: every update bumps its version."""
+    return (
+        meeting.id,
+        meeting.version,
+        str(meeting.status),
+        meeting.starts_at.isoformat(),
+        meeting.ends_at.isoformat(),
+        meeting.timezone,
+        meeting.organiser_id,
+        tuple(s.id for s in meeting.stations),
+    )
+
+
+# The review buttons of the items carried forward belong to one form rendered afresh outside
+# the kept part (meetings/meeting_detail.html), by this id.
+REVIEW_FORM = "review-form"
+
+
+def _kept_loop(meeting: Meeting) -> tuple[Markup, Markup]:
+    """The items carried forward onto the agenda and the action points agreed there."""
+
+    def render() -> tuple[str, str]:
+        loop_data = agenda.meeting_loop(meeting, current_user)
+        context = {"meeting": meeting, "loop_data": loop_data, "review_form": REVIEW_FORM}
+        return (
+            render_template("meetings/_agenda_carried.html", **context),
+            render_template("meetings/_problem_solving.html", **context),
+        )
+
+    carried, loop = cached(
+        "html:meeting-loop", render, page_key(current_user), _meeting_key(meeting)
+    )
+    # Our own templates' output, escaped when it was rendered.
+    return Markup(carried.strip()), Markup(loop)  # noqa: S704
+
+
+def _kept_register(meeting: Meeting) -> Markup:
+    """The register: attendance per day, and the people on it a page at a time."""
+    number = max(arg_int("register") or 1, 1)
+
+    def render() -> str:
+        attendees = register.register_of(meeting)
+        shown, not_shown = register.visible_register(attendees, current_user)
+        page = register.RegisterPage(shown, number)
+        return render_template(
+            "meetings/_register.html",
+            meeting=meeting,
+            attendees=page.items,
+            register_page=page,
+            attendees_not_shown=not_shown,
+            summary=register.register_summary(meeting, attendees),
+            show_names=queries.sees_register_names(current_user),
+            show_community_names=can_see_community_names(current_user),
+            editable=queries.can_edit_meeting(current_user, meeting),
+            PersonKind=PersonKind,
+            MeetingStatus=MeetingStatus,
+            register_labels=register.labels(),
+        )
+
+    return cached_html(
+        "meeting-register", render, page_key(current_user), _meeting_key(meeting), number
     )
 
 

@@ -78,7 +78,8 @@ BUDGETS = {
     "/curricula/modules/export.csv": 2,
     "/curricula/adoption": 4,
     "/curricula/trainings": 9,
-    "/curricula/trainings/{shared}": 9,
+    # (And the title of the training looked up for the page around its kept content.)
+    "/curricula/trainings/{shared}": 10,
     "/curricula/trainings/{shared}/scores": 7,
     "/curricula/trainings/{shared}/template.xlsx": 7,
     "/curricula/knowledge?by=module": 7,

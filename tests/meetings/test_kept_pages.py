@@ -112,3 +112,118 @@ def test_kept_list_is_kept_until_the_next_meeting_ends(app, world, coordinator_c
             _reading.reset(token)
     until = [float(name[len(UNTIL) :]) for name in reads if name.startswith(UNTIL)]
     assert until == [(NOW + timedelta(hours=2)).timestamp()]
+
+
+# ---- the meeting page: the register and what stations carry forward, kept -----------------
+
+
+def _register_of_many(app, world, make_person, coordinator_client, officers: int) -> int:  # noqa: ANN001
+    meeting_id = create_meeting(
+        app, [world.station_a, world.station_c], title="Joint workshop", kind="joint_workshop",
+        starts=NOW - timedelta(days=1),
+    )  # fmt: skip
+    people = [
+        make_person("officer", world.station_a, name=f"Officer A{i:03d}") for i in range(officers)
+    ]
+    people.append(make_person("officer", world.station_c, name="Officer C-only"))
+    response = coordinator_client.post(
+        f"/meetings/{meeting_id}/register/add", data={"person_ids": [p.id for p in people]}
+    )
+    assert response.status_code == 302
+    coordinator_client.post(f"/meetings/{meeting_id}/register", data={"action": "all-present"})
+    return meeting_id
+
+
+def test_a_large_register_is_shown_a_page_at_a_time(app, world, make_person, coordinator_client):  # noqa: ANN001
+    from meetings.services.register import REGISTER_PER_PAGE
+
+    meeting_id = _register_of_many(
+        app, world, make_person, coordinator_client, REGISTER_PER_PAGE + 9
+    )
+    total = REGISTER_PER_PAGE + 10
+    first = coordinator_client.get(f"/meetings/{meeting_id}").text
+    register = first.split('id="register"')[1].split("</section>")[0]
+    assert register.count('<tr><td data-label="Name">') == REGISTER_PER_PAGE
+    assert f"People 1–{REGISTER_PER_PAGE} of {total}" in register
+    # The attendance per day counts everyone, not the page.
+    assert f'<td data-label="Total attended">{total}</td>' in register
+    assert "register=2#register" in register
+    second = coordinator_client.get(f"/meetings/{meeting_id}?register=2").text
+    register = second.split('id="register"')[1].split("</section>")[0]
+    assert register.count('<tr><td data-label="Name">') == 10
+    assert f"People {REGISTER_PER_PAGE + 1}–{total} of {total}" in register
+    assert "Officer C-only" in register
+    # Past the last page: the last page.
+    assert "Officer C-only" in coordinator_client.get(f"/meetings/{meeting_id}?register=99").text
+
+
+def test_kept_meeting_page_equals_fresh_and_follows_scope(
+    app, world, make_person, coordinator_client, officer_client, make_action_point, live_cache
+):  # noqa: ANN001
+    point = make_action_point(world.station_a, title="Fix the referral desk")
+    meeting_id = _register_of_many(app, world, make_person, coordinator_client, 3)
+    path = f"/meetings/{meeting_id}"
+    _page(coordinator_client, path)  # (shows the register's confirmation once)
+    first = _page(coordinator_client, path)
+    assert "Officer C-only" in first and "Fix the referral desk" in first
+    assert _page(coordinator_client, path) == first == _fresh(app, coordinator_client, path)
+    # The officer of station A: not the other station's officer, whatever was kept before.
+    _page(coordinator_client, path)
+    officer = _page(officer_client, path)
+    assert "Officer A000" in officer and "Officer C-only" not in officer
+    assert "1 person of other stations is on the register, not shown here." in officer
+    assert officer == _fresh(app, officer_client, path)
+    # A mark changed shows on the next load (the register), as does a review (the loop).
+    attendee_id = int(first.split("mark-")[1].split("-")[0]) if "mark-" in first else None
+    assert attendee_id is None  # the page itself has no marking fields
+    with app.app_context():
+        from sqlalchemy import select
+
+        from meetings.models import Attendee
+        from partnership.extensions import db
+
+        attendee_id = db.session.scalar(
+            select(Attendee.id).where(Attendee.meeting_id == meeting_id).order_by(Attendee.id)
+        )
+    day = (NOW - timedelta(days=1)).astimezone(UTC).date().isoformat()
+    coordinator_client.post(
+        f"/meetings/{meeting_id}/register", data={f"mark-{attendee_id}-{day}": "absent"}
+    )
+    _page(coordinator_client, path)
+    after = _page(coordinator_client, path)
+    assert '<td data-label="Total attended">4</td>' in first
+    assert '<td data-label="Total attended">3</td>' in after
+    assert after == _fresh(app, coordinator_client, path)
+    # The review button of a carried item posts through the page's own form.
+    assert 'form="review-form"' in after and '<form method="post" id="review-form"' in after
+    review = coordinator_client.post(f"/meetings/{meeting_id}/action-points/{point.id}/review")
+    assert review.status_code == 302
+    _page(coordinator_client, path)
+    reviewed = _page(coordinator_client, path)
+    assert "reviewed at this meeting" in reviewed and reviewed == _fresh(
+        app, coordinator_client, path
+    )
+
+
+def test_kept_station_feed_equals_fresh_before_and_after_a_write(
+    app, world, coordinator_client, officer_client, live_cache
+):  # noqa: ANN001
+    meeting_id = create_meeting(
+        app, [world.station_a], title="Alpha meeting", starts=NOW + timedelta(days=1)
+    )
+    path = f"/meetings/stations/{world.station_a.id}.ics"
+    first = coordinator_client.get(path).get_data(as_text=True)
+    assert "Alpha meeting" in first and "STATUS:TENTATIVE" in first
+    assert coordinator_client.get(path).get_data(as_text=True) == first
+    with app.app_context():
+        cache.clear()
+    assert coordinator_client.get(path).get_data(as_text=True) == first
+    assert coordinator_client.post(f"/meetings/{meeting_id}/confirm").status_code == 302
+    after = coordinator_client.get(path).get_data(as_text=True)
+    assert "STATUS:CONFIRMED" in after and "SEQUENCE:1" in after
+    with app.app_context():
+        cache.clear()
+    assert coordinator_client.get(path).get_data(as_text=True) == after
+    # An officer of another command gets no feed of the station, kept or not.
+    assert officer_client.get(f"/meetings/stations/{world.station_c.id}.ics").status_code == 404
+    assert officer_client.get(path).get_data(as_text=True) == after
