@@ -2,7 +2,7 @@
 station in the list's due order (the station filter, an officer's stations)
 
 Revision ID: b8e2c4d6f1a3
-Revises: 7f3a9c1e5b42
+Revises: 9b4e2d7c1a63
 Create Date: 2026-12-02 02:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b8e2c4d6f1a3'
-down_revision = '7f3a9c1e5b42'
+down_revision = '9b4e2d7c1a63'
 branch_labels = None
 depends_on = None
 
