@@ -211,19 +211,20 @@ def coming_first(stmt: Select) -> Select:
     )
 
 
-def get_meeting_or_404(meeting_id: int, user: User, for_edit: bool = False) -> Meeting:
+def get_meeting_or_404(
+    meeting_id: int, user: User, for_edit: bool = False, for_page: bool = False
+) -> Meeting:
     """Load a meeting the user may see (404 for one outside an officer's stations) with what its
-    page shows; 403 when editing is asked for and not allowed."""
-    meeting = db.session.get(
-        Meeting,
-        meeting_id,
-        options=[
-            selectinload(Meeting.stations),
+    page shows; 403 when editing is asked for and not allowed. ``for_page``: with its stations
+    only, for the meeting's page, which reads the rest when it renders its kept parts afresh."""
+    options = [selectinload(Meeting.stations)]
+    if not for_page:
+        options += [
             selectinload(Meeting.facilitators),
             joinedload(Meeting.organiser),
             joinedload(Meeting.series),
-        ],
-    )
+        ]
+    meeting = db.session.get(Meeting, meeting_id, options=options)
     if meeting is None:
         abort(404)
     scope = station_scope(user)
