@@ -217,9 +217,12 @@ def get_meeting_or_404(
     """Load a meeting the user may see (404 for one outside an officer's stations) with what its
     page shows; 403 when editing is asked for and not allowed. ``for_page``: with its stations
     only, for the meeting's page, which reads the rest when it renders its kept parts afresh."""
-    options = [selectinload(Meeting.stations)]
-    if not for_page:
-        options += [
+    if for_page:
+        # What the page and the keys of its kept parts use of the stations.
+        options = [selectinload(Meeting.stations).load_only(Organisation.id, Organisation.name)]
+    else:
+        options = [
+            selectinload(Meeting.stations),
             selectinload(Meeting.facilitators),
             joinedload(Meeting.organiser),
             joinedload(Meeting.series),
