@@ -222,6 +222,13 @@ def valid_until(moment: datetime | None) -> None:
         reads.add(f"{UNTIL}{stamp}")
 
 
+def depends_on(*tables: str) -> None:
+    """The figure being computed shows rows of ``tables`` read before it began (a record the
+    page loaded to authorise the reader): a write to them computes it again."""
+    for reads in _reading.get():
+        reads.update(tables)
+
+
 def _may_store(current: dict[str, str]) -> bool:
     """Whether a figure just computed may be kept: not outside a request (a job's transaction
     may be old), and none of its tables written since the request began (its reads may

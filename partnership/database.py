@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import Connection, Table, event, func, insert, select, text
+from sqlalchemy import Connection, Integer, Table, event, func, insert, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from partnership.extensions import db
 
@@ -138,3 +140,39 @@ def bulk_insert(table: Table, rows: list[dict]) -> None:
     PostgreSQL). Through the session, so caches keyed on changed data learn of the write."""
     if rows:
         db.session.execute(insert(table), rows)
+
+
+class date_year(FunctionElement):  # noqa: N801 - used like a SQL function
+    """The year of a ``Date`` column as an integer. SQLite keeps dates as ISO text, and reading
+    its first four characters costs a third of ``strftime`` (the dashboard groups 100,000 slips
+    by month)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+class date_month(FunctionElement):  # noqa: N801 - used like a SQL function
+    """The month (1-12) of a ``Date`` column as an integer; see ``date_year``."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(date_year)
+def _date_year(element, compiler, **kw) -> str:  # noqa: ANN001, ANN003
+    return f"CAST(EXTRACT(year FROM {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(date_month)
+def _date_month(element, compiler, **kw) -> str:  # noqa: ANN001, ANN003
+    return f"CAST(EXTRACT(month FROM {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(date_year, "sqlite")
+def _date_year_sqlite(element, compiler, **kw) -> str:  # noqa: ANN001, ANN003
+    return f"CAST(substr({compiler.process(element.clauses, **kw)}, 1, 4) AS INTEGER)"
+
+
+@compiles(date_month, "sqlite")
+def _date_month_sqlite(element, compiler, **kw) -> str:  # noqa: ANN001, ANN003
+    return f"CAST(substr({compiler.process(element.clauses, **kw)}, 6, 2) AS INTEGER)"

@@ -137,5 +137,6 @@ def test_seed_demo_fills_an_empty_database_once(app):
 def test_bench_report_command_runs_and_reports_ratios(app):
     result = app.test_cli_runner().invoke(args=["bench-report", "--rows", "300"])
     assert result.exit_code == 0, result.output
-    assert "ratio constant-memory / in-memory: time" in result.output
+    assert "ratio report / raw constant: time" in result.output
+    assert "ratio report / raw in-memory: time" in result.output
     assert "peak memory" in result.output

@@ -81,6 +81,10 @@ def main(pages: str, seconds: float, rounds: int, connections: int, workers: int
                 connection.exec_driver_sql("ANALYZE")
         chosen = resolve_pages()
         db.session.remove()
+        # Nothing kept from an earlier run: each page's probe is its cold (first) request.
+        from partnership.caching import cache
+
+        cache.clear()
     if build_only:
         return
     if pages:

@@ -55,6 +55,11 @@ class Result:
     failures: list[str] = field(default_factory=list)
 
     @property
+    def cold_ms(self) -> float:
+        """The first request of the page on a fresh server, before anything is kept."""
+        return self.single_s * 1000
+
+    @property
     def median_rps(self) -> float:
         return statistics.median(self.rps) if self.rps else 0.0
 
@@ -268,13 +273,14 @@ def run(options: Options) -> tuple[list[Result], dict]:
 
 def table(results: list[Result], context: dict) -> str:
     hello_rps, login_rps = context["hello_rps"] or 1, context["login_rps"] or 1
-    head = ("page", "role", "req/s", "×login", "×hello", "p50 ms", "p99 ms", "SQL", "KB", "result")
+    head = ("page", "role", "req/s", "×login", "×hello", "p50 ms", "p99 ms", "cold ms", "SQL",
+            "KB", "result")  # fmt: skip
     rows = [head]
     for r in results:
         if r.page.kind == EXPORT:
             rows.append((
                 r.page.name, r.page.role or "-", "-", "-", "-",
-                f"first byte {r.first_byte_s * 1000:.0f}", f"all {r.single_s * 1000:.0f}",
+                f"first byte {r.first_byte_s * 1000:.0f}", f"all {r.single_s * 1000:.0f}", "-",
                 "-" if r.sql is None else str(r.sql), f"{r.size / 1024:.0f}",
                 ("pass" if not r.failures else "FAIL: " + "; ".join(r.failures))
                 + f" (workers {r.workers_rss_mb:.0f} MB)",
@@ -283,7 +289,7 @@ def table(results: list[Result], context: dict) -> str:
         rows.append((
             r.page.name, r.page.role or "-", f"{r.median_rps:.1f}",
             f"{r.median_rps / login_rps:.2f}", f"{r.median_rps / hello_rps:.3f}",
-            f"{r.median_p50:.1f}", f"{r.median_p99:.1f}",
+            f"{r.median_p50:.1f}", f"{r.median_p99:.1f}", f"{r.cold_ms:.0f}",
             "-" if r.sql is None else str(r.sql), f"{r.size / 1024:.1f}",
             "pass" if not r.failures else "FAIL: " + "; ".join(r.failures),
         ))  # fmt: skip
@@ -297,7 +303,8 @@ def table(results: list[Result], context: dict) -> str:
     lines.append(
         f"load average {before[0]:.2f} before, {after[0]:.2f} after ({context['cpus']} CPUs); "
         f"{context['connections']} connections, gunicorn -w {context['workers']}, "
-        f"median of {context['rounds']} rounds of {context['seconds']:g} s"
+        f"median of {context['rounds']} rounds of {context['seconds']:g} s; "
+        "cold ms: each page's first request on the fresh server, before anything is kept"
     )
     return "\n".join(lines)
 
@@ -325,6 +332,7 @@ def to_json(results: list[Result], context: dict, meta: dict) -> str:
                     "bytes": r.size,
                     "first_byte_s": r.first_byte_s,
                     "single_request_s": r.single_s,
+                    "cold_ms": r.cold_ms,
                     "workers_max_rss_mb_after": r.workers_rss_mb,
                     "explain": r.explain,
                     "main_query": r.plan,

@@ -198,8 +198,14 @@ def person_export(fmt: str):
 
 @bp.get("/people/<int:person_id>")
 def person_detail(person_id: int):
-    person = services.get_person_or_404(person_id, current_user)
-    return render_template("organisations/person_detail.html", person=person)
+    # The heading (with its buttons' forms) afresh; the facts and postings kept rendered until
+    # a write changes them.
+    return render_kept(
+        "organisations/person_detail.html",
+        "organisations/_person_detail_body.html",
+        lambda: {"person": services.get_person_or_404(person_id, current_user)},
+        person=services.person_heading_or_404(person_id, current_user),
+    )
 
 
 def _person_form(**kwargs) -> PersonForm:  # noqa: ANN003

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import format_decimal, format_percent
-from sqlalchemy import Integer, cast, extract, func, literal, select
+from sqlalchemy import Integer, cast, func, literal, select
 
 from partnership import disclosure
+from partnership.database import date_month, date_year
 from partnership.disclosure import Figure
 from partnership.extensions import db
 from partnership.numbers import round_half_up
@@ -85,11 +86,11 @@ def days_between(later, earlier):  # noqa: ANN001, ANN201
 
 
 def _year(col):  # noqa: ANN001, ANN202
-    return cast(extract("year", col), Integer)
+    return date_year(col)
 
 
 def _month(col):  # noqa: ANN001, ANN202
-    return cast(extract("month", col), Integer)
+    return date_month(col)
 
 
 # ---- measures ----------------------------------------------------------------------------------

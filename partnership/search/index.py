@@ -245,7 +245,9 @@ def _stream(connection: Connection, stmt: Select) -> Iterator[Any]:
     last = 0
     id_column = stmt.selected_columns.id
     while True:
-        rows = connection.execute(stmt.where(id_column > last).order_by(id_column).limit(2000)).all()
+        rows = connection.execute(
+            stmt.where(id_column > last).order_by(id_column).limit(2000)
+        ).all()
         if not rows:
             return
         yield from rows
@@ -257,17 +259,30 @@ def _stream(connection: Connection, stmt: Select) -> Iterator[Any]:
 _fts = table("search_fts", column("rowid"))
 
 
-def _text_match(dialect: str, terms: list[str]) -> Any:
-    """The index rows whose words start with every term (the databases' full-text indexes)."""
+def _kind_words(kind: str) -> list[str]:
+    """The kind as the full-text index holds it ("action_point" as "action" "point")."""
+    return words(kind)
+
+
+def _text_match(dialect: str, kind: str, terms: list[str]) -> Any:
+    """The index rows of ``kind`` whose words start with every term, matched by the databases'
+    full-text indexes: the kind is part of the match (a column of the FTS5 table on SQLite, the
+    document's words of weight A on PostgreSQL), so a common word of another kind is not read."""
     entries = SearchEntry.__table__
     if dialect == "postgresql":
-        query = " & ".join(f"{t}:*" for t in terms)
+        query = " & ".join([*(f"{w}:A" for w in _kind_words(kind)), *(f"{t}:*D" for t in terms)])
         return literal_column("document").op("@@")(
             func.to_tsquery(literal_column("'simple'::regconfig"), query)
         )
-    query = " ".join(f'"{t}"*' for t in terms)
+    query = _fts_query(kind, terms)
     rowids = select(_fts.c.rowid).where(literal_column("search_fts").op("MATCH")(query))
     return entries.c.id.in_(rowids)
+
+
+def _fts_query(kind: str, terms: list[str]) -> str:
+    phrase = " ".join(_kind_words(kind))
+    body = " ".join(f'"{t}"*' for t in terms)
+    return f'kind : "{phrase}" AND body : ({body})'
 
 
 def matching_ids(dialect: str, kind: str, text: str, audiences: Iterable[str]) -> Select | None:
@@ -280,22 +295,19 @@ def matching_ids(dialect: str, kind: str, text: str, audiences: Iterable[str]) -
     allowed = (entries.c.kind == kind, entries.c.audience.in_(sorted(audiences)))
     parts = []
     if terms and dialect != "postgresql":
-        # From the full-text matches to their index rows (by primary key), then the kind and
-        # audience: as "id IN (matches)", SQLite walked every index row of the kind instead
-        # (200,000 for slips) to look each up among the matches.
+        # From the full-text matches (of this kind only) to their index rows by primary key.
         # The unary + keeps SQLite from using the kind's index for the outer loop.
-        query = " ".join(f'"{t}"*' for t in terms)
         parts.append(
             select(entries.c.object_id)
             .select_from(_fts.join(entries, entries.c.id == _fts.c.rowid))
             .where(
                 literal_column("+search_entries.kind") == kind,
                 entries.c.audience.in_(sorted(audiences)),
-                literal_column("search_fts").op("MATCH")(query),
+                literal_column("search_fts").op("MATCH")(_fts_query(kind, terms)),
             )
         )
     elif terms:
-        parts.append(select(entries.c.object_id).where(*allowed, _text_match(dialect, terms)))
+        parts.append(select(entries.c.object_id).where(*allowed, _text_match(dialect, kind, terms)))
     if reference:
         parts.append(select(entries.c.object_id).where(*allowed, entries.c.reference == reference))
     if not parts:

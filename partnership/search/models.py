@@ -1,9 +1,10 @@
 """The search index: one row per record and audience, the words a search may find it by.
 
-The full-text part is the database's own: on SQLite an FTS5 table ``search_fts`` over ``body``
-(kept in step by triggers on this table), on PostgreSQL a generated ``tsvector`` column
-``document`` with a GIN index. Both are created by the migration, not by this model, and
-``partnership.search.index.matching_ids`` is the one function that queries either.
+The full-text part is the database's own: on SQLite an FTS5 table ``search_fts`` over ``kind``
+and ``body`` (kept in step by triggers on this table), on PostgreSQL a generated ``tsvector``
+column ``document`` (the kind's words at weight A, the body's at D) with a GIN index. Both are
+created by the migrations, not by this model, and ``partnership.search.index.matching_ids`` is
+the one function that queries either.
 """
 
 from __future__ import annotations

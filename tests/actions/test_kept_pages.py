@@ -203,3 +203,64 @@ def test_the_kept_review_carries_each_sessions_own_csrf_token(  # noqa: PLR0913
         assert db.session.get(ActionPoint, point.id).acknowledged_at is not None
     # ... and the acknowledgement shows on the next load of the kept review.
     assert "Acknowledge me: " not in re.sub(r"<[^>]+>", "", _page(clients[0], "/my-review"))
+
+
+def test_kept_detail_pages_equal_fresh_ones_before_and_right_after_a_write(  # noqa: PLR0913
+    app,
+    world,
+    live_cache,
+    coordinator_client,
+    officer_client,
+    viewer_client,
+    make_concern,
+    make_action_point,
+):  # noqa: ANN001
+    from partnership.offline import NOT_KEPT_HEADER
+
+    concern = make_concern(world.station_a, restricted_details="Name of the client")
+    point = make_action_point(world.station_a, title="Return the kits", concerns=[concern])
+    other = make_action_point(world.station_c, title="Charlie's point")
+    concern_path, point_path = f"/concerns/{concern.id}", f"/action-points/{point.id}"
+    readers = {
+        coordinator_client: [concern_path, point_path],
+        officer_client: [concern_path, point_path],
+        viewer_client: [point_path],
+    }
+    for client, paths in readers.items():
+        for path in paths:
+            kept = _page(client, path)
+            assert _page(client, path) == kept == _fresh(app, client, path), path
+    # Restricted details: the coordinator's kept copy is never the officer's, and the page that
+    # shows them is never kept offline, also when its facts come from the cache.
+    assert "Name of the client" in _page(coordinator_client, concern_path)
+    assert "Name of the client" not in _page(officer_client, concern_path)
+    response = coordinator_client.get(concern_path)
+    assert response.headers.get(NOT_KEPT_HEADER) == "no"
+    assert officer_client.get(concern_path).headers.get(NOT_KEPT_HEADER) is None
+    # The viewer reads the point without the concerns it answers; the officer not Charlie's.
+    assert f"/concerns/{concern.id}" not in _page(viewer_client, point_path)
+    assert officer_client.get(f"/action-points/{other.id}").status_code == 404
+    # Writes through the forms: a follow-up on the point, an edit and a note on the concern.
+    response = officer_client.post(
+        f"{point_path}/follow-up",
+        data={"on_date": date.today().isoformat(), "note": "Kits returned to two clients"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    officer_client.get(response.location)  # shows the confirmation
+    response = coordinator_client.post(f"{concern_path}/notes", data={"text": "Called the OCS"})
+    assert response.status_code == 302
+    coordinator_client.get(response.location)
+    for client, paths in readers.items():
+        for path in paths:
+            assert _page(client, path) == _fresh(app, client, path), path
+    assert "Kits returned to two clients" in _page(viewer_client, point_path)
+    assert "Called the OCS" in _page(coordinator_client, concern_path)
+    # A change of the concern itself shows on the point's page (it lists the concern's status).
+    from partnership.actions.models import Concern, ConcernStatus
+    from partnership.extensions import db
+
+    with app.app_context():
+        db.session.get(Concern, concern.id).status = ConcernStatus.CLOSED_UNRESOLVED
+        db.session.commit()
+    assert "Closed unresolved" in _page(coordinator_client, point_path)
+    assert _page(coordinator_client, concern_path) == _fresh(app, coordinator_client, concern_path)

@@ -88,8 +88,11 @@ def test_targets_are_judged_against_the_login_page_of_the_same_run() -> None:
         "load_average_after": (2.0, 1, 1), "cpus": 2, "connections": 8, "workers": 2,
         "rounds": 3, "seconds": 5,
     }  # fmt: skip
+    fast_list.single_s = 0.4321  # its first request, before anything was kept
     printed = table([fast_list, slow_list], context)
     assert "0.60" in printed and "FAIL: 0.40× login < 0.5×" in printed
+    assert "cold ms" in printed.splitlines()[0]
+    assert "  432  " in printed.splitlines()[1]
     assert "load average 1.00 before, 2.00 after" in printed
 
 
@@ -128,8 +131,19 @@ def test_bench_command_runs_end_to_end_on_a_tiny_programme(tmp_path: Path) -> No
     assert {("bare hello route", None), ("login page", None), ("slips", "coordinator")} <= names
     slips = next(p for p in report["pages"] if p["page"] == "slips" and p["role"] == "coordinator")
     assert slips["status"] == 200 and slips["sql_statements"] > 0 and slips["bytes"] > 0
+    assert slips["cold_ms"] > 0 and slips["cold_ms"] == slips["single_request_s"] * 1000
     assert "-- plan" in slips["explain"]
     assert "slips" in completed.stdout and "req/s" in completed.stdout
+    assert "cold ms" in completed.stdout
+    # The programme workbook against raw xlsxwriter, on the programme just built.
+    workbook = subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "-m", "partnership.bench.report"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert workbook.returncode in (0, 1), workbook.stderr[-2000:]
+    assert "report / raw: time" in workbook.stdout
+    written = [line for line in workbook.stdout.splitlines() if " rows " in line]
+    assert len(written) == 2 and all(" 0 rows" not in line for line in written), workbook.stdout
 
 
 def _statements_per_page(app) -> dict[tuple[str, str | None], int]:  # noqa: ANN001

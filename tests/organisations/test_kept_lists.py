@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from datetime import date
 from pathlib import Path
 
 from markupsafe import escape
@@ -219,3 +220,55 @@ def test_kept_lists_still_refuse_the_roles_that_may_not_see_them(
             response = login_as(role).get(path)
             assert response.status_code == 403, (role, path)
             assert "admin@test.example" not in response.get_data(as_text=True)
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+def test_a_kept_person_page_equals_a_fresh_one_and_keeps_no_ones_form_token(  # noqa: PLR0913
+    app, world, make_person, coordinator_client, login_as, officer_client, live_cache
+):  # noqa: ANN001
+    officer = make_person("officer", world.station_b, name="Moving Officer", rank="Sergeant")
+    path = f"/people/{officer.id}"
+    first = coordinator_client.get(path).get_data(as_text=True)
+    assert "Bravo Police Station" in first and "Sergeant" in first
+    other = login_as("coordinator").get(path).get_data(as_text=True)  # served kept
+    assert _csrf(other) != _csrf(first)  # each session's own token on the Deactivate button
+    assert _page(coordinator_client, path) == _fresh(app, coordinator_client, path)
+    # The officer of Alpha may not see an officer of Bravo, kept page or not.
+    assert officer_client.get(path).status_code == 404
+    response = coordinator_client.post(
+        f"{path}/transfer",
+        data={"station_id": str(world.station_a.id), "transfer_date": date.today().isoformat(),
+              "note": "Rotation"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert response.status_code == 200
+    after = _page(coordinator_client, path)
+    assert "Rotation" in after
+    assert after == _fresh(app, coordinator_client, path)
+    html = officer_client.get(path).get_data(as_text=True)  # now posted at Alpha
+    assert "Moving Officer" in html and "Deactivate" not in html
+
+
+def test_person_page_query_budget_does_not_grow_with_postings(
+    app, world, make_person, coordinator_client, count_queries
+):  # noqa: ANN001
+    from partnership.organisations.models import Posting
+
+    officer = make_person("officer", world.station_a, name="Long Serving Officer")
+    path = f"/people/{officer.id}"
+    coordinator_client.get(path)
+    with count_queries() as small:
+        assert coordinator_client.get(path).status_code == 200
+    with app.app_context():
+        for year in range(2000, 2020):
+            db.session.add(Posting(person_id=officer.id, station_id=world.station_b.id,
+                                   start_date=date(year, 1, 1), end_date=date(year, 12, 31)))  # fmt: skip
+        db.session.commit()
+    with count_queries() as large:
+        assert coordinator_client.get(path).status_code == 200
+    assert large.count == small.count <= 6, large.statements

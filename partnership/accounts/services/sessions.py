@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from partnership import signals
@@ -43,6 +44,17 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
     return token
 
 
+@functools.cache
+def _live_session_query() -> Select:
+    """Every signed-in request runs this query: built once (on first use, when every model is
+    mapped), since building it with its eager loads cost as much as running it."""
+    return (
+        select(UserSession)
+        .options(joinedload(UserSession.user).joinedload(User.organisation))
+        .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
+    )
+
+
 def load_session(token: str | None, seen_at: datetime | None = None) -> UserSession | None:
     """The live session for ``token``: not ended, not idle too long, not past its lifetime.
 
@@ -51,11 +63,7 @@ def load_session(token: str | None, seen_at: datetime | None = None) -> UserSess
     timeout counts from the later of the two and is exact to the second."""
     if not token:
         return None
-    row = db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user).joinedload(User.organisation))
-        .where(UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
-    )
+    row = db.session.scalar(_live_session_query(), {"token_hash": _token_hash(token)})
     if row is None or not row.user.active:
         return None
     now = utcnow()

@@ -17,15 +17,17 @@ from partnership.actions.forms import (
     VerifyForm,
 )
 from partnership.actions.models import (
+    ActionPoint,
     ActionStatus,
     Side,
+    action_point_concerns,
 )
 from partnership.actions.services import action_points as point_services
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.services import point_timeline
 from partnership.actions.views import bp
 from partnership.actions.views.concerns import resolve_form_for
-from partnership.caching import render_kept
+from partnership.caching import cached_html, depends_on, page_key, render_kept
 from partnership.forms import save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations.services import place_choices, station_choices, stations
@@ -161,22 +163,54 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
             for concern in concern_services.concerns_ready_to_resolve([c.id for c in concerns])
             if can_resolve_concern(current_user, concern)
         ]
+    timeline_page = request.args.get("timeline", 1, type=int) or 1
     return render_template(
         "actions/action_point_detail.html",
         point=point,
-        origin=point.origin_meeting,
         concerns=concerns,
         resolvable=resolvable,
-        timeline=point_timeline.action_point_timeline(
-            point, page=request.args.get("timeline", 1, type=int) or 1
+        # What it is and its timeline are kept rendered for who looks until a write changes
+        # them (partnership.caching); the forms around them are this session's.
+        facts=cached_html(
+            "action-point-facts",
+            lambda: _point_facts(point, concerns),
+            page_key(current_user),
+            point.id,
+        ),
+        timeline_html=cached_html(
+            "action-point-timeline",
+            lambda: render_template(
+                "actions/_action_point_timeline.html",
+                point=point,
+                timeline=point_timeline.action_point_timeline(point, page=timeline_page),
+            ),
+            page_key(current_user),
+            point.id,
+            timeline_page,
         ),
         follow_up_form=follow_up_form if may_update else None,
         verify_form=verify_form if may_verify else None,
         may_acknowledge=can_acknowledge_action_point(current_user, point),
-        overdue_days=point.overdue_days(date.today()),
-        escalated=point_services.is_escalated(point),
         conflict=conflict,
     ), status
+
+
+def _point_facts(point, concerns) -> str:  # noqa: ANN001
+    # The point was loaded (with its station, owners and concerns) before the fragment began:
+    # the fragment depends on those tables as if it had read them itself.
+    depends_on(
+        ActionPoint.__table__.name,
+        action_point_concerns.name,
+        *{r.mapper.local_table.name for r in ActionPoint.__mapper__.relationships},
+    )
+    return render_template(
+        "actions/_action_point_facts.html",
+        point=point,
+        origin=point.origin_meeting,
+        concerns=concerns,
+        overdue_days=point.overdue_days(date.today()),
+        escalated=point_services.is_escalated(point),
+    )
 
 
 @bp.route("/action-points/<int:point_id>/edit", methods=["GET", "POST"])

@@ -17,13 +17,16 @@ from partnership.actions.forms import (
     ConcernStatusForm,
 )
 from partnership.actions.models import (
+    ActionPoint,
+    Concern,
     ConcernCategory,
     ConcernStatus,
+    action_point_concerns,
 )
 from partnership.actions.services import concern_notes
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
-from partnership.caching import render_kept
+from partnership.caching import cached_html, depends_on, page_key, render_kept
 from partnership.extensions import db
 from partnership.forms import save_action, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
@@ -157,12 +160,25 @@ def _render_concern(  # noqa: ANN202
         )
     ):
         resolve_form = resolve_form_for(concern)
+    notes_page = request.args.get("notes", 1, type=int) or 1
     return render_template(
         "actions/concern_detail.html",
         concern=concern,
         show_restricted=editor,
-        notes=concern_notes.visible_notes(
-            concern, current_user, page=request.args.get("notes", 1, type=int) or 1
+        # What it is, its action points and notes are kept rendered for who looks until a
+        # write changes them (partnership.caching); the forms between them are this session's.
+        facts=cached_html(
+            "concern-facts",
+            lambda: _concern_facts(concern, editor),
+            page_key(current_user),
+            concern.id,
+        ),
+        points_and_notes=cached_html(
+            "concern-points-notes",
+            lambda: _concern_points_and_notes(concern, notes_page),
+            page_key(current_user),
+            concern.id,
+            notes_page,
         ),
         status_form=ConcernStatusForm(allowed=concern_services.concern_transitions(concern))
         if editor
@@ -170,13 +186,42 @@ def _render_concern(  # noqa: ANN202
         resolve_form=resolve_form,
         conflict=conflict,
         note_form=AnnotationForm() if editor else None,
+    ), status
+
+
+def _loaded_concern_tables() -> None:
+    # The concern was loaded (with its station, who raised and sealed it, its action points)
+    # before the fragment began: the fragment depends on those tables as if it had read them.
+    depends_on(
+        Concern.__table__.name,
+        action_point_concerns.name,
+        *{r.mapper.local_table.name for r in Concern.__mapper__.relationships},
+        *{r.mapper.local_table.name for r in ActionPoint.__mapper__.relationships},
+    )
+
+
+def _concern_facts(concern, editor: bool) -> str:  # noqa: ANN001
+    _loaded_concern_tables()
+    return render_template(
+        "actions/_concern_facts.html",
+        concern=concern,
+        show_restricted=editor,
         # The meetings whose agenda carries it (the meetings domain answers).
         meeting_links=[
             link
             for _receiver, links in concern_page_links.send(concern, user=current_user)
             for link in (links or [])
         ],
-    ), status
+    )
+
+
+def _concern_points_and_notes(concern, notes_page: int) -> str:  # noqa: ANN001
+    _loaded_concern_tables()
+    return render_template(
+        "actions/_concern_points_notes.html",
+        concern=concern,
+        notes=concern_notes.visible_notes(concern, current_user, page=notes_page),
+    )
 
 
 @bp.route("/concerns/<int:concern_id>/edit", methods=["GET", "POST"])

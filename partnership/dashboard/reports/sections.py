@@ -141,7 +141,7 @@ def referrals_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN0
     """Slips issued and redeemed per station and month: aggregates only, never a client."""
     from partnership.referrals.models import Redemption, Slip
 
-    year, month = services.year_month(Slip.issued_on)
+    year, month = services.date_year_month(Slip.issued_on)
     stmt = (
         select(Organisation.name, year, month, func.count(Slip.id), func.count(Redemption.id))
         .join(Organisation, Organisation.id == Slip.station_id)

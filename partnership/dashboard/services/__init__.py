@@ -12,6 +12,7 @@ from partnership.dashboard.services.by_station import (
 from partnership.dashboard.services.filters import (
     SUPPRESS_BELOW,
     DashboardFilters,
+    date_year_month,
     month_label,
     months_between,
     period_bounds,
@@ -74,4 +75,5 @@ __all__ = [
     "training_indicators",
     "visit_indicators",
     "year_month",
+    "date_year_month",
 ]

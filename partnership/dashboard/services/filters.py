@@ -140,6 +140,13 @@ def year_month(col):  # noqa: ANN001, ANN202
     return cast(extract("year", col), Integer), cast(extract("month", col), Integer)
 
 
+def date_year_month(col):  # noqa: ANN001, ANN202
+    """``year_month`` of a ``Date`` column (cheaper on SQLite: see ``database.date_year``)."""
+    from partnership.database import date_month, date_year
+
+    return date_year(col), date_month(col)
+
+
 def period_bounds(filters: DashboardFilters):  # noqa: ANN202
     from datetime import datetime
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from partnership import disclosure
 from partnership.dashboard.services.filters import (
     DashboardFilters,
+    date_year_month,
     place_restricted,
     station_ids_query,
-    year_month,
 )
 from partnership.extensions import db
 
@@ -30,7 +30,7 @@ class ReferralIndicators:
 def referral_indicators(user, filters: DashboardFilters) -> ReferralIndicators:  # noqa: ANN001
     from partnership.referrals.models import Redemption, Slip
 
-    year, month = year_month(Slip.issued_on)
+    year, month = date_year_month(Slip.issued_on)
     redeemed = func.count(Redemption.id)
     stmt = (
         select(year, month, func.count(Slip.id), redeemed)
@@ -72,7 +72,7 @@ def referrals_by_station_month(user, filters: DashboardFilters) -> list[StationM
     from partnership.organisations.models import Organisation
     from partnership.referrals.models import Redemption, Slip
 
-    year, month = year_month(Slip.issued_on)
+    year, month = date_year_month(Slip.issued_on)
     stmt = (
         select(Slip.station_id, Organisation.name, year, month, func.count(Slip.id),
                func.count(Redemption.id))

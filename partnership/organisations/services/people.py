@@ -104,7 +104,28 @@ def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  
             joinedload(Person.organisation),
             selectinload(Person.postings).joinedload(Posting.station),
         ],
+        # Loaded whole even when the page's heading read a few of its columns first.
+        populate_existing=True,
     )
+    _check_access(person, user, for_edit)
+    return person
+
+
+def person_heading_or_404(person_id: int, user) -> Person:  # noqa: ANN001
+    """The person as a page's heading shows them (name, kind, whether active) after the same
+    checks as ``get_person_or_404``: one row, no relationships."""
+    person = db.session.get(
+        Person,
+        person_id,
+        options=[
+            load_only(Person.kind, Person.name, Person.active, Person.organisation_id),
+        ],
+    )
+    _check_access(person, user, False)
+    return person
+
+
+def _check_access(person: Person | None, user, for_edit: bool) -> None:  # noqa: ANN001
     if person is None:
         abort(404)
     scope = station_scope(user)
@@ -114,7 +135,6 @@ def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  
         abort(404)
     if for_edit and not can_edit_person(user, person):
         abort(403)
-    return person
 
 
 PERSON_FIELDS = (
