@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from markupsafe import Markup, escape
@@ -13,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, Select
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, Select, html_params
 
 from partnership.forms import BLANK_CHOICE, VersionedForm, int_or_none
 from partnership.referrals.codes import CLIENT_CODE_RULES
@@ -27,15 +29,27 @@ from partnership.referrals.models import (
 
 
 class ManyOptionsSelect(Select):
-    """A select of hundreds of options (every station of a programme), each written in one
-    step: WTForms builds every option's attributes one by one."""
+    """A select of hundreds of options (every station of a programme). Its options are written
+    once per list of choices in this process, then the chosen one is marked: WTForms writes
+    every option attribute by attribute on every page."""
 
-    @classmethod
-    def render_option(cls, value, label, selected, **kwargs) -> Markup:  # noqa: ANN001, ANN003
-        if kwargs or value is True:
-            return super().render_option(value, label, selected, **kwargs)
-        mark = " selected" if selected else ""
-        return Markup(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')  # noqa: S704
+    def __call__(self, field, **kwargs) -> Markup:  # noqa: ANN001, ANN003
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for name in self.validation_attrs:
+            if name not in kwargs and getattr(flags, name, False):
+                kwargs[name] = True
+        choices = tuple((str(value), str(label)) for value, label in field.choices)
+        chosen = str(escape("" if field.data is None else field.data))
+        options = _written_options(choices).replace(
+            f'<option value="{chosen}">', f'<option value="{chosen}" selected>', 1
+        )
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704
+
+
+@functools.lru_cache(maxsize=32)
+def _written_options(choices: tuple[tuple[str, str], ...]) -> str:
+    return "".join(f'<option value="{escape(v)}">{escape(label)}</option>' for v, label in choices)
 
 
 class CheckboxesField(SelectMultipleField):
@@ -155,8 +169,8 @@ class SlipForm(VersionedForm):
 
     def __init__(self, *args, schemes, stations, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
         super().__init__(*args, **kwargs)
-        self.scheme_id.choices = [BLANK_CHOICE] + [(str(s.id), s.name) for s in schemes]
-        # ``stations``: (id, name) pairs.
+        # ``schemes``, ``stations``: (id, name) pairs.
+        self.scheme_id.choices = [BLANK_CHOICE] + [(str(i), name) for i, name in schemes]
         self.station_id.choices = [BLANK_CHOICE] + [(str(i), name) for i, name in stations]
 
 

@@ -248,3 +248,32 @@ def test_kept_scheme_lists_follow_each_viewers_schemes(
     officer = _page(officer_client, "/referrals/")
     assert "Coast referral scheme" in officer and "Inland only scheme" not in officer
     assert officer == _fresh(app, officer_client, "/referrals/")
+
+
+# ---- the slip form's choices -------------------------------------------------------------------
+
+
+def test_the_slip_form_lists_the_stations_and_keeps_the_one_chosen(
+    app, world, referrals, make_org, coordinator_client, live_cache
+):
+    tricky = make_org("police_station", 'Delta "Harbour" & <Pier> Post', command=world.command)
+    page = coordinator_client.get("/referrals/slips/new").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="station_id"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert f'<option value="{tricky.id}">Delta &#34;Harbour&#34; &amp; &lt;Pier&gt; Post</option>' in select
+    assert '<option value="" selected>' in select and select.count(" selected") == 1
+    # A refused slip shows the form again with the station chosen; nothing else is selected.
+    response = coordinator_client.post(
+        "/referrals/slips/new",
+        data={"scheme_id": referrals.scheme_id, "number": "bad", "station_id": world.station_b.id,
+              "issued_on": date.today().isoformat(), "route": "social_contact"},  # fmt: skip
+    )
+    assert response.status_code == 422
+    again = response.get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="station_id"[^>]*>(.*?)</select>', again, re.S).group(1)
+    assert f'<option value="{world.station_b.id}" selected>' in select
+    assert select.count(" selected") == 1
+    # A station added meanwhile is offered at once (the kept choices follow the organisations).
+    added = make_org("police_station", "Echo Police Station", command=world.command)
+    assert f'value="{added.id}"' in coordinator_client.get("/referrals/slips/new").get_data(
+        as_text=True
+    )

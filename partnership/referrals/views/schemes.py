@@ -10,7 +10,7 @@ from partnership import disclosure
 from partnership.caching import cached_html, page_key, render_kept
 from partnership.forms import form_status, save_action, save_form
 from partnership.pagination import arg_str, paginate
-from partnership.permissions import station_scope
+from partnership.permissions import can, station_scope
 from partnership.referrals import exports, measures
 from partnership.referrals.codes import CLIENT_CODE_RULES
 from partnership.referrals.forms import (
@@ -55,12 +55,14 @@ def _measures_context(scheme, **kwargs) -> dict:  # noqa: ANN001, ANN003
 @bp.get("/schemes/<int:scheme_id>")
 def scheme_detail(scheme_id: int):
     scheme = scheme_services.get_scheme_or_404(scheme_id, current_user)
-    status_form = SchemeStatusForm(formdata=None)
-    status_form.status.choices = [
-        (s.value, s.label)
-        for s in SchemeStatus
-        if s in scheme_services.SCHEME_TRANSITIONS[scheme.status]
-    ]
+    status_form = None  # built only for those who may change the status
+    if can("referrals.scheme_status", current_user):
+        status_form = SchemeStatusForm(formdata=None)
+        status_form.status.choices = [
+            (s.value, s.label)
+            for s in SchemeStatus
+            if s in scheme_services.SCHEME_TRANSITIONS[scheme.status]
+        ]
     return render_template(
         "referrals/scheme_detail.html",
         scheme=scheme,

@@ -90,17 +90,20 @@ def slip_export(fmt: str):
 
 @bp.route("/slips/new", methods=["GET", "POST"])
 def slip_create():
-    schemes = scheme_services.schemes_for_issue(current_user)
-    # Every station of a programme for a coordinator: kept until the organisations change.
-    stations = cached(
-        "issuing-stations",
-        lambda: [(s.id, s.name) for s in slip_services.issuing_stations(current_user)],
+    # The running schemes and every station of a programme for a coordinator, as (id, name)
+    # pairs: kept until a write changes the schemes or the organisations.
+    schemes, stations = cached(
+        "slip-form-choices",
+        lambda: (
+            [(s.id, s.name) for s in scheme_services.schemes_for_issue(current_user)],
+            [(s.id, s.name) for s in slip_services.issuing_stations(current_user)],
+        ),
         viewer_key(current_user),
     )
     form = SlipForm(schemes=schemes, stations=stations)
     if request.method == "GET":
         form.issued_on.data = date.today()
-        form.scheme_id.data = arg_int("scheme") or (schemes[0].id if len(schemes) == 1 else None)
+        form.scheme_id.data = arg_int("scheme") or (schemes[0][0] if len(schemes) == 1 else None)
         form.station_id.data = stations[0][0] if len(stations) == 1 else None
     if form.validate_on_submit():
 
