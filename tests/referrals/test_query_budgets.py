@@ -12,10 +12,10 @@ BUDGETS = {
     "slip_list": ("coordinator", "/referrals/slips", 7),  # with the command choices
     "slip_list_officer": ("officer", "/referrals/slips", 7),
     "redemption_list": ("coordinator", "/referrals/redemptions", 6),
-    "scheme_detail": ("coordinator", "/referrals/schemes/{scheme}", 7),
-    "scheme_detail_officer": ("officer", "/referrals/schemes/{scheme}", 8),
-    "measures_export": ("viewer", "/referrals/schemes/{scheme}/measures.csv", 7),
-    "station_feedback": ("officer", "/referrals/feedback", 9),
+    "scheme_detail": ("coordinator", "/referrals/schemes/{scheme}", 8),
+    "scheme_detail_officer": ("officer", "/referrals/schemes/{scheme}", 9),
+    "measures_export": ("viewer", "/referrals/schemes/{scheme}/measures.csv", 8),
+    "station_feedback": ("officer", "/referrals/feedback", 10),
 }
 
 
