@@ -349,11 +349,19 @@ def _written_table(statement, text: str) -> str | None:  # noqa: ANN001
     return table
 
 
-def _read_tables(statement, text: str) -> set[str]:  # noqa: ANN001
+def _read_tables(statement, text: str, compiled=None) -> frozenset[str]:  # noqa: ANN001
     if statement is None or isinstance(statement, TextClause):
         # SQL the recorder cannot read: the figure then depends on every write.
-        return {ANY_WRITE} if _verb(text) in {"select", "with", "values"} else set()
-    return {t.name for t in visitors.iterate(statement) if isinstance(t, TableClause)}
+        return frozenset({ANY_WRITE} if _verb(text) in {"select", "with", "values"} else ())
+    # Statements of one shape share their compiled form (SQLAlchemy's statement cache), and
+    # read the same tables: the tree is walked once per shape, not for every execution.
+    known = getattr(compiled, "_figure_tables", None)
+    if known is not None:
+        return known
+    tables = frozenset(t.name for t in visitors.iterate(statement) if isinstance(t, TableClause))
+    if compiled is not None:
+        compiled._figure_tables = tables
+    return tables
 
 
 def session_has_uncommitted_writes() -> bool:
@@ -369,14 +377,15 @@ def session_has_uncommitted_writes() -> bool:
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_statement(conn, cursor, text, parameters, context, executemany) -> None:  # noqa: ANN001, PLR0913
-    statement = getattr(getattr(context, "compiled", None), "statement", None)
+    compiled = getattr(context, "compiled", None)
+    statement = getattr(compiled, "statement", None)
     written = _written_table(statement, text)
     if written is not None:
         conn.info.setdefault("figures_written", set()).add(written)
         return
     stack = _reading.get()
     if stack:
-        tables = _read_tables(statement, text)
+        tables = _read_tables(statement, text, compiled)
         for reads in stack:
             reads.update(tables)
 
