@@ -2,7 +2,7 @@
 with their ORDER BY, and the search by the beginning of a slip number
 
 Revision ID: 4b7e2c9a1d63
-Revises: 7f3a9c1e5b42
+Revises: b8e2c4d6f1a3
 Create Date: 2026-12-02 02:00:00
 
 """
@@ -10,7 +10,7 @@ Create Date: 2026-12-02 02:00:00
 from alembic import op
 
 revision = "4b7e2c9a1d63"
-down_revision = "7f3a9c1e5b42"
+down_revision = "b8e2c4d6f1a3"
 branch_labels = None
 depends_on = None
 
