@@ -135,6 +135,8 @@ class Concern(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_concerns_month_category", "occurred_month", "category"),
         # The concerns list's ORDER BY occurred_on DESC, id DESC.
         Index("ix_concerns_occurred_on_id", "occurred_on", "id"),
+        # The same order within a status (the status filter).
+        Index("ix_concerns_status_occurred_on_id", "status", "occurred_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -220,6 +222,8 @@ class ActionPoint(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_action_points_status_due", "status", "due_on"),
         # The action points list's ORDER BY due_on, id.
         Index("ix_action_points_due_on_id", "due_on", "id"),
+        # The same order within a station (the station filter, an officer's stations).
+        Index("ix_action_points_station_due_on_id", "station_id", "due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,6 +23,7 @@ from partnership.actions.models import (
     Side,
 )
 from partnership.actions.services.concerns import (
+    POINT_LINE_COLUMNS,
     change_concern_status,
     escalation_days,
     today,
@@ -79,15 +80,7 @@ def action_point_query(user: User, filters: ActionPointFilters) -> Select:
 
 # What a line of the action points list shows (``points_table``): no details, action taken or
 # verification read for it.
-LIST_COLUMNS = (
-    ActionPoint.id,
-    ActionPoint.title,
-    ActionPoint.station_id,
-    ActionPoint.police_owner_id,
-    ActionPoint.ngo_owner_id,
-    ActionPoint.due_on,
-    ActionPoint.status,
-)
+LIST_COLUMNS = POINT_LINE_COLUMNS
 
 
 def point_line_options(*extra_columns) -> list:  # noqa: ANN002
@@ -149,17 +142,21 @@ def _filtered(stmt: Select, user: User, filters: ActionPointFilters) -> Select:
     return stmt.order_by(ActionPoint.due_on, ActionPoint.id)
 
 
-def get_action_point_or_404(point_id: int, user: User, for_edit: bool = False) -> ActionPoint:
+def get_action_point_or_404(
+    point_id: int, user: User, for_edit: bool = False, with_related: bool = True
+) -> ActionPoint:
+    """The point, or 404 outside an officer's stations (403 ``for_edit`` when the user may not
+    edit it). ``with_related``: who acknowledged, did and verified it and its concerns loaded
+    too; without, they load when read (the point's page reads them only to render what it
+    keeps rendered)."""
+    extra = [
+        joinedload(ActionPoint.done_by),
+        joinedload(ActionPoint.verified_by),
+        joinedload(ActionPoint.acknowledged_by),
+        selectinload(ActionPoint.concerns),
+    ]
     point = db.session.get(
-        ActionPoint,
-        point_id,
-        options=[
-            *action_point_options(),
-            joinedload(ActionPoint.done_by),
-            joinedload(ActionPoint.verified_by),
-            joinedload(ActionPoint.acknowledged_by),
-            selectinload(ActionPoint.concerns),
-        ],
+        ActionPoint, point_id, options=[*action_point_options(), *(extra if with_related else [])]
     )
     if point is None:
         abort(404)

@@ -135,16 +135,21 @@ def _filtered(stmt: Select, user: User, filters: ConcernFilters) -> Select:
     return stmt.order_by(Concern.occurred_on.desc(), Concern.id.desc())
 
 
-def get_concern_or_404(concern_id: int, user: User, for_edit: bool = False) -> Concern:
+def get_concern_or_404(
+    concern_id: int, user: User, for_edit: bool = False, with_related: bool = True
+) -> Concern:
+    """The concern, or 404 outside an officer's stations (403 for a role that reads no
+    concerns, or ``for_edit`` one that may not edit it). ``with_related``: who raised and
+    sealed it and its action points loaded too; without, they load when read."""
+    extra = [
+        joinedload(Concern.raised_by),
+        joinedload(Concern.sealed_by),
+        selectinload(Concern.action_points).joinedload(ActionPoint.station),
+    ]
     concern = db.session.get(
         Concern,
         concern_id,
-        options=[
-            joinedload(Concern.station),
-            joinedload(Concern.raised_by),
-            joinedload(Concern.sealed_by),
-            selectinload(Concern.action_points).joinedload(ActionPoint.station),
-        ],
+        options=[joinedload(Concern.station), *(extra if with_related else [])],
     )
     if concern is None:
         abort(404)
@@ -156,6 +161,36 @@ def get_concern_or_404(concern_id: int, user: User, for_edit: bool = False) -> C
     if for_edit and not can_edit_concern(user, concern):
         abort(403)
     return concern
+
+
+def concern_points(concern: Concern) -> list[ActionPoint]:
+    """The action points answering the concern, as lines of a list (see ``point_line_options``
+    in the action points' services: the same columns)."""
+    return list(
+        db.session.scalars(
+            select(ActionPoint)
+            .join(action_point_concerns, action_point_concerns.c.action_point_id == ActionPoint.id)
+            .where(action_point_concerns.c.concern_id == concern.id)
+            .options(
+                load_only(*POINT_LINE_COLUMNS),
+                joinedload(ActionPoint.station).load_only(Organisation.id, Organisation.name),
+                joinedload(ActionPoint.police_owner).load_only(User.id, User.name),
+                joinedload(ActionPoint.ngo_owner).load_only(User.id, User.name),
+            )
+            .order_by(ActionPoint.id)
+        )
+    )
+
+
+POINT_LINE_COLUMNS = (
+    ActionPoint.id,
+    ActionPoint.title,
+    ActionPoint.station_id,
+    ActionPoint.police_owner_id,
+    ActionPoint.ngo_owner_id,
+    ActionPoint.due_on,
+    ActionPoint.status,
+)
 
 
 def _open_concerns_of(station_ids: list[int]) -> Select:

@@ -135,7 +135,7 @@ def action_point_create():
 
 @bp.get("/action-points/<int:point_id>")
 def action_point_detail(point_id: int):
-    point = point_services.get_action_point_or_404(point_id, current_user)
+    point = point_services.get_action_point_or_404(point_id, current_user, with_related=False)
     return render_detail(point)
 
 
@@ -153,11 +153,12 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
         # Verified on the point's page, beside the follow-up form: its note needs its own id.
         verify_form.note.id = verify_form.note.label.field_id = "verify-note"
     # Viewers read action points but only aggregates of concerns.
-    concerns = point.concerns if sees_concern_summaries(current_user) else []
+    sees_concerns = sees_concern_summaries(current_user)
     # Once verified, the concerns it answers that have nothing left to do are offered for
     # resolution here too: the next step of the loop, one click away.
     resolvable = []
-    if point.status is ActionStatus.VERIFIED and concerns:
+    concerns = point.concerns if sees_concerns and point.status is ActionStatus.VERIFIED else []
+    if concerns:
         resolvable = [
             (concern, resolve_form_for(concern))
             for concern in concern_services.concerns_ready_to_resolve([c.id for c in concerns])
@@ -167,13 +168,12 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
     return render_template(
         "actions/action_point_detail.html",
         point=point,
-        concerns=concerns,
         resolvable=resolvable,
         # What it is and its timeline are kept rendered for who looks until a write changes
         # them (partnership.caching); the forms around them are this session's.
         facts=cached_html(
             "action-point-facts",
-            lambda: _point_facts(point, concerns),
+            lambda: _point_facts(point, point.concerns if sees_concerns else []),
             page_key(current_user),
             point.id,
         ),

@@ -132,7 +132,7 @@ def concern_create():
 
 @bp.get("/concerns/<int:concern_id>")
 def concern_detail(concern_id: int):
-    concern = concern_services.get_concern_or_404(concern_id, current_user)
+    concern = concern_services.get_concern_or_404(concern_id, current_user, with_related=False)
     return _render_concern(concern)
 
 
@@ -220,6 +220,7 @@ def _concern_points_and_notes(concern, notes_page: int) -> str:  # noqa: ANN001
     return render_template(
         "actions/_concern_points_notes.html",
         concern=concern,
+        points=concern_services.concern_points(concern),
         notes=concern_notes.visible_notes(concern, current_user, page=notes_page),
     )
 

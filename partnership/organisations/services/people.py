@@ -9,7 +9,7 @@ from datetime import date
 from flask import abort
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Row, Select, false, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from partnership.extensions import db
@@ -111,21 +111,19 @@ def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  
     return person
 
 
-def person_heading_or_404(person_id: int, user) -> Person:  # noqa: ANN001
-    """The person as a page's heading shows them (name, kind, whether active) after the same
-    checks as ``get_person_or_404``: one row, no relationships."""
-    person = db.session.get(
-        Person,
-        person_id,
-        options=[
-            load_only(Person.kind, Person.name, Person.active, Person.organisation_id),
-        ],
-    )
+def person_heading_or_404(person_id: int, user) -> Row:  # noqa: ANN001
+    """The person as a page's heading shows them (id, name, kind, whether active) after the
+    same checks as ``get_person_or_404``: one row of a few columns, no record built."""
+    person = db.session.execute(
+        select(Person.id, Person.kind, Person.name, Person.active, Person.organisation_id).where(
+            Person.id == person_id
+        )
+    ).one_or_none()
     _check_access(person, user, False)
     return person
 
 
-def _check_access(person: Person | None, user, for_edit: bool) -> None:  # noqa: ANN001
+def _check_access(person: Person | Row | None, user, for_edit: bool) -> None:  # noqa: ANN001
     if person is None:
         abort(404)
     scope = station_scope(user)
