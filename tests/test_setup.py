@@ -51,3 +51,16 @@ def test_stylesheet_blocks_are_balanced():
         depth += line.count("{") - line.count("}")
         assert depth >= 0, f"unexpected '}}' at line {line_no}"
     assert depth == 0
+
+
+def test_migrations_have_one_head():
+    """Two branches that each add a migration on the same parent leave two heads, and
+    ``flask db upgrade`` then refuses to run on a fresh clone: the later one must follow."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    root = Path(__file__).resolve().parents[1]
+    config = Config()
+    config.set_main_option("script_location", str(root / "migrations"))
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, f"migration heads: {heads}"

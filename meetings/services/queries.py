@@ -211,19 +211,23 @@ def coming_first(stmt: Select) -> Select:
     )
 
 
-def get_meeting_or_404(meeting_id: int, user: User, for_edit: bool = False) -> Meeting:
+def get_meeting_or_404(
+    meeting_id: int, user: User, for_edit: bool = False, for_page: bool = False
+) -> Meeting:
     """Load a meeting the user may see (404 for one outside an officer's stations) with what its
-    page shows; 403 when editing is asked for and not allowed."""
-    meeting = db.session.get(
-        Meeting,
-        meeting_id,
-        options=[
+    page shows; 403 when editing is asked for and not allowed. ``for_page``: with its stations
+    only, for the meeting's page, which reads the rest when it renders its kept parts afresh."""
+    if for_page:
+        # What the page and the keys of its kept parts use of the stations.
+        options = [selectinload(Meeting.stations).load_only(Organisation.id, Organisation.name)]
+    else:
+        options = [
             selectinload(Meeting.stations),
             selectinload(Meeting.facilitators),
             joinedload(Meeting.organiser),
             joinedload(Meeting.series),
-        ],
-    )
+        ]
+    meeting = db.session.get(Meeting, meeting_id, options=options)
     if meeting is None:
         abort(404)
     scope = station_scope(user)

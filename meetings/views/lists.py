@@ -16,7 +16,7 @@ from meetings.models import (
 )
 from meetings.services import due, queries
 from meetings.views import bp
-from partnership.caching import render_kept
+from partnership.caching import render_kept, valid_until
 from partnership.extensions import db
 from partnership.forms import country_choices
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
@@ -133,12 +133,15 @@ def _calendar_context() -> dict:
             by_day.setdefault(day, []).append(meeting)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    today = datetime.now(UTC).date()
+    # The grid marks today (a UTC day): kept until the next one begins at most.
+    valid_until(datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC))
     return {
         "view": view,
         "anchor": anchor,
         "weeks": weeks,
         "by_day": by_day,
-        "today": datetime.now(UTC).date(),
+        "today": today,
         "previous": previous,
         "following": following,
         "filters": filters,

@@ -27,7 +27,7 @@ from partnership.organisations.models import (
     Person,
     PersonKind,
 )
-from partnership.pagination import form_int, form_ints
+from partnership.pagination import arg_int, form_int, form_ints
 from partnership.permissions import can_see_community_names
 from partnership.signals import meeting_page_links
 from partnership.spreadsheets import send_table
@@ -37,10 +37,14 @@ from partnership.spreadsheets import send_table
 
 def _register_page(meeting: Meeting, new_person_form=None, status: int = 200):  # noqa: ANN001, ANN202
     attendees = register.register_of(meeting)
+    # A page of the register at a time: a national workshop's 300 people, each with a choice
+    # per day, would make one page of several hundred kilobytes on a phone.
+    page = register.RegisterPage(attendees, arg_int("page") or 1)
     return render_template(
         "meetings/register_form.html",
         meeting=meeting,
-        attendees=attendees,
+        attendees=page.items,
+        register_page=page,
         roster=register.roster_for(meeting, attendees),
         statuses=ATTENDANCE_STATUS_LABELS,
         new_person_form=new_person_form or _new_person_form(meeting),
@@ -97,7 +101,7 @@ def register_edit(meeting_id: int):
         ngettext_changes(changes),
         "success",
     )
-    return redirect(url_for("meetings.register_edit", meeting_id=meeting.id))
+    return redirect(url_for("meetings.register_edit", meeting_id=meeting.id, page=arg_int("page")))
 
 
 def ngettext_changes(n: int) -> str:

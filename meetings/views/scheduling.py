@@ -133,16 +133,14 @@ def meeting_create():
 
 @bp.get("/<int:meeting_id>")
 def meeting_detail(meeting_id: int):
-    meeting = queries.get_meeting_or_404(meeting_id, current_user)
-    # What stations carry forward, and the register, are kept rendered until a write changes
-    # what they were read from (partnership.caching); the buttons that post (with this
-    # session's CSRF token) are rendered afresh around them.
-    carried_html, loop_html = _kept_loop(meeting)
+    meeting = queries.get_meeting_or_404(meeting_id, current_user, for_page=True)
+    # Its facts, what stations carry forward, the register and the history are kept rendered
+    # until a write changes what they were read from (partnership.caching); the buttons that
+    # post (with this session's CSRF token) are rendered afresh around them.
     return render_template(
         "meetings/meeting_detail.html",
         meeting=meeting,
-        carried_html=carried_html,
-        loop_html=loop_html,
+        **_kept_parts(meeting),
         register_html=_kept_register(meeting),
         show_security_notes=can_see_security_notes(current_user),
         show_minutes=queries.sees_minutes(current_user),
@@ -151,12 +149,6 @@ def meeting_detail(meeting_id: int):
         agenda_form=AgendaItemForm(prefix="agenda"),
         decision_form=DecisionForm(prefix="decision"),
         transitions={s: lifecycle.can_transition(meeting, s) for s in MeetingStatus},
-        # Links that higher layers add to the page (curricula: the training set up on it).
-        extra_links=[
-            link
-            for _receiver, links in meeting_page_links.send(meeting, user=current_user)
-            for link in (links or [])
-        ],
         MeetingStatus=MeetingStatus,
     )
 
@@ -181,22 +173,34 @@ def _meeting_key(meeting: Meeting) -> tuple:
 REVIEW_FORM = "review-form"
 
 
-def _kept_loop(meeting: Meeting) -> tuple[Markup, Markup]:
-    """The items carried forward onto the agenda and the action points agreed there."""
+def _kept_parts(meeting: Meeting) -> dict[str, Markup]:
+    """The facts, the items carried forward onto the agenda, the action points agreed there
+    and the history, rendered together on a miss."""
 
-    def render() -> tuple[str, str]:
+    def render() -> dict[str, str]:
         loop_data = agenda.meeting_loop(meeting, current_user)
-        context = {"meeting": meeting, "loop_data": loop_data, "review_form": REVIEW_FORM}
-        return (
-            render_template("meetings/_agenda_carried.html", **context),
-            render_template("meetings/_problem_solving.html", **context),
-        )
+        context = {
+            "meeting": meeting,
+            "loop_data": loop_data,
+            "review_form": REVIEW_FORM,
+            "MeetingStatus": MeetingStatus,
+            # Links that higher layers add to the page (curricula: the training set up on it).
+            "extra_links": [
+                link
+                for _receiver, links in meeting_page_links.send(meeting, user=current_user)
+                for link in (links or [])
+            ],
+        }
+        return {
+            "facts_html": render_template("meetings/_meeting_facts.html", **context),
+            "carried_html": render_template("meetings/_agenda_carried.html", **context).strip(),
+            "loop_html": render_template("meetings/_problem_solving.html", **context),
+            "history_html": render_template("meetings/_meeting_history.html", **context),
+        }
 
-    carried, loop = cached(
-        "html:meeting-loop", render, page_key(current_user), _meeting_key(meeting)
-    )
+    parts = cached("html:meeting-parts", render, page_key(current_user), _meeting_key(meeting))
     # Our own templates' output, escaped when it was rendered.
-    return Markup(carried.strip()), Markup(loop)  # noqa: S704
+    return {name: Markup(html) for name, html in parts.items()}  # noqa: S704
 
 
 def _kept_register(meeting: Meeting) -> Markup:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     DateField,
@@ -12,7 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, Select
 
 from partnership.forms import BLANK_CHOICE, VersionedForm, int_or_none
 from partnership.referrals.codes import CLIENT_CODE_RULES
@@ -23,6 +24,18 @@ from partnership.referrals.models import (
     ServicePointStatus,
     ServiceType,
 )
+
+
+class ManyOptionsSelect(Select):
+    """A select of hundreds of options (every station of a programme), each written in one
+    step: WTForms builds every option's attributes one by one."""
+
+    @classmethod
+    def render_option(cls, value, label, selected, **kwargs) -> Markup:  # noqa: ANN001, ANN003
+        if kwargs or value is True:
+            return super().render_option(value, label, selected, **kwargs)
+        mark = " selected" if selected else ""
+        return Markup(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')  # noqa: S704
 
 
 class CheckboxesField(SelectMultipleField):
@@ -120,7 +133,9 @@ class ServicePointForm(VersionedForm):
 class SlipForm(VersionedForm):
     scheme_id = SelectField(_l("Scheme"), coerce=int_or_none, validators=[DataRequired()])
     number = StringField(_l("Slip number"), validators=[DataRequired(), Length(max=40)])
-    station_id = SelectField(_l("Station"), coerce=int_or_none, validators=[DataRequired()])
+    station_id = SelectField(
+        _l("Station"), coerce=int_or_none, validators=[DataRequired()], widget=ManyOptionsSelect()
+    )
     # Chosen by name from suggestions (a programme has thousands of officers, too many for a
     # select); the suggestions set the hidden id, and a typed name alone is looked up on save.
     officer_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
@@ -141,7 +156,8 @@ class SlipForm(VersionedForm):
     def __init__(self, *args, schemes, stations, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.scheme_id.choices = [BLANK_CHOICE] + [(str(s.id), s.name) for s in schemes]
-        self.station_id.choices = [BLANK_CHOICE] + [(str(s.id), s.name) for s in stations]
+        # ``stations``: (id, name) pairs.
+        self.station_id.choices = [BLANK_CHOICE] + [(str(i), name) for i, name in stations]
 
 
 class RedemptionForm(VersionedForm):

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, collate
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership.extensions import db
@@ -203,10 +203,15 @@ class Slip(TimestampMixin, VersionedMixin, db.Model):
     __audited__ = True
     __table_args__ = (
         UniqueConstraint("scheme_id", "number"),
-        Index("ix_slips_scheme_issued", "scheme_id", "issued_on"),
-        Index("ix_slips_station_issued", "station_id", "issued_on"),
-        # The slips list's ORDER BY issued_on DESC, id DESC, read backwards from the index.
+        # The slips list's ORDER BY issued_on DESC, id DESC, read backwards from the index:
+        # over all slips, within a scheme, and within a station or an officer's stations.
         Index("ix_slips_issued_on_id", "issued_on", "id"),
+        Index("ix_slips_scheme_issued_id", "scheme_id", "issued_on", "id"),
+        Index("ix_slips_station_issued_id", "station_id", "issued_on", "id"),
+        # The search by number (``slip_number_pattern``): see below the class.
+        Index(
+            "ix_slips_number_pattern", "number", postgresql_ops={"number": "varchar_pattern_ops"}
+        ).ddl_if(dialect="postgresql"),
         # A scheme's measures group its slips by station, route and month of issue from the
         # index alone.
         Index(
@@ -233,6 +238,12 @@ class Slip(TimestampMixin, VersionedMixin, db.Model):
         return f"slip {self.number}"
 
 
+# The search by number matches numbers beginning with what was typed (``number LIKE
+# 'R01-0001%'``). SQLite's LIKE ignores case, so the index it reads such a pattern from must
+# ignore case too; PostgreSQL reads one only with the pattern operators (ix_slips_number_pattern).
+Index("ix_slips_number_nocase", collate(Slip.number, "NOCASE")).ddl_if(dialect="sqlite")
+
+
 class Redemption(TimestampMixin, VersionedMixin, db.Model):
     """A service's record that a referred person arrived (with or without a slip).
 
@@ -246,10 +257,13 @@ class Redemption(TimestampMixin, VersionedMixin, db.Model):
         {"client_code", "consent", "outcome", "follow_up", "follow_up_on", "walk_in"}
     )
     __table_args__ = (
-        Index("ix_redemptions_scheme_redeemed", "scheme_id", "redeemed_on"),
         Index("ix_redemptions_scheme_code", "scheme_id", "client_code"),
-        # The redemptions list's ORDER BY redeemed_on DESC, id DESC.
+        # The redemptions list's ORDER BY redeemed_on DESC, id DESC: over all visits, within a
+        # scheme, at a service point, and for one client code.
         Index("ix_redemptions_redeemed_on_id", "redeemed_on", "id"),
+        Index("ix_redemptions_scheme_redeemed_id", "scheme_id", "redeemed_on", "id"),
+        Index("ix_redemptions_point_redeemed_id", "service_point_id", "redeemed_on", "id"),
+        Index("ix_redemptions_code_redeemed_id", "client_code", "redeemed_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -260,7 +274,7 @@ class Redemption(TimestampMixin, VersionedMixin, db.Model):
     station_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     walk_in: Mapped[bool] = mapped_column(default=False)
     redeemed_on: Mapped[date]
-    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"), index=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"))
     client_code: Mapped[str] = mapped_column(String(20), default="")
     consent: Mapped[bool] = mapped_column(default=False)
     outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome, 20))

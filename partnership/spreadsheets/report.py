@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import xlsxwriter
 
 from partnership.disclosure import Figure
 from partnership.spreadsheets.writer import (
+    DATE_FORMAT,
+    FORMULA_PREFIXES,
+    MAX_WIDTH,
     WORKBOOK_OPTIONS,
     Formats,
     Table,
@@ -75,7 +79,9 @@ def write_report_workbook(
     Sheets: Summary (filters and indicators), Charts (one chart per printed page), one sheet per
     area, and the charts' numbers on a last, hidden sheet.
     """
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, **WORKBOOK_OPTIONS})
+    workbook = xlsxwriter.Workbook(
+        path, {"constant_memory": True, **WORKBOOK_OPTIONS, "default_date_format": DATE_FORMAT}
+    )
     formats = Formats(workbook)
     bold = workbook.add_format({"bold": True})
     title_fmt = workbook.add_format({"bold": True, "font_size": 14})
@@ -128,12 +134,20 @@ def write_report_workbook(
         sums = dict.fromkeys(sheet_spec.totals, 0)
         r = 0
         for r, values in enumerate(table.rows, start=1):
-            for col, value in enumerate(values):
-                write_cell(sheet, r, col, value, formats)
-                if col < len(widths):
-                    widths[col] = max(widths[col], cell_width(value))
-                if col in sums and sums[col] is not None:
-                    sums[col] = _add_to_total(sums[col], value)
+            if _plain_row(values):
+                # Text, numbers and blanks only: one call for the row, as raw xlsxwriter writes.
+                sheet.write_row(r, 0, values)
+            else:
+                for col, value in enumerate(values):
+                    write_cell(sheet, r, col, value, formats)
+            if r <= MEASURED_ROWS:
+                for col, value in enumerate(values[: len(widths)]):
+                    # A column already at its widest needs no more measuring.
+                    if widths[col] < MAX_WIDTH:
+                        widths[col] = max(widths[col], cell_width(value))
+            for col in sums:
+                if sums[col] is not None and col < len(values):
+                    sums[col] = _add_to_total(sums[col], values[col])
             written += 1
             if progress is not None and written % 2000 == 0:
                 progress(written)
@@ -155,6 +169,24 @@ def write_report_workbook(
     if progress is not None:
         progress(written)
     return written
+
+
+# Columns are as wide as their widest cell among the first rows of a sheet: a long sheet's
+# columns are not measured cell by cell to the end (longer text wraps anyway).
+MEASURED_ROWS = 2000
+# Dates written without a format take the workbook's default one, the one ``write_cell`` gives.
+_PLAIN_TYPES = frozenset({str, int, float, date, type(None)})
+
+
+def _plain_row(values: Sequence[Any]) -> bool:
+    """Whether ``write_row`` writes this row exactly as ``write_cell`` would, cell by cell: only
+    text that cannot be read as a formula, numbers, dates (the workbook's default date format is
+    ``write_cell``'s) and blanks; no times, no withheld counts, no booleans."""
+    for value in values:
+        kind = type(value)
+        if kind not in _PLAIN_TYPES or (kind is str and value.startswith(FORMULA_PREFIXES)):
+            return False
+    return True
 
 
 def _add_to_total(total: float, value: Any) -> float | None:

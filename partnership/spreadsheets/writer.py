@@ -105,6 +105,7 @@ def streamed_rows(stmt: Select, batch: int = 2000) -> StreamedRows:
     return StreamedRows(stmt, batch)
 
 
+DATE_FORMAT = "yyyy-mm-dd"
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
@@ -124,7 +125,7 @@ class Formats:
         self.header = workbook.add_format(
             {"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True, "valign": "top"}
         )
-        self.date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        self.date = workbook.add_format({"num_format": DATE_FORMAT})
         self.datetime = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         # Excel's quote prefix: the cell is text, shown without the apostrophe.
         self.text = workbook.add_format({"quote_prefix": True})

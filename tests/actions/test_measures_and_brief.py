@@ -190,3 +190,44 @@ def test_brief_pdf_has_no_empty_what_changed_heading(
     make_action_point(world.station_a, title="Fresh point")
     text = _pdf_text(coordinator_client.get(url).data)
     assert "What changed" in text and "Fresh point" in text
+
+
+def test_a_kept_brief_equals_a_fresh_one_and_follows_each_viewer(  # noqa: PLR0913
+    app, world, make_concern, make_action_point, login_as, make_user, live_cache
+):
+    """The brief is kept rendered until a write (partnership.caching): kept first for the
+    coordinator, it is computed again for the officer (suppressed counts), shows a concern
+    logged meanwhile on the next load, and an officer of another station is still refused."""
+    import re
+
+    from partnership.caching import cache
+
+    def page(client) -> str:  # noqa: ANN001
+        html = client.get(url).get_data(as_text=True)
+        return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", html)
+
+    def fresh(client) -> str:  # noqa: ANN001
+        with app.app_context():
+            cache.clear()
+        return page(client)
+
+    officer = world.users["officer"].id
+    for _ in range(3):
+        make_action_point(world.station_a, police_owner_id=officer)
+    url = f"/stations/{world.station_a.id}/brief"
+    coordinator, officer_client = login_as("coordinator"), login_as("officer")
+    kept = page(coordinator)
+    assert 'data-label="Police">3<' in kept and page(coordinator) == kept == fresh(coordinator)
+    officer_page = page(officer_client)
+    assert 'data-label="Police">&lt;5<' in officer_page
+    assert officer_page == fresh(officer_client)
+    make_concern(world.station_a, category="extortion")
+    after = page(coordinator)
+    assert "Extortion" in after and "Extortion" not in kept
+    assert after == fresh(coordinator)
+    other = make_user("officer", world.station_c, email="charlie@test.example")
+    from tests.conftest import login
+
+    charlie = app.test_client()
+    assert login(charlie, other.email).status_code == 302
+    assert charlie.get(url).status_code == 404

@@ -227,3 +227,24 @@ def test_kept_station_feed_equals_fresh_before_and_after_a_write(
     # An officer of another command gets no feed of the station, kept or not.
     assert officer_client.get(f"/meetings/stations/{world.station_c.id}.ics").status_code == 404
     assert officer_client.get(path).get_data(as_text=True) == after
+
+
+def test_attendance_is_marked_a_page_at_a_time(app, world, make_person, coordinator_client):  # noqa: ANN001
+    from meetings.services.register import REGISTER_PER_PAGE
+
+    meeting_id = _register_of_many(
+        app, world, make_person, coordinator_client, REGISTER_PER_PAGE + 9
+    )
+    url = f"/meetings/{meeting_id}/register"
+    first = coordinator_client.get(url).text
+    assert first.count('<select id="mark-') == REGISTER_PER_PAGE
+    assert f"People 1–{REGISTER_PER_PAGE} of {REGISTER_PER_PAGE + 10}" in first
+    second = coordinator_client.get(f"{url}?page=2").text
+    assert second.count('<select id="mark-') == 10 and "Officer C-only" in second
+    # Saving page 2 changes what page 2 showed, and comes back to page 2.
+    field = second.split('<select id="')[1].split('"')[0]
+    response = coordinator_client.post(f"{url}?page=2", data={field: "late"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("page=2")
+    page = coordinator_client.get(f"{url}?page=2").text
+    assert 'value="late" selected' in page
+    assert coordinator_client.get(url).text.count('value="present" selected') == REGISTER_PER_PAGE

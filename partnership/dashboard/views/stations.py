@@ -18,7 +18,7 @@ from partnership.actions import measures
 from partnership.actions.models import ActionStatus, ConcernStatus
 from partnership.actions.pdf import brief_pdf
 from partnership.actions.services.station import station_loop
-from partnership.caching import cached, cached_html, page_key
+from partnership.caching import cached, cached_html, page_key, render_kept
 from partnership.dashboard import services
 from partnership.dashboard.services import DashboardFilters
 from partnership.dashboard.views import bp
@@ -122,10 +122,10 @@ def _since() -> date | None:
     return arg_date("since")
 
 
-def _brief(station_id: int):  # noqa: ANN202
+def _brief(station_id: int, station: Organisation | None = None):  # noqa: ANN202
     """The station's brief: changes since the date asked for, else since its last held
     meeting."""
-    station = get_station_or_404(station_id)
+    station = station or get_station_or_404(station_id)
     return measures.station_brief(
         station, current_user, _since(), since_meeting=last_held_meeting(station.id)
     )
@@ -133,8 +133,14 @@ def _brief(station_id: int):  # noqa: ANN202
 
 @bp.get("/stations/<int:station_id>/brief")
 def station_brief(station_id: int):
-    brief = _brief(station_id)
-    return render_template("dashboard/station_brief.html", brief=brief, shown=measures.shown)
+    station = get_station_or_404(station_id)
+    # Kept rendered until a write changes what it was read from (partnership.caching).
+    return render_kept(
+        "dashboard/station_brief.html",
+        "dashboard/_station_brief_body.html",
+        lambda: {"brief": _brief(station_id, station), "shown": measures.shown},
+        station=station,
+    )
 
 
 @bp.get("/stations/<int:station_id>/brief.pdf")

@@ -9,7 +9,7 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from partnership import audit
 from partnership.database import bulk_insert, new_ids
@@ -17,6 +17,7 @@ from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.integrity import unique_as_field_error
 from partnership.mixins import utcnow
+from partnership.organisations.models import Organisation
 from partnership.referrals.codes import (
     client_code_problem,
     normalise_client_code,
@@ -48,7 +49,6 @@ class RedemptionFilters:
 
 def redemption_query(filters: RedemptionFilters | None = None) -> Select:
     """Redemption records: NGO editors only (the views' rules admit nobody else)."""
-    filters = filters or RedemptionFilters()
     stmt = select(Redemption).options(
         joinedload(Redemption.scheme),
         joinedload(Redemption.slip),
@@ -56,6 +56,67 @@ def redemption_query(filters: RedemptionFilters | None = None) -> Select:
         joinedload(Redemption.service_point),
         selectinload(Redemption.provided),
     )
+    return _filtered(stmt, filters or RedemptionFilters())
+
+
+def redemption_page_query(filters: RedemptionFilters | None = None) -> Select:
+    """The redemptions list's ids, in its order and with its filters, chosen from the
+    redemptions table's indexes alone; ``redemption_list_rows`` joins only the page's."""
+    return _filtered(select(Redemption.id), filters or RedemptionFilters())
+
+
+@dataclass(frozen=True)
+class RedemptionRow:
+    """What the redemptions list shows of one visit."""
+
+    id: int
+    redeemed_on: date
+    client_code: str
+    outcome: Outcome
+    follow_up: str
+    follow_up_on: date | None
+    slip_number: str | None
+    station_name: str | None
+    service_point_name: str
+    service_types: list[ServiceType]
+
+
+def redemption_list_rows(ids: Sequence[int]) -> list[RedemptionRow]:
+    """What the redemptions list shows of the visits ``ids``, in that order: two queries (the
+    visits with their slip, station and service point; the services provided)."""
+    if not ids:
+        return []
+    ids = list(ids)
+    station = aliased(Organisation)
+    rows = db.session.execute(
+        select(
+            Redemption.id,
+            Redemption.redeemed_on,
+            Redemption.client_code,
+            Redemption.outcome,
+            Redemption.follow_up,
+            Redemption.follow_up_on,
+            Slip.number,
+            station.name,
+            ServicePoint.name,
+        )
+        .outerjoin(Slip, Slip.id == Redemption.slip_id)
+        .outerjoin(station, station.id == Redemption.station_id)
+        .join(ServicePoint, ServicePoint.id == Redemption.service_point_id)
+        .where(Redemption.id.in_(ids))
+    ).all()
+    services: dict[int, list[ServiceType]] = {}
+    for redemption_id, service in db.session.execute(
+        select(RedemptionService.redemption_id, RedemptionService.service)
+        .where(RedemptionService.redemption_id.in_(ids))
+        .order_by(RedemptionService.redemption_id, RedemptionService.service)
+    ):
+        services.setdefault(redemption_id, []).append(service)
+    by_id = {row[0]: RedemptionRow(*row, service_types=services.get(row[0], [])) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _filtered(stmt: Select, filters: RedemptionFilters) -> Select:
     if filters.scheme_id:
         stmt = stmt.where(Redemption.scheme_id == filters.scheme_id)
     if filters.service_point_id:

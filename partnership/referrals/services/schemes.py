@@ -78,18 +78,29 @@ class SchemeFilters:
     status: str = ""
 
 
-def scheme_query(user, filters: SchemeFilters | None = None) -> Select:  # noqa: ANN001
-    filters = filters or SchemeFilters()
-    stmt = select(Scheme).options(selectinload(Scheme.partners))
+def _visible_schemes(stmt: Select, user) -> Select:  # noqa: ANN001
+    """``stmt`` limited to the schemes an officer's stations or command take part in."""
     partner_ids = visible_partner_ids(user)
-    if partner_ids is not None:
-        stmt = stmt.where(
-            Scheme.id.in_(
-                select(scheme_partners.c.scheme_id).where(
-                    scheme_partners.c.organisation_id.in_(partner_ids)
-                )
+    if partner_ids is None:
+        return stmt
+    return stmt.where(
+        Scheme.id.in_(
+            select(scheme_partners.c.scheme_id).where(
+                scheme_partners.c.organisation_id.in_(partner_ids)
             )
         )
+    )
+
+
+def scheme_choices(user) -> list:  # noqa: ANN001
+    """The schemes of a list's scheme filter as (id, name) rows: those the user may see."""
+    stmt = select(Scheme.id, Scheme.name).order_by(Scheme.name, Scheme.id)
+    return list(db.session.execute(_visible_schemes(stmt, user)))
+
+
+def scheme_query(user, filters: SchemeFilters | None = None) -> Select:  # noqa: ANN001
+    filters = filters or SchemeFilters()
+    stmt = _visible_schemes(select(Scheme).options(selectinload(Scheme.partners)), user)
     if filters.q:
         stmt = stmt.where(func.lower(Scheme.name).like(f"%{filters.q.lower()}%"))
     if filters.status:
@@ -114,10 +125,14 @@ def get_scheme_or_404(scheme_id: int, user, for_edit: bool = False) -> Scheme:  
     return scheme
 
 
-def schemes_for_issue(user) -> list[Scheme]:  # noqa: ANN001
-    """Running schemes the user may issue slips in."""
-    stmt = scheme_query(user).where(Scheme.status.in_(list(RUNNING_STATUSES)))
-    return list(db.session.scalars(stmt))
+def schemes_for_issue(user) -> list:  # noqa: ANN001
+    """Running schemes the user may issue slips in, as (id, name) rows."""
+    stmt = (
+        select(Scheme.id, Scheme.name)
+        .where(Scheme.status.in_(list(RUNNING_STATUSES)))
+        .order_by(Scheme.name, Scheme.id)
+    )
+    return list(db.session.execute(_visible_schemes(stmt, user)))
 
 
 def partner_choices() -> list[Organisation]:

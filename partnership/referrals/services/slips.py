@@ -75,6 +75,55 @@ def slip_query(user, filters: SlipFilters | None = None) -> Select:  # noqa: ANN
     return _filtered(select(Slip).options(*options), user, filters or SlipFilters())
 
 
+def slip_page_query(user, filters: SlipFilters | None = None) -> Select:  # noqa: ANN001
+    """The slips list's ids, in its order and with its filters: the page is chosen from the
+    slips table's indexes alone (the officer's stations, a station or a scheme, the date
+    order), and only the slips of that page are joined to what the list shows
+    (``slip_list_rows``)."""
+    return _filtered(select(Slip.id), user, filters or SlipFilters())
+
+
+def slip_list_rows(user, ids: Sequence[int]) -> list:  # noqa: ANN001
+    """What the slips list shows of the slips ``ids``, in that order, as plain rows: number,
+    date issued, route, scheme (name, status), station and officer names, and for NGO editors
+    the date the slip was redeemed. One query; never a client code."""
+    if not ids:
+        return []
+    station = aliased(Organisation)
+    stmt = (
+        select(
+            Slip.id,
+            Slip.number,
+            Slip.issued_on,
+            Slip.route,
+            Slip.scheme_id,
+            Scheme.name.label("scheme_name"),
+            Scheme.status.label("scheme_status"),
+            station.name.label("station_name"),
+            Person.name.label("officer_name"),
+        )
+        .join(Scheme, Scheme.id == Slip.scheme_id)
+        .join(station, station.id == Slip.station_id)
+        .outerjoin(Person, Person.id == Slip.officer_id)
+        .where(Slip.id.in_(list(ids)))
+    )
+    if can_see_client_codes(user):
+        stmt = stmt.add_columns(Redemption.redeemed_on).outerjoin(
+            Redemption, Redemption.slip_id == Slip.id
+        )
+    rows = {row.id: row for row in db.session.execute(stmt)}
+    return [rows[i] for i in ids if i in rows]
+
+
+def slip_number_pattern(typed: str) -> str:
+    """The LIKE pattern of the search by number: numbers that begin with what was typed, in
+    capitals and without spaces, as numbers are stored. Read from an index on both databases
+    (ix_slips_number_nocase, ix_slips_number_pattern), where "anywhere in the number" would
+    read every slip."""
+    number = normalise_slip_number(typed)
+    return number.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def slip_rows_query(user, filters: SlipFilters | None = None) -> Select:  # noqa: ANN001
     """The download's rows as plain values (number, scheme, station, officer, date issued,
     route, and for NGO editors the redemption's date and service point), in the list's order
@@ -116,19 +165,22 @@ def _filtered(stmt: Select, user, filters: SlipFilters) -> Select:  # noqa: ANN0
         with contextlib.suppress(ValueError):
             stmt = stmt.where(Slip.route == Route(filters.route))
     if filters.number:
-        stmt = stmt.where(Slip.number.like(f"%{normalise_slip_number(filters.number)}%"))
+        stmt = stmt.where(Slip.number.like(slip_number_pattern(filters.number), escape="\\"))
     # Whether a given slip was redeemed is a redemption record: officers learn only counts.
     if can_see_client_codes(user) and filters.state in ("redeemed", "open"):
-        redeemed = select(Redemption.slip_id).where(Redemption.slip_id.is_not(None))
-        stmt = stmt.where(
-            Slip.id.in_(redeemed) if filters.state == "redeemed" else Slip.id.not_in(redeemed)
-        )
+        # Looked up slip by slip in the redemptions' unique index on slip_id, as the list reads
+        # its slips in order (a list of every redeemed slip would be built first).
+        # (An alias: the download joins the redemptions too.)
+        visit = aliased(Redemption)
+        redeemed = select(visit.id).where(visit.slip_id == Slip.id).correlate_except(visit).exists()
+        stmt = stmt.where(redeemed if filters.state == "redeemed" else ~redeemed)
     return stmt.order_by(Slip.issued_on.desc(), Slip.id.desc())
 
 
-def issuing_stations(user, scheme: Scheme | None = None) -> list[Organisation]:  # noqa: ANN001
-    """Stations the user may issue slips for: an officer's own, within the scheme if given."""
-    stmt = select(Organisation).where(
+def issuing_stations(user, scheme: Scheme | None = None) -> list:  # noqa: ANN001
+    """Stations the user may issue slips for, as (id, name) rows: an officer's own, within the
+    scheme if given (a select of every station takes no more)."""
+    stmt = select(Organisation.id, Organisation.name).where(
         Organisation.kind.in_(list(STATION_KINDS)), Organisation.active.is_(True)
     )
     scope = station_scope(user)
@@ -136,7 +188,7 @@ def issuing_stations(user, scheme: Scheme | None = None) -> list[Organisation]: 
         stmt = stmt.where(Organisation.id.in_(scope))
     if scheme is not None:
         stmt = stmt.where(Organisation.id.in_(scheme_station_ids(scheme) or {-1}))
-    return list(db.session.scalars(stmt.order_by(by_name(Organisation.name), Organisation.id)))
+    return list(db.session.execute(stmt.order_by(by_name(Organisation.name), Organisation.id)))
 
 
 def officers_at(station_ids) -> list[Person]:  # noqa: ANN001

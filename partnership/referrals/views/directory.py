@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from partnership.caching import render_kept
 from partnership.extensions import db
 from partnership.forms import form_status, save_form
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
@@ -37,16 +38,24 @@ def _service_point_filters() -> directory_services.ServicePointFilters:
 
 @bp.get("/service-points")
 def service_point_list():
-    filters = _service_point_filters()
-    page = paginate(directory_services.service_point_query(filters))
-    return render_template(
+    # Kept rendered until a write changes what it was read from (partnership.caching), and for
+    # the day at most (an entry goes stale with time).
+    return render_kept(
         "referrals/service_point_list.html",
-        page=page,
-        filters=filters,
-        service_types=list(ServiceType),
-        statuses=list(ServicePointStatus),
-        is_stale=directory_services.is_stale,
+        "referrals/_service_point_list_body.html",
+        _service_point_list_context,
     )
+
+
+def _service_point_list_context() -> dict:
+    filters = _service_point_filters()
+    return {
+        "page": paginate(directory_services.service_point_query(filters)),
+        "filters": filters,
+        "service_types": list(ServiceType),
+        "statuses": list(ServicePointStatus),
+        "is_stale": directory_services.is_stale,
+    }
 
 
 @bp.get("/service-points/export.<fmt>")

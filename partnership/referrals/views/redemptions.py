@@ -8,8 +8,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from partnership import audit
+from partnership.caching import cached_html, page_key
 from partnership.extensions import db
 from partnership.forms import form_status, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
@@ -78,12 +80,30 @@ def _redemption_filters(code: str = "") -> redemption_services.RedemptionFilters
 def redemption_list():
     code = (request.form.get("code") or "").strip()[:64] if request.method == "POST" else ""
     filters = _redemption_filters(code)
-    page = paginate(redemption_services.redemption_query(filters))
+
+    def head() -> str:
+        return render_template(
+            "referrals/_redemption_list_head.html",
+            filters=filters,
+            schemes=scheme_services.scheme_choices(current_user),
+        )
+
+    def table() -> str:
+        page = paginate(redemption_services.redemption_page_query(filters))
+        page.items = redemption_services.redemption_list_rows(page.items)
+        return render_template("referrals/_redemption_list_table.html", page=page)
+
+    if filters.code:
+        # One client's visits: found afresh, and never kept (the code is not in the address).
+        head_html, table_html = Markup(head()), Markup(table())  # noqa: S704 - our templates
+    else:
+        # Kept rendered until a write changes what they were read from (partnership.caching);
+        # the client code search between them carries this session's CSRF token.
+        key = (page_key(current_user), request.full_path)
+        head_html = cached_html("redemptions-head", head, *key)
+        table_html = cached_html("redemptions-table", table, *key)
     return render_template(
-        "referrals/redemption_list.html",
-        page=page,
-        filters=filters,
-        schemes=db.session.scalars(scheme_services.scheme_query(current_user)).all(),
+        "referrals/redemption_list.html", head=head_html, table=table_html, filters=filters
     )
 
 

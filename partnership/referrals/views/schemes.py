@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from partnership import disclosure
-from partnership.caching import cached_html, page_key
+from partnership.caching import cached_html, page_key, render_kept
 from partnership.forms import form_status, save_action, save_form
 from partnership.pagination import arg_str, paginate
 from partnership.permissions import station_scope
@@ -29,11 +29,16 @@ from partnership.spreadsheets import send_table
 
 @bp.get("/")
 def scheme_list():
+    # Kept rendered until a write changes what it was read from (partnership.caching).
+    return render_kept(
+        "referrals/scheme_list.html", "referrals/_scheme_list_body.html", _scheme_list_context
+    )
+
+
+def _scheme_list_context() -> dict:
     filters = scheme_services.SchemeFilters(q=arg_str("q"), status=arg_str("status"))
     page = paginate(scheme_services.scheme_query(current_user, filters))
-    return render_template(
-        "referrals/scheme_list.html", page=page, filters=filters, statuses=list(SchemeStatus)
-    )
+    return {"page": page, "filters": filters, "statuses": list(SchemeStatus)}
 
 
 def _measures_context(scheme, **kwargs) -> dict:  # noqa: ANN001, ANN003

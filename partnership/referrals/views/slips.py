@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from partnership.caching import cached, render_kept, viewer_key
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error, form_status, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
@@ -48,18 +49,25 @@ def _slip_filters() -> slip_services.SlipFilters:
 
 @bp.get("/slips")
 def slip_list():
-    filters = _slip_filters()
-    page = paginate(slip_services.slip_query(current_user, filters))
-    return render_template(
-        "referrals/slip_list.html",
-        page=page,
-        filters=filters,
-        schemes=db.session.scalars(scheme_services.scheme_query(current_user)).all(),
-        stations=station_choices(current_user),
-        routes=list(Route),
-        show_redemptions=can_see_client_codes(current_user),
-        **place_choices(current_user),
+    # Kept rendered until a write changes what it was read from (partnership.caching).
+    return render_kept(
+        "referrals/slip_list.html", "referrals/_slip_list_body.html", _slip_list_context
     )
+
+
+def _slip_list_context() -> dict:
+    filters = _slip_filters()
+    page = paginate(slip_services.slip_page_query(current_user, filters))
+    page.items = slip_services.slip_list_rows(current_user, page.items)
+    return {
+        "page": page,
+        "filters": filters,
+        "schemes": scheme_services.scheme_choices(current_user),
+        "stations": station_choices(current_user),
+        "routes": list(Route),
+        "show_redemptions": can_see_client_codes(current_user),
+        **place_choices(current_user),
+    }
 
 
 def _slips_export(user) -> ExportSource:  # noqa: ANN001
@@ -83,12 +91,17 @@ def slip_export(fmt: str):
 @bp.route("/slips/new", methods=["GET", "POST"])
 def slip_create():
     schemes = scheme_services.schemes_for_issue(current_user)
-    stations = slip_services.issuing_stations(current_user)
+    # Every station of a programme for a coordinator: kept until the organisations change.
+    stations = cached(
+        "issuing-stations",
+        lambda: [(s.id, s.name) for s in slip_services.issuing_stations(current_user)],
+        viewer_key(current_user),
+    )
     form = SlipForm(schemes=schemes, stations=stations)
     if request.method == "GET":
         form.issued_on.data = date.today()
         form.scheme_id.data = arg_int("scheme") or (schemes[0].id if len(schemes) == 1 else None)
-        form.station_id.data = stations[0].id if len(stations) == 1 else None
+        form.station_id.data = stations[0][0] if len(stations) == 1 else None
     if form.validate_on_submit():
 
         def issue(data: dict):  # noqa: ANN202

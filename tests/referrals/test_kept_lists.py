@@ -1,0 +1,250 @@
+"""The referral lists at programme scale: the search by slip number matches the beginning of a
+number in any case, and the lists kept rendered until a write (partnership.caching) equal the
+lists computed afresh, before and right after a write, for each viewer's scope, with nothing of
+one session (a CSRF token, a submission key) or a client code kept where it must not be."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from datetime import date, timedelta
+
+from partnership.caching import cache
+from partnership.extensions import db
+from partnership.referrals.models import Route, ServicePoint, Slip
+from tests.conftest import csrf_token_from
+from tests.referrals.conftest import CODES, add_redemption, add_slips
+
+
+def _page(client, path: str) -> str:  # noqa: ANN001
+    """The page without its hidden form fields (CSRF tokens and submission keys are new on
+    every load)."""
+    html = client.get(path).get_data(as_text=True)
+    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", html)
+
+
+def _fresh(app, client, path: str) -> str:  # noqa: ANN001
+    with app.app_context():
+        cache.clear()
+    return _page(client, path)
+
+
+def _kept_fragments(app) -> list[str]:  # noqa: ANN001
+    """Every rendered fragment in the cache."""
+    with app.app_context():
+        store = cache.cache
+        found = []
+        for key, (_expires, value) in list(store._cache.items()):
+            if "figure:html:" in key:
+                found.append(pickle.loads(value)[1])  # noqa: S301 - our own cache entries
+        return found
+
+
+def _numbers(html: str) -> list[str]:
+    return re.findall(r'data-label="Number">([^<]+)</td>', html)
+
+
+def _add_numbered(app, scheme_id: int, station_id: int, numbers: list[str]) -> None:  # noqa: ANN001
+    with app.app_context():
+        db.session.add_all(
+            Slip(
+                scheme_id=scheme_id,
+                number=number,
+                station_id=station_id,
+                issued_on=date.today() - timedelta(days=i + 1),
+                route=Route.SOCIAL_CONTACT,
+            )
+            for i, number in enumerate(numbers)
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+# ---- the search by number ----------------------------------------------------------------------
+
+
+def test_search_by_number_finds_numbers_that_begin_with_what_was_typed(
+    app, world, referrals, coordinator_client
+):
+    _add_numbered(app, referrals.scheme_id, world.station_a.id,
+                  ["R01-00012", "R01-00013", "R01-00120", "R02-00012", "XR01-00012", "R01_00012"])  # fmt: skip
+
+    def found(typed: str) -> list[str]:
+        response = coordinator_client.get("/referrals/slips", query_string={"number": typed})
+        assert response.status_code == 200
+        return sorted(_numbers(response.get_data(as_text=True)))
+
+    assert found("R01-00012") == ["R01-00012"]
+    # In small letters and with spaces, as people type them.
+    assert found(" r01-0001 ") == ["R01-00012", "R01-00013"]
+    assert found("r01-00") == ["R01-00012", "R01-00013", "R01-00120"]
+    # The middle or the end of a number finds nothing, nor does a pattern character.
+    assert found("00012") == []
+    assert found("R01%") == []
+    assert found("R01_") == ["R01_00012"]
+    page = coordinator_client.get("/referrals/slips").get_data(as_text=True)
+    assert "Finds the numbers that begin with what you type" in page
+
+
+def test_an_officer_finds_by_number_only_slips_of_their_station(
+    app, world, referrals, officer_client
+):
+    _add_numbered(app, referrals.scheme_id, world.station_a.id, ["A-00001"])
+    _add_numbered(app, referrals.scheme_id, world.station_c.id, ["A-00002"])
+    html = officer_client.get("/referrals/slips?number=a-0000").get_data(as_text=True)
+    assert _numbers(html) == ["A-00001"]
+
+
+# ---- the slips list kept ---------------------------------------------------------------------
+
+
+def test_a_kept_slips_list_equals_a_fresh_one_and_shows_a_new_slip_at_once(
+    app, world, redeemed, coordinator_client, live_cache
+):
+    path = "/referrals/slips"
+    first = _page(coordinator_client, path)
+    assert _page(coordinator_client, path) == first == _fresh(app, coordinator_client, path)
+    response = coordinator_client.post(
+        "/referrals/slips/new",
+        data={
+            "scheme_id": redeemed.scheme_id,
+            "number": "00777",
+            "station_id": world.station_b.id,
+            "issued_on": date.today().isoformat(),
+            "route": "social_contact",
+        },  # fmt: skip
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    after = _page(coordinator_client, path)
+    assert "00777" in after and "00777" not in first
+    assert _page(coordinator_client, path) == _fresh(app, coordinator_client, path)
+    # A visit recorded for a slip shows as redeemed on the next load, in place of the link.
+    slip_id = _slip_id(app, "00002")
+    assert 'slip=00002"' in after
+    add_redemption(app, redeemed.scheme_id, redeemed.point_id, slip_id, "KEPT1990F")
+    assert 'slip=00002"' not in _page(coordinator_client, path)
+
+
+def _slip_id(app, number: str) -> int:  # noqa: ANN001
+    with app.app_context():
+        return db.session.scalar(db.select(Slip.id).where(Slip.number == number))
+
+
+def test_kept_slips_lists_follow_each_viewers_stations_and_show_officers_no_visits(
+    app, world, redeemed, make_user, login_as, coordinator_client, officer_client, live_cache
+):
+    command_officer = make_user("officer", world.command, email="command@test.example")
+    from tests.conftest import login
+
+    command_client = app.test_client()
+    assert login(command_client, command_officer.email).status_code == 302
+    # The coordinator's list is kept first; the officers must not receive it.
+    coordinator = _page(coordinator_client, "/referrals/slips")
+    assert {"00001", "00002", "00050"} <= set(_numbers(coordinator))
+    assert "Record a visit" in coordinator
+    for client in (officer_client, command_client):
+        html = _page(client, "/referrals/slips")
+        assert sorted(_numbers(html)) == ["00001", "00002"]  # station A (of the Coast Command)
+        assert "Record a visit" not in html and "Redeemed" not in html
+        assert not any(code in html for code in CODES)
+        assert html == _fresh(app, client, "/referrals/slips")
+    # Filters are part of what is kept: another address is another list.
+    filtered = _page(coordinator_client, f"/referrals/slips?station={world.station_c.id}")
+    assert _numbers(filtered) == ["00050"]
+    redeemed_only = _page(coordinator_client, "/referrals/slips?state=redeemed")
+    assert sorted(_numbers(redeemed_only)) == ["00001", "00050"]
+    open_only = _page(coordinator_client, "/referrals/slips?state=open")
+    assert _numbers(open_only) == ["00002"]
+
+
+def test_no_kept_fragment_holds_a_token_of_a_session(
+    app, world, redeemed, coordinator_client, officer_client, live_cache
+):
+    for path in ("/referrals/slips", "/referrals/", "/referrals/service-points",
+                 "/referrals/redemptions", "/referrals/slips?page=2"):  # fmt: skip
+        assert coordinator_client.get(path).status_code == 200
+    officer_client.get("/referrals/slips")
+    fragments = _kept_fragments(app)
+    assert len(fragments) >= 6
+    for html in fragments:
+        assert "csrf_token" not in html and "submission_key" not in html
+        assert 'method="post"' not in html.lower()
+
+
+# ---- the redemptions list kept -----------------------------------------------------------------
+
+
+def test_a_kept_redemptions_list_equals_a_fresh_one_and_is_never_kept_offline(
+    app, world, redeemed, coordinator_client, live_cache
+):
+    path = "/referrals/redemptions"
+    first = coordinator_client.get(path)
+    again = coordinator_client.get(path)
+    # Client codes are shown: the page is never kept on the device, even when served kept.
+    assert first.headers.get("X-Kept-Offline") == again.headers.get("X-Kept-Offline") == "no"
+    html = _page(coordinator_client, path)
+    assert all(code in html for code in CODES)
+    assert html == _fresh(app, coordinator_client, path)
+    # The client-code search carries this session's token and is answered afresh.
+    page = coordinator_client.get(path).get_data(as_text=True)
+    found = coordinator_client.post(
+        path, data={"code": CODES[1].lower(), "csrf_token": csrf_token_from(page)}
+    ).get_data(as_text=True)
+    assert CODES[1] in found and CODES[0] not in found and CODES[2] not in found
+    assert all(code in _page(coordinator_client, path) for code in CODES)
+    # A visit recorded now shows on the next load.
+    (slip_id,) = add_slips(app, redeemed.scheme_id, world.station_b.id, 1, start=300)
+    add_redemption(app, redeemed.scheme_id, redeemed.point_id, slip_id, "NEWC1977M")
+    after = _page(coordinator_client, path)
+    assert "NEWC1977M" in after and "00300" in after
+    assert after == _fresh(app, coordinator_client, path)
+
+
+# ---- the service directory and the schemes kept ----------------------------------------------
+
+
+def test_checked_today_from_a_kept_service_directory(
+    app, world, referrals, coordinator_client, viewer_client, live_cache
+):
+    with app.app_context():
+        point = db.session.get(ServicePoint, referrals.point_id)
+        point.last_checked = date.today() - timedelta(days=400)
+        db.session.commit()
+    path = "/referrals/service-points"
+    page = coordinator_client.get(path).get_data(as_text=True)
+    assert "needs checking" in page
+    page = coordinator_client.get(path).get_data(as_text=True)  # kept
+    # The rows' buttons send the page's own form, which carries this session's token.
+    form = re.search(r'<form id="point-checked" method="post"[^>]*>(.*?)</form>', page, re.S)
+    assert form and "csrf_token" in form.group(1)
+    action = re.search(r'form="point-checked" formaction="([^"]+)"', page).group(1)
+    assert action == f"/referrals/service-points/{referrals.point_id}/checked"
+    response = coordinator_client.post(action, data={"csrf_token": csrf_token_from(page)})
+    assert response.status_code == 302
+    after = _page(coordinator_client, path)
+    assert "was marked as checked today" in after and "needs checking" not in after
+    assert _page(coordinator_client, path) == _fresh(app, coordinator_client, path)
+    # A viewer sees the directory without the form or its buttons.
+    viewer = viewer_client.get(path).get_data(as_text=True)
+    assert "Harbour drop-in" in viewer and "point-checked" not in viewer
+
+
+def test_kept_scheme_lists_follow_each_viewers_schemes(
+    app, world, referrals, make_org, coordinator_client, officer_client, live_cache
+):
+    from partnership.referrals.models import Scheme, SchemeStatus
+
+    with app.app_context():
+        other = Scheme(
+            name="Inland only scheme",
+            status=SchemeStatus.ACTIVE,
+            partners=[db.session.get(type(world.station_c), world.station_c.id)],
+        )
+        db.session.add(other)
+        db.session.commit()
+        db.session.remove()
+    coordinator = _page(coordinator_client, "/referrals/")
+    assert "Coast referral scheme" in coordinator and "Inland only scheme" in coordinator
+    officer = _page(officer_client, "/referrals/")
+    assert "Coast referral scheme" in officer and "Inland only scheme" not in officer
+    assert officer == _fresh(app, officer_client, "/referrals/")
