@@ -246,8 +246,32 @@ def cached_html(
     changes a table that rendering read. ``key`` must name everything else the HTML depends on
     (``page_key`` for who looks, the filters); a fragment never holds a CSRF token or anything
     else of one session."""
+
+    def compute() -> tuple[str, tuple[str, ...]]:
+        # Marks the rendering leaves on the request (``not_kept_offline``: the page shows
+        # restricted details) are kept with the HTML and set again whenever it is served.
+        outer = {flag: g.pop(flag, None) for flag in REPLAYED_FLAGS}
+        try:
+            html = str(render())
+            marks = tuple(flag for flag in REPLAYED_FLAGS if g.get(flag))
+        finally:
+            for flag, value in outer.items():
+                if value:
+                    setattr(g, flag, value)
+        return html, marks
+
+    kept = cached(f"html:{name}", compute, *key, timeout=timeout)
+    html, marks = (kept, ()) if isinstance(kept, str) else kept  # kept by an older release
+    for flag in marks:
+        setattr(g, flag, True)
     # Our own templates' output, escaped when it was rendered.
-    return Markup(cached(f"html:{name}", lambda: str(render()), *key, timeout=timeout))  # noqa: S704
+    return Markup(html)  # noqa: S704
+
+
+# Request marks a template sets while it renders (partnership.offline.not_kept_offline: the
+# service worker must not keep this page): a kept fragment carries them to every page it is
+# served in, or a page served from the cache would lose them.
+REPLAYED_FLAGS = ("not_kept_offline",)
 
 
 # Template globals whose every call writes something of one session or one page load: a form's

@@ -381,3 +381,31 @@ def test_a_kept_station_page_moves_a_meeting_to_the_past_as_it_ends(  # noqa: AN
     after = _page(coordinator_client, path)
     assert "none planned" in after
     assert after == _fresh(app, coordinator_client, path)
+
+
+def test_a_kept_fragment_marks_its_page_not_kept_offline_when_served_from_the_cache(
+    app, live_cache
+) -> None:  # noqa: ANN001
+    """A fragment that shows restricted details marks its page so the service worker never
+    keeps it on the device: the mark comes with the fragment when it is served kept, too."""
+    from flask import g
+
+    from partnership.caching import cached_html
+    from partnership.offline import not_kept_offline
+
+    renders = []
+
+    def restricted() -> str:
+        renders.append(1)
+        return f"<p>{not_kept_offline()}security notes</p>"
+
+    for _ in range(2):
+        with app.test_request_context("/meetings/1"):
+            g._figures_since = 1e12  # every generation read is older than this request
+            assert str(cached_html("restricted", restricted, "k")) == "<p>security notes</p>"
+            assert g.get("not_kept_offline") is True
+        with app.test_request_context("/meetings/2"):
+            g._figures_since = 1e12
+            cached_html("plain", lambda: "<p>agenda</p>", "k")
+            assert not g.get("not_kept_offline")
+    assert len(renders) == 1  # the second page was served from the cache, marked all the same

@@ -165,25 +165,21 @@ def scheme_measures(
     by_month = {ym: Line(ym, date(ym[0], ym[1], 1).isoformat()[:7]) for ym in span}
     by_route = {r: Line(r, r.label) for r in Route}
     by_station: dict[int, Line] = {}
-    # 1. Slips per station, month of issue and route, with those redeemed and the days each
-    # took (one pass over the scheme's slips and their redemptions; the breakdowns below add
-    # these groups up). A month's "redeemed" counts that month's slips redeemed at any time.
+    # 1. Slips per station, route and month of issue, and those of them redeemed (one pass over
+    # the scheme's slips; the three breakdowns add these groups up). A month's "redeemed"
+    # counts that month's slips redeemed at any time.
     year, month = _year(Slip.issued_on), _month(Slip.issued_on)
-    gap = days_between(Redemption.redeemed_on, Slip.issued_on)
-    groups = db.session.execute(
+    rows = db.session.execute(
         slips_in_scope(
             select(
-                Slip.station_id, Slip.route, year, month, Redemption.service_point_id, gap,
-                func.count(Slip.id), redeemed, Organisation.name,
+                Slip.station_id, Organisation.name, Slip.route, year, month,
+                func.count(Slip.id), redeemed,
             )
             .join(Organisation, Organisation.id == Slip.station_id)
             .outerjoin(Redemption, Redemption.slip_id == Slip.id)
-        ).group_by(
-            Slip.station_id, Organisation.name, Slip.route, year, month,
-            Redemption.service_point_id, gap,
-        )
-    ).all()  # fmt: skip
-    for station_id, route, y, m, _point, _days, issued, n_redeemed, name in groups:
+        ).group_by(Slip.station_id, Organisation.name, Slip.route, year, month)
+    )  # fmt: skip
+    for station_id, name, route, y, m, issued, n_redeemed in rows:
         station_line = by_station.get(station_id)
         if station_line is None:
             station_line = by_station[station_id] = Line(station_id, name)
@@ -208,13 +204,23 @@ def scheme_measures(
         )
 
     # 5. Days from issue to redemption: a histogram per station, service point and month.
+    gap = days_between(Redemption.redeemed_on, Slip.issued_on)
+    rows = db.session.execute(
+        slips_in_scope(
+            select(Slip.station_id, Redemption.service_point_id, year, month, gap, func.count())
+            .join(Redemption, Redemption.slip_id == Slip.id)
+        ).group_by(Slip.station_id, Redemption.service_point_id, year, month, gap)
+    )  # fmt: skip
     total = Line("total", "")
-    for station_id, _route, y, m, point_id, days, _issued, n_redeemed, _name in groups:
-        if not n_redeemed:
-            continue
-        for line in (by_station[station_id], by_point.get(point_id), by_month.get((y, m)), total):
+    for station_id, point_id, y, m, days, n in rows:
+        for line in (
+            by_station.get(station_id),
+            by_point.get(point_id),
+            by_month.get((y, m)),
+            total,
+        ):
             if line is not None:
-                line.days[days] = line.days.get(days, 0) + n_redeemed
+                line.days[days] = line.days.get(days, 0) + n
 
     # 6. Services provided (every redemption in scope, walk-ins included).
     rows = db.session.execute(

@@ -264,3 +264,21 @@ def test_kept_detail_pages_equal_fresh_ones_before_and_right_after_a_write(  # n
         db.session.commit()
     assert "Closed unresolved" in _page(coordinator_client, point_path)
     assert _page(coordinator_client, concern_path) == _fresh(app, coordinator_client, concern_path)
+
+
+def test_the_measures_show_the_station_rows_a_page_at_a_time(
+    app, world, live_cache, coordinator_client, make_action_point, monkeypatch
+):  # noqa: ANN001
+    from partnership.actions.views import review
+
+    monkeypatch.setattr(review, "MEASURE_ROWS", 2)
+    officer = world.users["officer"]
+    for station in (world.station_a, world.station_b, world.station_c):
+        make_action_point(station, police_owner_id=officer.id)
+    first = _page(coordinator_client, "/measures")
+    assert "Rows 1 to 2 of 3" in first and 'href="/measures?page=2"' in first
+    assert "Alpha Police Station" in first and "Charlie Police Station" not in first
+    second = _page(coordinator_client, "/measures?page=2")
+    assert "Rows 3 to 3 of 3" in second and "Charlie Police Station" in second
+    assert second == _fresh(app, coordinator_client, "/measures?page=2")
+    assert "Charlie Police Station" in _page(coordinator_client, "/measures?page=9")

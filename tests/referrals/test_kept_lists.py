@@ -36,7 +36,8 @@ def _kept_fragments(app) -> list[str]:  # noqa: ANN001
         found = []
         for key, (_expires, value) in list(store._cache.items()):
             if "figure:html:" in key:
-                found.append(pickle.loads(value)[1])  # noqa: S301 - our own cache entries
+                kept = pickle.loads(value)[1]  # noqa: S301 - our own cache entries
+                found.append(kept[0])  # the HTML, beside the request marks it carries
         return found
 
 
