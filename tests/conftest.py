@@ -56,6 +56,23 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield application
 
 
+def page_html(client: FlaskClient, path: str) -> str:
+    """A page (it must answer 200) without its hidden form fields: CSRF tokens and submission
+    keys are new on every load, so two loads of a kept page compare equal only without them."""
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", response.get_data(as_text=True))
+
+
+def fresh_page_html(app: Flask, client: FlaskClient, path: str) -> str:
+    """The same page computed afresh from the database: nothing kept is served."""
+    from partnership.caching import cache
+
+    with app.app_context():
+        cache.clear()
+    return page_html(client, path)
+
+
 @pytest.fixture()
 def live_cache(app: Flask) -> Iterator[None]:
     """A working in-memory cache for this test (the suite's default keeps none)."""

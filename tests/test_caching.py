@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from partnership.caching import GENERATION_PREFIX, cache, cached
+from tests.conftest import fresh_page_html, page_html
 from tests.referrals.conftest import add_slips, referrals  # noqa: F401
 
 
@@ -37,20 +38,6 @@ def _plain_slip_count(app, station_ids=None) -> int:  # noqa: ANN001
         return db.session.scalar(stmt)
 
 
-def _page(client, path: str) -> str:  # noqa: ANN001
-    """The page without its hidden form fields (CSRF tokens and submission keys are new on
-    every load)."""
-    html = client.get(path).get_data(as_text=True)
-    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", html)
-
-
-def _fresh(app, client, path: str) -> str:  # noqa: ANN001
-    """The page with every figure computed from the database (no cached copy)."""
-    with app.app_context():
-        cache.clear()
-    return _page(client, path)
-
-
 def test_a_new_slip_appears_on_the_next_dashboard_load(
     app,
     world,
@@ -73,10 +60,10 @@ def test_a_new_slip_appears_on_the_next_dashboard_load(
         },  # fmt: skip
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    after = _page(coordinator_client, f"/?{_period()}")
+    after = page_html(coordinator_client, f"/?{_period()}")
     assert _slips_issued(after) == "8" == str(_plain_slip_count(app))
     # (The first load also showed the form's confirmation.)
-    assert _page(coordinator_client, f"/?{_period()}") == _fresh(
+    assert page_html(coordinator_client, f"/?{_period()}") == fresh_page_html(
         app, coordinator_client, f"/?{_period()}"
     )
 
@@ -99,10 +86,10 @@ def test_cached_figures_follow_each_viewers_scope_and_suppression(  # noqa: ANN0
     viewer = viewer_client.get(f"/?{_period()}").get_data(as_text=True)
     assert _slips_issued(viewer) == "12"
     # Cached pages equal pages computed afresh.
-    assert _page(officer_client, f"/?{_period()}") == _fresh(app, officer_client, f"/?{_period()}")
+    assert page_html(officer_client, f"/?{_period()}") == fresh_page_html(app, officer_client, f"/?{_period()}")
     story = f"/stations/{world.station_a.id}?{_period()}"
-    cached_story = _page(coordinator_client, story)
-    assert cached_story == _fresh(app, coordinator_client, story)
+    cached_story = page_html(coordinator_client, story)
+    assert cached_story == fresh_page_html(app, coordinator_client, story)
 
 
 def _generation(table: str) -> str | None:
@@ -302,8 +289,8 @@ def test_a_figure_is_kept_until_the_moment_it_changes_by_itself(app, world, live
 
 
 def _kept_and_fresh(app, client, path: str) -> tuple[str, str]:  # noqa: ANN001
-    kept = _page(client, path)
-    return kept, _fresh(app, client, path)
+    kept = page_html(client, path)
+    return kept, fresh_page_html(app, client, path)
 
 
 def test_kept_figure_pages_show_a_write_on_the_next_load(  # noqa: ANN001, PLR0913
@@ -339,7 +326,7 @@ def test_kept_figure_pages_show_a_write_on_the_next_load(  # noqa: ANN001, PLR09
         for path in paths:
             kept, fresh = _kept_and_fresh(app, client, path)
             assert kept == fresh, path
-            before[(client, path)] = _page(client, path)  # now served from the cache
+            before[(client, path)] = page_html(client, path)  # now served from the cache
     # Writes: slips, an action point, a concern and a held visit at Alpha.
     add_slips(app, referrals.scheme_id, a.id, 3, start=500)
     make_action_point(a, title="Brief the night shift")
@@ -347,8 +334,8 @@ def test_kept_figure_pages_show_a_write_on_the_next_load(  # noqa: ANN001, PLR09
     create_meeting(app, [a], status="held", starts=datetime.now(UTC) - timedelta(days=2))
     for client in (coordinator_client, viewer_client):
         for path in paths:
-            after = _page(client, path)
-            assert after == _fresh(app, client, path), path
+            after = page_html(client, path)
+            assert after == fresh_page_html(app, client, path), path
             changed = "knowledge" not in path and "coverage" not in path
             if client is coordinator_client and changed:  # (a viewer reads "<5" both times)
                 assert after != before[(client, path)], path  # the write shows at once
@@ -374,13 +361,13 @@ def test_a_kept_station_page_moves_a_meeting_to_the_past_as_it_ends(  # noqa: AN
         meeting.ends_at = ends
         db.session.commit()
     path = f"/stations/{a.id}"
-    first = _page(coordinator_client, path)
-    assert first == _page(coordinator_client, path)  # kept
+    first = page_html(coordinator_client, path)
+    assert first == page_html(coordinator_client, path)  # kept
     assert "none planned" not in first  # the meeting is still the next one
     time.sleep(max((ends - datetime.now(UTC)).total_seconds(), 0) + 0.5)
-    after = _page(coordinator_client, path)
+    after = page_html(coordinator_client, path)
     assert "none planned" in after
-    assert after == _fresh(app, coordinator_client, path)
+    assert after == fresh_page_html(app, coordinator_client, path)
 
 
 def test_a_kept_fragment_marks_its_page_not_kept_offline_when_served_from_the_cache(

@@ -11,20 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from partnership.caching import CSRF_SLOT, cache
-from tests.conftest import PASSWORD, login
-
-
-def _page(client, path: str) -> str:  # noqa: ANN001
-    """The page without its hidden form fields (CSRF tokens are new on every load)."""
-    response = client.get(path)
-    assert response.status_code == 200, path
-    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", response.get_data(as_text=True))
-
-
-def _fresh(app, client, path: str) -> str:  # noqa: ANN001
-    with app.app_context():
-        cache.clear()
-    return _page(client, path)
+from tests.conftest import PASSWORD, fresh_page_html, login, page_html
 
 
 def _kept_values(app) -> list[str]:  # noqa: ANN001
@@ -81,13 +68,13 @@ def test_kept_lists_equal_fresh_pages_before_and_right_after_a_write(  # noqa: P
     before = {}
     for client, paths in readers.items():
         for path in paths:
-            kept_first = _page(client, path)
-            assert _page(client, path) == kept_first == _fresh(app, client, path), path
-            before[(client, path)] = _page(client, path)
+            kept_first = page_html(client, path)
+            assert page_html(client, path) == kept_first == fresh_page_html(app, client, path), path
+            before[(client, path)] = page_html(client, path)
     # Officers see their own stations only, although the coordinator's copy was kept first.
     for client in (officer_client, commander_client):
         for path in ("/concerns", "/action-points"):
-            page = _page(client, path)
+            page = page_html(client, path)
             assert "Charlie" not in page, path
     # Writes through the forms: a concern logged at Alpha, a point marked in progress.
     response = coordinator_client.post(
@@ -105,13 +92,13 @@ def test_kept_lists_equal_fresh_pages_before_and_right_after_a_write(  # noqa: P
     point = make_action_point(a, title="Post the circular at night", due_on=date.today())
     for client, paths in readers.items():
         for path in paths:
-            after = _page(client, path)
-            assert after == _fresh(app, client, path), path
+            after = page_html(client, path)
+            assert after == fresh_page_html(app, client, path), path
             if path in ("/concerns", "/action-points", "/my-review", "/concerns?q=market"):
                 assert after != before[(client, path)], path  # the write shows at once
-    assert "Kits taken again at the market" in _page(coordinator_client, "/concerns")
-    assert "Post the circular at night" in _page(officer_client, "/my-review")
-    assert "Post the circular at night" in _page(commander_client, "/action-points")
+    assert "Kits taken again at the market" in page_html(coordinator_client, "/concerns")
+    assert "Post the circular at night" in page_html(officer_client, "/my-review")
+    assert "Post the circular at night" in page_html(commander_client, "/action-points")
     assert point.id
 
 
@@ -124,12 +111,12 @@ def test_kept_measures_keep_small_counts_suppressed_for_officers_and_viewers(  #
     officer = world.users["officer"]
     for i in range(3):
         make_action_point(world.station_a, title=f"Owned {i}", police_owner_id=officer.id)
-    coordinator = _page(coordinator_client, "/measures")  # kept first, for the coordinator
+    coordinator = page_html(coordinator_client, "/measures")  # kept first, for the coordinator
     assert "&lt;5" not in coordinator
     for client in (officer_client, viewer_client):
-        kept = _page(client, "/measures")
-        assert "&lt;5" in kept and kept == _fresh(app, client, "/measures")
-        assert "&lt;5" in _page(client, "/measures")  # served from the cache
+        kept = page_html(client, "/measures")
+        assert "&lt;5" in kept and kept == fresh_page_html(app, client, "/measures")
+        assert "&lt;5" in page_html(client, "/measures")  # served from the cache
 
 
 def test_the_review_is_kept_per_account(app, world, live_cache, make_action_point, make_user):  # noqa: ANN001
@@ -143,7 +130,7 @@ def test_the_review_is_kept_per_account(app, world, live_cache, make_action_poin
     for user in (first, second):
         client = app.test_client()
         login(client, user.email)
-        pages[user.email] = _page(client, "/my-review")
+        pages[user.email] = page_html(client, "/my-review")
     assert "Owned by the first" in pages[first.email]
     assert "Owned by the second" not in pages[first.email]
     assert "Owned by the second" in pages[second.email]
@@ -202,7 +189,7 @@ def test_the_kept_review_carries_each_sessions_own_csrf_token(  # noqa: PLR0913
     with app.app_context():
         assert db.session.get(ActionPoint, point.id).acknowledged_at is not None
     # ... and the acknowledgement shows on the next load of the kept review.
-    assert "Acknowledge me: " not in re.sub(r"<[^>]+>", "", _page(clients[0], "/my-review"))
+    assert "Acknowledge me: " not in re.sub(r"<[^>]+>", "", page_html(clients[0], "/my-review"))
 
 
 def test_kept_detail_pages_equal_fresh_ones_before_and_right_after_a_write(  # noqa: PLR0913
@@ -228,17 +215,17 @@ def test_kept_detail_pages_equal_fresh_ones_before_and_right_after_a_write(  # n
     }
     for client, paths in readers.items():
         for path in paths:
-            kept = _page(client, path)
-            assert _page(client, path) == kept == _fresh(app, client, path), path
+            kept = page_html(client, path)
+            assert page_html(client, path) == kept == fresh_page_html(app, client, path), path
     # Restricted details: the coordinator's kept copy is never the officer's, and the page that
     # shows them is never kept offline, also when its facts come from the cache.
-    assert "Name of the client" in _page(coordinator_client, concern_path)
-    assert "Name of the client" not in _page(officer_client, concern_path)
+    assert "Name of the client" in page_html(coordinator_client, concern_path)
+    assert "Name of the client" not in page_html(officer_client, concern_path)
     response = coordinator_client.get(concern_path)
     assert response.headers.get(NOT_KEPT_HEADER) == "no"
     assert officer_client.get(concern_path).headers.get(NOT_KEPT_HEADER) is None
     # The viewer reads the point without the concerns it answers; the officer not Charlie's.
-    assert f"/concerns/{concern.id}" not in _page(viewer_client, point_path)
+    assert f"/concerns/{concern.id}" not in page_html(viewer_client, point_path)
     assert officer_client.get(f"/action-points/{other.id}").status_code == 404
     # Writes through the forms: a follow-up on the point, an edit and a note on the concern.
     response = officer_client.post(
@@ -252,9 +239,9 @@ def test_kept_detail_pages_equal_fresh_ones_before_and_right_after_a_write(  # n
     coordinator_client.get(response.location)
     for client, paths in readers.items():
         for path in paths:
-            assert _page(client, path) == _fresh(app, client, path), path
-    assert "Kits returned to two clients" in _page(viewer_client, point_path)
-    assert "Called the OCS" in _page(coordinator_client, concern_path)
+            assert page_html(client, path) == fresh_page_html(app, client, path), path
+    assert "Kits returned to two clients" in page_html(viewer_client, point_path)
+    assert "Called the OCS" in page_html(coordinator_client, concern_path)
     # A change of the concern itself shows on the point's page (it lists the concern's status).
     from partnership.actions.models import Concern, ConcernStatus
     from partnership.extensions import db
@@ -262,8 +249,10 @@ def test_kept_detail_pages_equal_fresh_ones_before_and_right_after_a_write(  # n
     with app.app_context():
         db.session.get(Concern, concern.id).status = ConcernStatus.CLOSED_UNRESOLVED
         db.session.commit()
-    assert "Closed unresolved" in _page(coordinator_client, point_path)
-    assert _page(coordinator_client, concern_path) == _fresh(app, coordinator_client, concern_path)
+    assert "Closed unresolved" in page_html(coordinator_client, point_path)
+    assert page_html(coordinator_client, concern_path) == fresh_page_html(
+        app, coordinator_client, concern_path
+    )
 
 
 def test_the_measures_show_the_station_rows_a_page_at_a_time(
@@ -275,10 +264,10 @@ def test_the_measures_show_the_station_rows_a_page_at_a_time(
     officer = world.users["officer"]
     for station in (world.station_a, world.station_b, world.station_c):
         make_action_point(station, police_owner_id=officer.id)
-    first = _page(coordinator_client, "/measures")
+    first = page_html(coordinator_client, "/measures")
     assert "Rows 1 to 2 of 3" in first and 'href="/measures?page=2"' in first
     assert "Alpha Police Station" in first and "Charlie Police Station" not in first
-    second = _page(coordinator_client, "/measures?page=2")
+    second = page_html(coordinator_client, "/measures?page=2")
     assert "Rows 3 to 3 of 3" in second and "Charlie Police Station" in second
-    assert second == _fresh(app, coordinator_client, "/measures?page=2")
-    assert "Charlie Police Station" in _page(coordinator_client, "/measures?page=9")
+    assert second == fresh_page_html(app, coordinator_client, "/measures?page=2")
+    assert "Charlie Police Station" in page_html(coordinator_client, "/measures?page=9")

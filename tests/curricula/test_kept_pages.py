@@ -4,25 +4,10 @@ own stations' participants, viewers only aggregates."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from partnership.caching import cache
+from tests.conftest import fresh_page_html, page_html
 from tests.curricula.test_trainings import _participants, _two_station_training
-
-
-def _page(client, path: str) -> str:  # noqa: ANN001
-    """The page without its hidden form fields (CSRF tokens are new on every load)."""
-    response = client.get(path)
-    assert response.status_code == 200, path
-    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", response.get_data(as_text=True))
-
-
-def _fresh(app, client, path: str) -> str:  # noqa: ANN001
-    with app.app_context():
-        cache.clear()
-    return _page(client, path)
 
 
 @pytest.mark.parametrize("listing", [False, True], ids=["training", "trainings"])
@@ -31,8 +16,8 @@ def test_kept_training_pages_equal_fresh_before_and_after_scores_are_saved(
 ):  # noqa: ANN001
     training_id = _two_station_training(make_person, make_training, world)
     path = "/curricula/trainings" if listing else f"/curricula/trainings/{training_id}"
-    first = _page(trainer_client, path)
-    assert _page(trainer_client, path) == first == _fresh(app, trainer_client, path)
+    first = page_html(trainer_client, path)
+    assert page_html(trainer_client, path) == first == fresh_page_html(app, trainer_client, path)
     rows = _participants(app, training_id)
     data = {}
     for pid, *_rest in rows:
@@ -41,9 +26,9 @@ def test_kept_training_pages_equal_fresh_before_and_after_scores_are_saved(
         trainer_client.post(f"/curricula/trainings/{training_id}/scores", data=data).status_code
         == 302
     )
-    _page(trainer_client, path)  # (shows the confirmation once)
-    after = _page(trainer_client, path)
-    assert after == _fresh(app, trainer_client, path)
+    page_html(trainer_client, path)  # (shows the confirmation once)
+    after = page_html(trainer_client, path)
+    assert after == fresh_page_html(app, trainer_client, path)
     if not listing:
         assert after != first and "20 / 20" in after
 
@@ -53,14 +38,14 @@ def test_kept_training_page_follows_each_viewers_scope(
 ):  # noqa: ANN001
     training_id = _two_station_training(make_person, make_training, world)
     path = f"/curricula/trainings/{training_id}"
-    coordinator = _page(login_as("coordinator"), path)
+    coordinator = page_html(login_as("coordinator"), path)
     assert "Charlie 0" in coordinator and "Alpha 0" in coordinator
     # Kept for the coordinator first: the officer and the viewer must not receive it.
-    officer = _page(login_as("officer"), path)
+    officer = page_html(login_as("officer"), path)
     assert "Alpha 0" in officer and "Charlie 0" not in officer and "10 / 20" in officer
-    viewer = _page(login_as("viewer"), path)
+    viewer = page_html(login_as("viewer"), path)
     assert "Alpha 0" not in viewer and "Charlie 0" not in viewer and 'class="point"' not in viewer
-    assert officer == _fresh(app, login_as("officer"), path)
+    assert officer == fresh_page_html(app, login_as("officer"), path)
     # A training of other stations only stays out of the officer's reach, kept or not.
     other = make_training(
         stations=[world.station_c], people=[(make_person("officer", world.station_c), 2, 5, 9)]
@@ -79,9 +64,9 @@ def test_issue_certificates_posts_through_the_pages_own_form(
     assert 'name="csrf_token"' in form
     response = coordinator_client.post(f"/curricula/trainings/{training_id}/certificates")
     assert response.status_code == 302
-    issued = _page(coordinator_client, f"/curricula/trainings/{training_id}")
+    issued = page_html(coordinator_client, f"/curricula/trainings/{training_id}")
     assert "certificates-form" in issued and "<code>" in issued  # the certificates listed
-    assert _page(coordinator_client, f"/curricula/trainings/{training_id}") == _fresh(
+    assert page_html(coordinator_client, f"/curricula/trainings/{training_id}") == fresh_page_html(
         app, coordinator_client, f"/curricula/trainings/{training_id}"
     )
 
@@ -92,8 +77,8 @@ def test_kept_catalogue_pages_equal_fresh_after_a_new_module(
 ):  # noqa: ANN001
     make_org("training_centre", "Kenya Police Training College")
     make_module(code="K-1")
-    first = _page(coordinator_client, path)
-    assert "K-1" in first and first == _fresh(app, coordinator_client, path)
+    first = page_html(coordinator_client, path)
+    assert "K-1" in first and first == fresh_page_html(app, coordinator_client, path)
     make_module(code="K-2")
-    after = _page(coordinator_client, path)
-    assert "K-2" in after and after == _fresh(app, coordinator_client, path)
+    after = page_html(coordinator_client, path)
+    assert "K-2" in after and after == fresh_page_html(app, coordinator_client, path)

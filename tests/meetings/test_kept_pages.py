@@ -4,28 +4,15 @@ scope."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from partnership.caching import cache
+from tests.conftest import fresh_page_html, page_html
 from tests.meetings.helpers import create_meeting
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def _page(client, path: str) -> str:  # noqa: ANN001
-    """The page without its hidden form fields (CSRF tokens are new on every load)."""
-    response = client.get(path)
-    assert response.status_code == 200, path
-    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", response.get_data(as_text=True))
-
-
-def _fresh(app, client, path: str) -> str:  # noqa: ANN001
-    with app.app_context():
-        cache.clear()
-    return _page(client, path)
 
 
 LIST_PAGES = [
@@ -47,16 +34,16 @@ def test_kept_list_equals_fresh_before_and_after_a_write(
         kind="training",
         starts=NOW + timedelta(days=1),
     )
-    first = _page(coordinator_client, path)
+    first = page_html(coordinator_client, path)
     assert "Alpha meeting" in first
-    assert _page(coordinator_client, path) == first  # served kept
-    assert first == _fresh(app, coordinator_client, path)
+    assert page_html(coordinator_client, path) == first  # served kept
+    assert first == fresh_page_html(app, coordinator_client, path)
     # A status change through the page's button shows on the next load.
     assert coordinator_client.post(f"/meetings/{meeting_id}/confirm").status_code == 302
-    _page(coordinator_client, path)  # (shows the confirmation message once)
-    after = _page(coordinator_client, path)
+    page_html(coordinator_client, path)  # (shows the confirmation message once)
+    after = page_html(coordinator_client, path)
     assert after != first and "Confirmed" in after
-    assert after == _fresh(app, coordinator_client, path)
+    assert after == fresh_page_html(app, coordinator_client, path)
     # A new meeting too.
     create_meeting(
         app,
@@ -65,7 +52,7 @@ def test_kept_list_equals_fresh_before_and_after_a_write(
         kind="training",
         starts=NOW + timedelta(days=2),
     )
-    assert "Bravo meeting" in _page(coordinator_client, path)
+    assert "Bravo meeting" in page_html(coordinator_client, path)
 
 
 @pytest.mark.parametrize("path", LIST_PAGES)
@@ -86,12 +73,12 @@ def test_kept_list_follows_each_viewers_scope(
         kind="training",
         starts=NOW + timedelta(days=1),
     )
-    coordinator = _page(coordinator_client, path)
+    coordinator = page_html(coordinator_client, path)
     assert "Alpha meeting" in coordinator and "Charlie meeting" in coordinator
     # Kept for the coordinator first: the officer must not receive it.
-    officer = _page(officer_client, path)
+    officer = page_html(officer_client, path)
     assert "Alpha meeting" in officer and "Charlie meeting" not in officer
-    assert _page(officer_client, path) == officer == _fresh(app, officer_client, path)
+    assert page_html(officer_client, path) == officer == fresh_page_html(app, officer_client, path)
 
 
 def test_kept_list_is_kept_until_the_next_meeting_ends(app, world, coordinator_client, live_cache):  # noqa: ANN001
@@ -163,16 +150,20 @@ def test_kept_meeting_page_equals_fresh_and_follows_scope(
     point = make_action_point(world.station_a, title="Fix the referral desk")
     meeting_id = _register_of_many(app, world, make_person, coordinator_client, 3)
     path = f"/meetings/{meeting_id}"
-    _page(coordinator_client, path)  # (shows the register's confirmation once)
-    first = _page(coordinator_client, path)
+    page_html(coordinator_client, path)  # (shows the register's confirmation once)
+    first = page_html(coordinator_client, path)
     assert "Officer C-only" in first and "Fix the referral desk" in first
-    assert _page(coordinator_client, path) == first == _fresh(app, coordinator_client, path)
+    assert (
+        page_html(coordinator_client, path)
+        == first
+        == fresh_page_html(app, coordinator_client, path)
+    )
     # The officer of station A: not the other station's officer, whatever was kept before.
-    _page(coordinator_client, path)
-    officer = _page(officer_client, path)
+    page_html(coordinator_client, path)
+    officer = page_html(officer_client, path)
     assert "Officer A000" in officer and "Officer C-only" not in officer
     assert "1 person of other stations is on the register, not shown here." in officer
-    assert officer == _fresh(app, officer_client, path)
+    assert officer == fresh_page_html(app, officer_client, path)
     # A mark changed shows on the next load (the register), as does a review (the loop).
     attendee_id = int(first.split("mark-")[1].split("-")[0]) if "mark-" in first else None
     assert attendee_id is None  # the page itself has no marking fields
@@ -189,18 +180,18 @@ def test_kept_meeting_page_equals_fresh_and_follows_scope(
     coordinator_client.post(
         f"/meetings/{meeting_id}/register", data={f"mark-{attendee_id}-{day}": "absent"}
     )
-    _page(coordinator_client, path)
-    after = _page(coordinator_client, path)
+    page_html(coordinator_client, path)
+    after = page_html(coordinator_client, path)
     assert '<td data-label="Total attended">4</td>' in first
     assert '<td data-label="Total attended">3</td>' in after
-    assert after == _fresh(app, coordinator_client, path)
+    assert after == fresh_page_html(app, coordinator_client, path)
     # The review button of a carried item posts through the page's own form.
     assert 'form="review-form"' in after and '<form method="post" id="review-form"' in after
     review = coordinator_client.post(f"/meetings/{meeting_id}/action-points/{point.id}/review")
     assert review.status_code == 302
-    _page(coordinator_client, path)
-    reviewed = _page(coordinator_client, path)
-    assert "reviewed at this meeting" in reviewed and reviewed == _fresh(
+    page_html(coordinator_client, path)
+    reviewed = page_html(coordinator_client, path)
+    assert "reviewed at this meeting" in reviewed and reviewed == fresh_page_html(
         app, coordinator_client, path
     )
 

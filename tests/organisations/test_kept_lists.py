@@ -13,28 +13,16 @@ from pathlib import Path
 from markupsafe import escape
 from sqlalchemy import select, update
 
-from partnership.caching import cache
 from partnership.collation import name_key, sort_key
 from partnership.extensions import db
 from partnership.organisations.models import Person, PersonKind
+from tests.conftest import fresh_page_html, page_html
 
 NAMES = [
     "Ёлкин Пётр", "Елена Ким", "Йовчев Иван", "Иванов Илья", "Айгерим Сапарова", "Жанна Омарова",
     "émile Zola", "Emile Achieng", "emma otieno", "Emma Otieno", "Zawadi Mwangi", "Mwanaisha Juma",
     "Ñandú Pérez", "Nandu Perez", "Ōtieno Wafula", "O'Brien Kamau",
 ]  # fmt: skip
-
-
-def _page(client, path: str) -> str:  # noqa: ANN001
-    """The page without hidden form fields (tokens are new on every load)."""
-    html = client.get(path).get_data(as_text=True)
-    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", html)
-
-
-def _fresh(app, client, path: str) -> str:  # noqa: ANN001
-    with app.app_context():
-        cache.clear()
-    return _page(client, path)
 
 
 def _listed(html: str, names: list[str]) -> list[str]:
@@ -164,10 +152,10 @@ def test_kept_lists_equal_fresh_ones_before_and_right_after_a_write(  # noqa: PL
     before = {}
     for role, client in clients.items():
         for path in paths:
-            kept = _page(client, path)
-            assert kept == _fresh(app, client, path), (role, path)
-            _page(client, path)  # now kept
-            before[role, path] = _page(client, path)
+            kept = page_html(client, path)
+            assert kept == fresh_page_html(app, client, path), (role, path)
+            page_html(client, path)  # now kept
+            before[role, path] = page_html(client, path)
     # The officer's kept pages hold their own station only, whoever loaded the lists first.
     assert "Here Officer" in before["officer", "/people"]
     assert "Neighbour Officer" not in before["officer", "/people"]
@@ -180,30 +168,30 @@ def test_kept_lists_equal_fresh_ones_before_and_right_after_a_write(  # noqa: PL
     )
     for role, client in clients.items():
         for path in paths:
-            after = _page(client, path)
-            assert after == _fresh(app, client, path), (role, path)
-    assert "Alpha Newcomer Officer" in _page(coordinator_client, "/people")
-    assert "Alpha Newcomer Officer" in _page(officer_client, "/people")
-    assert "Alpha Police Station" not in _page(coordinator_client, "/organisations?q=alpha")
+            after = page_html(client, path)
+            assert after == fresh_page_html(app, client, path), (role, path)
+    assert "Alpha Newcomer Officer" in page_html(coordinator_client, "/people")
+    assert "Alpha Newcomer Officer" in page_html(officer_client, "/people")
+    assert "Alpha Police Station" not in page_html(coordinator_client, "/organisations?q=alpha")
 
 
 def test_the_kept_accounts_list_shows_a_new_sign_in(app, world, admin_client, login_as, live_cache):  # noqa: ANN001
-    first = _page(admin_client, "/admin/users")
-    assert _page(admin_client, "/admin/users") == first  # kept
+    first = page_html(admin_client, "/admin/users")
+    assert page_html(admin_client, "/admin/users") == first  # kept
     assert "never" in first  # the trainer has not signed in yet
     login_as("trainer")
-    after = _page(admin_client, "/admin/users")
+    after = page_html(admin_client, "/admin/users")
     assert after != first
-    assert after == _fresh(app, admin_client, "/admin/users")
+    assert after == fresh_page_html(app, admin_client, "/admin/users")
 
 
 def test_the_kept_audit_log_shows_the_next_write(app, world, admin_client, make_person, live_cache):  # noqa: ANN001
-    first = _page(admin_client, "/admin/audit")
+    first = page_html(admin_client, "/admin/audit")
     assert "Kept Log Person" not in first
     make_person("ngo_staff", world.ngo, name="Kept Log Person")
-    after = _page(admin_client, "/admin/audit")
+    after = page_html(admin_client, "/admin/audit")
     assert "Kept Log Person" in after
-    assert after == _fresh(app, admin_client, "/admin/audit")
+    assert after == fresh_page_html(app, admin_client, "/admin/audit")
     # The record types of the filter, read from the index: each once, in order.
     types = re.findall(
         r"<option>([A-Za-z]+)</option>", after.split('id="entity"')[1].split("</select>")[0]
@@ -237,7 +225,7 @@ def test_a_kept_person_page_equals_a_fresh_one_and_keeps_no_ones_form_token(  # 
     assert "Bravo Police Station" in first and "Sergeant" in first
     other = login_as("coordinator").get(path).get_data(as_text=True)  # served kept
     assert _csrf(other) != _csrf(first)  # each session's own token on the Deactivate button
-    assert _page(coordinator_client, path) == _fresh(app, coordinator_client, path)
+    assert page_html(coordinator_client, path) == fresh_page_html(app, coordinator_client, path)
     # The officer of Alpha may not see an officer of Bravo, kept page or not.
     assert officer_client.get(path).status_code == 404
     response = coordinator_client.post(
@@ -247,9 +235,9 @@ def test_a_kept_person_page_equals_a_fresh_one_and_keeps_no_ones_form_token(  # 
         follow_redirects=True,
     )  # fmt: skip
     assert response.status_code == 200
-    after = _page(coordinator_client, path)
+    after = page_html(coordinator_client, path)
     assert "Rotation" in after
-    assert after == _fresh(app, coordinator_client, path)
+    assert after == fresh_page_html(app, coordinator_client, path)
     html = officer_client.get(path).get_data(as_text=True)  # now posted at Alpha
     assert "Moving Officer" in html and "Deactivate" not in html
 

@@ -12,21 +12,8 @@ from datetime import date, timedelta
 from partnership.caching import cache
 from partnership.extensions import db
 from partnership.referrals.models import Route, ServicePoint, Slip
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, fresh_page_html, page_html
 from tests.referrals.conftest import CODES, add_redemption, add_slips
-
-
-def _page(client, path: str) -> str:  # noqa: ANN001
-    """The page without its hidden form fields (CSRF tokens and submission keys are new on
-    every load)."""
-    html = client.get(path).get_data(as_text=True)
-    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", html)
-
-
-def _fresh(app, client, path: str) -> str:  # noqa: ANN001
-    with app.app_context():
-        cache.clear()
-    return _page(client, path)
 
 
 def _kept_fragments(app) -> list[str]:  # noqa: ANN001
@@ -103,8 +90,8 @@ def test_a_kept_slips_list_equals_a_fresh_one_and_shows_a_new_slip_at_once(
     app, world, redeemed, coordinator_client, live_cache
 ):
     path = "/referrals/slips"
-    first = _page(coordinator_client, path)
-    assert _page(coordinator_client, path) == first == _fresh(app, coordinator_client, path)
+    first = page_html(coordinator_client, path)
+    assert page_html(coordinator_client, path) == first == fresh_page_html(app, coordinator_client, path)
     response = coordinator_client.post(
         "/referrals/slips/new",
         data={
@@ -116,14 +103,14 @@ def test_a_kept_slips_list_equals_a_fresh_one_and_shows_a_new_slip_at_once(
         },  # fmt: skip
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    after = _page(coordinator_client, path)
+    after = page_html(coordinator_client, path)
     assert "00777" in after and "00777" not in first
-    assert _page(coordinator_client, path) == _fresh(app, coordinator_client, path)
+    assert page_html(coordinator_client, path) == fresh_page_html(app, coordinator_client, path)
     # A visit recorded for a slip shows as redeemed on the next load, in place of the link.
     slip_id = _slip_id(app, "00002")
     assert 'slip=00002"' in after
     add_redemption(app, redeemed.scheme_id, redeemed.point_id, slip_id, "KEPT1990F")
-    assert 'slip=00002"' not in _page(coordinator_client, path)
+    assert 'slip=00002"' not in page_html(coordinator_client, path)
 
 
 def _slip_id(app, number: str) -> int:  # noqa: ANN001
@@ -140,21 +127,21 @@ def test_kept_slips_lists_follow_each_viewers_stations_and_show_officers_no_visi
     command_client = app.test_client()
     assert login(command_client, command_officer.email).status_code == 302
     # The coordinator's list is kept first; the officers must not receive it.
-    coordinator = _page(coordinator_client, "/referrals/slips")
+    coordinator = page_html(coordinator_client, "/referrals/slips")
     assert {"00001", "00002", "00050"} <= set(_numbers(coordinator))
     assert "Record a visit" in coordinator
     for client in (officer_client, command_client):
-        html = _page(client, "/referrals/slips")
+        html = page_html(client, "/referrals/slips")
         assert sorted(_numbers(html)) == ["00001", "00002"]  # station A (of the Coast Command)
         assert "Record a visit" not in html and "Redeemed" not in html
         assert not any(code in html for code in CODES)
-        assert html == _fresh(app, client, "/referrals/slips")
+        assert html == fresh_page_html(app, client, "/referrals/slips")
     # Filters are part of what is kept: another address is another list.
-    filtered = _page(coordinator_client, f"/referrals/slips?station={world.station_c.id}")
+    filtered = page_html(coordinator_client, f"/referrals/slips?station={world.station_c.id}")
     assert _numbers(filtered) == ["00050"]
-    redeemed_only = _page(coordinator_client, "/referrals/slips?state=redeemed")
+    redeemed_only = page_html(coordinator_client, "/referrals/slips?state=redeemed")
     assert sorted(_numbers(redeemed_only)) == ["00001", "00050"]
-    open_only = _page(coordinator_client, "/referrals/slips?state=open")
+    open_only = page_html(coordinator_client, "/referrals/slips?state=open")
     assert _numbers(open_only) == ["00002"]
 
 
@@ -183,22 +170,22 @@ def test_a_kept_redemptions_list_equals_a_fresh_one_and_is_never_kept_offline(
     again = coordinator_client.get(path)
     # Client codes are shown: the page is never kept on the device, even when served kept.
     assert first.headers.get("X-Kept-Offline") == again.headers.get("X-Kept-Offline") == "no"
-    html = _page(coordinator_client, path)
+    html = page_html(coordinator_client, path)
     assert all(code in html for code in CODES)
-    assert html == _fresh(app, coordinator_client, path)
+    assert html == fresh_page_html(app, coordinator_client, path)
     # The client-code search carries this session's token and is answered afresh.
     page = coordinator_client.get(path).get_data(as_text=True)
     found = coordinator_client.post(
         path, data={"code": CODES[1].lower(), "csrf_token": csrf_token_from(page)}
     ).get_data(as_text=True)
     assert CODES[1] in found and CODES[0] not in found and CODES[2] not in found
-    assert all(code in _page(coordinator_client, path) for code in CODES)
+    assert all(code in page_html(coordinator_client, path) for code in CODES)
     # A visit recorded now shows on the next load.
     (slip_id,) = add_slips(app, redeemed.scheme_id, world.station_b.id, 1, start=300)
     add_redemption(app, redeemed.scheme_id, redeemed.point_id, slip_id, "NEWC1977M")
-    after = _page(coordinator_client, path)
+    after = page_html(coordinator_client, path)
     assert "NEWC1977M" in after and "00300" in after
-    assert after == _fresh(app, coordinator_client, path)
+    assert after == fresh_page_html(app, coordinator_client, path)
 
 
 # ---- the service directory and the schemes kept ----------------------------------------------
@@ -222,9 +209,9 @@ def test_checked_today_from_a_kept_service_directory(
     assert action == f"/referrals/service-points/{referrals.point_id}/checked"
     response = coordinator_client.post(action, data={"csrf_token": csrf_token_from(page)})
     assert response.status_code == 302
-    after = _page(coordinator_client, path)
+    after = page_html(coordinator_client, path)
     assert "was marked as checked today" in after and "needs checking" not in after
-    assert _page(coordinator_client, path) == _fresh(app, coordinator_client, path)
+    assert page_html(coordinator_client, path) == fresh_page_html(app, coordinator_client, path)
     # A viewer sees the directory without the form or its buttons.
     viewer = viewer_client.get(path).get_data(as_text=True)
     assert "Harbour drop-in" in viewer and "point-checked" not in viewer
@@ -244,11 +231,11 @@ def test_kept_scheme_lists_follow_each_viewers_schemes(
         db.session.add(other)
         db.session.commit()
         db.session.remove()
-    coordinator = _page(coordinator_client, "/referrals/")
+    coordinator = page_html(coordinator_client, "/referrals/")
     assert "Coast referral scheme" in coordinator and "Inland only scheme" in coordinator
-    officer = _page(officer_client, "/referrals/")
+    officer = page_html(officer_client, "/referrals/")
     assert "Coast referral scheme" in officer and "Inland only scheme" not in officer
-    assert officer == _fresh(app, officer_client, "/referrals/")
+    assert officer == fresh_page_html(app, officer_client, "/referrals/")
 
 
 # ---- the slip form's choices -------------------------------------------------------------------

@@ -4,13 +4,13 @@ Runs on SQLite (FTS5) and, with TEST_DATABASE_URL, on PostgreSQL (tsvector): the
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
 from sqlalchemy import insert, select
 
 from partnership.extensions import db
+from tests.conftest import page_html
 from tests.curricula.conftest import make_module  # noqa: F401
 from tests.meetings.helpers import create_meeting
 from tests.referrals.conftest import CODES, add_redemption, add_slips, referrals  # noqa: F401
@@ -286,13 +286,6 @@ def test_a_common_word_counts_up_to_a_cap_on_the_overview(
     assert "Quagga Far" not in mine
 
 
-def _page(client, path: str) -> str:  # noqa: ANN001
-    """The page without its hidden form fields (the layout's CSRF token is new on every load)."""
-    response = client.get(path)
-    assert response.status_code == 200
-    return re.sub(r'<input[^>]*type="hidden"[^>]*>', "", response.get_data(as_text=True))
-
-
 def test_kept_results_equal_fresh_ones_and_show_a_write_on_the_next_load(  # noqa: PLR0913
     app, world, coordinator_client, officer_client, viewer_client, make_person, make_concern,  # noqa: ANN001
     live_cache,  # noqa: ANN001
@@ -311,13 +304,13 @@ def test_kept_results_equal_fresh_ones_and_show_a_write_on_the_next_load(  # noq
     kept = {}
     for client in clients:  # the coordinator's results are kept first, then the others ask
         for path in paths:
-            kept[(client, path)] = _page(client, path)
+            kept[(client, path)] = page_html(client, path)
     for client in clients:
         for path in paths:
-            assert _page(client, path) == kept[(client, path)]  # served from the cache
+            assert page_html(client, path) == kept[(client, path)]  # served from the cache
             with app.app_context():
                 cache.clear()
-            assert _page(client, path) == kept[(client, path)], path  # equal to a fresh one
+            assert page_html(client, path) == kept[(client, path)], path  # equal to a fresh one
     assert "Kudu Far" in kept[(coordinator_client, paths[0])]
     assert f"C-{concern.id}" in kept[(coordinator_client, paths[2])]
     officer = " ".join(kept[(officer_client, p)] for p in paths)
@@ -327,8 +320,8 @@ def test_kept_results_equal_fresh_ones_and_show_a_write_on_the_next_load(  # noq
     # A write: the next load finds the new record, for every role that may see it.
     make_person("officer", world.station_a, name="Kudu New")
     for client in (coordinator_client, officer_client):
-        assert "Kudu New" in _page(client, paths[0])
-        assert "Kudu New" in _page(client, paths[1])
+        assert "Kudu New" in page_html(client, paths[0])
+        assert "Kudu New" in page_html(client, paths[1])
 
 
 def test_the_overview_shows_what_a_plain_query_of_each_list_finds(  # noqa: PLR0913
