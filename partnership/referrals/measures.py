@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import format_decimal, format_percent
-from sqlalchemy import Integer, cast, func, literal, select
+from sqlalchemy import Integer, cast, func, literal, literal_column, select, union_all
 
 from partnership import disclosure
 from partnership.database import date_month, date_year
@@ -27,12 +27,13 @@ from partnership.organisations.models import Organisation
 from partnership.permissions import station_scope
 from partnership.referrals.models import (
     Redemption,
-    RedemptionService,
+    RedemptionGap,
     Route,
     Scheme,
+    ServiceCount,
     ServicePoint,
     ServiceType,
-    Slip,
+    VisitCount,
 )
 from partnership.referrals.summary import slip_counts
 
@@ -153,15 +154,14 @@ def scheme_measures(
     if station_ids is not None:
         scope = station_ids if scope is None else frozenset(scope) & station_ids
 
-    def slips_in_scope(stmt):  # noqa: ANN001, ANN202
-        stmt = stmt.where(Slip.scheme_id == scheme.id)
-        return stmt.where(Slip.station_id.in_(scope)) if scope is not None else stmt
-
     def redemptions_in_scope(stmt):  # noqa: ANN001, ANN202
         stmt = stmt.where(Redemption.scheme_id == scheme.id)
         return stmt.where(Redemption.station_id.in_(scope)) if scope is not None else stmt
 
-    redeemed = func.count(Redemption.id)
+    def in_scope(stmt, summary):  # noqa: ANN001, ANN202
+        stmt = stmt.where(summary.scheme_id == scheme.id)
+        return stmt.where(summary.station_id.in_(scope)) if scope is not None else stmt
+
     span = month_span(today, months)
     by_month = {ym: Line(ym, date(ym[0], ym[1], 1).isoformat()[:7]) for ym in span}
     by_route = {r: Line(r, r.label) for r in Route}
@@ -190,50 +190,65 @@ def scheme_measures(
                 line.issued += issued
                 line.redeemed += n_redeemed
 
-    # 4. Redemptions per service point (with and without slips).
+    # 4. Redemptions per service point (with and without slips), from the visits summary.
     by_point: dict[int, Line] = {}
-    walk_in = func.sum(cast(Redemption.walk_in, Integer))
     rows = db.session.execute(
-        redemptions_in_scope(
-            select(Redemption.service_point_id, ServicePoint.name, redeemed, walk_in).join(
-                ServicePoint, ServicePoint.id == Redemption.service_point_id
-            )
-        ).group_by(Redemption.service_point_id, ServicePoint.name)
-    )
+        in_scope(
+            select(
+                VisitCount.service_point_id, ServicePoint.name,
+                func.sum(VisitCount.visits), func.sum(VisitCount.walk_ins),
+            ).join(ServicePoint, ServicePoint.id == VisitCount.service_point_id),
+            VisitCount,
+        ).group_by(VisitCount.service_point_id, ServicePoint.name)
+    )  # fmt: skip
     for point_id, name, n, n_walk_in in rows:
         by_point[point_id] = Line(
-            point_id, name, redeemed=n - (n_walk_in or 0), walk_ins=n_walk_in or 0
+            point_id, name, redeemed=int(n) - int(n_walk_in or 0), walk_ins=int(n_walk_in or 0)
         )
 
-    # 5. Days from issue to redemption: a histogram per station, service point and month.
-    year, month = _year(Slip.issued_on), _month(Slip.issued_on)
-    gap = days_between(Redemption.redeemed_on, Slip.issued_on)
+    # 5. Days from issue to redemption: a histogram per station, service point and month of
+    # issue (those of the span), added up in one statement from the days summary.
+    gaps = RedemptionGap
+    first, last = span[0], span[-1]
+
+    def histogram(kind: int, key, *where):  # noqa: ANN001, ANN202
+        return (
+            in_scope(
+                select(literal_column(str(kind)).label("kind"), key.label("key"), gaps.days,
+                       func.sum(gaps.redeemed).label("n")),
+                gaps,
+            )
+            .where(*where)
+            .group_by(key, gaps.days)
+        )  # fmt: skip
+
+    month_key = date_year(gaps.month) * 100 + date_month(gaps.month)
     rows = db.session.execute(
-        slips_in_scope(
-            select(Slip.station_id, Redemption.service_point_id, year, month, gap, func.count())
-            .join(Redemption, Redemption.slip_id == Slip.id)
-        ).group_by(Slip.station_id, Redemption.service_point_id, year, month, gap)
+        union_all(
+            histogram(0, gaps.station_id),
+            histogram(1, gaps.service_point_id),
+            histogram(2, month_key, gaps.month >= date(first[0], first[1], 1),
+                      gaps.month <= date(last[0], last[1], 1)),
+        )
     )  # fmt: skip
     total = Line("total", "")
-    for station_id, point_id, y, m, days, n in rows:
-        for line in (
-            by_station.get(station_id),
-            by_point.get(point_id),
-            by_month.get((y, m)),
-            total,
-        ):
+    for kind, key, days, n in rows:
+        if kind == 0:
+            lines = (by_station.get(key), total)
+        elif kind == 1:
+            lines = (by_point.get(key),)
+        else:
+            lines = (by_month.get(divmod(int(key), 100)),)
+        for line in lines:
             if line is not None:
-                line.days[days] = line.days.get(days, 0) + n
+                line.days[int(days)] = line.days.get(int(days), 0) + int(n)
 
     # 6. Services provided (every redemption in scope, walk-ins included).
     rows = db.session.execute(
-        redemptions_in_scope(
-            select(RedemptionService.service, func.count()).join(
-                Redemption, Redemption.id == RedemptionService.redemption_id
-            )
-        ).group_by(RedemptionService.service)
-    )
-    provided = dict(rows.all())
+        in_scope(select(ServiceCount.service, func.sum(ServiceCount.provided)), ServiceCount)
+        .group_by(ServiceCount.service)
+    )  # fmt: skip
+    provided = {service: int(n) for service, n in rows}
     services = [(s, provided[s]) for s in ServiceType if provided.get(s)]
 
     # 7. Clients and returning clients (codes seen at more than one visit).

@@ -330,3 +330,47 @@ class SlipCount(db.Model):
     month: Mapped[date] = mapped_column(primary_key=True)
     issued: Mapped[int] = mapped_column(default=0)
     redeemed: Mapped[int] = mapped_column(default=0)
+
+
+class RedemptionGap(db.Model):
+    """Slips redeemed, per scheme, slip's station, service point, month of issue and days from
+    issue to redemption: the histograms a scheme's medians are taken from
+    (``partnership.referrals.summary`` keeps it in step)."""
+
+    __tablename__ = "redemption_gaps"
+
+    scheme_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    station_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    service_point_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(primary_key=True)  # of issue, its first day
+    days: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    redeemed: Mapped[int] = mapped_column(default=0)
+
+
+# A visit whose walk-in named no station is counted under this station id in the summaries.
+NO_STATION = 0
+
+
+class VisitCount(db.Model):
+    """Visits (redemptions) and walk-ins among them per scheme, station named (``NO_STATION``
+    for none) and service point (``partnership.referrals.summary`` keeps it in step)."""
+
+    __tablename__ = "visit_counts"
+
+    scheme_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    station_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    service_point_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    visits: Mapped[int] = mapped_column(default=0)
+    walk_ins: Mapped[int] = mapped_column(default=0)
+
+
+class ServiceCount(db.Model):
+    """Services provided at visits per scheme and station named (``NO_STATION`` for none)
+    (``partnership.referrals.summary`` keeps it in step)."""
+
+    __tablename__ = "service_counts"
+
+    scheme_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    station_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    service: Mapped[ServiceType] = mapped_column(enum_column(ServiceType, 30), primary_key=True)
+    provided: Mapped[int] = mapped_column(default=0)

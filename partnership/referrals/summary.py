@@ -21,21 +21,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Select,
-    and_,
-    case,
     delete,
     event,
-    exists,
     func,
     inspect,
-    literal,
-    or_,
     select,
     union_all,
 )
@@ -43,68 +39,139 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from partnership.database import date_month, date_year
-from partnership.referrals.models import Redemption, Route, Slip, SlipCount
+from partnership.referrals.models import (
+    NO_STATION,
+    Redemption,
+    RedemptionGap,
+    RedemptionService,
+    Route,
+    ServiceCount,
+    ServiceType,
+    Slip,
+    SlipCount,
+    VisitCount,
+)
 
-Key = tuple[int, int, str, date]  # scheme, station, route, month of issue
 LOOKUP_CHUNK = 20_000
-_SLIP_KEY_ATTRS = ("scheme_id", "station_id", "route", "issued_on")
+_SLIP_ATTRS = ("scheme_id", "station_id", "route", "issued_on")
+_VISIT_ATTRS = ("scheme_id", "station_id", "service_point_id", "walk_in", "slip_id", "redeemed_on")
+
+# Each summary table: its key columns and the counts it keeps.
+TABLES = {
+    SlipCount.__tablename__: (
+        ("scheme_id", "station_id", "route", "month"),
+        ("issued", "redeemed"),
+    ),
+    RedemptionGap.__tablename__: (
+        ("scheme_id", "station_id", "service_point_id", "month", "days"),
+        ("redeemed",),
+    ),
+    VisitCount.__tablename__: (
+        ("scheme_id", "station_id", "service_point_id"),
+        ("visits", "walk_ins"),
+    ),
+    ServiceCount.__tablename__: (("scheme_id", "station_id", "service"), ("provided",)),
+}
+_MODELS = {m.__tablename__: m for m in (SlipCount, RedemptionGap, VisitCount, ServiceCount)}
 
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
 
 
-def _key(scheme_id: int, station_id: int, route: Any, issued_on: date) -> Key:
-    return (int(scheme_id), int(station_id), Route(route).value, month_of(issued_on))
+@dataclass(frozen=True)
+class SlipState:
+    """What the summaries count of a slip."""
+
+    scheme_id: int
+    station_id: int
+    route: str
+    issued_on: date
+
+
+@dataclass(frozen=True)
+class VisitState:
+    """What the summaries count of a redemption."""
+
+    scheme_id: int
+    station_id: int | None
+    service_point_id: int
+    walk_in: bool
+    slip_id: int | None
+    redeemed_on: date
+    services: tuple[str, ...] = ()
 
 
 # ---- writing -----------------------------------------------------------------------------------
 
 
 class _Deltas:
-    """What a write changes in the summary: {key: [issued, redeemed]}."""
+    """What a write changes in the summaries: {table: {key: [count, ...]}}."""
 
     def __init__(self) -> None:
-        self.rows: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+        self.tables: dict[str, dict[tuple, list[int]]] = {
+            name: defaultdict(lambda n=len(counts): [0] * n)
+            for name, (_k, counts) in TABLES.items()
+        }
 
-    def add(self, key: Key, issued: int = 0, redeemed: int = 0) -> None:
-        row = self.rows[key]
-        row[0] += issued
-        row[1] += redeemed
+    def add(self, table: str, key: tuple, *counts: int) -> None:
+        row = self.tables[table][key]
+        for i, n in enumerate(counts):
+            row[i] += n
+
+    def slip(self, slip: SlipState, sign: int) -> None:
+        self.add("slip_counts", _slip_key(slip), sign, 0)
+
+    def visit(self, visit: VisitState, slip: SlipState | None, sign: int) -> None:
+        station = visit.station_id or NO_STATION
+        self.add("visit_counts", (visit.scheme_id, station, visit.service_point_id),
+                 sign, sign * int(bool(visit.walk_in)))  # fmt: skip
+        for service in visit.services:
+            self.add("service_counts", (visit.scheme_id, station, service), sign)
+        if visit.slip_id and slip is not None:
+            self.redeemed_slip(visit, slip, sign)
+
+    def redeemed_slip(self, visit: VisitState, slip: SlipState, sign: int) -> None:
+        """The part of a visit that follows its slip: the slip redeemed, and the days it took."""
+        self.add("slip_counts", _slip_key(slip), 0, sign)
+        days = (visit.redeemed_on - slip.issued_on).days
+        self.add("redemption_gaps", (slip.scheme_id, slip.station_id, visit.service_point_id,
+                                     month_of(slip.issued_on), days), sign)  # fmt: skip
 
     def write(self, connection: Connection) -> None:
-        changes = [(k, v) for k, v in sorted(self.rows.items()) if v[0] or v[1]]
-        if not changes:
-            return
-        table = SlipCount.__table__
         dialect = connection.dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.scheme_id, table.c.station_id, table.c.route, table.c.month],
-            set_={
-                "issued": table.c.issued + stmt.excluded.issued,
-                "redeemed": table.c.redeemed + stmt.excluded.redeemed,
-            },
-        )
-        # In the order of the key, so that two imports never wait for each other in a circle.
-        connection.execute(
-            stmt,
-            [
-                {"scheme_id": s, "station_id": st, "route": r, "month": m,
-                 "issued": n, "redeemed": red}
-                for (s, st, r, m), (n, red) in changes
-            ],
-        )  # fmt: skip
-        if any(n < 0 or red < 0 for _k, (n, red) in changes):
-            # A slip deleted or moved: a month left with nothing is no row at all, as in the
-            # plain query's groups.
-            connection.execute(delete(table).where(table.c.issued == 0, table.c.redeemed == 0))
+        for name, rows in self.tables.items():
+            changes = [(k, v) for k, v in sorted(rows.items()) if any(v)]
+            if not changes:
+                continue
+            keys, counts = TABLES[name]
+            table = _MODELS[name].__table__
+            stmt = insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c[k] for k in keys],
+                set_={c: table.c[c] + stmt.excluded[c] for c in counts},
+            )
+            # In the order of the key, so that two imports never wait for each other in a
+            # circle.
+            connection.execute(
+                stmt,
+                [dict(zip(keys, k, strict=True)) | dict(zip(counts, v, strict=True))
+                 for k, v in changes],
+            )  # fmt: skip
+            if any(n < 0 for _k, v in changes for n in v):
+                # Something deleted or moved: a group left with nothing is no row at all, as
+                # in the plain query's groups.
+                connection.execute(delete(table).where(*(table.c[c] == 0 for c in counts)))
 
 
-def _slip_keys(connection: Connection, slip_ids: Iterable[int]) -> dict[int, Key]:
+def _slip_key(slip: SlipState) -> tuple:
+    return (slip.scheme_id, slip.station_id, Route(slip.route).value, month_of(slip.issued_on))
+
+
+def _slip_states(connection: Connection, slip_ids: Iterable[int]) -> dict[int, SlipState]:
     wanted = sorted(set(slip_ids))
-    keys: dict[int, Key] = {}
+    states: dict[int, SlipState] = {}
     for start in range(0, len(wanted), LOOKUP_CHUNK):
         chunk = wanted[start : start + LOOKUP_CHUNK]
         rows = connection.execute(
@@ -112,31 +179,30 @@ def _slip_keys(connection: Connection, slip_ids: Iterable[int]) -> dict[int, Key
                 Slip.id.in_(chunk)
             )
         )
-        for slip_id, *values in rows:
-            keys[slip_id] = _key(*values)
-    return keys
+        for slip_id, scheme_id, station_id, route, issued_on in rows:
+            states[slip_id] = SlipState(scheme_id, station_id, Route(route).value, issued_on)
+    return states
 
 
 def slips_added(connection: Connection, rows: Sequence[dict]) -> None:
     """Count slips written in bulk (``rows``: their column values) in one statement."""
     deltas = _Deltas()
     for row in rows:
-        deltas.add(
-            _key(row["scheme_id"], row["station_id"], row["route"], row["issued_on"]), issued=1
-        )
+        deltas.slip(SlipState(*(row[a] for a in _SLIP_ATTRS)), 1)
     deltas.write(connection)
 
 
 def redemptions_added(connection: Connection, rows: Sequence[dict]) -> None:
-    """Count the slips of redemptions written in bulk (``rows``: their column values) as
-    redeemed: one query for their slips, one statement for the summary."""
-    slip_ids = [row["slip_id"] for row in rows if row.get("slip_id")]
-    if not slip_ids:
-        return
-    keys = _slip_keys(connection, slip_ids)
+    """Count redemptions written in bulk (``rows``: their column values and ``services``): one
+    query for their slips, one statement for each summary."""
+    slips = _slip_states(connection, [row["slip_id"] for row in rows if row.get("slip_id")])
     deltas = _Deltas()
-    for slip_id in slip_ids:
-        deltas.add(keys[slip_id], redeemed=1)
+    for row in rows:
+        visit = VisitState(
+            *(row.get(a) for a in _VISIT_ATTRS),
+            services=tuple(ServiceType(s).value for s in row.get("services") or ()),
+        )
+        deltas.visit(visit, slips.get(visit.slip_id) if visit.slip_id else None, 1)
     deltas.write(connection)
 
 
@@ -148,92 +214,134 @@ def _before(obj: Any, attr: str) -> Any:
     return getattr(obj, attr)
 
 
-def _slip_key_before(slip: Slip) -> Key:
-    return _key(*(_before(slip, a) for a in _SLIP_KEY_ATTRS))
+def _changed(obj: Any, attrs: Iterable[str]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[a].history.has_changes() for a in attrs)
 
 
-def _slip_key_now(slip: Slip) -> Key:
-    return _key(*(getattr(slip, a) for a in _SLIP_KEY_ATTRS))
+def _slip_state(slip: Slip, before: bool) -> SlipState:
+    get = _before if before else getattr
+    return SlipState(*(get(slip, a) for a in _SLIP_ATTRS[:2]), Route(get(slip, "route")).value,
+                     get(slip, "issued_on"))  # fmt: skip
+
+
+def _visit_state(visit: Redemption, before: bool) -> VisitState:
+    get = _before if before else getattr
+    history = inspect(visit).attrs.provided.history
+    if before and history.has_changes():
+        provided = [*history.unchanged, *history.deleted]
+    else:
+        provided = list(visit.provided)
+    return VisitState(
+        *(get(visit, a) for a in _VISIT_ATTRS),
+        services=tuple(sorted(ServiceType(p.service).value for p in provided)),
+    )
 
 
 @event.listens_for(Session, "after_flush")
 def _count_flushed(session: Session, flush_context: Any) -> None:
-    """Add up what a flush changed of slips and redemptions and write it to the summary."""
+    """Add up what a flush changed of slips, redemptions and the services provided, and write
+    it to the summaries: each record changed is taken out as it was and put in as it is."""
     new_slips = [o for o in session.new if isinstance(o, Slip)]
     gone_slips = [o for o in session.deleted if isinstance(o, Slip)]
-    changed_slips = [
+    moved_slips = [o for o in session.dirty if isinstance(o, Slip) and _changed(o, _SLIP_ATTRS)]
+    new_visits = [o for o in session.new if isinstance(o, Redemption)]
+    gone_visits = [o for o in session.deleted if isinstance(o, Redemption)]
+    changed_visits = [
         o for o in session.dirty
-        if isinstance(o, Slip) and any(inspect(o).attrs[a].history.has_changes()
-                                       for a in _SLIP_KEY_ATTRS)
+        if isinstance(o, Redemption) and _changed(o, (*_VISIT_ATTRS, "provided"))
     ]  # fmt: skip
-    # Slips redeemed (+1) and no longer redeemed (-1) by this flush's redemptions.
-    visits: dict[int, int] = defaultdict(int)
-    for obj in session.new:
-        if isinstance(obj, Redemption) and obj.slip_id:
-            visits[obj.slip_id] += 1
-    for obj in session.deleted:
-        if isinstance(obj, Redemption) and _before(obj, "slip_id"):
-            visits[_before(obj, "slip_id")] -= 1
-    for obj in session.dirty:
-        if isinstance(obj, Redemption) and inspect(obj).attrs.slip_id.history.has_changes():
-            old, now = _before(obj, "slip_id"), obj.slip_id
-            if old:
-                visits[old] -= 1
-            if now:
-                visits[now] += 1
-    if not (new_slips or gone_slips or changed_slips or any(visits.values())):
+    in_flush = {o.id for o in (*new_visits, *gone_visits, *changed_visits)}
+    loose_services = [
+        (o, sign)
+        for objects, sign in ((session.new, 1), (session.deleted, -1))
+        for o in objects
+        if isinstance(o, RedemptionService) and o.redemption_id not in in_flush
+    ]
+    if not (new_slips or gone_slips or moved_slips or in_flush or loose_services):
         return
-    deltas = _Deltas()
-    # The slip of each visit as it is now (a deleted slip: as it was).
-    keys: dict[int, Key] = {o.id: _slip_key_now(o) for o in (*new_slips, *changed_slips)}
-    keys.update({o.id: _slip_key_before(o) for o in gone_slips})
     connection = session.connection()
+    deltas = _Deltas()
+    # Slips as they are now and as they were (a slip this flush did not touch: as it is).
+    now = {o.id: _slip_state(o, before=False) for o in (*new_slips, *moved_slips)}
+    was = {o.id: _slip_state(o, before=True) for o in (*gone_slips, *moved_slips)}
     for slip in new_slips:
-        deltas.add(keys[slip.id], issued=1)
+        deltas.slip(now[slip.id], 1)
     for slip in gone_slips:
-        deltas.add(keys[slip.id], issued=-1)
-    if changed_slips:
-        # A slip that moved (another station, month, route or scheme) takes its redemption
-        # along, as it stood before this flush; this flush's visits are counted below.
-        ids = [o.id for o in changed_slips]
-        redeemed_now = set(
-            connection.scalars(select(Redemption.slip_id).where(Redemption.slip_id.in_(ids)))
-        )
-        for slip in changed_slips:
-            was_redeemed = int(slip.id in redeemed_now) - visits.get(slip.id, 0)
-            deltas.add(_slip_key_before(slip), issued=-1, redeemed=-was_redeemed)
-            deltas.add(keys[slip.id], issued=1, redeemed=was_redeemed)
-    missing = [slip_id for slip_id, n in visits.items() if n and slip_id not in keys]
-    if missing:
-        keys.update(_slip_keys(connection, missing))
-    for slip_id, n in visits.items():
-        if n:
-            deltas.add(keys[slip_id], redeemed=n)
+        deltas.slip(was[slip.id], -1)
+    for slip in moved_slips:
+        deltas.slip(was[slip.id], -1)
+        deltas.slip(now[slip.id], 1)
+    visits = [(o, None, _visit_state(o, before=False)) for o in new_visits]
+    visits += [(o, _visit_state(o, before=True), None) for o in gone_visits]
+    visits += [(o, _visit_state(o, True), _visit_state(o, False)) for o in changed_visits]
+    wanted = {v.slip_id for _o, *states in visits for v in states if v is not None and v.slip_id}
+    others = _slip_states(connection, wanted - now.keys() - was.keys())
+    for _obj, before, after in visits:
+        if before is not None:
+            deltas.visit(before, was.get(before.slip_id) or others.get(before.slip_id), -1)
+        if after is not None:
+            deltas.visit(after, now.get(after.slip_id) or others.get(after.slip_id), 1)
+    if moved_slips:
+        # The visits of moved slips that this flush did not touch move with their slip.
+        rows = connection.execute(
+            select(Redemption.id, Redemption.slip_id, Redemption.service_point_id,
+                   Redemption.redeemed_on)
+            .where(Redemption.slip_id.in_([o.id for o in moved_slips]))
+        )  # fmt: skip
+        for visit_id, slip_id, point_id, redeemed_on in rows:
+            if visit_id in in_flush:
+                continue
+            visit = VisitState(0, None, point_id, False, slip_id, redeemed_on)
+            deltas.redeemed_slip(visit, was[slip_id], -1)
+            deltas.redeemed_slip(visit, now[slip_id], 1)
+    if loose_services:
+        parents = {
+            visit_id: (scheme_id, station_id or NO_STATION)
+            for visit_id, scheme_id, station_id in connection.execute(
+                select(Redemption.id, Redemption.scheme_id, Redemption.station_id).where(
+                    Redemption.id.in_({o.redemption_id for o, _s in loose_services})
+                )
+            )
+        }
+        for service, sign in loose_services:
+            scheme_id, station_id = parents[service.redemption_id]
+            deltas.add("service_counts",
+                       (scheme_id, station_id, ServiceType(service.service).value), sign)  # fmt: skip
     deltas.write(connection)
 
 
 def rebuild(connection: Connection) -> int:
-    """Count every slip again into an empty summary (after rows were written past the ORM and
-    past ``slips_added``: the bench's programme); returns the number of summary rows."""
-    table = SlipCount.__table__
-    connection.execute(delete(table))
-    year, month = date_year(Slip.issued_on), date_month(Slip.issued_on)
-    rows = connection.execute(
-        select(
-            Slip.scheme_id, Slip.station_id, Slip.route, year, month,
-            func.count(Slip.id), func.count(Redemption.id),
-        )
-        .outerjoin(Redemption, Redemption.slip_id == Slip.id)
-        .group_by(Slip.scheme_id, Slip.station_id, Slip.route, year, month)
-    ).all()  # fmt: skip
-    values = [
-        {"scheme_id": s, "station_id": st, "route": r, "month": date(y, m, 1),
-         "issued": n, "redeemed": red}
-        for s, st, r, y, m, n, red in rows
-    ]  # fmt: skip
-    for start in range(0, len(values), 5000):
-        connection.execute(table.insert(), values[start : start + 5000])
-    return len(values)
+    """Count every slip and visit again into empty summaries (after rows were written past the
+    ORM and past ``slips_added``: the bench's programme); returns the number of summary rows."""
+    for model in _MODELS.values():
+        connection.execute(delete(model.__table__))
+    deltas = _Deltas()
+    slips = {}
+    last = 0
+    while True:
+        rows = connection.execute(
+            select(Slip.id, *(getattr(Slip, a) for a in _SLIP_ATTRS))
+            .where(Slip.id > last).order_by(Slip.id).limit(LOOKUP_CHUNK)
+        ).all()  # fmt: skip
+        if not rows:
+            break
+        for slip_id, scheme_id, station_id, route, issued_on in rows:
+            slips[slip_id] = SlipState(scheme_id, station_id, Route(route).value, issued_on)
+            deltas.slip(slips[slip_id], 1)
+        last = rows[-1][0]
+    services: dict[int, list[str]] = defaultdict(list)
+    for visit_id, service in connection.execute(
+        select(RedemptionService.redemption_id, RedemptionService.service)
+    ):
+        services[visit_id].append(ServiceType(service).value)
+    for visit_id, *values in connection.execute(
+        select(Redemption.id, *(getattr(Redemption, a) for a in _VISIT_ATTRS))
+    ):
+        visit = VisitState(*values, services=tuple(services.get(visit_id, ())))
+        deltas.visit(visit, slips.get(visit.slip_id) if visit.slip_id else None, 1)
+    deltas.write(connection)
+    return sum(len(rows) for rows in deltas.tables.values())
 
 
 # ---- reading -----------------------------------------------------------------------------------
@@ -301,27 +409,29 @@ def slip_counts(
     if days:
         columns = {"station_id": Slip.station_id, "route": Slip.route,
                    "year": date_year(Slip.issued_on), "month": date_month(Slip.issued_on)}  # fmt: skip
-        # Each slip's redemption looked up in the unique index on slip_id (a join would read
-        # every redemption to find the few of these days' slips).
-        redeemed = exists().where(Redemption.slip_id == Slip.id)
-        ranges = []
+        # Each slip's redemption looked up in the unique index on slip_id: a join, or an
+        # EXISTS that PostgreSQL turns into a hashed subplan, would read every redemption to
+        # find the few of these days' slips.
+        redeemed = (
+            select(func.count()).where(Redemption.slip_id == Slip.id).correlate(Slip)
+        ).scalar_subquery()
+        # A statement for each range of days (not one with OR), so that each reads its range
+        # from an index on the date alone.
         for first, last in days:
-            bounds = []
+            stmt = select(
+                *(columns[d].label(d) for d in dimensions),
+                func.count(Slip.id).label("issued"),
+                func.coalesce(func.sum(redeemed), 0).label("redeemed"),
+            )
             if first is not None:
-                bounds.append(Slip.issued_on >= first)
+                stmt = stmt.where(Slip.issued_on >= first)
             if last is not None:
-                bounds.append(Slip.issued_on <= last)
-            ranges.append(and_(*bounds) if bounds else literal(True))
-        stmt = select(
-            *(columns[d].label(d) for d in dimensions),
-            func.count(Slip.id).label("issued"),
-            func.coalesce(func.sum(case((redeemed, 1), else_=0)), 0).label("redeemed"),
-        ).where(or_(*ranges))
-        if scheme_id is not None:
-            stmt = stmt.where(Slip.scheme_id == scheme_id)
-        if stations is not None:
-            stmt = stmt.where(Slip.station_id.in_(stations))
-        parts.append(stmt.group_by(*(columns[d] for d in dimensions)))
+                stmt = stmt.where(Slip.issued_on <= last)
+            if scheme_id is not None:
+                stmt = stmt.where(Slip.scheme_id == scheme_id)
+            if stations is not None:
+                stmt = stmt.where(Slip.station_id.in_(stations))
+            parts.append(stmt.group_by(*(columns[d] for d in dimensions)))
     if len(parts) == 1:
         return parts[0]
     both = union_all(*parts).subquery("slip_counts_both")

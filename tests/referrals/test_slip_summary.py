@@ -17,7 +17,18 @@ from partnership.dashboard.services import DashboardFilters, referral_indicators
 from partnership.dashboard.services.by_station import indicators_by_station
 from partnership.extensions import db
 from partnership.referrals import summary
-from partnership.referrals.models import Redemption, Route, Slip, SlipCount
+from partnership.referrals.models import (
+    NO_STATION,
+    Redemption,
+    RedemptionGap,
+    RedemptionService,
+    Route,
+    ServiceCount,
+    ServiceType,
+    Slip,
+    SlipCount,
+    VisitCount,
+)
 from partnership.referrals.services.slips import issuing_in
 from tests.referrals.conftest import add_redemption, add_slips
 
@@ -45,9 +56,48 @@ def _summary_groups() -> dict:
     }
 
 
+def _plain_visit_groups() -> tuple[dict, dict, dict]:
+    """Days to redemption, visits and services, grouped as the visit summaries are."""
+    gaps: dict = {}
+    for scheme_id, station_id, point_id, issued_on, redeemed_on in db.session.execute(
+        select(Slip.scheme_id, Slip.station_id, Redemption.service_point_id, Slip.issued_on,
+               Redemption.redeemed_on).join(Redemption, Redemption.slip_id == Slip.id)
+    ):  # fmt: skip
+        key = (scheme_id, station_id, point_id, issued_on.replace(day=1),
+               (redeemed_on - issued_on).days)  # fmt: skip
+        gaps[key] = gaps.get(key, 0) + 1
+    visits: dict = {}
+    for scheme_id, station_id, point_id, walk_in in db.session.execute(
+        select(Redemption.scheme_id, Redemption.station_id, Redemption.service_point_id,
+               Redemption.walk_in)
+    ):  # fmt: skip
+        key = (scheme_id, station_id or NO_STATION, point_id)
+        n, walk_ins = visits.get(key, (0, 0))
+        visits[key] = (n + 1, walk_ins + bool(walk_in))
+    services: dict = {}
+    for scheme_id, station_id, service in db.session.execute(
+        select(Redemption.scheme_id, Redemption.station_id, RedemptionService.service)
+        .join(Redemption, Redemption.id == RedemptionService.redemption_id)
+    ):  # fmt: skip
+        key = (scheme_id, station_id or NO_STATION, ServiceType(service).value)
+        services[key] = services.get(key, 0) + 1
+    return gaps, visits, services
+
+
+def _summary_visit_groups() -> tuple[dict, dict, dict]:
+    gaps = {(r.scheme_id, r.station_id, r.service_point_id, r.month, r.days): r.redeemed
+            for r in db.session.scalars(select(RedemptionGap))}  # fmt: skip
+    visits = {(r.scheme_id, r.station_id, r.service_point_id): (r.visits, r.walk_ins)
+              for r in db.session.scalars(select(VisitCount))}  # fmt: skip
+    services = {(r.scheme_id, r.station_id, ServiceType(r.service).value): r.provided
+                for r in db.session.scalars(select(ServiceCount))}  # fmt: skip
+    return gaps, visits, services
+
+
 def assert_summary_matches(app) -> None:  # noqa: ANN001
     with app.app_context():
         assert _summary_groups() == _plain_groups()
+        assert _summary_visit_groups() == _plain_visit_groups()
         db.session.remove()
 
 
@@ -102,7 +152,11 @@ def programme(app, world, referrals):  # noqa: ANN001, ANN201
         with app.app_context():
             issued_on = db.session.get(Slip, slip_id).issued_on
         add_redemption(app, referrals.scheme_id, referrals.point_id, slip_id, "",
-                       redeemed_on=min(TODAY, issued_on + timedelta(days=rng.randrange(0, 20))))  # fmt: skip
+                       redeemed_on=min(TODAY, issued_on + timedelta(days=rng.randrange(0, 20))),
+                       services=rng.sample(list(ServiceType), rng.randrange(1, 3)))  # fmt: skip
+    for station_id in (None, world.station_b.id, None):  # walk-ins
+        add_redemption(app, referrals.scheme_id, referrals.point_id, None, "",
+                       station_id=station_id)  # fmt: skip
     return referrals
 
 
@@ -340,3 +394,58 @@ def test_two_writers_at_once_both_count(app, world, referrals):
     assert_summary_matches(app)
     with app.app_context():
         assert db.session.scalar(select(SlipCount.issued)) == 2
+
+
+def test_scheme_measures_equal_the_plain_count(app, world, programme):
+    """Every count and median of a scheme's measures, as a coordinator sees them, equals the
+    slips and redemptions counted one by one."""
+    from partnership.accounts.models import User
+    from partnership.referrals.measures import median_of, month_span, scheme_measures
+    from partnership.referrals.models import Scheme
+
+    with app.app_context():
+        user = db.session.get(User, world.users["coordinator"].id)
+        m = scheme_measures(db.session.get(Scheme, programme.scheme_id), user)
+        span = set(month_span(TODAY, 12))
+        station: dict = {}
+        month: dict = {}
+        point_days: dict = {}
+        for station_id, issued_on, redeemed_on, point_id in db.session.execute(
+            select(Slip.station_id, Slip.issued_on, Redemption.redeemed_on,
+                   Redemption.service_point_id)
+            .outerjoin(Redemption, Redemption.slip_id == Slip.id)
+            .where(Slip.scheme_id == programme.scheme_id)
+        ):  # fmt: skip
+            ym = (issued_on.year, issued_on.month)
+            for table, key in ((station, station_id), (month, ym if ym in span else None)):
+                if key is None:
+                    continue
+                issued, redeemed, days = table.setdefault(key, [0, 0, {}])
+                table[key][0] += 1
+                if redeemed_on is not None:
+                    table[key][1] += 1
+                    gap = (redeemed_on - issued_on).days
+                    days[gap] = days.get(gap, 0) + 1
+            if redeemed_on is not None:
+                gap = (redeemed_on - issued_on).days
+                point_days.setdefault(point_id, {}).setdefault(gap, 0)
+                point_days[point_id][gap] += 1
+        for line in m.by_station:
+            issued, redeemed, days = station[line.key]
+            assert (int(line.issued), int(line.redeemed)) == (issued, redeemed)
+            assert line.median_days == median_of(days)
+        for line in m.by_month:
+            issued, redeemed, days = month.get(line.key, [0, 0, {}])
+            assert (int(line.issued), int(line.redeemed)) == (issued, redeemed)
+            assert line.median_days == median_of(days)
+        visits = db.session.execute(
+            select(func.count(), func.sum(func.cast(Redemption.walk_in, db.Integer)))
+            .where(Redemption.scheme_id == programme.scheme_id)
+        ).one()  # fmt: skip
+        (point,) = m.by_service_point
+        assert (int(point.redeemed), int(point.walk_ins)) == (visits[0] - visits[1], visits[1])
+        assert point.median_days == median_of(point_days[programme.point_id])
+        provided = dict(db.session.execute(
+            select(RedemptionService.service, func.count()).group_by(RedemptionService.service)
+        ).all())  # fmt: skip
+        assert {s: int(n) for s, n in m.services} == provided

@@ -135,7 +135,9 @@ class Redeeming:
     scheme: Scheme
     user_id: int | None
     service_partners: frozenset[int]  # organisations whose service points take part
-    stations: frozenset[int] | None = None  # the scheme's stations, loaded when a walk-in needs them
+    stations: frozenset[int] | None = (
+        None  # the scheme's stations, loaded when a walk-in needs them
+    )
 
     def scheme_stations(self) -> frozenset[int]:
         if self.stations is None:
@@ -348,7 +350,10 @@ def record_redemptions(visits: Sequence[dict]) -> int:
     )
     with unique_as_field_error({"uq_redemptions_slip_id": ("file", race)}):
         bulk_insert(table, rows)
-    summary.redemptions_added(db.session.connection(), rows)
+    summary.redemptions_added(
+        db.session.connection(),
+        [row | {"services": visit["services"]} for row, visit in zip(rows, visits, strict=True)],
+    )
     provided = [
         {"redemption_id": rid, "service": service}
         for rid, visit in zip(ids, visits, strict=True)
