@@ -155,6 +155,7 @@ def _import_models() -> None:
     import partnership.notifications.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
     import partnership.referrals.models  # noqa: F401
+    import partnership.referrals.summary  # noqa: F401 - keeps the slips summary in step
     import partnership.search.models  # noqa: F401
     import partnership.submissions  # noqa: F401
 
