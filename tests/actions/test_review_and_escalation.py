@@ -52,6 +52,51 @@ def test_review_actions_return_to_the_review(app, db, world, make_action_point, 
         assert db.session.get(ActionPoint, point.id).status is ActionStatus.DONE
 
 
+def test_review_buttons_and_the_points_page_lead_back_to_the_review(
+    app, db, world, make_action_point, officer_client
+):
+    """The review's buttons post through its one form (its "next" sends the officer back);
+    "Comment or mark done" opens the point's follow-up form, which returns to the review."""
+    import re
+
+    from partnership.actions.models import ActionPoint, ActionStatus
+
+    point = make_action_point(world.station_a, title="Brief the shifts", due_on=_due(2))
+    page = officer_client.get("/my-review").get_data(as_text=True)
+    form = re.search(r'<form method="post" id="review-form"[^>]*>(.*?)</form>', page, re.S)
+    assert form and 'name="next" value="review"' in form.group(1)
+    assert page.count('<form method="post"') == 2  # the review's and the sign-out form
+    start = f'form="review-form" formaction="/action-points/{point.id}/follow-up"'
+    assert f'{start} name="status" value="in_progress"' in page
+    response = officer_client.post(
+        f"/action-points/{point.id}/follow-up", data={"next": "review", "status": "in_progress"}
+    )
+    assert response.location == "/my-review"
+    link = f"/action-points/{point.id}?next=review#follow-up-h"
+    assert f'href="{link}"' in officer_client.get("/my-review").get_data(as_text=True)
+    detail = officer_client.get(link.split("#")[0]).get_data(as_text=True)
+    follow_up = re.search(r'<form method="post" action="[^"]*/follow-up".*?</form>', detail, re.S)
+    assert 'name="next" value="review"' in follow_up.group(0)
+    # Marking it done without saying what was done: the message by the field, still going
+    # back to the review once corrected.
+    response = officer_client.post(
+        f"/action-points/{point.id}/follow-up", data={"next": "review", "status": "done"}
+    )
+    assert response.status_code == 422
+    again = response.get_data(as_text=True)
+    assert "Required when marking it done." in again and 'name="next" value="review"' in again
+    response = officer_client.post(
+        f"/action-points/{point.id}/follow-up",
+        data={"next": "review", "status": "done", "action_taken": "Briefed all four shifts."},
+    )
+    assert response.location == "/my-review"
+    with app.app_context():
+        assert db.session.get(ActionPoint, point.id).status is ActionStatus.DONE
+    # Opened from anywhere else, the follow-up form stays on the point's page.
+    plain = officer_client.get(f"/action-points/{point.id}").get_data(as_text=True)
+    assert 'name="next" value="review"' not in plain
+
+
 @pytest.fixture()
 def commander(app, world, make_user):
     user = make_user(

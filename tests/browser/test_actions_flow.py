@@ -63,11 +63,13 @@ def test_concern_to_verified_action_point(page, app, world):
     assert serious_accessibility_violations(page) == []
     page.get_by_role("button", name="Acknowledge").first.click()
     page.get_by_text("You acknowledged this action point.").wait_for()
-    page.locator("summary", has_text="Comment or mark done").first.click()
+    # Commenting and marking done happen on the point's page, which leads back to the review.
+    page.get_by_role("link", name="Comment or mark done").first.click()
     page.get_by_label("Change the status").select_option("done")
     page.get_by_label("Action taken").fill("Instruction read at all four shift parades.")
-    page.get_by_role("button", name="Save").first.click()
+    page.get_by_role("button", name="Record the follow-up").click()
     page.get_by_text("The follow-up was recorded.").wait_for()
+    assert page.url.endswith("/my-review")
 
     # The coordinator (the other side) verifies it and resolves the concern.
     _switch_user(page, "coordinator@test.example")
@@ -107,7 +109,7 @@ def test_review_works_on_a_phone(phone_page, world, make_action_point):
                       due_on=date.today() - timedelta(days=20))  # fmt: skip
     sign_in(phone_page, "officer@test.example")
     phone_page.goto("/my-review")
-    assert phone_page.get_by_role("link", name="Overdue on a phone").is_visible()
+    assert phone_page.get_by_role("link", name="Overdue on a phone", exact=True).is_visible()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
     assert serious_accessibility_violations(phone_page) == []

@@ -80,10 +80,10 @@ def test_a_concern_and_a_follow_up_sent_offline_are_sent_again_once(
     page.context.clear_cookies()
     sign_in(page, "officer@test.example")
     page.goto("/my-review")
-    page.locator("summary", has_text="Comment or mark done").first.click()
-    page.get_by_label("Comment").fill("Briefed two of the four shifts so far.")
+    page.get_by_role("link", name="Comment or mark done").first.click()
+    page.get_by_label("Note", exact=True).fill("Briefed two of the four shifts so far.")
     page.context.set_offline(True)
-    page.get_by_role("button", name="Save").first.click()
+    page.get_by_role("button", name="Record the follow-up").click()
     page.get_by_text(NOTICE).wait_for()
     assert _count(app, FollowUp, FollowUp.action_point_id == point.id) == 0
     page.context.set_offline(False)

@@ -192,6 +192,9 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
         verify_form=verify_form if may_verify else None,
         may_acknowledge=can_acknowledge_action_point(current_user, point),
         conflict=conflict,
+        # Opened from the officer's review ("Comment or mark done"): the follow-up goes back
+        # there once recorded.
+        back_to_review=request.values.get("next") == "review",
     ), status
 
 

@@ -16,16 +16,26 @@ from partnership.pagination import arg_int
 # ---- officer review and measures ---------------------------------------------------
 
 
+# The review's buttons post through one form rendered afresh outside the kept part
+# (actions/my_review.html), by this id.
+REVIEW_FORM = "review-form"
+
+
 @bp.get("/my-review")
 def my_review():
     # Kept rendered until a write changes what it was read from (partnership.caching), for the
-    # account itself (a command's officer sees the points they own); the forms' CSRF tokens
-    # are this session's, put in on every load.
+    # account itself (a command's officer sees the points they own). It holds no form: its
+    # buttons belong to the page's own form, the only part with this session's token.
     return render_kept(
         "actions/my_review.html",
         "actions/_my_review_body.html",
-        lambda: {"review": review_services.review_for(current_user), "today": date.today()},
+        lambda: {
+            "review": review_services.review_for(current_user),
+            "today": date.today(),
+            "review_form": REVIEW_FORM,
+        },
         kept_key=(current_user.id,),
+        review_form=REVIEW_FORM,
     )
 
 

@@ -26,6 +26,7 @@ from partnership.organisations.models import (
 )
 from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import can_see_client_codes, station_scope
+from partnership.referrals import summary
 from partnership.referrals.codes import (
     normalise_slip_number,
     slip_number_fits,
@@ -435,6 +436,7 @@ def issue_slips(issuing: Issuing, slips: Sequence[dict]) -> int:
         # The table's INSERT, not the ORM's bulk insert, which splits the rows wherever a
         # value is None (an officer left blank) into many small statements.
         bulk_insert(Slip.__table__, rows)
+    summary.slips_added(db.session.connection(), rows)
     numbers = [r["number"] for r in rows]
     ids: dict[str, int] = {}
     for start in range(0, len(numbers), LOOKUP_CHUNK):
