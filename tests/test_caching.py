@@ -396,3 +396,81 @@ def test_a_kept_fragment_marks_its_page_not_kept_offline_when_served_from_the_ca
             cached_html("plain", lambda: "<p>agenda</p>", "k")
             assert not g.get("not_kept_offline")
     assert len(renders) == 1  # the second page was served from the cache, marked all the same
+
+
+def _load_slip_count(app, runs):  # noqa: ANN001, ANN202
+    from partnership.extensions import db
+    from partnership.referrals.models import Slip
+
+    def compute() -> int:
+        runs.append(1)
+        return db.session.scalar(select(func.count(Slip.id)))
+
+    with app.test_request_context():
+        app.preprocess_request()
+        return cached("slips-worker-memo", compute)
+
+
+def test_a_write_by_another_worker_is_seen_although_this_worker_keeps_the_generations(  # noqa: ANN001
+    app, world, referrals, live_cache  # noqa: F811
+):
+    """Each worker keeps the generations it has read while no write happened anywhere; the
+    only news of another worker's write is the shared cache: its new tokens, ``ANY_WRITE``
+    last. Such a write, seen in the cache alone, makes this worker compute the figure again."""
+    from partnership.caching import ANY_WRITE
+    from partnership.caching.generations import _new_token
+
+    runs: list[int] = []
+    assert _load_slip_count(app, runs) == 0
+    assert _load_slip_count(app, runs) == 0
+    assert len(runs) == 1  # kept: the second load read the tokens from this worker's memo
+    add_slips(app, referrals.scheme_id, world.station_a.id, 2)  # through the ORM, committed
+    assert _load_slip_count(app, runs) == 2
+    assert len(runs) == 2
+    # Another process's write: only the cache changes, as it would from another worker.
+    with app.app_context():
+        token = _new_token()
+        cache.set_many({GENERATION_PREFIX + "slips": token, GENERATION_PREFIX + ANY_WRITE: token})
+    assert _load_slip_count(app, runs) == 2
+    assert len(runs) == 3
+    # A generation that leaves the cache without a write (pruned, cleared) recomputes, at worst.
+    with app.app_context():
+        cache.delete(GENERATION_PREFIX + "slips")
+    assert _load_slip_count(app, runs) == 2
+
+
+def test_a_write_replaces_the_any_write_generation_after_its_tables(app, live_cache, monkeypatch):  # noqa: ANN001
+    """Readers trust their worker's memo while ``ANY_WRITE`` is unchanged: a write must have
+    replaced its tables' tokens before it replaces that one."""
+    from partnership.caching import ANY_WRITE, tables_changed
+
+    written: list[list[str]] = []
+    real = cache.set_many
+
+    def recording(mapping, timeout=None):  # noqa: ANN001, ANN202
+        written.append(list(mapping))
+        return real(mapping, timeout=timeout)
+
+    monkeypatch.setattr(cache, "set_many", recording)
+    with app.app_context():
+        tables_changed({"slips", "meetings", ANY_WRITE})
+    assert written == [[GENERATION_PREFIX + "meetings", GENERATION_PREFIX + "slips", GENERATION_PREFIX + ANY_WRITE]]
+
+
+def test_a_kept_page_reads_one_generation_entry(  # noqa: ANN001
+    app, world, referrals, coordinator_client, live_cache, monkeypatch  # noqa: F811
+):
+    """A kept page asks the cache for its content and for ``ANY_WRITE`` alone: the tables'
+    tokens come from this worker's memo until the next write."""
+    add_slips(app, referrals.scheme_id, world.station_a.id, 3)
+    path = "/referrals/slips"
+    first = page_html(coordinator_client, path)
+    page_html(coordinator_client, path)
+    keys: list[str] = []
+    real_get, real_get_many = cache.get, cache.get_many
+    monkeypatch.setattr(cache, "get", lambda key: keys.append(key) or real_get(key))
+    monkeypatch.setattr(cache, "get_many", lambda *k: keys.extend(k) or real_get_many(*k))
+    assert page_html(coordinator_client, path) == first
+    generations_read = [k for k in keys if k.startswith(GENERATION_PREFIX)]
+    assert generations_read == [GENERATION_PREFIX + "+"], keys
+    assert first == fresh_page_html(app, coordinator_client, path)

@@ -19,7 +19,7 @@ from curricula.services.certificates import certificates_of
 from curricula.services.modules import latest_modules
 from curricula.views import bp
 from partnership import disclosure
-from partnership.caching import render_kept
+from partnership.caching import cached, render_kept, viewer_key
 from partnership.extensions import db
 from partnership.forms import form_status, save_form
 from partnership.organisations.services import place_choices, station_choices
@@ -111,9 +111,15 @@ def training_setup(meeting_id: int):
 
 @bp.get("/trainings/<int:training_id>")
 def training_detail(training_id: int):
-    title = services.training_title_or_404(training_id, current_user)
-    # Kept rendered until a write changes what it was read from (partnership.caching); the
-    # one button that posts belongs to a form rendered afresh around it.
+    # Its title (404 for a training the viewer may not see), then its content: both kept until
+    # a write changes what they were read from (partnership.caching); the one button that
+    # posts belongs to a form rendered afresh around it.
+    title = cached(
+        "training-title",
+        lambda: services.training_title_or_404(training_id, current_user),
+        viewer_key(current_user),
+        training_id,
+    )
     return render_kept(
         "curricula/training_detail.html",
         "curricula/_training_detail_body.html",

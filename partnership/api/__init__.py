@@ -31,6 +31,14 @@ def _rate_key() -> str:
 
 
 limiter = Limiter(key_func=_rate_key, default_limits=[])
+
+
+@limiter.request_filter
+def _not_the_api() -> bool:
+    # Only the API's blueprint has a limit: the pages skip the limiter's work on every request.
+    return request.blueprint != "api"
+
+
 _blueprint_limited = False
 
 

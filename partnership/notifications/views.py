@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from partnership.caching import render_kept
 from partnership.extensions import db
 from partnership.notifications import services
 from partnership.notifications.forms import EmailSettingsForm
@@ -21,12 +22,30 @@ def _connect_receivers(_state) -> None:  # noqa: ANN001
     connect_receivers()
 
 
+# A person's list is asked for by them alone, now and then: kept a while, not crowding out the
+# pages many people share.
+KEEP_SECONDS = 15 * 60
+
+
 @bp.get("")
 def notification_list():
+    # Kept rendered until a write changes a table it read (partnership.caching): a new
+    # notification, one marked read, an action point renamed. The unread count (the "Mark all
+    # read" button) is on the user's row, which counting does not mark as changed: it is part
+    # of the key, as is the reader.
     user = current_user._get_current_object()
+    return render_kept(
+        "notifications/notification_list.html",
+        "notifications/_notification_list_body.html",
+        lambda: _list_context(user),
+        keep_seconds=KEEP_SECONDS,
+        kept_key=(user.id, user.unread_notifications),
+    )
+
+
+def _list_context(user) -> dict:  # noqa: ANN001
     page = paginate(services.notification_query(user))
-    items = [services.shown(n, user) for n in page.items]
-    return render_template("notifications/notification_list.html", page=page, items=items)
+    return {"page": page, "items": [services.shown(n, user) for n in page.items]}
 
 
 @bp.post("/<int:notification_id>/read")
