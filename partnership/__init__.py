@@ -88,7 +88,7 @@ def _bound_url_ids(app: Flask) -> None:
     the converter they find, so this comes before the blueprints."""
     from werkzeug.routing import IntegerConverter
 
-    from partnership.forms import MAX_INT, install_form_checks
+    from partnership.forms import MAX_INT, install_form_checks, install_form_translations
 
     class IdConverter(IntegerConverter):
         def __init__(self, map, fixed_digits=0, min=1, max=MAX_INT, signed=False) -> None:  # noqa: A002, ANN001
@@ -96,6 +96,7 @@ def _bound_url_ids(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     install_form_checks()
+    install_form_translations()
 
 
 def _refuse_to_start(problem: str) -> None:
@@ -154,6 +155,7 @@ def _import_models() -> None:
     import partnership.notifications.models  # noqa: F401
     import partnership.organisations.models  # noqa: F401
     import partnership.referrals.models  # noqa: F401
+    import partnership.referrals.summary  # noqa: F401 - keeps the slips summary in step
     import partnership.search.models  # noqa: F401
     import partnership.submissions  # noqa: F401
 

@@ -91,6 +91,17 @@ def get_module_or_404(module_id: int, user, for_edit: bool = False) -> Module:  
     return module
 
 
+def module_title_or_404(module_id: int) -> str:
+    """The title of a module's page (404 for no such module), read without loading it: the
+    page is kept rendered and loads the module only when it is rendered afresh."""
+    row = db.session.execute(
+        select(Module.code, Module.version_number).where(Module.id == module_id)
+    ).first()
+    if row is None:
+        abort(404)
+    return f"{row.code} v{row.version_number}"
+
+
 def versions_of(code: str) -> list[Module]:
     return list(
         db.session.scalars(

@@ -11,7 +11,7 @@ from curricula.forms import MaterialForm, ModuleForm, QuestionForm
 from curricula.models import AUDIENCE_LABELS
 from curricula.services import modules as services
 from curricula.views import bp
-from partnership.caching import render_kept
+from partnership.caching import cached, render_kept
 from partnership.extensions import db
 from partnership.forms import form_status, save_form
 from partnership.pagination import arg_bool, arg_str, paginate
@@ -46,13 +46,32 @@ def module_export(fmt: str):
 
 @bp.get("/modules/<int:module_id>")
 def module_detail(module_id: int):
-    module = services.get_module_or_404(module_id, current_user)
-    return render_template(
+    # Its title (404 for no such module), then its content: both kept until a write changes
+    # what they were read from (partnership.caching). The buttons that post belong to forms
+    # rendered afresh around the kept content.
+    title = cached("module-title", lambda: services.module_title_or_404(module_id), module_id)
+    return render_kept(
         "curricula/module_detail.html",
-        module=module,
-        versions=services.versions_of(module.code),
-        in_use=services.module_in_use(module),
+        "curricula/_module_detail_body.html",
+        lambda: _module_context(module_id),
+        title=title,
+        **MODULE_FORMS,
     )
+
+
+# The buttons of the kept module page post through these forms of the page, by their ids:
+# one for creating a version, one that asks before deleting a material.
+MODULE_FORMS = {"post_form": "module-post-form", "delete_form": "module-delete-form"}
+
+
+def _module_context(module_id: int) -> dict:
+    module = services.get_module_or_404(module_id, current_user)
+    return {
+        "module": module,
+        "versions": services.versions_of(module.code),
+        "in_use": services.module_in_use(module),
+        **MODULE_FORMS,
+    }
 
 
 @bp.route("/modules/new", methods=["GET", "POST"])

@@ -34,6 +34,7 @@ from partnership.referrals.models import (
     ServiceType,
     Slip,
 )
+from partnership.referrals.summary import slip_counts
 
 NOT_SHOWN = disclosure.WITHHELD_TEXT
 
@@ -168,16 +169,17 @@ def scheme_measures(
     # 1. Slips per station, route and month of issue, and those of them redeemed (one pass over
     # the scheme's slips; the three breakdowns add these groups up). A month's "redeemed"
     # counts that month's slips redeemed at any time.
-    year, month = _year(Slip.issued_on), _month(Slip.issued_on)
+    # Counted from the slips summary (partnership.referrals.summary), not from every slip.
+    counts = slip_counts(
+        ("station_id", "route", "year", "month"),
+        scheme_id=scheme.id,
+        stations=sorted(scope) if scope is not None else None,
+    ).subquery()
     rows = db.session.execute(
-        slips_in_scope(
-            select(
-                Slip.station_id, Organisation.name, Slip.route, year, month,
-                func.count(Slip.id), redeemed,
-            )
-            .join(Organisation, Organisation.id == Slip.station_id)
-            .outerjoin(Redemption, Redemption.slip_id == Slip.id)
-        ).group_by(Slip.station_id, Organisation.name, Slip.route, year, month)
+        select(
+            counts.c.station_id, Organisation.name, counts.c.route, counts.c.year,
+            counts.c.month, counts.c.issued, counts.c.redeemed,
+        ).join(Organisation, Organisation.id == counts.c.station_id)
     )  # fmt: skip
     for station_id, name, route, y, m, issued, n_redeemed in rows:
         station_line = by_station.get(station_id)
@@ -204,6 +206,7 @@ def scheme_measures(
         )
 
     # 5. Days from issue to redemption: a histogram per station, service point and month.
+    year, month = _year(Slip.issued_on), _month(Slip.issued_on)
     gap = days_between(Redemption.redeemed_on, Slip.issued_on)
     rows = db.session.execute(
         slips_in_scope(

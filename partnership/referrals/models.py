@@ -308,3 +308,25 @@ class RedemptionService(db.Model):
         ForeignKey("redemptions.id", ondelete="CASCADE"), primary_key=True
     )
     service: Mapped[ServiceType] = mapped_column(enum_column(ServiceType, 30), primary_key=True)
+
+
+class SlipCount(db.Model):
+    """Slips issued, and how many of them were redeemed, per scheme, station, route and month of
+    issue: what the dashboards and the measures count instead of reading every slip and every
+    redemption. Kept in step in the transaction of every write that issues a slip or records a
+    visit (``partnership.referrals.summary``); derived data, so no foreign keys (a summary row
+    exists only while slips of its scheme and station do)."""
+
+    __tablename__ = "slip_counts"
+    __table_args__ = (
+        # The dashboards' months (a period, every scheme) within a place.
+        Index("ix_slip_counts_month_station", "month", "station_id", "issued", "redeemed"),
+    )
+
+    scheme_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    station_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    route: Mapped[Route] = mapped_column(enum_column(Route, 30), primary_key=True)
+    # The first day of the month the slips were issued in.
+    month: Mapped[date] = mapped_column(primary_key=True)
+    issued: Mapped[int] = mapped_column(default=0)
+    redeemed: Mapped[int] = mapped_column(default=0)

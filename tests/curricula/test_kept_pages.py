@@ -82,3 +82,167 @@ def test_kept_catalogue_pages_equal_fresh_after_a_new_module(
     make_module(code="K-2")
     after = page_html(coordinator_client, path)
     assert "K-2" in after and after == fresh_page_html(app, coordinator_client, path)
+
+
+def _kept_fragments(app) -> list[str]:  # noqa: ANN001
+    """Every value in the cache, as text (the kept fragments among them)."""
+    import pickle
+
+    from partnership.caching import cache
+
+    with app.app_context():
+        store = cache.cache._cache  # SimpleCache: key -> (expires, pickled value)
+        return [repr(pickle.loads(value)) for _expires, value in store.values()]  # noqa: S301
+
+
+def _assert_nothing_of_a_session_kept(app) -> None:  # noqa: ANN001
+    for value in _kept_fragments(app):
+        assert 'name="csrf_token"' not in value and "submission_key" not in value
+        assert 'method="post"' not in value.lower()
+
+
+def test_kept_module_page_equals_fresh_before_and_after_writes_through_its_forms(
+    app, world, trainer_client, make_module, live_cache
+):  # noqa: ANN001
+    from io import BytesIO
+
+    module = make_module(code="K-9", title="Referral basics")
+    path = f"/curricula/modules/{module.id}"
+    first = page_html(trainer_client, path)
+    assert "Referral basics" in first and "No materials uploaded yet." in first
+    assert page_html(trainer_client, path) == first == fresh_page_html(app, trainer_client, path)
+    _assert_nothing_of_a_session_kept(app)
+    # Its buttons post through the page's own forms, which carry this session's token.
+    html = trainer_client.get(path).get_data(as_text=True)
+    for form_id in ("module-post-form", "module-delete-form"):
+        form = html.split(f'id="{form_id}"')[1].split("</form>")[0]
+        assert 'name="csrf_token"' in form and 'name="submission_key"' in form
+    assert 'id="module-delete-form" data-confirm="Delete this file?"' in html
+    assert f'form="module-post-form" formaction="/curricula/modules/{module.id}/versions"' in html
+
+    # A material uploaded and a question added through the forms: on the very next load.
+    upload = trainer_client.post(
+        f"{path}/materials/new",
+        data={"file": (BytesIO(b"%PDF-1.4 k"), "slides.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302
+    question = trainer_client.post(
+        f"{path}/questions/new",
+        data={"text": "Where can an officer refer?", "answer_key": "A", "points": "2"},
+    )
+    assert question.status_code == 302
+    page_html(trainer_client, path)  # (shows the confirmation once)
+    after = page_html(trainer_client, path)
+    assert "slides.pdf" in after and "Where can an officer refer?" in after
+    assert after == fresh_page_html(app, trainer_client, path)
+    assert 'form="module-delete-form" formaction="' in after
+    _assert_nothing_of_a_session_kept(app)
+
+    # The material deleted through its button's form: gone on the next load, kept or not.
+    delete_url = after.split('form="module-delete-form" formaction="')[1].split('"')[0]
+    assert trainer_client.post(delete_url).status_code == 302
+    page_html(trainer_client, path)
+    gone = page_html(trainer_client, path)
+    assert "slides.pdf" not in gone and gone == fresh_page_html(app, trainer_client, path)
+
+    # A new version through its button: the first version's page links to it.
+    assert trainer_client.post(f"{path}/versions").status_code == 302
+    page_html(trainer_client, path)
+    versions = page_html(trainer_client, path)
+    assert "version 2" in versions and versions == fresh_page_html(app, trainer_client, path)
+
+
+def test_kept_module_page_follows_each_role(app, world, login_as, make_module, live_cache):  # noqa: ANN001
+    from io import BytesIO
+
+    module = make_module(code="K-8")
+    path = f"/curricula/modules/{module.id}"
+    trainer = login_as("trainer")
+    trainer.post(
+        f"{path}/materials/new",
+        data={"file": (BytesIO(b"notes"), "notes.txt")},
+        content_type="multipart/form-data",
+    )
+    assert "notes.txt" in page_html(trainer, path)
+    # Kept for the trainer first: an officer and a viewer get neither the files nor the buttons.
+    for role in ("officer", "viewer"):
+        html = login_as(role).get(path).get_data(as_text=True)
+        assert "K-8" in html and "notes.txt" not in html
+        assert "module-post-form" not in html and "module-delete-form" not in html
+    assert login_as("trainer").get("/curricula/modules/999999").status_code == 404
+
+
+def _plain_pooled(app):  # noqa: ANN001, ANN202
+    """Every officer's scores on a training's register, read plainly and summed in Python."""
+    from curricula.models import Participant, Training
+    from curricula.stats import ScoreRecord, summarise
+    from meetings.models import Attendee, Meeting, MeetingStatus
+    from partnership.extensions import db
+    from partnership.organisations.models import Person, PersonKind
+
+    with app.app_context():
+        records = []
+        for training in db.session.scalars(db.select(Training)):
+            meeting = db.session.get(Meeting, training.meeting_id)
+            if meeting.status == MeetingStatus.CANCELLED:
+                continue
+            for attendee in db.session.scalars(
+                db.select(Attendee).where(Attendee.meeting_id == training.meeting_id)
+            ):
+                if db.session.get(Person, attendee.person_id).kind != PersonKind.OFFICER:
+                    continue
+                scores = db.session.scalar(
+                    db.select(Participant).where(Participant.attendee_id == attendee.id)
+                )
+                records.append(
+                    ScoreRecord(
+                        scores.pre_score if scores else None,
+                        scores.post_score if scores else None,
+                        float(training.max_score),
+                    )
+                )
+        return summarise(records)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "viewer"])
+def test_kept_knowledge_page_equals_fresh_and_a_plain_sum_after_scores_are_saved(
+    app, world, login_as, make_person, make_training, live_cache, role
+):  # noqa: ANN001
+    from curricula.services.knowledge import pooled_summary
+
+    training_id = _two_station_training(make_person, make_training, world)
+    make_training(  # a second test with another maximum: pooled as percentages
+        stations=[world.station_b],
+        people=[(make_person("officer", world.station_b, name=f"Bravo {i}"), 2, 3 + i, 9)
+                for i in range(5)],
+        max_score=10,
+    )  # fmt: skip
+    client, path = login_as(role), "/curricula/knowledge"
+    first = page_html(client, path)
+    assert first == page_html(client, path) == fresh_page_html(app, client, path)
+    plain = _plain_pooled(app)
+    with app.test_request_context():
+        fast = pooled_summary(None, {})
+    assert (fast.n, fast.left_out) == (plain.n, plain.left_out) == (12, {})
+    assert fast.mean_pre == pytest.approx(plain.mean_pre)
+    assert fast.mean_gain == pytest.approx(plain.mean_gain)
+    assert "12 officers with both scores" in first
+
+    # Two of the first training's officers lose their post-test through the score form.
+    rows = _participants(app, training_id)
+    data = {}
+    for i, (pid, _person, pre, post) in enumerate(rows):
+        data[f"pre-{pid}"] = str(pre)
+        data[f"post-{pid}"] = "" if i < 2 else str(post)
+    scores = login_as("trainer").post(f"/curricula/trainings/{training_id}/scores", data=data)
+    assert scores.status_code == 302
+    after = page_html(client, path)
+    assert after == fresh_page_html(app, client, path) and after != first
+    plain = _plain_pooled(app)
+    with app.test_request_context():
+        fast = pooled_summary(None, {})
+    assert (fast.n, fast.left_out) == (plain.n, plain.left_out) == (10, {"no_post": 2})
+    assert fast.mean_post == pytest.approx(plain.mean_post)
+    assert fast.mean_gain == pytest.approx(plain.mean_gain)
+    assert "10 officers with both scores" in after

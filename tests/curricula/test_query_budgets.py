@@ -76,6 +76,8 @@ def add_programme(app, world, n: int, start: int = 0) -> int:  # noqa: ANN001
 BUDGETS = {
     "/curricula/modules": 3,
     "/curricula/modules/export.csv": 2,
+    # (And its title looked up for the page around its kept content.)
+    "/curricula/modules/{module}": 7,
     "/curricula/adoption": 4,
     "/curricula/trainings": 9,
     # (And the title of the training looked up for the page around its kept content.)
@@ -94,9 +96,13 @@ BUDGETS = {
 @pytest.mark.parametrize("path", sorted(BUDGETS))
 def test_query_count_does_not_grow_with_the_data(app, world, coordinator_client, count_queries,
                                                  path):  # fmt: skip
-    shared = add_programme(app, world, 5)
-    url = path.format(shared=shared)
+    from curricula.models import Module
     from partnership.caching import cache
+
+    shared = add_programme(app, world, 5)
+    with app.app_context():
+        module = db.session.scalar(db.select(Module.id).where(Module.code == "QB-0"))
+    url = path.format(shared=shared, module=module)
 
     def get_computed() -> None:  # the page's own queries, not the statistics' cached copy
         with app.app_context():
@@ -126,3 +132,32 @@ def test_officer_pages_budget(app, world, officer_client, count_queries, path):
     with count_queries() as large:
         officer_client.get(path)
     assert large.count == small.count
+
+
+# Queries of a page served from what is kept (partnership.caching): the signed-in request's
+# own (the session and the user), nothing of the page: its title is kept with it.
+KEPT_BUDGETS = {
+    "/curricula/trainings": 1,
+    "/curricula/trainings/{shared}": 1,
+    "/curricula/modules": 1,
+    "/curricula/modules/{module}": 1,
+    "/curricula/adoption": 1,
+    "/curricula/knowledge": 1,
+    "/curricula/coverage": 1,
+}
+
+
+@pytest.mark.parametrize("path", sorted(KEPT_BUDGETS))
+def test_kept_pages_query_only_the_session(app, world, coordinator_client, count_queries,
+                                           live_cache, path):  # fmt: skip
+    from curricula.models import Module
+
+    shared = add_programme(app, world, 5)
+    with app.app_context():
+        module = db.session.scalar(db.select(Module.id).where(Module.code == "QB-0"))
+    url = path.format(shared=shared, module=module)
+    assert coordinator_client.get(url).status_code == 200  # computed and kept
+    with count_queries() as kept:
+        response = coordinator_client.get(url)
+        assert response.status_code == 200
+    assert kept.count == KEPT_BUDGETS[path], kept.statements

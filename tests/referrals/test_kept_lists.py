@@ -265,3 +265,62 @@ def test_the_slip_form_lists_the_stations_and_keeps_the_one_chosen(
     assert f'value="{added.id}"' in coordinator_client.get("/referrals/slips/new").get_data(
         as_text=True
     )
+
+
+def _options(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r"<option[^>]*>[^<]*</option>", select)
+
+
+def _chosen(html: str, name: str) -> list[str]:
+    """The values of the options marked selected in the select ``name``."""
+    return [re.search(r'value="([^"]*)"', o).group(1) for o in _options(html, name) if " selected" in o]
+
+
+def test_a_kept_slip_form_equals_a_fresh_one_for_each_viewer_and_follows_the_schemes(
+    app, world, referrals, coordinator_client, officer_client, live_cache
+):
+    from partnership.organisations.models import Organisation
+    from partnership.referrals.models import Scheme, SchemeStatus
+
+    path = "/referrals/slips/new"
+    coordinator = page_html(coordinator_client, path)
+    assert page_html(coordinator_client, path) == coordinator == fresh_page_html(app, coordinator_client, path)
+    assert len(_options(coordinator, "station_id")) == 4  # blank, Alpha, Bravo, Charlie
+    assert f'value="{date.today().isoformat()}"' in coordinator
+    # The officer is never given the coordinator's kept fields: their own station, chosen.
+    officer = page_html(officer_client, path)
+    assert _options(officer, "station_id")[1:] == [f'<option value="{world.station_a.id}" selected>Alpha Police Station</option>']
+    assert officer == fresh_page_html(app, officer_client, path)
+    # A scheme started now is offered on the next load; none is chosen for the user then.
+    with app.app_context():
+        db.session.add(Scheme(name="Lake referral scheme", status=SchemeStatus.ACTIVE,
+                              partners=[db.session.get(Organisation, world.command.id)]))  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+    after = page_html(coordinator_client, path)
+    assert "Lake referral scheme" in after and "Lake referral scheme" not in coordinator
+    assert _chosen(after, "scheme_id") == [""]
+    # The scheme chosen in the address ("record and issue another") is another kept form.
+    chosen = page_html(coordinator_client, f"{path}?scheme={referrals.scheme_id}")
+    assert _chosen(chosen, "scheme_id") == [str(referrals.scheme_id)]
+    assert chosen == fresh_page_html(app, coordinator_client, f"{path}?scheme={referrals.scheme_id}")
+    # The kept form posts with the token written for this load; no kept part holds one.
+    page = coordinator_client.get(path).get_data(as_text=True)
+    response = coordinator_client.post(path, data={
+        "scheme_id": referrals.scheme_id, "number": "00901", "station_id": world.station_b.id,
+        "issued_on": date.today().isoformat(), "route": "social_contact",
+        "csrf_token": csrf_token_from(page)})  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    fragments = _kept_fragments(app)
+    assert any('name="station_id"' in html for html in fragments)
+    for html in fragments:
+        assert "csrf_token" not in html and 'method="post"' not in html.lower()
+    # A refused slip is shown again with what was typed and the message by the field.
+    refused = coordinator_client.post(path, data={
+        "scheme_id": referrals.scheme_id, "number": "00901", "station_id": world.station_b.id,
+        "issued_on": date.today().isoformat(), "route": "social_contact"})  # fmt: skip
+    assert refused.status_code == 422
+    again = refused.get_data(as_text=True)
+    assert "was already issued in this scheme" in again and 'value="00901"' in again
+    assert _chosen(again, "station_id") == [str(world.station_b.id)]

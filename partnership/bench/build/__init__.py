@@ -130,6 +130,9 @@ def build(sizes: Sizes, echo=print) -> None:  # noqa: ANN001
     from partnership.search.index import rebuild
 
     echo(f"Search index: {rebuild(db.session.connection())} entries.")
+    from partnership.referrals import summary
+
+    echo(f"Slips summary: {summary.rebuild(db.session.connection())} rows.")
     db.session.commit()
     marker_path().write_text(json.dumps({"sizes": asdict(sizes), "database": _database_key()}))
     echo("Built.")

@@ -139,21 +139,21 @@ def meetings_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN00
 
 def referrals_section(user, filters: DashboardFilters) -> Section:  # noqa: ANN001
     """Slips issued and redeemed per station and month: aggregates only, never a client."""
-    from partnership.referrals.models import Redemption, Slip
+    from partnership.referrals.summary import slip_counts
 
-    year, month = services.date_year_month(Slip.issued_on)
+    counts = slip_counts(
+        ("station_id", "year", "month"),
+        start=filters.start,
+        end=filters.end,
+        stations=station_ids_query(user, filters),
+    ).subquery()
     stmt = (
-        select(Organisation.name, year, month, func.count(Slip.id), func.count(Redemption.id))
-        .join(Organisation, Organisation.id == Slip.station_id)
-        .outerjoin(Redemption, Redemption.slip_id == Slip.id)
-        .where(
-            Slip.issued_on >= filters.start,
-            Slip.issued_on <= filters.end,
-            Slip.station_id.in_(station_ids_query(user, filters)),
-        )  # fmt: skip
-        .group_by(Organisation.name, year, month)
-        .order_by(Organisation.name, year, month)
-    )
+        select(Organisation.name, counts.c.year, counts.c.month,
+               func.sum(counts.c.issued), func.sum(counts.c.redeemed))
+        .join(Organisation, Organisation.id == counts.c.station_id)
+        .group_by(Organisation.name, counts.c.year, counts.c.month)
+        .order_by(Organisation.name, counts.c.year, counts.c.month)
+    )  # fmt: skip
     suppressed = services.suppress_small_counts(user)
 
     def rows() -> Iterator[list]:

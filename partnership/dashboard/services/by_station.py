@@ -129,18 +129,9 @@ def _reach(filters: DashboardFilters, stations) -> tuple[dict[int, int], dict[in
 
 def _slips(filters: DashboardFilters, stations) -> tuple[dict[int, int], dict[int, int]]:  # noqa: ANN001
     """As referral_indicators: slips issued in the period, and how many of them were redeemed."""
-    from partnership.referrals.models import Redemption, Slip
+    from partnership.referrals.summary import slip_counts
 
-    stmt = (
-        select(Slip.station_id, func.count(Slip.id), func.count(Redemption.id))
-        .outerjoin(Redemption, Redemption.slip_id == Slip.id)
-        .where(
-            Slip.issued_on >= filters.start,
-            Slip.issued_on <= filters.end,
-            Slip.station_id.in_(stations),
-        )
-        .group_by(Slip.station_id)
-    )
+    stmt = slip_counts(("station_id",), start=filters.start, end=filters.end, stations=stations)
     issued: dict[int, int] = {}
     redeemed: dict[int, int] = {}
     for station_id, n_issued, n_redeemed in db.session.execute(stmt):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from partnership import disclosure
 from partnership.dashboard.services.filters import (
     DashboardFilters,
-    date_year_month,
     place_restricted,
     station_ids_query,
 )
@@ -28,18 +27,14 @@ class ReferralIndicators:
 
 
 def referral_indicators(user, filters: DashboardFilters) -> ReferralIndicators:  # noqa: ANN001
-    from partnership.referrals.models import Redemption, Slip
+    from partnership.referrals.summary import slip_counts
 
-    year, month = date_year_month(Slip.issued_on)
-    redeemed = func.count(Redemption.id)
-    stmt = (
-        select(year, month, func.count(Slip.id), redeemed)
-        .outerjoin(Redemption, Redemption.slip_id == Slip.id)
-        .where(Slip.issued_on >= filters.start, Slip.issued_on <= filters.end)
-        .group_by(year, month)
+    stmt = slip_counts(
+        ("year", "month"),
+        start=filters.start,
+        end=filters.end,
+        stations=station_ids_query(user, filters) if place_restricted(user, filters) else None,
     )
-    if place_restricted(user, filters):
-        stmt = stmt.where(Slip.station_id.in_(station_ids_query(user, filters)))
     issued: dict[tuple[int, int], int] = {}
     redeemed: dict[tuple[int, int], int] = {}
     for y, m, n_issued, n_redeemed in db.session.execute(stmt):
@@ -70,21 +65,18 @@ def referrals_by_station_month(user, filters: DashboardFilters) -> list[StationM
     and to the period's total for the same filters, so each count is protected against both,
     as the report workbook's sheet is (a "<5" cannot be worked out from the totals beside it)."""
     from partnership.organisations.models import Organisation
-    from partnership.referrals.models import Redemption, Slip
+    from partnership.referrals.summary import slip_counts
 
-    year, month = date_year_month(Slip.issued_on)
-    stmt = (
-        select(Slip.station_id, Organisation.name, year, month, func.count(Slip.id),
-               func.count(Redemption.id))
-        .join(Organisation, Organisation.id == Slip.station_id)
-        .outerjoin(Redemption, Redemption.slip_id == Slip.id)
-        .where(
-            Slip.issued_on >= filters.start,
-            Slip.issued_on <= filters.end,
-            Slip.station_id.in_(station_ids_query(user, filters)),
-        )
-        .group_by(Slip.station_id, Organisation.name, year, month)
-    )  # fmt: skip
+    counts = slip_counts(
+        ("station_id", "year", "month"),
+        start=filters.start,
+        end=filters.end,
+        stations=station_ids_query(user, filters),
+    ).subquery()
+    stmt = select(
+        counts.c.station_id, Organisation.name, counts.c.year, counts.c.month,
+        counts.c.issued, counts.c.redeemed,
+    ).join(Organisation, Organisation.id == counts.c.station_id)  # fmt: skip
     names: dict[int, str] = {}
     counted: dict[tuple[int, str], tuple[int, int]] = {}
     for station_id, name, y, m, issued, redeemed in db.session.execute(stmt):

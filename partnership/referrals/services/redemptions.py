@@ -18,6 +18,7 @@ from partnership.forms import FieldError
 from partnership.integrity import unique_as_field_error
 from partnership.mixins import utcnow
 from partnership.organisations.models import Organisation
+from partnership.referrals import summary
 from partnership.referrals.codes import (
     client_code_problem,
     normalise_client_code,
@@ -347,6 +348,7 @@ def record_redemptions(visits: Sequence[dict]) -> int:
     )
     with unique_as_field_error({"uq_redemptions_slip_id": ("file", race)}):
         bulk_insert(table, rows)
+    summary.redemptions_added(db.session.connection(), rows)
     provided = [
         {"redemption_id": rid, "service": service}
         for rid, visit in zip(ids, visits, strict=True)
