@@ -88,7 +88,7 @@ def _bound_url_ids(app: Flask) -> None:
     the converter they find, so this comes before the blueprints."""
     from werkzeug.routing import IntegerConverter
 
-    from partnership.forms import MAX_INT, install_form_checks
+    from partnership.forms import MAX_INT, install_form_checks, install_form_translations
 
     class IdConverter(IntegerConverter):
         def __init__(self, map, fixed_digits=0, min=1, max=MAX_INT, signed=False) -> None:  # noqa: A002, ANN001
@@ -96,6 +96,7 @@ def _bound_url_ids(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     install_form_checks()
+    install_form_translations()
 
 
 def _refuse_to_start(problem: str) -> None:

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from flask import current_app, has_request_context
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import Field, FieldList, Form, FormField, HiddenField
+from wtforms.meta import DefaultMeta
 from wtforms.validators import Optional
 
 from partnership.audit import EditConflict, check_version, conflict_entries
@@ -169,7 +171,9 @@ def save_action(write: Callable[[], Any], record: Any = None, version: int | Non
         db.session.rollback()
         if record is None:
             # A button without a record to show changes of lost a race at commit: say so.
-            return Saved(refused=_("Someone else changed this record meanwhile; nothing was saved."))
+            return Saved(
+                refused=_("Someone else changed this record meanwhile; nothing was saved.")
+            )
         return Saved(conflict=conflict_entries(exc, record))
     return Saved(ok=True, record=result)
 
@@ -285,16 +289,94 @@ def install_form_checks() -> None:
     FlaskForm.validate = validate  # type: ignore[method-assign]
 
 
+class _WTFormsMessages:
+    """WTForms' own messages ("This field is required.", "Not a valid choice.") in the
+    request's language, from WTForms' catalogue. Flask-WTF reads that catalogue from disk on
+    every request that builds a form (a field without a label asks for one); a catalogue does
+    not change while the process runs, so each language's is read once."""
+
+    def gettext(self, string: str) -> str:
+        catalogue = _wtforms_catalogue()
+        return string if catalogue is None else catalogue.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalogue = _wtforms_catalogue()
+        if catalogue is None:
+            return singular if n == 1 else plural
+        return catalogue.ungettext(singular, plural, n)
+
+
+def _wtforms_catalogue():  # noqa: ANN202
+    # As Flask-WTF: no catalogue outside a request or without Flask-Babel.
+    if not has_request_context() or "babel" not in current_app.extensions:
+        return None
+    return _wtforms_catalogue_for(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _wtforms_catalogue_for(locale: str):  # noqa: ANN202
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+WTFORMS_MESSAGES = _WTFormsMessages()
+
+
+def install_form_translations() -> None:
+    """Every form (ours and those of libraries) takes WTForms' messages from the catalogues
+    read once per language (``_WTFormsMessages``); ``WTF_I18N_ENABLED`` off still means
+    WTForms' untranslated messages, as with Flask-WTF."""
+    meta = FlaskForm.Meta
+    if getattr(meta.get_translations, "_kept", False):
+        return
+    untranslated = DefaultMeta.get_translations
+
+    def get_translations(self, form):  # noqa: ANN001, ANN202
+        if not current_app.config.get("WTF_I18N_ENABLED", True):
+            return untranslated(self, form)
+        return WTFORMS_MESSAGES
+
+    get_translations._kept = True  # type: ignore[attr-defined]
+    meta.get_translations = get_translations  # type: ignore[method-assign]
+
+
 def select_options(choices, selected=None):  # noqa: ANN001, ANN201
     """The <option>s of a filter's select, from records or rows with ``id`` and ``name`` or
     from (value, label) pairs, the one whose value is ``selected`` marked: written in one pass,
     as a 300-station or 250-country select written by a template loop cost more than the rest
-    of a list page."""
-    from markupsafe import Markup, escape
+    of a list page. The options of one list of choices are written once per process; only the
+    mark of the chosen one is written per call."""
+    from markupsafe import Markup
 
-    parts = []
-    for choice in choices:
-        value, label = (choice.id, choice.name) if hasattr(choice, "name") else choice
-        mark = " selected" if value == selected else ""
-        parts.append(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')
-    return Markup("".join(parts))  # noqa: S704 - every value and label is escaped above
+    pairs = tuple(
+        (choice.id, str(choice.name)) if hasattr(choice, "name") else (choice[0], str(choice[1]))
+        for choice in choices
+    )
+    parts, positions = _written_select_options(pairs)
+    try:
+        chosen = positions.get(selected, ())
+    except TypeError:  # an unhashable value equals no option's
+        chosen = ()
+    if chosen:
+        parts = list(parts)
+        for i in chosen:
+            parts[i] = parts[i].replace('">', '" selected>', 1)
+    return Markup("".join(parts))  # noqa: S704 - every value and label is escaped below
+
+
+@lru_cache(maxsize=64)
+def _written_select_options(
+    pairs: tuple[tuple[Any, str], ...],
+) -> tuple[tuple[str, ...], dict[Any, tuple[int, ...]]]:
+    """Each option of ``pairs`` written (value and label escaped), and where each value is."""
+    from markupsafe import escape
+
+    parts = tuple(
+        f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in pairs
+    )
+    positions: dict[Any, list[int]] = {}
+    for i, (value, _label) in enumerate(pairs):
+        positions.setdefault(value, []).append(i)
+    return parts, {value: tuple(where) for value, where in positions.items()}

@@ -185,6 +185,36 @@ def test_signed_in_user_sees_pages_in_their_language(app, client, world, locale,
     assert f'<html lang="{locale or "en"}">' in page
 
 
+def test_form_messages_of_wtforms_are_in_the_users_language_read_once(
+    app, client, world, monkeypatch
+):
+    """WTForms' own messages come from its catalogue, read once per language and process
+    (Flask-WTF would read it from disk for every form)."""
+    from babel import support
+
+    from partnership import forms
+
+    forms._wtforms_catalogue_for.cache_clear()
+    reads = []
+    load = support.Translations.load
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if kwargs.get("domain") == "wtforms":
+            reads.append(args)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(support.Translations, "load", counted)
+    login(client, "coordinator@test.example")
+    for _ in range(2):
+        page = client.post("/referrals/slips/new", data={}).get_data(as_text=True)
+        assert "This field is required." in page
+    _set_locale(app, "coordinator@test.example", "ru")
+    for _ in range(2):
+        page = client.post("/referrals/slips/new", data={}).get_data(as_text=True)
+        assert "Обязательное поле." in page and "This field is required." not in page
+    assert len(reads) == 2
+
+
 def test_user_choice_wins_over_the_browser(app, client, world):
     _set_locale(app, "coordinator@test.example", "sw")
     login(client, "coordinator@test.example")

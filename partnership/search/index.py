@@ -285,10 +285,12 @@ def _fts_query(kind: str, terms: list[str]) -> str:
     return f'kind : "{phrase}" AND body : ({body})'
 
 
-def matching_ids(dialect: str, kind: str, text: str, audiences: Iterable[str]) -> Select | None:
+def matching_parts(dialect: str, kind: str, text: str, audiences: Iterable[str]) -> list[Select]:
     """The ids of the records of ``kind`` that ``text`` finds among the ``audiences`` a user may
-    search: every word as a word's beginning, or the whole text as a reference. ``None`` when
-    the text holds nothing to search for."""
+    search, as one query for the words (every word as a word's beginning) and one for the whole
+    text as a reference; empty when the text holds nothing to search for. A record may be in
+    both, or twice in the first (found in two audiences' rows): ``matching_ids`` is their
+    union."""
     entries = SearchEntry.__table__
     terms = words(text)[:8]
     reference = normalise_reference(text)
@@ -310,6 +312,14 @@ def matching_ids(dialect: str, kind: str, text: str, audiences: Iterable[str]) -
         parts.append(select(entries.c.object_id).where(*allowed, _text_match(dialect, kind, terms)))
     if reference:
         parts.append(select(entries.c.object_id).where(*allowed, entries.c.reference == reference))
+    return parts
+
+
+def matching_ids(dialect: str, kind: str, text: str, audiences: Iterable[str]) -> Select | None:
+    """The ids of the records of ``kind`` that ``text`` finds among the ``audiences`` a user may
+    search: every word as a word's beginning, or the whole text as a reference. ``None`` when
+    the text holds nothing to search for."""
+    parts = matching_parts(dialect, kind, text, audiences)
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else union(*parts)

@@ -16,7 +16,9 @@ from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, func, or_, select, union, union_all
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from curricula.models import Module
 from curricula.services.modules import ModuleFilters, module_query
@@ -37,13 +39,16 @@ from partnership.pagination import ListPage, paginate
 from partnership.permissions import can, person_name, search_audiences
 from partnership.referrals.models import Slip
 from partnership.referrals.services.slips import slip_query
-from partnership.search.index import matching_ids
+from partnership.search.index import matching_parts
 
 MAX_QUERY = 200
 GROUP_SIZE = 5
 # Matches counted per kind on the overview: a common word finds thousands, and counting them
 # all cost ten list pages; beyond this the overview says "50+" and the kind's own page counts.
 COUNT_CAP = 50
+# Up to this many index matches of a kind, its records are read from the matches; beyond, from
+# the list's own order (see _found).
+FEW_MATCHES = 1000
 
 
 @dataclass
@@ -189,32 +194,80 @@ def clean_query(text: str | None) -> str:
     return " ".join((text or "").split())[:MAX_QUERY]
 
 
-def _found(kind: SearchKind, user: Any, text: str) -> Select | None:
-    """The kind's list query (the user's scope, the list's order) joined to the records the
-    index finds. Joined, not "id IN (matches)": with an officer's stations as a list too,
-    SQLite looked every match up once per station (8,000 matches × 31 stations for "officer");
-    joined, it reads each match once, by primary key."""
+def _unindexed(column: Any) -> Any:
+    """``column`` as an expression SQLite may not use an index for (a unary plus): the query
+    planner then reads the other side of the comparison through its own indexes."""
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=Integer())
+
+
+Parts = dict[str, list[Select]]
+
+
+def _index_counts(user: Any, text: str, kinds: list[SearchKind]) -> tuple[Parts, dict[str, int]]:
+    """The index's queries of ``text`` for each kind of the index (``matching_parts``, built
+    once for the page), and about how many index rows each finds (words and reference counted
+    apart, each up to FEW_MATCHES + 1: no union to read whole) in one statement. A kind with
+    none is not queried at all, and the count chooses how the others are (``_found``)."""
     dialect = db.session.get_bind().dialect.name
-    ids = matching_ids(dialect, kind.index_kind, text, search_audiences(user))
-    if ids is None:
-        return None
-    matches = ids.cte("search_matches")
-    return kind.query(user).join(matches, matches.c.object_id == kind.id_column)
+    audiences = search_audiences(user)
+    found: Parts = {}
+    counts = []
+    for index_kind in dict.fromkeys(k.index_kind for k in kinds):
+        parts = found[index_kind] = matching_parts(dialect, index_kind, text, audiences)
+        if not parts:
+            return {}, {}  # nothing to search for
+        capped = [
+            select(func.count())
+            .select_from(part.limit(FEW_MATCHES + 1).subquery())
+            .scalar_subquery()
+            for part in parts
+        ]
+        counts.append(sum(capped[1:], capped[0]).label(index_kind))
+    if not counts:
+        return found, {}
+    return found, dict(db.session.execute(select(*counts)).one()._mapping)
+
+
+def _found(parts: list[Select], matches: int, kind: SearchKind, base: Select) -> Select:
+    """``base`` (the kind's list query: the user's scope, the list's order) restricted to the
+    records the index finds (``parts``), about ``matches`` index rows (``_index_counts``).
+
+    The matches are read once (a common table expression). A few are read first and each
+    record by its primary key, whatever indexes the scope could use: with an officer's 31
+    stations, SQLite otherwise looked every match up once per station. Many (a common word,
+    the beginning of a slip number) are not all joined for a page of them: the list is read in
+    its own order through its own indexes and each record looked up among the matches, which
+    stops after the rows asked for. SQLite is told, by a unary plus on the side that must not
+    lead. PostgreSQL turns "id IN (matches)" into a join led by the matches, and "id IN (words)
+    OR id IN (reference)" into the list read in order with the matches in a hash table."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        if matches > FEW_MATCHES:
+            return base.where(or_(*(kind.id_column.in_(part) for part in parts)))
+        return base.where(kind.id_column.in_(union(*parts) if len(parts) > 1 else parts[0]))
+    if matches > FEW_MATCHES:
+        found = (union_all(*parts) if len(parts) > 1 else parts[0]).cte("search_matches")
+        return base.where(_unindexed(kind.id_column).in_(select(found.c.object_id)))
+    # One record may match twice (in two audiences' rows, by words and by reference).
+    found = (union(*parts) if len(parts) > 1 else parts[0].distinct()).cte("search_matches")
+    return base.join(found, kind.id_column == _unindexed(found.c.object_id))
 
 
 def search_groups(user: Any, text: str) -> list[Group]:
     """The first few records of each kind ``text`` finds, with how many there are up to
-    COUNT_CAP: one query per kind of record, whatever the number of matches.
+    COUNT_CAP: one statement for the index's counts, then one for each kind it finds any
+    of, whatever the number of matches.
 
-    The matches are read once (a common table expression); the first GROUP_SIZE ids are chosen
-    from them in the list's order before anything is joined to them (a slip's scheme, station
-    and officer are read for five slips, not for every match), and the count stops at
-    COUNT_CAP + 1 matches."""
+    The first GROUP_SIZE ids are chosen in the list's order before anything is joined to them
+    (a slip's scheme, station and officer are read for five slips, not for every match), and
+    the count stops at COUNT_CAP + 1 matches."""
+    kinds = kinds_for(user)
+    parts, counts = _index_counts(user, text, kinds)
     groups = []
-    for kind in kinds_for(user):
-        found = _found(kind, user, text)
-        if found is None:
+    for kind in kinds:
+        if not counts.get(kind.index_kind):
             continue
+        base = kind.query(user)
+        found = _found(parts[kind.index_kind], counts[kind.index_kind], kind, base)
         ids = found.with_only_columns(kind.id_column)
         capped = (
             select(func.count())
@@ -222,7 +275,7 @@ def search_groups(user: Any, text: str) -> list[Group]:
             .scalar_subquery()
         )
         first = ids.limit(GROUP_SIZE).scalar_subquery()
-        stmt = kind.query(user).where(kind.id_column.in_(first))
+        stmt = base.where(kind.id_column.in_(first))
         rows = db.session.execute(stmt.add_columns(capped.label("search_total"))).all()
         if rows:
             hits = [kind.hit(user, row[0]) for row in rows]
@@ -252,8 +305,8 @@ def search_kind(user: Any, text: str, key: str) -> KindPage | None:
     kind = kind_for(user, key)
     if kind is None:
         return None
-    stmt = _found(kind, user, text)
-    if stmt is None:
+    parts, counts = _index_counts(user, text, [kind])
+    if not counts.get(kind.index_kind):
         return KindPage(kind, ListPage([], 1, 1, 0, 1))
-    page = paginate(stmt)
+    page = paginate(_found(parts[kind.index_kind], counts[kind.index_kind], kind, kind.query(user)))
     return KindPage(kind, page, [kind.hit(user, obj) for obj in page.items])

@@ -265,3 +265,111 @@ def test_the_slip_form_lists_the_stations_and_keeps_the_one_chosen(
     assert f'value="{added.id}"' in coordinator_client.get("/referrals/slips/new").get_data(
         as_text=True
     )
+
+
+def _options(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r"<option[^>]*>[^<]*</option>", select)
+
+
+def _chosen(html: str, name: str) -> list[str]:
+    """The values of the options marked selected in the select ``name``."""
+    return [re.search(r'value="([^"]*)"', o).group(1) for o in _options(html, name) if " selected" in o]
+
+
+def test_a_kept_slip_form_equals_a_fresh_one_for_each_viewer_and_follows_the_schemes(
+    app, world, referrals, coordinator_client, officer_client, live_cache
+):
+    from partnership.organisations.models import Organisation
+    from partnership.referrals.models import Scheme, SchemeStatus
+
+    path = "/referrals/slips/new"
+    coordinator = page_html(coordinator_client, path)
+    assert page_html(coordinator_client, path) == coordinator == fresh_page_html(app, coordinator_client, path)
+    assert len(_options(coordinator, "station_id")) == 4  # blank, Alpha, Bravo, Charlie
+    assert f'value="{date.today().isoformat()}"' in coordinator
+    # The officer is never given the coordinator's kept fields: their own station, chosen.
+    officer = page_html(officer_client, path)
+    assert _options(officer, "station_id")[1:] == [f'<option value="{world.station_a.id}" selected>Alpha Police Station</option>']
+    assert officer == fresh_page_html(app, officer_client, path)
+    # A scheme started now is offered on the next load; none is chosen for the user then.
+    with app.app_context():
+        db.session.add(Scheme(name="Lake referral scheme", status=SchemeStatus.ACTIVE,
+                              partners=[db.session.get(Organisation, world.command.id)]))  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+    after = page_html(coordinator_client, path)
+    assert "Lake referral scheme" in after and "Lake referral scheme" not in coordinator
+    assert _chosen(after, "scheme_id") == [""]
+    # The scheme chosen in the address ("record and issue another") is another kept form.
+    chosen = page_html(coordinator_client, f"{path}?scheme={referrals.scheme_id}")
+    assert _chosen(chosen, "scheme_id") == [str(referrals.scheme_id)]
+    assert chosen == fresh_page_html(app, coordinator_client, f"{path}?scheme={referrals.scheme_id}")
+    # The kept form posts with the token written for this load; no kept part holds one.
+    page = coordinator_client.get(path).get_data(as_text=True)
+    response = coordinator_client.post(path, data={
+        "scheme_id": referrals.scheme_id, "number": "00901", "station_id": world.station_b.id,
+        "issued_on": date.today().isoformat(), "route": "social_contact",
+        "csrf_token": csrf_token_from(page)})  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    fragments = _kept_fragments(app)
+    assert any('name="station_id"' in html for html in fragments)
+    for html in fragments:
+        assert "csrf_token" not in html and 'method="post"' not in html.lower()
+    # A refused slip is shown again with what was typed and the message by the field.
+    refused = coordinator_client.post(path, data={
+        "scheme_id": referrals.scheme_id, "number": "00901", "station_id": world.station_b.id,
+        "issued_on": date.today().isoformat(), "route": "social_contact"})  # fmt: skip
+    assert refused.status_code == 422
+    again = refused.get_data(as_text=True)
+    assert "was already issued in this scheme" in again and 'value="00901"' in again
+    assert _chosen(again, "station_id") == [str(world.station_b.id)]
+
+
+def test_filter_options_are_written_once_and_mark_only_the_chosen_value():
+    from collections import namedtuple
+
+    from partnership.forms import select_options
+
+    Row = namedtuple("Row", "id name")
+    stations = [Row(1, 'Delta "Harbour" & <Pier>'), Row(2, "Echo"), Row(12, "Foxtrot")]
+    assert str(select_options(stations, 12)) == (
+        '<option value="1">Delta &#34;Harbour&#34; &amp; &lt;Pier&gt;</option>'
+        '<option value="2">Echo</option><option value="12" selected>Foxtrot</option>')  # fmt: skip
+    # The next call marks its own choice only (the written options are shared, never changed).
+    assert str(select_options(stations, 1)).count(" selected") == 1
+    assert " selected" not in str(select_options(stations, None))
+    assert " selected" not in str(select_options(stations, "12"))  # a value of another type
+    countries = [("KE", "Kenya"), ("UG", "Uganda")]
+    assert str(select_options(countries, "UG")) == (
+        '<option value="KE">Kenya</option><option value="UG" selected>Uganda</option>')  # fmt: skip
+
+
+def test_the_slips_lists_filters_follow_a_new_station_and_scheme_at_once(
+    app, world, referrals, make_org, coordinator_client, officer_client, live_cache
+):
+    from partnership.organisations.models import Organisation
+    from partnership.referrals.models import Scheme, SchemeStatus
+
+    path = "/referrals/slips"
+    before = page_html(coordinator_client, path)
+    officer = page_html(officer_client, path)
+    assert _options(officer, "station")[1:] == [f'<option value="{world.station_a.id}">Alpha Police Station</option>']
+    added = make_org("police_station", "Echo Police Station", command=world.command)
+    with app.app_context():
+        db.session.add(Scheme(name="Lake referral scheme", status=SchemeStatus.ACTIVE,
+                              partners=[db.session.get(Organisation, world.command.id)]))  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+    after = page_html(coordinator_client, path)
+    assert "Echo Police Station" in after and "Echo Police Station" not in before
+    assert "Lake referral scheme" in after
+    assert after == fresh_page_html(app, coordinator_client, path)
+    chosen = page_html(coordinator_client, f"{path}?station={added.id}&scheme={referrals.scheme_id}")
+    assert _chosen(chosen, "station") == [str(added.id)]
+    assert _chosen(chosen, "scheme") == [str(referrals.scheme_id)]
+    # The officer's filters hold their own station only, and the scheme of their command.
+    officer_after = page_html(officer_client, path)
+    assert _options(officer_after, "station") == _options(officer, "station")
+    assert "Lake referral scheme" in officer_after and "Lake referral scheme" not in officer
+    assert officer_after == fresh_page_html(app, officer_client, path)

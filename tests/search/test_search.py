@@ -324,12 +324,16 @@ def test_kept_results_equal_fresh_ones_and_show_a_write_on_the_next_load(  # noq
         assert "Kudu New" in page_html(client, paths[1])
 
 
+@pytest.mark.parametrize("few_matches", [1000, 0], ids=["from the matches", "in list order"])
 def test_the_overview_shows_what_a_plain_query_of_each_list_finds(  # noqa: PLR0913
     app, world, login_as, make_person, make_concern, make_action_point, referrals,  # noqa: ANN001, F811
+    monkeypatch, few_matches,  # noqa: ANN001
 ) -> None:
     """The fast path (the first ids chosen in the list's order before anything is joined, the
     count capped) against a plain query of each kind's list over every match: the same records
-    in the same order, the same count, for a role with every station and for an officer."""
+    in the same order, the same count, for a role with every station and for an officer; with
+    the records read from a few matches by primary key, and with many matches looked up while
+    the list is read in its own order."""
     from flask_login import login_user
     from sqlalchemy import func
 
@@ -337,6 +341,8 @@ def test_the_overview_shows_what_a_plain_query_of_each_list_finds(  # noqa: PLR0
     from partnership.permissions import search_audiences
     from partnership.search import services
     from partnership.search.index import matching_ids
+
+    monkeypatch.setattr(services, "FEW_MATCHES", few_matches)
 
     for n in range(9):
         station = world.station_a if n % 3 else world.station_c
@@ -364,3 +370,42 @@ def test_the_overview_shows_what_a_plain_query_of_each_list_finds(  # noqa: PLR0
                     assert (group.hits if group else []) == expected, (role, q, kind.key)
                     assert (group.total if group else 0) == min(total, services.COUNT_CAP)
             db.session.rollback()
+
+
+@pytest.mark.parametrize("few_matches", [1000, 0], ids=["from the matches", "in list order"])
+def test_each_page_of_one_kind_is_the_page_a_plain_query_gives(  # noqa: PLR0913
+    app, world, make_person, make_concern, monkeypatch, few_matches,  # noqa: ANN001
+) -> None:
+    """A kind's own pages, read from the matches or in the list's order, hold the records of
+    the same page of a plain query of the list over every match, in the same order, with the
+    same count; an officer's only their own stations' (the count too)."""
+    from flask import current_app
+    from flask_login import login_user
+
+    from partnership.accounts.models import User
+    from partnership.permissions import search_audiences
+    from partnership.search import services
+    from partnership.search.index import matching_ids
+
+    monkeypatch.setattr(services, "FEW_MATCHES", few_matches)
+    for n in range(23):
+        station = world.station_a if n % 4 else world.station_c
+        make_person("officer", station, name=f"Eland {(n * 7) % 23:02d}")
+        make_concern(station, summary=f"Eland raid {n}")
+    for role in ("coordinator", "officer"):
+        for key in ("people", "concerns"):
+            for page in (1, 2, 3):
+                path = f"/search?q=eland&kind={key}&page={page}"
+                with app.test_request_context(path):
+                    current_app.config["PER_PAGE"] = 5
+                    user = db.session.get(User, world.users[role].id)
+                    login_user(user)
+                    kind = services.kind_for(user, key)
+                    ids = matching_ids(db.engine.dialect.name, kind.index_kind, "eland",
+                                       search_audiences(user))  # fmt: skip
+                    plain = list(db.session.scalars(kind.query(user).where(kind.id_column.in_(ids))))
+                    fast = services.search_kind(user, "eland", key)
+                    assert fast.hits == [kind.hit(user, o) for o in plain[(page - 1) * 5 : page * 5]], (
+                        role, key, page)  # fmt: skip
+                    assert fast.page.total == len(plain)
+                    db.session.rollback()

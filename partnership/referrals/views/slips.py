@@ -9,6 +9,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from partnership.caching import cached, render_kept, viewer_key
 from partnership.extensions import db
@@ -62,12 +63,27 @@ def _slip_list_context() -> dict:
     return {
         "page": page,
         "filters": filters,
-        "schemes": scheme_services.scheme_choices(current_user),
-        "stations": station_choices(current_user),
         "routes": list(Route),
         "show_redemptions": can_see_client_codes(current_user),
-        **place_choices(current_user),
+        **_slip_filter_choices(),
     }
+
+
+def _slip_filter_choices() -> dict:
+    """The choices of the slips list's filters (schemes, stations, commands, countries) as
+    (id, name) pairs, kept until a write changes the schemes or organisations: a new slip
+    renders the list again without reading 300 stations and every command again."""
+
+    def compute() -> dict:
+        places = place_choices(current_user)
+        return {
+            "schemes": [(s.id, s.name) for s in scheme_services.scheme_choices(current_user)],
+            "stations": [(s.id, s.name) for s in station_choices(current_user)],
+            "commands": [(c.id, c.name) for c in places["commands"]],
+            "countries": places["countries"],
+        }
+
+    return cached("slip-list-choices", compute, viewer_key(current_user))
 
 
 def _slips_export(user) -> ExportSource:  # noqa: ANN001
@@ -90,21 +106,15 @@ def slip_export(fmt: str):
 
 @bp.route("/slips/new", methods=["GET", "POST"])
 def slip_create():
-    # The running schemes and every station of a programme for a coordinator, as (id, name)
-    # pairs: kept until a write changes the schemes or the organisations.
-    schemes, stations = cached(
-        "slip-form-choices",
-        lambda: (
-            [(s.id, s.name) for s in scheme_services.schemes_for_issue(current_user)],
-            [(s.id, s.name) for s in slip_services.issuing_stations(current_user)],
-        ),
-        viewer_key(current_user),
-    )
-    form = SlipForm(schemes=schemes, stations=stations)
     if request.method == "GET":
-        form.issued_on.data = date.today()
-        form.scheme_id.data = arg_int("scheme") or (schemes[0][0] if len(schemes) == 1 else None)
-        form.station_id.data = stations[0][0] if len(stations) == 1 else None
+        # The empty form's fields are kept rendered until a write changes the schemes or
+        # stations it offers (partnership.caching), per viewer, address (the scheme chosen)
+        # and day (the date issued defaults to today).
+        return render_kept(
+            "referrals/slip_form.html", "referrals/_slip_form_fields.html", _empty_slip_form
+        )
+    schemes, stations = _slip_form_choices()
+    form = SlipForm(schemes=schemes, stations=stations)
     if form.validate_on_submit():
 
         def issue(data: dict):  # noqa: ANN202
@@ -120,9 +130,33 @@ def slip_create():
             if request.form.get("another"):
                 return redirect(url_for("referrals.slip_create", scheme=slip.scheme_id))
             return redirect(url_for("referrals.slip_list"))
-    return render_template(
-        "referrals/slip_form.html", form=form, no_schemes=not schemes
-    ), form_status(form)
+    fields = render_template("referrals/_slip_form_fields.html", form=form, no_schemes=not schemes)
+    # Our own template's output, escaped when it was rendered.
+    body = Markup(fields)  # noqa: S704
+    return render_template("referrals/slip_form.html", body=body), form_status(form)
+
+
+def _slip_form_choices() -> tuple[list, list]:
+    """The running schemes and the stations the user may issue slips for, as (id, name)
+    pairs: every station of a programme for a coordinator. Kept until a write changes the
+    schemes or the organisations."""
+    return cached(
+        "slip-form-choices",
+        lambda: (
+            [(s.id, s.name) for s in scheme_services.schemes_for_issue(current_user)],
+            [(s.id, s.name) for s in slip_services.issuing_stations(current_user)],
+        ),
+        viewer_key(current_user),
+    )
+
+
+def _empty_slip_form() -> dict:
+    schemes, stations = _slip_form_choices()
+    form = SlipForm(schemes=schemes, stations=stations, formdata=None)
+    form.issued_on.data = date.today()
+    form.scheme_id.data = arg_int("scheme") or (schemes[0][0] if len(schemes) == 1 else None)
+    form.station_id.data = stations[0][0] if len(stations) == 1 else None
+    return {"form": form, "no_schemes": not schemes}
 
 
 @bp.get("/officers.json")
