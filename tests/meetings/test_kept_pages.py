@@ -388,14 +388,15 @@ def test_meeting_page_query_budget_does_not_grow_with_the_register(
         with count_queries() as kept:
             assert coordinator_client.get(path).status_code == 200
         counts[meeting_id] = (cold.count, kept.count)
-    # Kept: the session with its user; the meeting's head (its title, version and stations,
-    # which decide who may see it) and its content come from the cache.
-    assert counts[small] == counts[large] == (MEETING_PAGE_COLD, 1), counts
+    # Kept: the session with its user, the meeting's head (its title, version and stations,
+    # which decide who may see it) and its content all come from the cache.
+    assert counts[small] == counts[large] == (MEETING_PAGE_COLD, 0), counts
 
 
-# Rendered afresh: the session and the meeting's head; the meeting with its stations and facilitators; the register and
-# its marks; the minutes; the carried concerns and points, the points agreed and reviewed, and
-# their counts; the agenda, decisions and history and who made the changes.
+# Rendered afresh: the session and the meeting's head; the meeting with its stations and
+# facilitators; the register and its marks; the minutes; the carried concerns and points, the
+# points agreed and reviewed, and their counts; the agenda, decisions and history and who made
+# the changes.
 MEETING_PAGE_COLD = 17
 
 
