@@ -346,12 +346,37 @@ def select_options(choices, selected=None):  # noqa: ANN001, ANN201
     """The <option>s of a filter's select, from records or rows with ``id`` and ``name`` or
     from (value, label) pairs, the one whose value is ``selected`` marked: written in one pass,
     as a 300-station or 250-country select written by a template loop cost more than the rest
-    of a list page."""
-    from markupsafe import Markup, escape
+    of a list page. The options of one list of choices are written once per process; only the
+    mark of the chosen one is written per call."""
+    from markupsafe import Markup
 
-    parts = []
-    for choice in choices:
-        value, label = (choice.id, choice.name) if hasattr(choice, "name") else choice
-        mark = " selected" if value == selected else ""
-        parts.append(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')
-    return Markup("".join(parts))  # noqa: S704 - every value and label is escaped above
+    pairs = tuple(
+        (choice.id, str(choice.name)) if hasattr(choice, "name") else (choice[0], str(choice[1]))
+        for choice in choices
+    )
+    parts, positions = _written_select_options(pairs)
+    try:
+        chosen = positions.get(selected, ())
+    except TypeError:  # an unhashable value equals no option's
+        chosen = ()
+    if chosen:
+        parts = list(parts)
+        for i in chosen:
+            parts[i] = parts[i].replace('">', '" selected>', 1)
+    return Markup("".join(parts))  # noqa: S704 - every value and label is escaped below
+
+
+@lru_cache(maxsize=64)
+def _written_select_options(
+    pairs: tuple[tuple[Any, str], ...],
+) -> tuple[tuple[str, ...], dict[Any, tuple[int, ...]]]:
+    """Each option of ``pairs`` written (value and label escaped), and where each value is."""
+    from markupsafe import escape
+
+    parts = tuple(
+        f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in pairs
+    )
+    positions: dict[Any, list[int]] = {}
+    for i, (value, _label) in enumerate(pairs):
+        positions.setdefault(value, []).append(i)
+    return parts, {value: tuple(where) for value, where in positions.items()}

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from partnership.extensions import db
 from partnership.referrals.models import Redemption, Slip
-from partnership.referrals.services import slips as referral_services
+from partnership.referrals.services.slips import issuing as slip_issuing
 from tests.referrals.conftest import add_slips
 from tests.referrals.conftest import referrals as referrals  # noqa: F401 - the fixture
 
@@ -26,7 +26,7 @@ def test_slip_number_taken_between_check_and_save(
 ):  # noqa: E501
     add_slips(app, referrals.scheme_id, world.station_a.id, 1)
     # The check ran before the other save was committed: it saw no slip 00001.
-    monkeypatch.setattr(referral_services, "_number_taken", lambda scheme, number: False)
+    monkeypatch.setattr(slip_issuing, "_number_taken", lambda scheme, number: False)
     response = coordinator_client.post(
         "/referrals/slips/new",
         data={

@@ -85,7 +85,13 @@ def _base(stmt, user, filters: dict):  # noqa: ANN001, ANN202
         .join(Training, Training.meeting_id == Attendee.meeting_id)
         .join(Meeting, Meeting.id == Attendee.meeting_id)
         .outerjoin(Participant, Participant.attendee_id == Attendee.id)
-        .where(Meeting.status != MeetingStatus.CANCELLED, officer_attendee())
+        .where(
+            Meeting.status != MeetingStatus.CANCELLED,
+            officer_attendee(),
+            # Implied by the join, and says where to start: SQLite otherwise reads every
+            # meeting's register (all meetings, not the few hundred trainings) to find them.
+            Attendee.meeting_id.in_(select(Training.meeting_id)),
+        )
     )
     scope = station_scope(user)
     if scope is not None:

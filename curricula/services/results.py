@@ -3,6 +3,8 @@ question by question, and whether they earned a certificate."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -126,10 +128,14 @@ def save_scores(
 # ---- eligibility -------------------------------------------------------------------------------
 
 
-def eligibility(training: Training, participant: Participant) -> tuple[bool, str]:
+def eligibility(
+    training: Training, participant: Participant, days: list[date] | None = None
+) -> tuple[bool, str]:
     """A certificate needs every day attended (present or late) and, where the training sets a
-    pass mark, a post-test score at or above it."""
-    missed = [d for d in training.days if not (s := participant.status_on(d)) or not s.attended]
+    pass mark, a post-test score at or above it. ``days``: the training's days, when asked for
+    many participants (they are worked out from the meeting's times on every call)."""
+    days = training.days if days is None else days
+    missed = [d for d in days if not (s := participant.status_on(d)) or not s.attended]
     if missed:
         return False, _(
             "did not attend every day (missing %(days)s)",

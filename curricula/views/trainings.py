@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -143,11 +144,16 @@ def _training_context(training_id: int) -> dict:
     small = disclosure.applies_to(current_user)
     # Fewer than five pairs: no result describes them, per question neither.
     withheld = disclosure.figure(summary.n, small).withheld
+    days = training.days
     return {
         "training": training,
         "stations": [s for s in training.stations if scope is None or s.id in scope],
         "participants": participants,
-        "eligibility": {p.attendee_id: results.eligibility(training, p) for p in participants},
+        "eligibility": {
+            p.attendee_id: results.eligibility(training, p, days) for p in participants
+        },
+        # Each distinct score written once, not twice per participant.
+        "scores": _score_texts(participants),
         "summary": summary,
         "scatter": charts.scatter(participants, training.max_score) if show_people else None,
         "bars": charts.bars([(_("This training"), summary)]),
@@ -159,6 +165,13 @@ def _training_context(training_id: int) -> dict:
         "counts": knowledge.result_counts(summary, summary.n + summary.left_out_total, small),
         "certificates_form": CERTIFICATES_FORM,
     }
+
+
+def _score_texts(participants: list) -> dict:
+    """Every score of ``participants`` as the page shows it (as the ``fmt_num`` macro of
+    curricula/_charts.html writes it: one decimal at most, in the reader's language)."""
+    values = {p.pre_score for p in participants} | {p.post_score for p in participants}
+    return {v: "—" if v is None else format_decimal(round(v, 1)) for v in values}
 
 
 @bp.route("/trainings/<int:training_id>/scores", methods=["GET", "POST"])

@@ -238,6 +238,49 @@ def get_meeting_or_404(
     return meeting
 
 
+@dataclass(frozen=True)
+class MeetingHead:
+    """What a meeting's page needs of the meeting on every request, before its kept content:
+    whether the reader may see it (its stations), what its buttons depend on (kind, status)
+    and what the kept content is keyed by (the version every update bumps)."""
+
+    id: int
+    title: str
+    kind: MeetingKind
+    status: MeetingStatus
+    version: int
+    station_ids: tuple[int, ...]
+
+    @property
+    def key(self) -> tuple:
+        return (self.id, self.version, str(self.status), self.station_ids)
+
+
+def get_meeting_head_or_404(meeting_id: int, user: User) -> MeetingHead:
+    """``get_meeting_or_404`` for a page that renders the rest from its kept copy: one row per
+    station, no record loaded. 404 for a meeting outside an officer's stations."""
+    rows = db.session.execute(
+        select(
+            Meeting.title,
+            Meeting.kind,
+            Meeting.status,
+            Meeting.version,
+            meeting_stations.c.station_id,
+        )
+        .outerjoin(meeting_stations, meeting_stations.c.meeting_id == Meeting.id)
+        .where(Meeting.id == meeting_id)
+        .order_by(meeting_stations.c.station_id)
+    ).all()
+    if not rows:
+        abort(404)
+    title, kind, status, version, _station = rows[0]
+    stations = tuple(row[4] for row in rows if row[4] is not None)
+    scope = station_scope(user)
+    if scope is not None and not any(s in scope for s in stations):
+        abort(404)
+    return MeetingHead(meeting_id, title, kind, status, version, stations)
+
+
 def aware(value: datetime | None) -> datetime | None:
     """Aggregates bypass the column type: SQLite hands back naive UTC (or text)."""
     if value is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import abort
@@ -22,6 +23,7 @@ from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import (
+    Organisation,
     Person,
     PersonKind,
 )
@@ -50,6 +52,76 @@ def register_of(meeting: Meeting) -> list[Attendee]:
             .order_by(Attendee.id)
         ).unique()
     )
+
+
+@dataclass(slots=True, frozen=True)
+class LinePerson:
+    name: str
+    kind: PersonKind
+
+
+@dataclass(slots=True, frozen=True)
+class LineStation:
+    id: int
+    name: str
+
+
+@dataclass(slots=True)
+class RegisterLine:
+    """One line of a register as its page shows it: read as plain rows, not as records (a
+    national workshop's register holds hundreds of people, each with a mark per day)."""
+
+    id: int
+    person: LinePerson
+    station_id: int | None
+    station: LineStation | None
+    rank: str
+    unit: str
+    marks: dict[date, AttendanceStatus] = field(default_factory=dict)
+
+    def status_on(self, day: date) -> AttendanceStatus | None:
+        return self.marks.get(day)
+
+
+def register_lines(meeting_id: int) -> list[RegisterLine]:
+    """The register of a meeting as its page shows it, in two queries: the people (with their
+    station at the time) and every mark."""
+    rows = db.session.execute(
+        select(
+            Attendee.id,
+            Attendee.station_id,
+            Attendee.rank,
+            Attendee.unit,
+            Person.name,
+            Person.kind,
+            Organisation.name,
+        )
+        .join(Person, Person.id == Attendee.person_id)
+        .outerjoin(Organisation, Organisation.id == Attendee.station_id)
+        .where(Attendee.meeting_id == meeting_id)
+        .order_by(Attendee.id)
+    )
+    lines = {
+        attendee_id: RegisterLine(
+            attendee_id,
+            LinePerson(name, kind),
+            station_id,
+            LineStation(station_id, station_name) if station_id is not None else None,
+            rank or "",
+            unit or "",
+        )
+        for attendee_id, station_id, rank, unit, name, kind, station_name in rows
+    }
+    marks = db.session.execute(
+        select(AttendanceMark.attendee_id, AttendanceMark.day, AttendanceMark.status)
+        .join(Attendee, Attendee.id == AttendanceMark.attendee_id)
+        .where(Attendee.meeting_id == meeting_id)
+    )
+    for attendee_id, day, status in marks:
+        line = lines.get(attendee_id)
+        if line is not None:
+            line.marks[day] = status
+    return list(lines.values())
 
 
 def visible_register(attendees: list[Attendee], user: User) -> tuple[list[Attendee], int]:

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from meetings.forms import (
     AgendaItemForm,
@@ -22,16 +21,22 @@ from meetings.models import (
 )
 from meetings.services import agenda, lifecycle, queries, register, scheduling
 from meetings.views import bp
-from partnership.caching import cached, cached_html, page_key
+from partnership.caching import cached_html, page_key, valid_until
 from partnership.extensions import db
 from partnership.forms import FieldError, save_form
+from partnership.mixins import utcnow
 from partnership.organisations import services as org_services
 from partnership.organisations.models import (
     Organisation,
     PersonKind,
 )
 from partnership.pagination import arg_int, arg_str
-from partnership.permissions import can_see_community_names, can_see_security_notes
+from partnership.permissions import (
+    can,
+    can_agree_action_point,
+    can_see_community_names,
+    can_see_security_notes,
+)
 from partnership.signals import meeting_page_links
 
 # ---- scheduling --------------------------------------------------------------------------------
@@ -133,101 +138,84 @@ def meeting_create():
 
 @bp.get("/<int:meeting_id>")
 def meeting_detail(meeting_id: int):
-    meeting = queries.get_meeting_or_404(meeting_id, current_user, for_page=True)
-    # Its facts, what stations carry forward, the register and the history are kept rendered
-    # until a write changes what they were read from (partnership.caching); the buttons that
-    # post (with this session's CSRF token) are rendered afresh around them.
+    user = current_user._get_current_object()
+    head = queries.get_meeting_head_or_404(meeting_id, user)
+    number = max(arg_int("register") or 1, 1)
+    # The whole content (facts, agenda, register, minutes, decisions, the loop, history) is
+    # kept rendered until a write changes what it was read from (partnership.caching), for who
+    # looks and this version of the meeting. It holds no form and no token: its buttons and
+    # fields belong, by their form attribute, to the few small forms rendered afresh around
+    # it with this session's token (meetings/meeting_detail.html).
+    content = cached_html(
+        "meeting-page",
+        lambda: _render_content(meeting_id, number, user),
+        page_key(user),
+        head.key,
+        number,
+    )
+    editable = queries.can_edit_meeting(user, head)
     return render_template(
         "meetings/meeting_detail.html",
+        meeting=head,
+        content=content,
+        editable=editable,
+        buttons=editable or _may_review(user, head),
+        forms=FORMS,
+    )
+
+
+# The forms of a meeting's page, rendered afresh around its kept content: the ids its buttons
+# and fields name in their form attribute.
+FORMS = {
+    "buttons": "meeting-buttons",
+    "agenda_add": "agenda-add",
+    "agenda_remove": "agenda-item-remove",
+    "decision_add": "decision-add",
+    "decision_remove": "decision-remove",
+}
+
+
+def _may_review(user, meeting) -> bool:  # noqa: ANN001
+    return can("meetings.action_point_review", user) and can_agree_action_point(user, meeting)
+
+
+def _render_content(meeting_id: int, number: int, user) -> str:  # noqa: ANN001
+    meeting = queries.get_meeting_or_404(meeting_id, user)
+    if meeting.starts_at > utcnow():
+        # "Mark as held" is offered once the meeting has started.
+        valid_until(meeting.starts_at)
+    attendees = register.register_lines(meeting.id)
+    shown, not_shown = register.visible_register(attendees, user)
+    page = register.RegisterPage(shown, number)
+    editable = queries.can_edit_meeting(user, meeting)
+    return render_template(
+        "meetings/_meeting_page.html",
         meeting=meeting,
-        **_kept_parts(meeting),
-        register_html=_kept_register(meeting),
-        show_security_notes=can_see_security_notes(current_user),
-        show_minutes=queries.sees_minutes(current_user),
+        forms=FORMS,
+        review_form=FORMS["buttons"],
+        editable=editable,
+        show_security_notes=can_see_security_notes(user),
+        show_minutes=queries.sees_minutes(user),
         minutes=agenda.minutes_text(meeting),
-        editable=queries.can_edit_meeting(current_user, meeting),
-        agenda_form=AgendaItemForm(prefix="agenda"),
-        decision_form=DecisionForm(prefix="decision"),
+        agenda_form=AgendaItemForm(prefix="agenda", meta={"csrf": False}),
+        decision_form=DecisionForm(prefix="decision", meta={"csrf": False}),
         transitions={s: lifecycle.can_transition(meeting, s) for s in MeetingStatus},
         MeetingStatus=MeetingStatus,
-    )
-
-
-def _meeting_key(meeting: Meeting) -> tuple:
-    """What a kept part of a meeting's page depends on of the meeting itself, loaded before
-    the part was looked up: every update bumps its version."""
-    return (
-        meeting.id,
-        meeting.version,
-        str(meeting.status),
-        meeting.starts_at.isoformat(),
-        meeting.ends_at.isoformat(),
-        meeting.timezone,
-        meeting.organiser_id,
-        tuple(s.id for s in meeting.stations),
-    )
-
-
-# The review buttons of the items carried forward belong to one form rendered afresh outside
-# the kept part (meetings/meeting_detail.html), by this id.
-REVIEW_FORM = "review-form"
-
-
-def _kept_parts(meeting: Meeting) -> dict[str, Markup]:
-    """The facts, the items carried forward onto the agenda, the action points agreed there
-    and the history, rendered together on a miss."""
-
-    def render() -> dict[str, str]:
-        loop_data = agenda.meeting_loop(meeting, current_user)
-        context = {
-            "meeting": meeting,
-            "loop_data": loop_data,
-            "review_form": REVIEW_FORM,
-            "MeetingStatus": MeetingStatus,
-            # Links that higher layers add to the page (curricula: the training set up on it).
-            "extra_links": [
-                link
-                for _receiver, links in meeting_page_links.send(meeting, user=current_user)
-                for link in (links or [])
-            ],
-        }
-        return {
-            "facts_html": render_template("meetings/_meeting_facts.html", **context),
-            "carried_html": render_template("meetings/_agenda_carried.html", **context).strip(),
-            "loop_html": render_template("meetings/_problem_solving.html", **context),
-            "history_html": render_template("meetings/_meeting_history.html", **context),
-        }
-
-    parts = cached("html:meeting-parts", render, page_key(current_user), _meeting_key(meeting))
-    # Our own templates' output, escaped when it was rendered.
-    return {name: Markup(html) for name, html in parts.items()}  # noqa: S704
-
-
-def _kept_register(meeting: Meeting) -> Markup:
-    """The register: attendance per day, and the people on it a page at a time."""
-    number = max(arg_int("register") or 1, 1)
-
-    def render() -> str:
-        attendees = register.register_of(meeting)
-        shown, not_shown = register.visible_register(attendees, current_user)
-        page = register.RegisterPage(shown, number)
-        return render_template(
-            "meetings/_register.html",
-            meeting=meeting,
-            attendees=page.items,
-            register_page=page,
-            attendees_not_shown=not_shown,
-            summary=register.register_summary(meeting, attendees),
-            show_names=queries.sees_register_names(current_user),
-            show_community_names=can_see_community_names(current_user),
-            editable=queries.can_edit_meeting(current_user, meeting),
-            PersonKind=PersonKind,
-            MeetingStatus=MeetingStatus,
-            register_labels=register.labels(),
-        )
-
-    return cached_html(
-        "meeting-register", render, page_key(current_user), _meeting_key(meeting), number
+        loop_data=agenda.meeting_loop(meeting, user),
+        # Links that higher layers add to the page (curricula: the training set up on it).
+        extra_links=[
+            link
+            for _receiver, links in meeting_page_links.send(meeting, user=user)
+            for link in (links or [])
+        ],
+        attendees=page.items,
+        register_page=page,
+        attendees_not_shown=not_shown,
+        summary=register.register_summary(meeting, attendees),
+        show_names=queries.sees_register_names(user),
+        show_community_names=can_see_community_names(user),
+        PersonKind=PersonKind,
+        register_labels=register.labels(),
     )
 
 

@@ -221,6 +221,17 @@ def test_kept_detail_pages_equal_fresh_ones_before_and_right_after_a_write(  # n
         for path in paths:
             kept = page_html(client, path)
             assert page_html(client, path) == kept == fresh_page_html(app, client, path), path
+    # What is kept holds no form that posts: the pages' own forms are rendered afresh, and the
+    # kept fields and buttons belong to them by id.
+    assert '<form method="post"' not in "".join(_kept_values(app))
+    page = page_html(coordinator_client, concern_path)
+    for form_id, action in (
+        ("concern-status-form", f"{concern_path}/status"),
+        ("concern-note-form", f"{concern_path}/notes"),
+        ("concern-seal-form", f"{concern_path}/seal"),
+    ):
+        assert f'id="{form_id}" action="{action}"' in page
+        assert f'form="{form_id}"' in page
     # Restricted details: the coordinator's kept copy is never the officer's, and the page that
     # shows them is never kept offline, also when its facts come from the cache.
     assert "Name of the client" in page_html(coordinator_client, concern_path)

@@ -169,3 +169,37 @@ def test_curricula_pages_fit_a_phone_screen(phone_page, app, world, path):
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0
+
+
+def test_module_page_buttons_post_through_its_own_forms(page, app, world):
+    """The module page is kept rendered; its buttons post through forms rendered afresh, and
+    deleting a material still asks first."""
+    from curricula.models import Module
+    from partnership.extensions import db
+
+    _modules(app)
+    with app.app_context():
+        module_id = db.session.scalar(db.select(Module.id).where(Module.code == "HR-101"))
+    sign_in(page, "trainer@test.example")
+    page.goto(f"/curricula/modules/{module_id}/materials/new")
+    page.set_input_files("input[type=file]", files=[
+        {"name": "slides.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 slides"}
+    ])  # fmt: skip
+    page.locator("main form button[type=submit]").click()
+    page.get_by_text("slides.pdf was uploaded.").wait_for()
+
+    delete = page.locator('button[form="module-delete-form"]')
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    delete.click()
+    page.wait_for_timeout(300)
+    assert page.get_by_role("link", name="slides.pdf").is_visible()  # not deleted: declined
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        delete.click()
+    page.get_by_text("slides.pdf was deleted.").wait_for()
+    assert page.get_by_text("No materials uploaded yet.").is_visible()
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create a new version").click()
+    page.get_by_text("Version 2 was created").wait_for()
+    assert re.search(r"/curricula/modules/\d+/edit$", page.url)

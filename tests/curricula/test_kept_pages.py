@@ -171,3 +171,78 @@ def test_kept_module_page_follows_each_role(app, world, login_as, make_module, l
         assert "K-8" in html and "notes.txt" not in html
         assert "module-post-form" not in html and "module-delete-form" not in html
     assert login_as("trainer").get("/curricula/modules/999999").status_code == 404
+
+
+def _plain_pooled(app):  # noqa: ANN001, ANN202
+    """Every officer's scores on a training's register, read plainly and summed in Python."""
+    from curricula.models import Participant, Training
+    from curricula.stats import ScoreRecord, summarise
+    from meetings.models import Attendee, Meeting, MeetingStatus
+    from partnership.extensions import db
+    from partnership.organisations.models import Person, PersonKind
+
+    with app.app_context():
+        records = []
+        for training in db.session.scalars(db.select(Training)):
+            meeting = db.session.get(Meeting, training.meeting_id)
+            if meeting.status == MeetingStatus.CANCELLED:
+                continue
+            for attendee in db.session.scalars(
+                db.select(Attendee).where(Attendee.meeting_id == training.meeting_id)
+            ):
+                if db.session.get(Person, attendee.person_id).kind != PersonKind.OFFICER:
+                    continue
+                scores = db.session.scalar(
+                    db.select(Participant).where(Participant.attendee_id == attendee.id)
+                )
+                records.append(
+                    ScoreRecord(
+                        scores.pre_score if scores else None,
+                        scores.post_score if scores else None,
+                        float(training.max_score),
+                    )
+                )
+        return summarise(records)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "viewer"])
+def test_kept_knowledge_page_equals_fresh_and_a_plain_sum_after_scores_are_saved(
+    app, world, login_as, make_person, make_training, live_cache, role
+):  # noqa: ANN001
+    from curricula.services.knowledge import pooled_summary
+
+    training_id = _two_station_training(make_person, make_training, world)
+    make_training(  # a second test with another maximum: pooled as percentages
+        stations=[world.station_b],
+        people=[(make_person("officer", world.station_b, name=f"Bravo {i}"), 2, 3 + i, 9)
+                for i in range(5)],
+        max_score=10,
+    )  # fmt: skip
+    client, path = login_as(role), "/curricula/knowledge"
+    first = page_html(client, path)
+    assert first == page_html(client, path) == fresh_page_html(app, client, path)
+    plain = _plain_pooled(app)
+    with app.test_request_context():
+        fast = pooled_summary(None, {})
+    assert (fast.n, fast.left_out) == (plain.n, plain.left_out) == (12, {})
+    assert fast.mean_pre == pytest.approx(plain.mean_pre)
+    assert fast.mean_gain == pytest.approx(plain.mean_gain)
+    assert "12 officers with both scores" in first
+
+    # Two of the first training's officers lose their post-test through the score form.
+    rows = _participants(app, training_id)
+    data = {}
+    for i, (pid, _person, pre, post) in enumerate(rows):
+        data[f"pre-{pid}"] = str(pre)
+        data[f"post-{pid}"] = "" if i < 2 else str(post)
+    scores = login_as("trainer").post(f"/curricula/trainings/{training_id}/scores", data=data)
+    assert scores.status_code == 302
+    after = page_html(client, path)
+    assert after == fresh_page_html(app, client, path) and after != first
+    plain = _plain_pooled(app)
+    with app.test_request_context():
+        fast = pooled_summary(None, {})
+    assert (fast.n, fast.left_out) == (plain.n, plain.left_out) == (10, {"no_post": 2})
+    assert fast.mean_post == pytest.approx(plain.mean_post)
+    assert fast.mean_gain == pytest.approx(plain.mean_gain)
+    assert "10 officers with both scores" in after

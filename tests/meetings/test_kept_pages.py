@@ -4,12 +4,14 @@ scope."""
 
 from __future__ import annotations
 
+import pickle
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from partnership.caching import cache
-from tests.conftest import fresh_page_html, page_html
+from tests.conftest import PASSWORD, csrf_token_from, fresh_page_html, page_html
 from tests.meetings.helpers import create_meeting
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -186,7 +188,7 @@ def test_kept_meeting_page_equals_fresh_and_follows_scope(
     assert '<td data-label="Total attended">3</td>' in after
     assert after == fresh_page_html(app, coordinator_client, path)
     # The review button of a carried item posts through the page's own form.
-    assert 'form="review-form"' in after and '<form method="post" id="review-form"' in after
+    assert 'form="meeting-buttons"' in after and '<form method="post" id="meeting-buttons"' in after
     review = coordinator_client.post(f"/meetings/{meeting_id}/action-points/{point.id}/review")
     assert review.status_code == 302
     page_html(coordinator_client, path)
@@ -194,6 +196,180 @@ def test_kept_meeting_page_equals_fresh_and_follows_scope(
     assert "reviewed at this meeting" in reviewed and reviewed == fresh_page_html(
         app, coordinator_client, path
     )
+
+
+def _kept_fragments(app) -> list[str]:  # noqa: ANN001
+    """Every rendered fragment in the cache (SimpleCache: key -> (expires, pickled value))."""
+    with app.app_context():
+        found = []
+        for key, (_expires, value) in list(cache.cache._cache.items()):
+            if "figure:html:" in key:
+                kept = pickle.loads(value)[1]  # noqa: S301 - our own cache entries
+                found.append(kept[0])  # the HTML, beside the request marks it carries
+        return found
+
+
+def _meeting_with_agenda(app, coordinator_client, stations, **kwargs) -> int:  # noqa: ANN001, ANN003
+    meeting_id = create_meeting(app, stations, starts=NOW - timedelta(days=1), **kwargs)
+    for title in ("Referral desk hours", "Night patrol contacts"):
+        coordinator_client.post(f"/meetings/{meeting_id}/agenda", data={"agenda-title": title})
+    coordinator_client.post(
+        f"/meetings/{meeting_id}/decisions", data={"decision-text": "Meet monthly"}
+    )
+    return meeting_id
+
+
+def test_no_kept_meeting_page_holds_a_form_or_a_token(
+    app, world, make_person, coordinator_client, officer_client, viewer_client, live_cache
+):  # noqa: ANN001
+    meeting_id = _register_of_many(app, world, make_person, coordinator_client, 3)
+    for title in ("Referral desk hours", "Night patrol contacts"):
+        coordinator_client.post(f"/meetings/{meeting_id}/agenda", data={"agenda-title": title})
+    coordinator_client.post(
+        f"/meetings/{meeting_id}/decisions", data={"decision-text": "Meet monthly"}
+    )
+    path = f"/meetings/{meeting_id}"
+    for client in (coordinator_client, officer_client, viewer_client):
+        client.get(path)
+        client.get(f"{path}?register=2")
+    fragments = _kept_fragments(app)
+    assert len(fragments) >= 6
+    for html in fragments:
+        assert "csrf_token" not in html and "submission_key" not in html
+        assert "<form" not in html.lower()
+    # Every button and field of the kept content names one of the forms rendered afresh
+    # around it, each with this session's token.
+    page = coordinator_client.get(path).get_data(as_text=True)
+    forms = dict(re.findall(r'<form method="post" id="([^"]+)"[^>]*>(.*?)</form>', page, re.S))
+    assert set(forms) == {
+        "meeting-buttons", "agenda-add", "agenda-item-remove", "decision-add", "decision-remove"
+    }  # fmt: skip
+    assert all('name="csrf_token"' in body for body in forms.values())
+    named = set(re.findall(r'\sform="([^"]+)"', page))
+    assert named == set(forms)
+    assert re.search(r'id="agenda-item-remove"[^>]*data-confirm="Remove this agenda item\?"', page)
+    assert re.search(r'id="decision-remove"[^>]*data-confirm="Remove this decision\?"', page)
+    # Who may not edit nor review at the meeting gets neither the buttons nor the forms.
+    for client in (officer_client, viewer_client):
+        html = client.get(path).get_data(as_text=True)
+        assert "Referral desk hours" in html and "Meet monthly" in html
+        assert 'form="' not in html and 'id="meeting-buttons"' not in html
+        assert "Move up" not in html and "Add to agenda" not in html
+
+
+@pytest.fixture()
+def csrf_coordinator(app, world):  # noqa: ANN001, ANN201
+    """A coordinator signed in with CSRF protection on: every post needs the page's token."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data={"email": world.users["coordinator"].email, "password": PASSWORD,
+              "csrf_token": token},
+    )  # fmt: skip
+    assert response.status_code == 302
+    yield client
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def _form_action(page: str, form_id: str) -> str:
+    return re.search(rf'<form method="post" id="{form_id}" action="([^"]+)"', page).group(1)
+
+
+def _button_action(page: str, form_id: str, ends: str) -> str:
+    return re.search(rf'form="{form_id}" formaction="([^"]*{ends})"', page).group(1)
+
+
+def test_a_kept_meeting_page_posts_through_its_fresh_forms(
+    app, world, csrf_coordinator, live_cache
+):  # noqa: ANN001
+    client = csrf_coordinator
+    meeting_id = create_meeting(app, [world.station_a], title="Token meeting",
+                                starts=NOW - timedelta(hours=1))  # fmt: skip
+    path = f"/meetings/{meeting_id}"
+    client.get(path)
+    page = client.get(path).get_data(as_text=True)  # served kept
+    token = csrf_token_from(page)
+    add = _form_action(page, "agenda-add")
+    # Without the token the post is refused, and nothing is written.
+    assert client.post(add, data={"agenda-title": "Referral desk hours"}).status_code == 400
+    assert "Referral desk hours" not in page_html(client, path)
+    # The agenda item typed into the kept fields goes through the page's fresh form.
+    assert 'name="agenda-title"' in page and 'form="agenda-add"' in page
+    response = client.post(add, data={"csrf_token": token, "agenda-title": "Referral desk hours"})
+    assert response.status_code == 302
+    page_html(client, path)  # (shows the confirmation once)
+    after = page_html(client, path)
+    assert "Referral desk hours" in after and "No agenda yet." not in after
+    assert after == fresh_page_html(app, client, path)
+    # A decision, and a status change by a button of the kept content.
+    page = client.get(path).get_data(as_text=True)
+    token = csrf_token_from(page)
+    decided = client.post(
+        _form_action(page, "decision-add"),
+        data={"csrf_token": token, "decision-text": "Meet monthly"},
+    )
+    assert decided.status_code == 302
+    confirm = _button_action(page, "meeting-buttons", "/confirm")
+    assert client.post(confirm, data={"csrf_token": token}).status_code == 302
+    page_html(client, path)
+    after = page_html(client, path)
+    assert "Meet monthly" in after and "Confirmed" in after
+    assert after == fresh_page_html(app, client, path)
+    # Removing the agenda item and the decision (the forms that ask first).
+    page = client.get(path).get_data(as_text=True)
+    token = csrf_token_from(page)
+    for form_id, ends in (("agenda-item-remove", "/delete"), ("decision-remove", "/delete")):
+        action = _button_action(page, form_id, ends)
+        assert client.post(action, data={"csrf_token": token}).status_code == 302
+    page_html(client, path)
+    after = page_html(client, path)
+    assert "Referral desk hours" not in after and "Meet monthly" not in after
+    assert after == fresh_page_html(app, client, path)
+
+
+def test_kept_meeting_page_with_restricted_details_is_never_kept_offline(
+    app, world, coordinator_client, officer_client, live_cache
+):  # noqa: ANN001
+    meeting_id = create_meeting(
+        app, [world.station_a], title="Quiet visit", security_notes="Avoid the market road"
+    )
+    path = f"/meetings/{meeting_id}"
+    first, again = coordinator_client.get(path), coordinator_client.get(path)  # the second kept
+    assert "Avoid the market road" in again.get_data(as_text=True)
+    assert first.headers.get("X-Kept-Offline") == again.headers.get("X-Kept-Offline") == "no"
+    # The officer's page shows no security notes, kept or not, and may be kept offline.
+    for _ in range(2):
+        officer = officer_client.get(path)
+        assert "Avoid the market road" not in officer.get_data(as_text=True)
+        assert officer.headers.get("X-Kept-Offline") is None
+
+
+def test_meeting_page_query_budget_does_not_grow_with_the_register(
+    app, world, make_person, coordinator_client, count_queries, live_cache
+):  # noqa: ANN001
+    small = _register_of_many(app, world, make_person, coordinator_client, 3)
+    large = _register_of_many(app, world, make_person, coordinator_client, 40)
+    counts = {}
+    for meeting_id in (small, large):
+        path = f"/meetings/{meeting_id}"
+        coordinator_client.get(path)  # (shows the register's confirmation once)
+        with app.app_context():
+            cache.clear()
+        with count_queries() as cold:
+            assert coordinator_client.get(path).status_code == 200
+        with count_queries() as kept:
+            assert coordinator_client.get(path).status_code == 200
+        counts[meeting_id] = (cold.count, kept.count)
+    # Kept: the meeting's title, version and stations (the session with its user is kept too).
+    assert counts[small] == counts[large] == (MEETING_PAGE_COLD, 1), counts
+
+
+# Rendered afresh: those two; the meeting with its stations and facilitators; the register and
+# its marks; the minutes; the carried concerns and points, the points agreed and reviewed, and
+# their counts; the agenda, decisions and history and who made the changes.
+MEETING_PAGE_COLD = 17
 
 
 def test_kept_station_feed_equals_fresh_before_and_after_a_write(

@@ -324,3 +324,52 @@ def test_a_kept_slip_form_equals_a_fresh_one_for_each_viewer_and_follows_the_sch
     again = refused.get_data(as_text=True)
     assert "was already issued in this scheme" in again and 'value="00901"' in again
     assert _chosen(again, "station_id") == [str(world.station_b.id)]
+
+
+def test_filter_options_are_written_once_and_mark_only_the_chosen_value():
+    from collections import namedtuple
+
+    from partnership.forms import select_options
+
+    Row = namedtuple("Row", "id name")
+    stations = [Row(1, 'Delta "Harbour" & <Pier>'), Row(2, "Echo"), Row(12, "Foxtrot")]
+    assert str(select_options(stations, 12)) == (
+        '<option value="1">Delta &#34;Harbour&#34; &amp; &lt;Pier&gt;</option>'
+        '<option value="2">Echo</option><option value="12" selected>Foxtrot</option>')  # fmt: skip
+    # The next call marks its own choice only (the written options are shared, never changed).
+    assert str(select_options(stations, 1)).count(" selected") == 1
+    assert " selected" not in str(select_options(stations, None))
+    assert " selected" not in str(select_options(stations, "12"))  # a value of another type
+    countries = [("KE", "Kenya"), ("UG", "Uganda")]
+    assert str(select_options(countries, "UG")) == (
+        '<option value="KE">Kenya</option><option value="UG" selected>Uganda</option>')  # fmt: skip
+
+
+def test_the_slips_lists_filters_follow_a_new_station_and_scheme_at_once(
+    app, world, referrals, make_org, coordinator_client, officer_client, live_cache
+):
+    from partnership.organisations.models import Organisation
+    from partnership.referrals.models import Scheme, SchemeStatus
+
+    path = "/referrals/slips"
+    before = page_html(coordinator_client, path)
+    officer = page_html(officer_client, path)
+    assert _options(officer, "station")[1:] == [f'<option value="{world.station_a.id}">Alpha Police Station</option>']
+    added = make_org("police_station", "Echo Police Station", command=world.command)
+    with app.app_context():
+        db.session.add(Scheme(name="Lake referral scheme", status=SchemeStatus.ACTIVE,
+                              partners=[db.session.get(Organisation, world.command.id)]))  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+    after = page_html(coordinator_client, path)
+    assert "Echo Police Station" in after and "Echo Police Station" not in before
+    assert "Lake referral scheme" in after
+    assert after == fresh_page_html(app, coordinator_client, path)
+    chosen = page_html(coordinator_client, f"{path}?station={added.id}&scheme={referrals.scheme_id}")
+    assert _chosen(chosen, "station") == [str(added.id)]
+    assert _chosen(chosen, "scheme") == [str(referrals.scheme_id)]
+    # The officer's filters hold their own station only, and the scheme of their command.
+    officer_after = page_html(officer_client, path)
+    assert _options(officer_after, "station") == _options(officer, "station")
+    assert "Lake referral scheme" in officer_after and "Lake referral scheme" not in officer
+    assert officer_after == fresh_page_html(app, officer_client, path)

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from partnership.actions import exports
 from partnership.actions.forms import (
@@ -26,7 +27,7 @@ from partnership.actions.models import (
 from partnership.actions.services import concern_notes
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
-from partnership.caching import cached_html, depends_on, page_key, render_kept
+from partnership.caching import cached, depends_on, page_key, render_kept
 from partnership.extensions import db
 from partnership.forms import save_action, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
@@ -39,6 +40,7 @@ from partnership.organisations.services import (
 )
 from partnership.pagination import arg_bool, arg_date, arg_int, arg_str, paginate
 from partnership.permissions import (
+    can,
     can_resolve_concern,
     can_see_restricted_details,
 )
@@ -144,6 +146,11 @@ def resolve_form_for(concern) -> ConcernResolveForm:  # noqa: ANN001
     return form
 
 
+# The page's own forms, rendered afresh on every load; the kept parts' fields and buttons
+# belong to them by these ids.
+SEAL_FORM, STATUS_FORM, NOTE_FORM = "concern-seal-form", "concern-status-form", "concern-note-form"
+
+
 def _render_concern(  # noqa: ANN202
     concern,  # noqa: ANN001
     resolve_form: ConcernResolveForm | None = None,
@@ -151,42 +158,76 @@ def _render_concern(  # noqa: ANN202
     conflict: list | None = None,
 ):
     editor = can_see_restricted_details(current_user)
+    notes_page = request.args.get("notes", 1, type=int) or 1
+    parts = _kept_concern_parts(concern, editor, notes_page)
     if (
         resolve_form is None
         and conflict is None
-        and (
-            can_resolve_concern(current_user, concern)
-            and concern_services.ready_to_resolve(concern)
-        )
+        and parts["ready"]
+        and can_resolve_concern(current_user, concern)
     ):
         resolve_form = resolve_form_for(concern)
-    notes_page = request.args.get("notes", 1, type=int) or 1
     return render_template(
         "actions/concern_detail.html",
         concern=concern,
         show_restricted=editor,
-        # What it is, its action points and notes are kept rendered for who looks until a
-        # write changes them (partnership.caching); the forms between them are this session's.
-        facts=cached_html(
-            "concern-facts",
-            lambda: _concern_facts(concern, editor),
-            page_key(current_user),
-            concern.id,
-        ),
-        points_and_notes=cached_html(
-            "concern-points-notes",
-            lambda: _concern_points_and_notes(concern, notes_page),
-            page_key(current_user),
-            concern.id,
-            notes_page,
-        ),
-        status_form=ConcernStatusForm(allowed=concern_services.concern_transitions(concern))
-        if editor
-        else None,
+        parts=parts,
         resolve_form=resolve_form,
         conflict=conflict,
-        note_form=AnnotationForm() if editor else None,
+        seal_form=SEAL_FORM,
+        status_form_id=STATUS_FORM,
+        note_form_id=NOTE_FORM,
     ), status
+
+
+def _kept_concern_parts(concern, editor: bool, notes_page: int) -> dict:  # noqa: ANN001
+    """What the concern is, what may be done with it (the fields and buttons of its forms,
+    not the forms), its action points and one page of its notes: kept rendered for who looks
+    until a write changes them (partnership.caching), together, on a miss; and whether it is
+    ready to resolve."""
+
+    def render() -> dict:
+        _loaded_concern_tables()
+        may_edit = can("actions.concern_edit")
+        status_form = (
+            ConcernStatusForm(
+                formdata=None,
+                allowed=concern_services.concern_transitions(concern),
+                meta={"csrf": False},
+            )
+            if editor
+            else None
+        )
+        return {
+            "head": render_template(
+                "actions/_concern_head.html", concern=concern, seal_form=SEAL_FORM
+            ),
+            "sealable": may_edit and not concern.sealed,
+            "facts": _concern_facts(concern, editor),
+            "status": render_template(
+                "actions/_concern_status.html",
+                status_form=status_form,
+                status_form_id=STATUS_FORM,
+            )
+            if status_form is not None and status_form.status.choices
+            else "",
+            "points_and_notes": _concern_points_and_notes(concern, notes_page),
+            "notes_form": render_template(
+                "actions/_concern_note_fields.html",
+                note_form=AnnotationForm(formdata=None, meta={"csrf": False}),
+                note_form_id=NOTE_FORM,
+            )
+            if editor
+            else "",
+            "ready": concern_services.ready_to_resolve(concern),
+        }
+
+    parts = cached("html:concern-parts", render, page_key(current_user), concern.id, notes_page)
+    # Our own templates' output, escaped when it was rendered.
+    return {
+        name: Markup(value) if isinstance(value, str) else value  # noqa: S704
+        for name, value in parts.items()
+    }
 
 
 def _loaded_concern_tables() -> None:
@@ -201,7 +242,6 @@ def _loaded_concern_tables() -> None:
 
 
 def _concern_facts(concern, editor: bool) -> str:  # noqa: ANN001
-    _loaded_concern_tables()
     return render_template(
         "actions/_concern_facts.html",
         concern=concern,
@@ -216,7 +256,6 @@ def _concern_facts(concern, editor: bool) -> str:  # noqa: ANN001
 
 
 def _concern_points_and_notes(concern, notes_page: int) -> str:  # noqa: ANN001
-    _loaded_concern_tables()
     return render_template(
         "actions/_concern_points_notes.html",
         concern=concern,

@@ -63,12 +63,27 @@ def _slip_list_context() -> dict:
     return {
         "page": page,
         "filters": filters,
-        "schemes": scheme_services.scheme_choices(current_user),
-        "stations": station_choices(current_user),
         "routes": list(Route),
         "show_redemptions": can_see_client_codes(current_user),
-        **place_choices(current_user),
+        **_slip_filter_choices(),
     }
+
+
+def _slip_filter_choices() -> dict:
+    """The choices of the slips list's filters (schemes, stations, commands, countries) as
+    (id, name) pairs, kept until a write changes the schemes or organisations: a new slip
+    renders the list again without reading 300 stations and every command again."""
+
+    def compute() -> dict:
+        places = place_choices(current_user)
+        return {
+            "schemes": [(s.id, s.name) for s in scheme_services.scheme_choices(current_user)],
+            "stations": [(s.id, s.name) for s in station_choices(current_user)],
+            "commands": [(c.id, c.name) for c in places["commands"]],
+            "countries": places["countries"],
+        }
+
+    return cached("slip-list-choices", compute, viewer_key(current_user))
 
 
 def _slips_export(user) -> ExportSource:  # noqa: ANN001
