@@ -123,7 +123,12 @@ def test_signing_in_keeps_every_cached_figure(  # noqa: ANN001
         login_as(role).get("/")
     with count_queries() as after_sign_ins:
         page = coordinator_client.get(f"/?{_period()}").get_data(as_text=True)
-    assert after_sign_ins.count == cached_load.count, after_sign_ins.statements
+    # The sign-ins wrote user_sessions: the coordinator's own session row is read again (see
+    # accounts.services.sessions), every figure is still kept.
+    def figures(counter):  # noqa: ANN001, ANN202
+        return [s for s in counter.statements if "FROM user_sessions" not in s]
+
+    assert figures(after_sign_ins) == figures(cached_load), after_sign_ins.statements
     assert _slips_issued(page) == "7"
 
 

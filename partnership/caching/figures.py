@@ -59,7 +59,7 @@ def cached(name: str, compute: Callable[[], T], *key: object, timeout: int | Non
         outer.update(depends_on)
         outer.update(times)
     current = generations(depends_on, fresh=True)
-    if _may_store(current):
+    if may_keep(current):
         cache.set(full_key, (current, value, until), timeout=timeout)
     return value
 
@@ -81,7 +81,7 @@ def depends_on(*tables: str) -> None:
         reads.update(tables)
 
 
-def _may_store(current: dict[str, str]) -> bool:
+def may_keep(current: dict[str, str]) -> bool:
     """Whether a figure just computed may be kept: not outside a request (a job's transaction
     may be old), and none of its tables written since the request began (its reads may
     predate that write)."""

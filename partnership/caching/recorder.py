@@ -128,7 +128,7 @@ def _before_commit(conn) -> None:  # noqa: ANN001
         return
     tables_changed(written)
     # Again once the commit is done, so that a figure read in between cannot keep the token
-    # (see _may_store): after a session's commit, or when a connection of its own goes back
+    # (see figures.may_keep): after a session's commit, or when a connection of its own goes back
     # to the pool.
     committed = _committed.get()
     if committed is None:

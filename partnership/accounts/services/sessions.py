@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import pickle
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -63,7 +65,7 @@ def load_session(token: str | None, seen_at: datetime | None = None) -> UserSess
     timeout counts from the later of the two and is exact to the second."""
     if not token:
         return None
-    row = db.session.scalar(_live_session_query(), {"token_hash": _token_hash(token)})
+    row = _session_row(_token_hash(token))
     if row is None or not row.user.active:
         return None
     now = utcnow()
@@ -75,6 +77,49 @@ def load_session(token: str | None, seen_at: datetime | None = None) -> UserSess
         return None
     if now - row.created_at > timedelta(hours=cfg["SESSION_LIFETIME_HOURS"]):
         return None
+    return row
+
+
+# ---- the session row, kept by each worker until a write could have changed it -----------------
+#
+# Every signed-in request needs its session row, its user and the user's organisation; reading
+# them was most of what a kept page cost. Each worker keeps what it read, like a kept figure
+# (partnership.caching): with the generations of the tables it came from, and only when none of
+# them changed after the request began. It is used again only while every one of them is
+# unchanged: signing out, ending every session, a change of the account (role, deactivation,
+# password) or of an organisation are all committed writes to these tables, and the next
+# request of every worker reads the row from the database again. ``notifications`` is among
+# them because the unread count on the user's row changes with it alone. The checks above
+# (ended, idle, lifetime, active account) run on every request, on the kept row as on a read
+# one. A change made outside the application (SQL typed into the database) is seen within
+# ``KEPT_SESSION_SECONDS``.
+SESSION_TABLES = ("user_sessions", "users", "organisations", "notifications")
+KEPT_SESSION_SECONDS = 60
+_KEPT = "kept_session_rows"
+MAX_KEPT_SESSIONS = 10_000
+
+
+def _session_row(token_hash: str) -> UserSession | None:
+    from partnership.caching import EVERY_TABLE, generations, may_keep
+
+    kept_rows = current_app.extensions.setdefault(_KEPT, {})
+    kept = kept_rows.get(token_hash)
+    if kept is not None:
+        tokens, snapshot, kept_at = kept
+        if time.monotonic() - kept_at < KEPT_SESSION_SECONDS and generations(tokens) == tokens:
+            # A copy in this request's session, made from the kept one without a query.
+            return db.session.merge(snapshot, load=False)
+        kept_rows.pop(token_hash, None)
+    row = db.session.scalar(_live_session_query(), {"token_hash": token_hash})
+    if row is None:
+        return None
+    tokens = generations((*SESSION_TABLES, EVERY_TABLE), fresh=True)
+    if may_keep(tokens):
+        if len(kept_rows) >= MAX_KEPT_SESSIONS:
+            kept_rows.clear()
+        # A snapshot of its own (the row, its user and organisation), never attached to any
+        # session: a commit or the end of this request cannot expire what is kept.
+        kept_rows[token_hash] = (tokens, pickle.loads(pickle.dumps(row)), time.monotonic())  # noqa: S301 - our own objects, never from outside
     return row
 
 

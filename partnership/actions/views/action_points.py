@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from partnership.actions import exports
 from partnership.actions.forms import (
@@ -27,7 +28,7 @@ from partnership.actions.services import concerns as concern_services
 from partnership.actions.services import point_timeline
 from partnership.actions.views import bp
 from partnership.actions.views.concerns import resolve_form_for
-from partnership.caching import cached_html, depends_on, page_key, render_kept
+from partnership.caching import cached, depends_on, page_key, render_kept
 from partnership.forms import save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations.services import place_choices, station_choices, stations
@@ -139,81 +140,127 @@ def action_point_detail(point_id: int):
     return render_detail(point)
 
 
+# The page's own forms, rendered afresh on every load; the kept parts' fields and buttons
+# belong to them by these ids.
+ACK_FORM, VERIFY_FORM, FOLLOW_UP_FORM = "acknowledge-form", "verify-form", "follow-up-form"
+
+
 def render_detail(point, follow_up_form=None, verify_form=None, status: int = 200, conflict=None):  # noqa: ANN001, ANN202
-    may_update = can_update_action_point(current_user, point)
-    allowed = point_services.allowed_status_changes(point, current_user) if may_update else []
-    if follow_up_form is None and may_update:
-        follow_up_form = FollowUpForm(allowed=allowed)
-        follow_up_form.on_date.data = date.today()
-    may_verify = can_verify_action_point(current_user, point)
-    if verify_form is None and may_verify:
-        verify_form = VerifyForm(formdata=None)
-        verify_form.version.data = point.version
+    """The point's page. ``follow_up_form``, ``verify_form``: sent back with their errors (or
+    a conflict), rendered afresh in full; otherwise their fields are kept with the rest."""
+    timeline_page = request.args.get("timeline", 1, type=int) or 1
+    parts = _kept_point_parts(point, timeline_page)
     if verify_form is not None:
         # Verified on the point's page, beside the follow-up form: its note needs its own id.
         verify_form.note.id = verify_form.note.label.field_id = "verify-note"
-    # Viewers read action points but only aggregates of concerns.
-    sees_concerns = sees_concern_summaries(current_user)
     # Once verified, the concerns it answers that have nothing left to do are offered for
     # resolution here too: the next step of the loop, one click away.
     resolvable = []
-    concerns = point.concerns if sees_concerns and point.status is ActionStatus.VERIFIED else []
-    if concerns:
+    if point.status is ActionStatus.VERIFIED and sees_concern_summaries(current_user):
         resolvable = [
             (concern, resolve_form_for(concern))
-            for concern in concern_services.concerns_ready_to_resolve([c.id for c in concerns])
+            for concern in concern_services.concerns_ready_to_resolve(
+                [c.id for c in point.concerns]
+            )
             if can_resolve_concern(current_user, concern)
         ]
-    timeline_page = request.args.get("timeline", 1, type=int) or 1
     return render_template(
         "actions/action_point_detail.html",
         point=point,
+        parts=parts,
         resolvable=resolvable,
-        # What it is and its timeline are kept rendered for who looks until a write changes
-        # them (partnership.caching); the forms around them are this session's.
-        facts=cached_html(
-            "action-point-facts",
-            lambda: _point_facts(point, point.concerns if sees_concerns else []),
-            page_key(current_user),
-            point.id,
-        ),
-        timeline_html=cached_html(
-            "action-point-timeline",
-            lambda: render_template(
-                "actions/_action_point_timeline.html",
-                point=point,
-                timeline=point_timeline.action_point_timeline(point, page=timeline_page),
-            ),
-            page_key(current_user),
-            point.id,
-            timeline_page,
-        ),
-        follow_up_form=follow_up_form if may_update else None,
-        verify_form=verify_form if may_verify else None,
-        may_acknowledge=can_acknowledge_action_point(current_user, point),
+        follow_up_form=follow_up_form if parts["may_update"] else None,
+        verify_form=verify_form if parts["may_verify"] else None,
         conflict=conflict,
+        ack_form=ACK_FORM,
+        verify_form_id=VERIFY_FORM,
+        follow_up_form_id=FOLLOW_UP_FORM,
         # Opened from the officer's review ("Comment or mark done"): the follow-up goes back
         # there once recorded.
         back_to_review=request.values.get("next") == "review",
     ), status
 
 
-def _point_facts(point, concerns) -> str:  # noqa: ANN001
-    # The point was loaded (with its station, owners and concerns) before the fragment began:
-    # the fragment depends on those tables as if it had read them itself.
-    depends_on(
-        ActionPoint.__table__.name,
-        action_point_concerns.name,
-        *{r.mapper.local_table.name for r in ActionPoint.__mapper__.relationships},
+def _kept_point_parts(point, timeline_page: int) -> dict:  # noqa: ANN001
+    """What the point is, what may be done with it (the fields and buttons of its forms, not
+    the forms) and one page of its timeline: kept rendered for who looks until a write changes
+    them (partnership.caching), together, on a miss."""
+
+    def render() -> dict:
+        # The point was loaded (with its station and owners) before the fragment began: the
+        # fragment depends on those tables as if it had read them itself.
+        depends_on(
+            ActionPoint.__table__.name,
+            action_point_concerns.name,
+            *{r.mapper.local_table.name for r in ActionPoint.__mapper__.relationships},
+        )
+        may_update = can_update_action_point(current_user, point)
+        may_verify = can_verify_action_point(current_user, point)
+        may_acknowledge = can_acknowledge_action_point(current_user, point)
+        # Viewers read action points but only aggregates of concerns.
+        concerns = point.concerns if sees_concern_summaries(current_user) else []
+        follow_up = verify = ""
+        if may_update:
+            form = FollowUpForm(
+                formdata=None,
+                allowed=point_services.allowed_status_changes(point, current_user),
+                meta={"csrf": False},
+            )
+            form.on_date.data = date.today()
+            follow_up = render_template(
+                "actions/_action_point_forms.html",
+                section="follow_up",
+                point=point,
+                follow_up_form=form,
+                form_id=FOLLOW_UP_FORM,
+            )
+        if may_verify:
+            form = VerifyForm(formdata=None, meta={"csrf": False})
+            form.version.data = point.version
+            form.note.id = form.note.label.field_id = "verify-note"
+            verify = render_template(
+                "actions/_action_point_forms.html",
+                section="verify",
+                point=point,
+                verify_form=form,
+                form_id=VERIFY_FORM,
+            )
+        return {
+            "head": render_template(
+                "actions/_action_point_head.html",
+                point=point,
+                may_acknowledge=may_acknowledge,
+                may_verify=may_verify,
+                ack_form=ACK_FORM,
+            ),
+            "facts": render_template(
+                "actions/_action_point_facts.html",
+                point=point,
+                origin=point.origin_meeting,
+                concerns=concerns,
+                overdue_days=point.overdue_days(date.today()),
+                escalated=point_services.is_escalated(point),
+            ),
+            "verify": verify,
+            "follow_up": follow_up,
+            "timeline": render_template(
+                "actions/_action_point_timeline.html",
+                point=point,
+                timeline=point_timeline.action_point_timeline(point, page=timeline_page),
+            ),
+            "may_update": may_update,
+            "may_verify": may_verify,
+            "may_acknowledge": may_acknowledge,
+        }
+
+    parts = cached(
+        "html:action-point-parts", render, page_key(current_user), point.id, timeline_page
     )
-    return render_template(
-        "actions/_action_point_facts.html",
-        point=point,
-        origin=point.origin_meeting,
-        concerns=concerns,
-        overdue_days=point.overdue_days(date.today()),
-        escalated=point_services.is_escalated(point),
-    )
+    # Our own templates' output, escaped when it was rendered.
+    return {
+        name: Markup(value) if isinstance(value, str) else value  # noqa: S704
+        for name, value in parts.items()
+    }
 
 
 @bp.route("/action-points/<int:point_id>/edit", methods=["GET", "POST"])
