@@ -29,7 +29,6 @@ from partnership.referrals.models import (
     SlipCount,
     VisitCount,
 )
-from partnership.referrals.services.slips import issuing_in
 from tests.referrals.conftest import add_redemption, add_slips
 
 TODAY = date.today()
@@ -368,6 +367,7 @@ def test_two_writers_at_once_both_count(app, world, referrals):
         try:
             with app.app_context():
                 from partnership.accounts.models import User
+                from partnership.referrals.services.slips import issuing_in
 
                 user = db.session.get(User, world.users["coordinator"].id)
                 issuing = issuing_in(referrals.scheme_id, user)
