@@ -240,9 +240,8 @@ def get_meeting_or_404(
 
 @dataclass(frozen=True)
 class MeetingHead:
-    """What a meeting's page needs of the meeting on every request, before its kept content:
-    whether the reader may see it (its stations), what its buttons depend on (kind, status)
-    and what the kept content is keyed by (the version every update bumps)."""
+    """What a meeting's page needs of the meeting besides its kept content: whether the reader
+    may see it (its stations), its title, and what its buttons depend on (kind, status)."""
 
     id: int
     title: str
@@ -251,33 +250,37 @@ class MeetingHead:
     version: int
     station_ids: tuple[int, ...]
 
-    @property
-    def key(self) -> tuple:
-        return (self.id, self.version, str(self.status), self.station_ids)
+
+def check_may_see(head: MeetingHead, user: User) -> None:
+    """404 for a meeting outside an officer's stations (as ``get_meeting_or_404``)."""
+    scope = station_scope(user)
+    if scope is not None and not any(s in scope for s in head.station_ids):
+        abort(404)
 
 
-def get_meeting_head_or_404(meeting_id: int, user: User) -> MeetingHead:
-    """``get_meeting_or_404`` for a page that renders the rest from its kept copy: one row per
-    station, no record loaded. 404 for a meeting outside an officer's stations."""
-    rows = db.session.execute(
-        select(
-            Meeting.title,
-            Meeting.kind,
-            Meeting.status,
-            Meeting.version,
-            meeting_stations.c.station_id,
+def meeting_head_or_404(meeting_id: int) -> MeetingHead:
+    """What the page of a meeting needs of it before its kept content (see ``MeetingHead``);
+    the caller decides who may see it."""
+    rows = (
+        db.session.connection()
+        .execute(
+            select(
+                Meeting.title,
+                Meeting.kind,
+                Meeting.status,
+                Meeting.version,
+                meeting_stations.c.station_id,
+            )
+            .outerjoin(meeting_stations, meeting_stations.c.meeting_id == Meeting.id)
+            .where(Meeting.id == meeting_id)
+            .order_by(meeting_stations.c.station_id)
         )
-        .outerjoin(meeting_stations, meeting_stations.c.meeting_id == Meeting.id)
-        .where(Meeting.id == meeting_id)
-        .order_by(meeting_stations.c.station_id)
-    ).all()
+        .all()
+    )
     if not rows:
         abort(404)
     title, kind, status, version, _station = rows[0]
     stations = tuple(row[4] for row in rows if row[4] is not None)
-    scope = station_scope(user)
-    if scope is not None and not any(s in scope for s in stations):
-        abort(404)
     return MeetingHead(meeting_id, title, kind, status, version, stations)
 
 

@@ -16,7 +16,7 @@ from partnership.extensions import db
 from partnership.i18n import in_language_of
 from partnership.organisations import services as org_services
 from partnership.pagination import arg_int
-from partnership.permissions import station_scope
+from partnership.permissions import can_see_organisation, station_scope
 
 # ---- calendar files and feeds ------------------------------------------------------------------
 
@@ -30,19 +30,21 @@ def meeting_ics(meeting_id: int):
 
 @bp.get("/stations/<int:station_id>.ics")
 def meeting_station_feed(station_id: int):
-    station = org_services.get_organisation_or_404(station_id, current_user)
+    user = current_user._get_current_object()
+    if not can_see_organisation(user, station_id):
+        abort(404)
 
-    def render() -> bytes:
-        meetings = list(db.session.scalars(feeds.personal_feed_query(current_user, station.id)))
+    def render() -> tuple[bytes, str]:
+        station = org_services.get_organisation_or_404(station_id, user)
+        meetings = list(db.session.scalars(feeds.personal_feed_query(user, station.id)))
         feeds.kept_until_first_leaves(meetings)
-        return ical.calendar_of(meetings, station.name)
+        return ical.calendar_of(meetings, station.name), f"station-{station.id}"
 
-    # Kept until a write changes what it was read from (partnership.caching), for who asks
-    # (their stations) and the address the events link to.
-    body = cached(
-        "ics:station", render, viewer_key(current_user), station.id, station.name, request.host_url
-    )
-    return ical.send_calendar(body, f"station-{station.id}", attachment=False)
+    # Kept until a write changes what it was read from (partnership.caching: the station's
+    # name too), for who asks (their stations) and the address the events link to; served
+    # from the kept copy without reading the station again.
+    body, filename = cached("ics:station", render, viewer_key(user), station_id, request.host_url)
+    return ical.send_calendar(body, filename, attachment=False)
 
 
 @bp.get("/feed/<token>.ics")

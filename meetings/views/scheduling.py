@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from meetings.forms import (
     AgendaItemForm,
@@ -21,7 +23,7 @@ from meetings.models import (
 )
 from meetings.services import agenda, lifecycle, queries, register, scheduling
 from meetings.views import bp
-from partnership.caching import cached_html, page_key, valid_until
+from partnership.caching import REPLAYED_FLAGS, cached, page_key, valid_until
 from partnership.extensions import db
 from partnership.forms import FieldError, save_form
 from partnership.mixins import utcnow
@@ -139,29 +141,44 @@ def meeting_create():
 @bp.get("/<int:meeting_id>")
 def meeting_detail(meeting_id: int):
     user = current_user._get_current_object()
-    head = queries.get_meeting_head_or_404(meeting_id, user)
     number = max(arg_int("register") or 1, 1)
-    # The whole content (facts, agenda, register, minutes, decisions, the loop, history) is
-    # kept rendered until a write changes what it was read from (partnership.caching), for who
-    # looks and this version of the meeting. It holds no form and no token: its buttons and
-    # fields belong, by their form attribute, to the few small forms rendered afresh around
-    # it with this session's token (meetings/meeting_detail.html).
-    content = cached_html(
+    # The whole page but its forms (facts, agenda, register, minutes, decisions, the loop,
+    # history, and what the forms need) is kept until a write changes what it was read from
+    # (partnership.caching), for who looks: one read of the cache, no query. The content holds
+    # no form and no token: its buttons and fields name, by their form attribute, the few
+    # small forms rendered afresh around it with this session's token.
+    kept = cached(
         "meeting-page",
-        lambda: _render_content(meeting_id, number, user),
+        lambda: _kept_page(meeting_id, number, user),
         page_key(user),
-        head.key,
+        meeting_id,
         number,
     )
-    editable = queries.can_edit_meeting(user, head)
+    # Never kept for who may not see the meeting; checked again all the same.
+    queries.check_may_see(kept.head, user)
+    for flag in kept.marks:
+        setattr(g, flag, True)
     return render_template(
         "meetings/meeting_detail.html",
-        meeting=head,
-        content=content,
-        editable=editable,
-        buttons=editable or _may_review(user, head),
-        forms=FORMS,
+        meeting=kept.head,
+        # Our own template's output, escaped when it was rendered.
+        content=Markup(kept.html),  # noqa: S704
+        forms=kept.forms,
     )
+
+
+@dataclass(frozen=True)
+class KeptMeetingPage:
+    """A meeting's page as kept (under the name "meeting-page": a new name when its shape
+    changes, so that a copy kept by an older release is never read)."""
+
+    head: queries.MeetingHead
+    html: str
+    # Request marks the content left (restricted details: the page is not kept offline).
+    marks: tuple[str, ...]
+    # The forms the content's buttons and fields name, for who looks: id -> (action, question
+    # asked first); none for who may neither edit nor review at the meeting.
+    forms: dict[str, tuple[str, str]]
 
 
 # The forms of a meeting's page, rendered afresh around its kept content: the ids its buttons
@@ -173,6 +190,28 @@ FORMS = {
     "decision_add": "decision-add",
     "decision_remove": "decision-remove",
 }
+
+
+def _kept_page(meeting_id: int, number: int, user) -> KeptMeetingPage:  # noqa: ANN001
+    head = queries.meeting_head_or_404(meeting_id)
+    queries.check_may_see(head, user)
+    outer = {flag: g.pop(flag, None) for flag in REPLAYED_FLAGS}
+    try:
+        html = _render_content(meeting_id, number, user)
+        marks = tuple(flag for flag in REPLAYED_FLAGS if g.get(flag))
+    finally:
+        for flag, value in outer.items():
+            if value:
+                setattr(g, flag, value)
+    forms: dict[str, tuple[str, str]] = {}
+    if queries.can_edit_meeting(user, head) or _may_review(user, head):
+        forms[FORMS["buttons"]] = ("", "")
+    if queries.can_edit_meeting(user, head):
+        forms[FORMS["agenda_add"]] = (url_for("meetings.agenda_item_add", meeting_id=head.id), "")
+        forms[FORMS["agenda_remove"]] = ("", _("Remove this agenda item?"))
+        forms[FORMS["decision_add"]] = (url_for("meetings.decision_add", meeting_id=head.id), "")
+        forms[FORMS["decision_remove"]] = ("", _("Remove this decision?"))
+    return KeptMeetingPage(head, html, marks, forms)
 
 
 def _may_review(user, meeting) -> bool:  # noqa: ANN001

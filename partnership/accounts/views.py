@@ -18,7 +18,7 @@ from partnership.accounts.forms import (
     UserForm,
 )
 from partnership.accounts.models import User, UserSession
-from partnership.caching import cached_html, page_key, render_kept
+from partnership.caching import cached_html, depends_on, page_key, render_kept
 from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError, attach_field_error, form_status, save_action, save_form
@@ -49,19 +49,20 @@ def _organisations() -> list[Organisation]:
 def user_list():
     # Kept rendered until a write changes the accounts (partnership.caching). A sign-in changes
     # the "last sign-in" shown without starting a new generation of ``users`` (it is not an
-    # edit), so the latest sign-in is part of the key.
+    # edit); it always opens a session in the same transaction, so the list depends on
+    # ``user_sessions`` too and no query asks for the latest sign-in on every load.
     body = "accounts/_user_list_body.html"
     html = cached_html(
         f"page:{body}",
         lambda: render_template(body, **_user_list_context()),
         page_key(current_user),
         request.full_path,
-        services.latest_sign_in(),
     )
     return render_template("accounts/user_list.html", body=html)
 
 
 def _user_list_context() -> dict:
+    depends_on("user_sessions")
     filters = services.UserFilters(q=arg_str("q"), role=arg_str("role"))
     return {
         "page": paginate(services.user_query(filters)),

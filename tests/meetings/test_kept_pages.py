@@ -206,6 +206,9 @@ def _kept_fragments(app) -> list[str]:  # noqa: ANN001
             if "figure:html:" in key:
                 kept = pickle.loads(value)[1]  # noqa: S301 - our own cache entries
                 found.append(kept[0])  # the HTML, beside the request marks it carries
+            elif "figure:meeting-page:" in key:
+                kept = pickle.loads(value)[1]  # noqa: S301
+                found.append(kept.html + repr(kept.forms))  # what the forms need, not forms
         return found
 
 
@@ -346,6 +349,29 @@ def test_kept_meeting_page_with_restricted_details_is_never_kept_offline(
         assert officer.headers.get("X-Kept-Offline") is None
 
 
+def test_a_kept_meeting_head_still_decides_who_may_see_the_meeting(
+    app, world, coordinator_client, officer_client, live_cache
+):  # noqa: ANN001
+    meeting_id = create_meeting(app, [world.station_c], title="Charlie visit")
+    path = f"/meetings/{meeting_id}"
+    assert "Charlie visit" in page_html(coordinator_client, path)  # kept for the coordinator
+    assert officer_client.get(path).status_code == 404
+    assert officer_client.get(path).status_code == 404
+    # Station A joins the meeting: the officer of station A sees it on the next load.
+    with app.app_context():
+        from meetings.models import meeting_stations
+        from partnership.extensions import db
+
+        db.session.execute(
+            meeting_stations.insert().values(meeting_id=meeting_id, station_id=world.station_a.id)
+        )
+        db.session.commit()
+    officer = page_html(officer_client, path)
+    assert "Charlie visit" in officer and world.station_a.name in officer
+    assert officer == fresh_page_html(app, officer_client, path)
+    assert coordinator_client.get("/meetings/999999").status_code == 404
+
+
 def test_meeting_page_query_budget_does_not_grow_with_the_register(
     app, world, make_person, coordinator_client, count_queries, live_cache
 ):  # noqa: ANN001
@@ -362,13 +388,15 @@ def test_meeting_page_query_budget_does_not_grow_with_the_register(
         with count_queries() as kept:
             assert coordinator_client.get(path).status_code == 200
         counts[meeting_id] = (cold.count, kept.count)
-    # Kept: the meeting's title, version and stations (the session with its user is kept too).
-    assert counts[small] == counts[large] == (MEETING_PAGE_COLD, 1), counts
+    # Kept: the session with its user, the meeting's head (its title, version and stations,
+    # which decide who may see it) and its content all come from the cache.
+    assert counts[small] == counts[large] == (MEETING_PAGE_COLD, 0), counts
 
 
-# Rendered afresh: those two; the meeting with its stations and facilitators; the register and
-# its marks; the minutes; the carried concerns and points, the points agreed and reviewed, and
-# their counts; the agenda, decisions and history and who made the changes.
+# Rendered afresh: the session and the meeting's head; the meeting with its stations and
+# facilitators; the register and its marks; the minutes; the carried concerns and points, the
+# points agreed and reviewed, and their counts; the agenda, decisions and history and who made
+# the changes.
 MEETING_PAGE_COLD = 17
 
 
