@@ -248,12 +248,12 @@ def _select_timezone() -> str | None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import format_date, format_decimal
+    from flask_babel import format_decimal
 
     from partnership import disclosure, permissions
     from partnership.dashboard.charts import shown_text
     from partnership.forms import country_name, select_options
-    from partnership.i18n import LANGUAGES, request_language, zone_label
+    from partnership.i18n import LANGUAGES, format_day, request_language, zone_label
     from partnership.numbers import percent, round_half_up
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -262,9 +262,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["round"] = round_half_up
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["options"] = select_options
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else ""
-    )
+    app.jinja_env.filters["date"] = format_day
 
     # Templates ask the same policy functions as the views (see permissions.TEMPLATE_HELPERS).
     app.jinja_env.globals.update(permissions.TEMPLATE_HELPERS)

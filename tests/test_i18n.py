@@ -327,6 +327,19 @@ def test_dates_are_written_day_first(app):
         assert format_date(day, "short") == "06/04/2026"
 
 
+def test_the_date_filter_writes_each_day_in_the_language_of_the_request(app):
+    """Days are written once per language and format and reused; each request still gets its
+    own language's text."""
+    render = app.jinja_env.from_string("{{ day|date }} {{ day|date('d MMMM y') }} {{ none|date }}")
+    day = date(2026, 4, 6)
+    for _ in range(2):
+        with app.test_request_context():
+            assert render.render(day=day, none=None) == "6 Apr 2026 6 April 2026 "
+        with app.test_request_context(headers={"Accept-Language": "ru"}):
+            text = render.render(day=day, none=None)  # Babel writes no-break spaces
+            assert text.split() == ["6", "апр.", "2026", "г.", "6", "апреля", "2026"]
+
+
 def test_times_use_the_24_hour_clock_in_kenya(app):
     with app.test_request_context():
         from flask_babel import format_time

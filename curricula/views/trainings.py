@@ -302,8 +302,20 @@ def knowledge_gain():
 
 
 def _knowledge_context(by: str, filters: dict) -> dict:
-    rows = knowledge.grouped_summaries(by, current_user, filters)
-    pooled = knowledge.pooled_summary(current_user, filters)
+    # The figures depend on who looks only through the stations they may see: every role of
+    # the same scope (coordinator, trainer, viewer) shares one computation, each page then
+    # withholding what its reader may not see.
+    scope = station_scope(current_user)
+    rows, pooled = cached(
+        "knowledge-figures",
+        lambda: (
+            knowledge.grouped_summaries(by, current_user, filters),
+            knowledge.pooled_summary(current_user, filters),
+        ),
+        None if scope is None else tuple(sorted(scope)),
+        by,
+        sorted(filters.items()),
+    )
     small = disclosure.applies_to(current_user)
     # A group of fewer than five pairs is not described: not in the table, not on the chart.
     withheld = [disclosure.figure(r.summary.n, small).withheld for r in rows]

@@ -16,7 +16,6 @@ from partnership.organisations.models import (
     PERSON_KIND_LABELS,
     POLICE_KINDS,
     OrganisationKind,
-    PersonKind,
 )
 from partnership.pagination import arg_bool, arg_int, arg_str, paginate
 from partnership.permissions import station_scope
@@ -199,15 +198,14 @@ def person_export(fmt: str):
 
 @bp.get("/people/<int:person_id>")
 def person_detail(person_id: int):
-    # The heading (with its buttons' forms) afresh from one row; the facts and postings kept
-    # rendered until a write changes them.
+    # Checked and titled afresh from one row; the heading (its buttons' forms with their
+    # tokens as slots), facts and postings kept rendered until a write changes them.
     person = services.person_heading_or_404(person_id, current_user)
     return render_kept(
         "organisations/person_detail.html",
-        "organisations/_person_detail_body.html",
+        "organisations/_person_page_body.html",
         lambda: {"person": services.get_person_or_404(person_id, current_user)},
         person=person,
-        is_officer=person.kind is PersonKind.OFFICER,
     )
 
 

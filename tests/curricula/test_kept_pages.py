@@ -246,3 +246,27 @@ def test_kept_knowledge_page_equals_fresh_and_a_plain_sum_after_scores_are_saved
     assert fast.mean_post == pytest.approx(plain.mean_post)
     assert fast.mean_gain == pytest.approx(plain.mean_gain)
     assert "10 officers with both scores" in after
+
+
+def test_knowledge_figures_shared_by_roles_keep_each_readers_scope_and_small_counts(
+    app, world, login_as, make_person, make_training, live_cache
+):  # noqa: ANN001
+    _two_station_training(make_person, make_training, world)  # 5 at station A, 2 at station C
+    path = "/curricula/knowledge?by=station"
+    # Computed for the coordinator first (every station, nothing withheld) ...
+    coordinator = page_html(login_as("coordinator"), path)
+    assert "Alpha Police Station" in coordinator and "Charlie Police Station" in coordinator
+    # ... the viewer shares those figures but not the small group of two ...
+    viewer = page_html(login_as("viewer"), path)
+    assert viewer == fresh_page_html(app, login_as("viewer"), path)
+
+    def row(html: str) -> str:
+        return html.split('">Charlie Police Station</th>')[1].split("</tr>")[0]
+
+    assert "fewer than 5 pairs: not shown" in row(viewer) and ">2</td>" not in row(viewer)
+    assert "not shown" not in row(coordinator) and ">2</td>" in row(coordinator)
+    # ... and the officer gets figures of their own stations only.
+    page_html(login_as("coordinator"), path)
+    officer = page_html(login_as("officer"), path)
+    assert "Alpha Police Station" in officer and "Charlie Police Station" not in officer
+    assert officer == fresh_page_html(app, login_as("officer"), path)

@@ -379,7 +379,6 @@ def test_each_page_of_one_kind_is_the_page_a_plain_query_gives(  # noqa: PLR0913
     """A kind's own pages, read from the matches or in the list's order, hold the records of
     the same page of a plain query of the list over every match, in the same order, with the
     same count; an officer's only their own stations' (the count too)."""
-    from flask import current_app
     from flask_login import login_user
 
     from partnership.accounts.models import User
@@ -388,6 +387,7 @@ def test_each_page_of_one_kind_is_the_page_a_plain_query_gives(  # noqa: PLR0913
     from partnership.search.index import matching_ids
 
     monkeypatch.setattr(services, "FEW_MATCHES", few_matches)
+    monkeypatch.setitem(app.config, "PER_PAGE", 5)
     for n in range(23):
         station = world.station_a if n % 4 else world.station_c
         make_person("officer", station, name=f"Eland {(n * 7) % 23:02d}")
@@ -397,7 +397,6 @@ def test_each_page_of_one_kind_is_the_page_a_plain_query_gives(  # noqa: PLR0913
             for page in (1, 2, 3):
                 path = f"/search?q=eland&kind={key}&page={page}"
                 with app.test_request_context(path):
-                    current_app.config["PER_PAGE"] = 5
                     user = db.session.get(User, world.users[role].id)
                     login_user(user)
                     kind = services.kind_for(user, key)

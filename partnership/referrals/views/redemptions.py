@@ -22,7 +22,9 @@ from partnership.referrals.forms import (
     RedemptionForm,
 )
 from partnership.referrals.models import (
+    Outcome,
     SchemeStatus,
+    ServiceType,
 )
 from partnership.referrals.services import directory as directory_services
 from partnership.referrals.services import redemptions as redemption_services
@@ -91,7 +93,12 @@ def redemption_list():
     def table() -> str:
         page = paginate(redemption_services.redemption_page_query(filters))
         page.items = redemption_services.redemption_list_rows(page.items)
-        return render_template("referrals/_redemption_list_table.html", page=page)
+        return render_template(
+            "referrals/_redemption_list_table.html",
+            page=page,
+            service_labels={service: service.label for service in ServiceType},
+            outcome_labels={outcome: outcome.label for outcome in Outcome},
+        )
 
     if filters.code:
         # One client's visits: found afresh, and never kept (the code is not in the address).

@@ -64,6 +64,7 @@ def _slip_list_context() -> dict:
         "page": page,
         "filters": filters,
         "routes": list(Route),
+        "route_labels": {route: route.label for route in Route},
         "show_redemptions": can_see_client_codes(current_user),
         **_slip_filter_choices(),
     }
