@@ -174,3 +174,31 @@ def test_concern_list_filters_and_officer_scope(
     assert b"Alpha concern text" in page and b"Bravo concern text" not in page
     page = coordinator_client.get(f"/concerns?station={world.station_b.id}").data
     assert b"Bravo concern text" in page and b"Alpha concern text" not in page
+
+
+def test_the_list_search_matches_word_beginnings_through_the_index(  # noqa: PLR0913
+    world, make_concern, coordinator_client, officer_client, viewer_client
+):
+    """The list's search finds concerns by the beginnings of the words of their summary or
+    place, or by number, as its hint says; restricted details only for those who read them,
+    and an officer's search stays within their stations."""
+    market = make_concern(world.station_a, summary="Kits taken near the marketplace",
+                          restricted_details="Client Zawadi")  # fmt: skip
+    make_concern(world.station_c, summary="Kits taken at the market kiosk")
+    page = coordinator_client.get("/concerns?q=market").get_data(as_text=True)
+    assert "Kits taken near the marketplace" in page and "kiosk" in page
+    assert "begin with each word you type" in page
+    # Inside a word is not a word's beginning; every word must match.
+    assert "marketplace" not in coordinator_client.get("/concerns?q=place").get_data(as_text=True)
+    both = coordinator_client.get("/concerns?q=kits+near").get_data(as_text=True)
+    assert "marketplace" in both and "kiosk" not in both
+    number = coordinator_client.get(f"/concerns?q=C-{market.id}").get_data(as_text=True)
+    assert "marketplace" in number and "kiosk" not in number
+    # Restricted details: found by the coordinator, never by the officer (a match would
+    # confirm them); the officer does not see other stations' concerns either.
+    assert "marketplace" in coordinator_client.get("/concerns?q=zawadi").get_data(as_text=True)
+    officer = officer_client.get("/concerns?q=zawadi").get_data(as_text=True)
+    assert "marketplace" not in officer
+    officer = officer_client.get("/concerns?q=kits").get_data(as_text=True)
+    assert "marketplace" in officer and "kiosk" not in officer
+    assert "Kits" not in coordinator_client.get("/concerns?q=%25%25").get_data(as_text=True)

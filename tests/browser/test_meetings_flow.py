@@ -116,3 +116,32 @@ def test_meeting_pages_are_accessible_and_fit_a_phone(page, phone_page, app, wor
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0
+
+
+def test_kept_meeting_page_fields_and_buttons_post_through_the_fresh_forms(
+    page, live_server, app, world
+):  # noqa: ANN001
+    """The page's content is kept rendered without forms: its fields and buttons belong to
+    small forms rendered afresh with the session's token (the form attribute)."""
+    meeting_id = create_meeting(app, [world.station_a], title="Kept page meeting")
+    sign_in(page, "coordinator@test.example")
+    page.goto(f"/meetings/{meeting_id}")
+    page.reload()  # served from the kept copy
+    page.get_by_text("Add an agenda item").click()
+    page.get_by_label("Agenda item").fill("Referral desk hours")
+    page.get_by_role("button", name="Add to agenda").click()
+    page.get_by_text("The agenda item was added.").wait_for()
+    page.get_by_text("Record a decision").click()
+    page.get_by_label("Decision", exact=True).fill("Meet monthly")
+    page.get_by_role("button", name="Record decision").click()
+    page.get_by_text("The decision was recorded.").wait_for()
+    assert page.get_by_text("Referral desk hours", exact=True).is_visible()
+    # Removing asks first: dismissed, nothing happens; accepted, the item goes.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name=re.compile("^Remove.*Referral desk hours")).click()
+    assert page.get_by_text("Referral desk hours", exact=True).is_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=re.compile("^Remove.*Referral desk hours")).click()
+    page.get_by_text("The agenda item was removed.").wait_for()
+    assert page.get_by_text("Referral desk hours", exact=True).count() == 0
+    assert page.get_by_text("Meet monthly", exact=True).is_visible()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from partnership.accounts.models import User
@@ -26,10 +26,11 @@ from partnership.organisations.models import Organisation
 from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import (
     can_edit_concern,
-    can_see_restricted_details,
+    search_audiences,
     sees_concern_summaries,
     station_scope,
 )
+from partnership.search.index import matching_ids
 
 
 def today() -> date:
@@ -95,12 +96,7 @@ def _filtered(stmt: Select, user: User, filters: ConcernFilters) -> Select:
     if scope is not None:
         stmt = stmt.where(Concern.station_id.in_(scope))
     if filters.q:
-        like = f"%{filters.q.strip().lower()}%"
-        searched = [func.lower(Concern.summary).like(like), func.lower(Concern.place).like(like)]
-        if can_see_restricted_details(user):
-            # Only roles that may read the details may find a concern by them.
-            searched.append(func.lower(Concern.restricted_details).like(like))
-        stmt = stmt.where(or_(*searched))
+        stmt = stmt.where(Concern.id.in_(_matching_ids(user, filters.q)))
     if filters.status:
         with contextlib.suppress(ValueError):
             stmt = stmt.where(Concern.status == ConcernStatus(filters.status))
@@ -121,6 +117,17 @@ def _filtered(stmt: Select, user: User, filters: ConcernFilters) -> Select:
     if filters.occurred_to:
         stmt = stmt.where(Concern.occurred_on <= filters.occurred_to)
     return stmt.order_by(Concern.occurred_on.desc(), Concern.id.desc())
+
+
+def _matching_ids(user: User, text: str) -> Select:
+    """The concerns whose summary or place have words starting with each word of ``text``, or
+    whose number it is ("C-12"), from the search index (no concern row read for the others).
+    Restricted details are searched only by the roles that may read them: otherwise a match
+    would confirm what they say."""
+    dialect = db.session.get_bind().dialect.name
+    ids = matching_ids(dialect, "concern", text, search_audiences(user))
+    # Nothing to search for (only punctuation): nothing matches, as no words can.
+    return ids if ids is not None else select(Concern.id).where(false())
 
 
 def get_concern_or_404(
