@@ -479,3 +479,31 @@ def test_a_kept_page_reads_one_generation_entry(  # noqa: ANN001
     generations_read = [k for k in keys if k.startswith(GENERATION_PREFIX)]
     assert generations_read == [GENERATION_PREFIX + "+"], keys
     assert first == fresh_page_html(app, coordinator_client, path)
+
+
+def test_a_new_release_keeps_its_own_figures_and_sees_the_old_releases_writes(  # noqa: ANN001
+    app, world, live_cache, monkeypatch
+):
+    """After a deploy nothing kept by the previous release is served (a template may have
+    changed under the same name), while a write made by a worker still running the previous
+    release replaces what the new one keeps."""
+    from partnership.caching import figures, tables_changed
+
+    fingerprint = figures.release
+    runs: list[str] = []
+
+    def load(release: str) -> str:
+        monkeypatch.setattr(figures, "release", lambda: release)
+        with app.test_request_context():
+            app.preprocess_request()
+            return cached("by-release", lambda: runs.append(release) or release)
+
+    assert load("old") == "old"
+    assert load("old") == "old" and runs == ["old"]  # kept within one release
+    assert load("new") == "new" and runs == ["old", "new"]  # not the old release's copy
+    assert load("new") == "new" and runs == ["old", "new"]
+    with app.test_request_context():
+        monkeypatch.setattr(figures, "release", lambda: "old")
+        tables_changed({"organisations"})  # a write by the old release's worker
+    assert load("new") == "new" and runs == ["old", "new", "new"]
+    assert fingerprint.__wrapped__() == fingerprint()  # the same files give the same key

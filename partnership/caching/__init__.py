@@ -46,6 +46,7 @@ from partnership.caching.figures import (
     depends_on,
     may_keep,
     page_key,
+    release,
     render_kept,
     valid_until,
     viewer_key,
@@ -83,6 +84,7 @@ def init_app(app: Flask) -> None:
     config.setdefault("CACHE_DEFAULT_TIMEOUT", 24 * 3600)
     config.setdefault("CACHE_KEY_PREFIX", "partnership:")
     cache.init_app(app)
+    release()  # once per process, at start rather than in its first request
     # First of all before-request functions: no query of the request has run yet.
     app.before_request_funcs.setdefault(None, []).insert(0, _note_request_start)
 
@@ -111,6 +113,7 @@ __all__ = [
     "init_app",
     "may_keep",
     "page_key",
+    "release",
     "render_kept",
     "session_has_uncommitted_writes",
     "tables_changed",

@@ -4,9 +4,13 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app, g, has_request_context
@@ -24,6 +28,34 @@ ALWAYS_READ = frozenset({"organisations"})
 
 # ---- cached figures ---------------------------------------------------------------------------
 
+# The application's own files: a kept figure or page is what this code and these templates and
+# catalogues made of the data, so a release that changes any of them keeps its own.
+_SOURCE_ROOT = Path(__file__).resolve().parents[2]
+_SOURCE_SUFFIXES = (".py", ".html", ".mo")
+_NOT_SOURCE = frozenset({"tests", "migrations", "static", "node_modules"})
+
+
+@functools.cache
+def release() -> str:
+    """A fingerprint of the running release's code, templates and compiled catalogues, part of
+    every kept entry's key: after a deploy nothing kept by the previous release is served, even
+    a page whose template kept its name. The same files give the same fingerprint on every
+    worker and server, so they share what they keep. Generations are not keyed by it: a write
+    made by a worker of the old release still replaces what the new one keeps."""
+    digest = hashlib.blake2b(digest_size=8)
+    for folder, subfolders, files in os.walk(_SOURCE_ROOT):
+        subfolders[:] = sorted(
+            name
+            for name in subfolders
+            if name not in _NOT_SOURCE and not name.startswith((".", "instance", "__"))
+        )
+        for name in sorted(files):
+            if name.endswith(_SOURCE_SUFFIXES):
+                path = Path(folder, name)
+                digest.update(str(path.relative_to(_SOURCE_ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
 
 def cached(name: str, compute: Callable[[], T], *key: object, timeout: int | None = None) -> T:
     """``compute()``, or its value from the cache while none of the tables it read has changed
@@ -35,7 +67,7 @@ def cached(name: str, compute: Callable[[], T], *key: object, timeout: int | Non
 
     if session_has_uncommitted_writes():
         return compute()  # the figure must count this transaction's own writes, and not keep them
-    full_key = f"figure:{name}:{date.today().isoformat()}:{get_locale()}:{key!r}"
+    full_key = f"figure:{name}:{release()}:{date.today().isoformat()}:{get_locale()}:{key!r}"
     entry = cache.get(full_key)
     if entry is not None and len(entry) == 3:
         depends, value, until = entry
