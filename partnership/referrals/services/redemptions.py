@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -38,8 +39,14 @@ from partnership.referrals.models import (
 )
 from partnership.referrals.services.schemes import scheme_station_ids
 
+
 # The station a row names: one alias for every call (building one costs as much as the query).
-_STATION = aliased(Organisation, name="station")
+@functools.cache
+def _station_alias():  # noqa: ANN202
+    """Built on first use, when every model is mapped (building it at import configures the
+    mappers, which fails while the models are still being imported)."""
+    return aliased(Organisation, name="station")
+
 
 # ---- redemptions -------------------------------------------------------------------------------
 
@@ -91,7 +98,7 @@ def redemption_list_rows(ids: Sequence[int]) -> list[RedemptionRow]:
     if not ids:
         return []
     ids = list(ids)
-    station = _STATION
+    station = _station_alias()
     rows = db.session.execute(
         select(
             Redemption.id,

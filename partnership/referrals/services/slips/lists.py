@@ -4,6 +4,7 @@ shows, the search by number, and the download's rows."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -18,8 +19,13 @@ from partnership.permissions import can_see_client_codes, station_scope
 from partnership.referrals.codes import normalise_slip_number
 from partnership.referrals.models import Redemption, Route, Scheme, ServicePoint, Slip
 
+
 # The station a row names: one alias for every call (building one costs as much as the query).
-_STATION = aliased(Organisation, name="station")
+@functools.cache
+def _station_alias():  # noqa: ANN202
+    """Built on first use, when every model is mapped (building it at import configures the
+    mappers, which fails while the models are still being imported)."""
+    return aliased(Organisation, name="station")
 
 
 @dataclass
@@ -68,7 +74,7 @@ def slip_list_rows(user, ids: Sequence[int]) -> list:  # noqa: ANN001
     the date the slip was redeemed. One query; never a client code."""
     if not ids:
         return []
-    station = _STATION
+    station = _station_alias()
     stmt = (
         select(
             Slip.id,
