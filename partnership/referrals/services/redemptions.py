@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +9,7 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from partnership import audit
 from partnership.database import bulk_insert, new_ids
@@ -18,7 +17,6 @@ from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.integrity import unique_as_field_error
 from partnership.mixins import utcnow
-from partnership.organisations.models import Organisation
 from partnership.referrals import summary
 from partnership.referrals.codes import (
     client_code_problem,
@@ -38,15 +36,7 @@ from partnership.referrals.models import (
     Slip,
 )
 from partnership.referrals.services.schemes import scheme_station_ids
-
-
-# The station a row names: one alias for every call (building one costs as much as the query).
-@functools.cache
-def _station_alias():  # noqa: ANN202
-    """Built on first use, when every model is mapped (building it at import configures the
-    mappers, which fails while the models are still being imported)."""
-    return aliased(Organisation, name="station")
-
+from partnership.referrals.services.slips.lists import station_alias
 
 # ---- redemptions -------------------------------------------------------------------------------
 
@@ -98,7 +88,7 @@ def redemption_list_rows(ids: Sequence[int]) -> list[RedemptionRow]:
     if not ids:
         return []
     ids = list(ids)
-    station = _station_alias()
+    station = station_alias()
     rows = db.session.execute(
         select(
             Redemption.id,

@@ -20,10 +20,10 @@ from partnership.referrals.codes import normalise_slip_number
 from partnership.referrals.models import Redemption, Route, Scheme, ServicePoint, Slip
 
 
-# The station a row names: one alias for every call (building one costs as much as the query).
 @functools.cache
-def _station_alias():  # noqa: ANN202
-    """Built on first use, when every model is mapped (building it at import configures the
+def station_alias():  # noqa: ANN201
+    """The station a row of the slips or redemptions list names: one alias for every call
+    (building one costs as much as the query). Built on first use, when every model is mapped (building it at import configures the
     mappers, which fails while the models are still being imported)."""
     return aliased(Organisation, name="station")
 
@@ -74,7 +74,7 @@ def slip_list_rows(user, ids: Sequence[int]) -> list:  # noqa: ANN001
     the date the slip was redeemed. One query; never a client code."""
     if not ids:
         return []
-    station = _station_alias()
+    station = station_alias()
     stmt = (
         select(
             Slip.id,
