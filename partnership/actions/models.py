@@ -13,7 +13,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership.extensions import db
@@ -298,6 +298,17 @@ class FollowUp(db.Model):
     was reviewed at a meeting."""
 
     __tablename__ = "follow_ups"
+    __table_args__ = (
+        # The status changes of a station's points since a date (the station brief): only the
+        # follow-ups that changed a status, by point and time.
+        Index(
+            "ix_follow_ups_status_changes",
+            "action_point_id",
+            "at",
+            postgresql_where=text("to_status IS NOT NULL"),
+            sqlite_where=text("to_status IS NOT NULL"),
+        ),
+    )
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
