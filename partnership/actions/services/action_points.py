@@ -37,6 +37,7 @@ from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import (
     action_status_changes,
     can_edit_action_point,
+    can_see_organisation,
     may_own_ngo_side,
     may_own_police_side,
     search_audiences,
@@ -168,12 +169,17 @@ def get_action_point_or_404(
     )
     if point is None:
         abort(404)
-    scope = station_scope(user)
-    if scope is not None and point.station_id not in scope:
-        abort(404)
+    check_may_see(point.station_id, user)
     if for_edit and not can_edit_action_point(user, point):
         abort(403)
     return point
+
+
+def check_may_see(station_id: int, user: User) -> None:
+    """404 for a point outside an officer's stations (as ``get_action_point_or_404``), from
+    its station alone (a kept page's copy of it)."""
+    if not can_see_organisation(user, station_id):
+        abort(404)
 
 
 def _open_points_of(station_ids: list[int]) -> Select:
