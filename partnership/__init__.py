@@ -149,6 +149,7 @@ def _import_models() -> None:
     import meetings.models  # noqa: F401
     import partnership.accounts.models  # noqa: F401
     import partnership.actions.models  # noqa: F401
+    import partnership.actions.summary  # noqa: F401 - keeps the action points summary in step
     import partnership.audit  # noqa: F401
     import partnership.dhis2.models  # noqa: F401
     import partnership.jobs.models  # noqa: F401
