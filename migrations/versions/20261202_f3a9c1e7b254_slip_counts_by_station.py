@@ -2,7 +2,7 @@
 state at a station, a station's page) read from an index instead of every summary row
 
 Revision ID: f3a9c1e7b254
-Revises: a7c3e9f1b205
+Revises: c5e1a8d3f604
 Create Date: 2026-12-02 08:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f3a9c1e7b254'
-down_revision = 'a7c3e9f1b205'
+down_revision = 'c5e1a8d3f604'
 branch_labels = None
 depends_on = None
 
