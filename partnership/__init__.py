@@ -150,6 +150,7 @@ def _import_models() -> None:
     import meetings.reach  # noqa: F401 - keeps the officers reached in step
     import partnership.accounts.models  # noqa: F401
     import partnership.actions.models  # noqa: F401
+    import partnership.actions.summary  # noqa: F401 - keeps the action points summary in step
     import partnership.audit  # noqa: F401
     import partnership.dhis2.models  # noqa: F401
     import partnership.jobs.models  # noqa: F401

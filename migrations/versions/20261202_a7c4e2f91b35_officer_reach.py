@@ -2,7 +2,7 @@
 kind of meeting, filled from the registers already recorded
 
 Revision ID: a7c4e2f91b35
-Revises: e8b3c5d1f702
+Revises: f3a9c1e7b254
 Create Date: 2026-12-02 08:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a7c4e2f91b35"
-down_revision = "e8b3c5d1f702"
+down_revision = "f3a9c1e7b254"
 branch_labels = None
 depends_on = None
 

@@ -307,3 +307,109 @@ def test_viewer_reads_points_without_concern_summaries(
     assert b"Stop confiscating" in page
     assert b"Summary viewers must not read" not in page
     assert b"Record the follow-up" not in page
+
+
+# ---- the list's search -------------------------------------------------------------------------
+
+SEARCH_TEXTS = [
+    ("Night patrols near the hotspot", "Officers take kits at night", ""),
+    ("Hotspot-lighting repaired", "", "Lights fixed by the county"),
+    ("Référral desk at the station", "Nurse visits on Fridays", "Desk opened"),
+    ("Stop confiscation", "No confiscating of syringes; night shift briefed", "Briefing held"),
+    ("Market kiosk", "Kits at the marketplace kiosk", ""),
+]
+SEARCHES = ["hotspot", "night", "nig", "place", "market", "kits night", "referral", "REF",
+            "desk nurse", "lighting", "county", "confiscat", "syringes; night", "%%", "zzz"]  # fmt: skip
+
+
+def _plain_search(app, user_email: str, text: str) -> list[int]:  # noqa: ANN001
+    """The list's ids as a plain query finds them on the same rule: every word of the text
+    begins a word of the title, details or action taken, or the text is the point's number;
+    within the user's stations, in the list's order."""
+    from sqlalchemy import select
+
+    from partnership.accounts.models import User
+    from partnership.extensions import db as _db
+    from partnership.permissions import station_scope
+    from partnership.search.index import normalise, normalise_reference, words
+
+    with app.app_context():
+        user = _db.session.scalar(select(User).where(User.email == user_email))
+        scope = station_scope(user)
+        terms = words(text)[:8]
+        reference = normalise_reference(text)
+        found = []
+        points = _db.session.scalars(
+            select(ActionPoint).order_by(ActionPoint.due_on, ActionPoint.id)
+        )
+        for point in points:
+            if scope is not None and point.station_id not in scope:
+                continue
+            body = normalise([point.title, point.details, point.action_taken]).split()
+            by_words = bool(terms) and all(any(w.startswith(t) for w in body) for t in terms)
+            if by_words or reference == f"AP-{point.id}":
+                found.append(point.id)
+        return found
+
+
+def _listed(app, user_email: str, text: str) -> list[int]:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from partnership.accounts.models import User
+    from partnership.actions.services.action_points import (
+        ActionPointFilters,
+        action_point_list_query,
+    )
+    from partnership.extensions import db as _db
+
+    with app.app_context():
+        user = _db.session.scalar(select(User).where(User.email == user_email))
+        stmt = action_point_list_query(user, ActionPointFilters(q=text))
+        return [p.id for p in _db.session.scalars(stmt)]
+
+
+def test_the_list_search_is_the_plain_query_on_the_same_rule(app, world, make_action_point):
+    """The list's search (the search index: FTS5 on SQLite, tsvector on PostgreSQL) finds
+    exactly what a plain query finds on the same rule, for the coordinator and within an
+    officer's stations, and still right after an edit."""
+    points = []
+    for n, (title, details, taken) in enumerate(SEARCH_TEXTS):
+        for station in (world.station_a, world.station_c):
+            points.append(make_action_point(
+                station, title=title, details=details, action_taken=taken,
+                due_on=date.today() + timedelta(days=n),
+            ))  # fmt: skip
+    searches = [*SEARCHES, f"AP-{points[3].id}", f"ap {points[4].id}", f"AP-{points[5].id}"]
+    for email in ("coordinator@test.example", "officer@test.example"):
+        for text in searches:
+            assert _listed(app, email, text) == _plain_search(app, email, text), (email, text)
+    assert _listed(app, "coordinator@test.example", "hotspot")  # the rule finds something
+    assert not _listed(app, "officer@test.example", f"AP-{points[5].id}")  # another station's
+    # An edit re-indexes the point in the same transaction.
+    from partnership.extensions import db as _db
+
+    with app.app_context():
+        point = _db.session.get(ActionPoint, points[0].id)
+        point.title = "Outreach van timetable"
+        point.details = ""
+        _db.session.commit()
+    for email in ("coordinator@test.example", "officer@test.example"):
+        for text in ("hotspot", "night", "outreach van", "timetable"):
+            assert _listed(app, email, text) == _plain_search(app, email, text), (email, text)
+    assert points[0].id in _listed(app, "officer@test.example", "outreach")
+
+
+def test_the_list_search_page_says_how_it_matches(
+    world, make_action_point, coordinator_client, officer_client
+):
+    make_action_point(world.station_a, title="Night patrols near the hotspot")
+    make_action_point(world.station_c, title="Hotspot lighting at the kiosk")
+    page = coordinator_client.get("/action-points?q=hotspot").get_data(as_text=True)
+    assert "Night patrols" in page and "kiosk" in page
+    assert "begin with each word you type" in page
+    assert "Night patrols" not in coordinator_client.get("/action-points?q=patrol+kiosk").get_data(
+        as_text=True
+    )
+    officer = officer_client.get("/action-points?q=hotspot").get_data(as_text=True)
+    assert "Night patrols" in officer and "kiosk" not in officer
+    assert "patrols" not in coordinator_client.get("/action-points?q=trols").get_data(as_text=True)

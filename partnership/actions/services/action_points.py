@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from partnership.accounts.models import User
@@ -37,11 +37,14 @@ from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import (
     action_status_changes,
     can_edit_action_point,
+    can_see_organisation,
     may_own_ngo_side,
     may_own_police_side,
+    search_audiences,
     station_scope,
 )
 from partnership.roles import NGO_ROLES, POLICE_ROLES
+from partnership.search.index import matching_ids
 from partnership.signals import action_point_assigned
 
 # ---- action points: queries --------------------------------------------------------------------
@@ -104,12 +107,7 @@ def _filtered(stmt: Select, user: User, filters: ActionPointFilters) -> Select:
     if scope is not None:
         stmt = stmt.where(ActionPoint.station_id.in_(scope))
     if filters.q:
-        like = f"%{filters.q.strip().lower()}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(ActionPoint.title).like(like), func.lower(ActionPoint.details).like(like)
-            )
-        )
+        stmt = stmt.where(ActionPoint.id.in_(_matching_ids(user, filters.q)))
     if filters.status:
         with contextlib.suppress(ValueError):
             stmt = stmt.where(ActionPoint.status == ActionStatus(filters.status))
@@ -142,6 +140,17 @@ def _filtered(stmt: Select, user: User, filters: ActionPointFilters) -> Select:
     return stmt.order_by(ActionPoint.due_on, ActionPoint.id)
 
 
+def _matching_ids(user: User, text: str) -> Select:
+    """The action points whose title, details or action taken have words starting with each
+    word of ``text``, or whose number it is ("AP-12"), from the search index (no action point
+    row read for the others). The officer's scope is applied by the caller, to the points
+    themselves."""
+    dialect = db.session.get_bind().dialect.name
+    ids = matching_ids(dialect, "action_point", text, search_audiences(user))
+    # Nothing to search for (only punctuation): nothing matches, as no words can.
+    return ids if ids is not None else select(ActionPoint.id).where(false())
+
+
 def get_action_point_or_404(
     point_id: int, user: User, for_edit: bool = False, with_related: bool = True
 ) -> ActionPoint:
@@ -160,12 +169,17 @@ def get_action_point_or_404(
     )
     if point is None:
         abort(404)
-    scope = station_scope(user)
-    if scope is not None and point.station_id not in scope:
-        abort(404)
+    check_may_see(point.station_id, user)
     if for_edit and not can_edit_action_point(user, point):
         abort(403)
     return point
+
+
+def check_may_see(station_id: int, user: User) -> None:
+    """404 for a point outside an officer's stations (as ``get_action_point_or_404``), from
+    its station alone (a kept page's copy of it)."""
+    if not can_see_organisation(user, station_id):
+        abort(404)
 
 
 def _open_points_of(station_ids: list[int]) -> Select:

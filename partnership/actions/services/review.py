@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from partnership.accounts.models import User
 from partnership.actions.models import (
@@ -18,15 +18,16 @@ from partnership.actions.models import (
     Side,
     action_point_concerns,
 )
-from partnership.actions.services.action_points import action_point_options, point_line_options
+from partnership.actions.services.action_points import action_point_options
 from partnership.actions.services.concerns import (
+    POINT_LINE_COLUMNS,
     count_open_concerns_of_stations,
     escalation_days,
     open_concerns_of_stations,
     today,
 )
 from partnership.extensions import db
-from partnership.organisations.models import OrganisationKind
+from partnership.organisations.models import Organisation, OrganisationKind
 from partnership.permissions import (
     side_of,
     station_scope,
@@ -92,13 +93,21 @@ def review_for(user: User, due_within_days: int = 14) -> Review:
         .over(partition_by=group, order_by=(ActionPoint.due_on, ActionPoint.id))
         .label("rank")
     )
-    ranked = select(ActionPoint.id, group, rank).where(*conditions).subquery()
+    # The points' list columns come from the ranked rows themselves, not from a join back to
+    # the table (which PostgreSQL read from end to end to hash against the ranked ids).
+    columns = (*POINT_LINE_COLUMNS, ActionPoint.acknowledged_at, ActionPoint.done_on)
+    ranked = select(*columns, group, rank).where(*conditions).subquery()
+    point = aliased(ActionPoint, ranked)
     shown = (
-        select(ActionPoint, ranked.c.review_group)
-        .join(ranked, ranked.c.id == ActionPoint.id)
-        .options(*point_line_options(ActionPoint.acknowledged_at, ActionPoint.done_on))
+        select(point, ranked.c.review_group)
+        .options(
+            load_only(*(getattr(point, c.key) for c in columns)),
+            joinedload(point.station).load_only(Organisation.id, Organisation.name),
+            joinedload(point.police_owner).load_only(User.id, User.name),
+            joinedload(point.ngo_owner).load_only(User.id, User.name),
+        )
         .where(ranked.c.rank <= REVIEW_SHOWN, ranked.c.review_group != "")
-        .order_by(ActionPoint.due_on, ActionPoint.id)
+        .order_by(ranked.c.due_on, ranked.c.id)
     )
     review = Review([], [], [], [], [], is_command, totals={k: v for k, v in totals.items() if k})
     lists = {"overdue": review.overdue, "due": review.due, "later": review.later,

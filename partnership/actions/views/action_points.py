@@ -3,6 +3,7 @@ edits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
@@ -27,7 +28,7 @@ from partnership.actions.services import action_points as point_services
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.services import point_timeline
 from partnership.actions.views import bp
-from partnership.actions.views.concerns import resolve_form_for
+from partnership.actions.views.concerns import ResolvableConcern, resolve_form_from
 from partnership.caching import cached, depends_on, page_key, render_kept
 from partnership.forms import save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
@@ -136,8 +137,7 @@ def action_point_create():
 
 @bp.get("/action-points/<int:point_id>")
 def action_point_detail(point_id: int):
-    point = point_services.get_action_point_or_404(point_id, current_user, with_related=False)
-    return render_detail(point)
+    return render_detail(point_id)
 
 
 # The page's own forms, rendered afresh on every load; the kept parts' fields and buttons
@@ -145,28 +145,68 @@ def action_point_detail(point_id: int):
 ACK_FORM, VERIFY_FORM, FOLLOW_UP_FORM = "acknowledge-form", "verify-form", "follow-up-form"
 
 
-def render_detail(point, follow_up_form=None, verify_form=None, status: int = 200, conflict=None):  # noqa: ANN001, ANN202
-    """The point's page. ``follow_up_form``, ``verify_form``: sent back with their errors (or
-    a conflict), rendered afresh in full; otherwise their fields are kept with the rest."""
+@dataclass(frozen=True)
+class PointHead:
+    """What the page needs of the point besides its kept parts: who may see it (its station)
+    and its title."""
+
+    id: int
+    title: str
+    station_id: int
+
+
+@dataclass(frozen=True)
+class KeptPointPage:
+    """A point's page as kept (under the name "action-point-page": a new name when its shape
+    changes, so that a copy kept by an older release is never read)."""
+
+    head: PointHead
+    # Rendered parts (HTML) and what the reader may do (flags).
+    parts: dict
+    # Once verified, the concerns it answers that have nothing left to do.
+    resolvable: tuple[ResolvableConcern, ...]
+
+
+def render_detail(  # noqa: ANN202
+    point_id: int,
+    point=None,  # noqa: ANN001
+    follow_up_form=None,  # noqa: ANN001
+    verify_form=None,  # noqa: ANN001
+    status: int = 200,
+    conflict=None,  # noqa: ANN001
+):
+    """The point's page: kept whole but its forms (one read of the cache, no query) for who
+    looks until a write changes what it was read from. ``follow_up_form``, ``verify_form``:
+    sent back with their errors (or a conflict), rendered afresh in full with ``point``."""
+    user = current_user._get_current_object()
     timeline_page = request.args.get("timeline", 1, type=int) or 1
-    parts = _kept_point_parts(point, timeline_page)
+    kept = cached(
+        "action-point-page",
+        lambda: _kept_point_page(point_id, user, timeline_page),
+        page_key(user),
+        point_id,
+        timeline_page,
+    )
+    # Never kept for who may not see the point; checked again all the same.
+    point_services.check_may_see(kept.head.station_id, user)
+    # Our own templates' output, escaped when it was rendered.
+    parts = {
+        name: Markup(value) if isinstance(value, str) else value  # noqa: S704
+        for name, value in kept.parts.items()
+    }
     if verify_form is not None:
         # Verified on the point's page, beside the follow-up form: its note needs its own id.
         verify_form.note.id = verify_form.note.label.field_id = "verify-note"
     # Once verified, the concerns it answers that have nothing left to do are offered for
     # resolution here too: the next step of the loop, one click away.
-    resolvable = []
-    if point.status is ActionStatus.VERIFIED and sees_concern_summaries(current_user):
-        resolvable = [
-            (concern, resolve_form_for(concern))
-            for concern in concern_services.concerns_ready_to_resolve(
-                [c.id for c in point.concerns]
-            )
-            if can_resolve_concern(current_user, concern)
-        ]
+    resolvable = [
+        (concern, resolve_form_from(concern.id, concern.outcome, concern.version))
+        for concern in kept.resolvable
+        if can_resolve_concern(user, concern)
+    ]
     return render_template(
         "actions/action_point_detail.html",
-        point=point,
+        point=point if point is not None else kept.head,
         parts=parts,
         resolvable=resolvable,
         follow_up_form=follow_up_form if parts["may_update"] else None,
@@ -181,85 +221,88 @@ def render_detail(point, follow_up_form=None, verify_form=None, status: int = 20
     ), status
 
 
-def _kept_point_parts(point, timeline_page: int) -> dict:  # noqa: ANN001
+def _kept_point_page(point_id: int, user, timeline_page: int) -> KeptPointPage:  # noqa: ANN001
     """What the point is, what may be done with it (the fields and buttons of its forms, not
-    the forms) and one page of its timeline: kept rendered for who looks until a write changes
-    them (partnership.caching), together, on a miss."""
-
-    def render() -> dict:
-        # The point was loaded (with its station and owners) before the fragment began: the
-        # fragment depends on those tables as if it had read them itself.
-        depends_on(
-            ActionPoint.__table__.name,
-            action_point_concerns.name,
-            *{r.mapper.local_table.name for r in ActionPoint.__mapper__.relationships},
-        )
-        may_update = can_update_action_point(current_user, point)
-        may_verify = can_verify_action_point(current_user, point)
-        may_acknowledge = can_acknowledge_action_point(current_user, point)
-        # Viewers read action points but only aggregates of concerns.
-        concerns = point.concerns if sees_concern_summaries(current_user) else []
-        follow_up = verify = ""
-        if may_update:
-            form = FollowUpForm(
-                formdata=None,
-                allowed=point_services.allowed_status_changes(point, current_user),
-                meta={"csrf": False},
-            )
-            form.on_date.data = date.today()
-            follow_up = render_template(
-                "actions/_action_point_forms.html",
-                section="follow_up",
-                point=point,
-                follow_up_form=form,
-                form_id=FOLLOW_UP_FORM,
-            )
-        if may_verify:
-            form = VerifyForm(formdata=None, meta={"csrf": False})
-            form.version.data = point.version
-            form.note.id = form.note.label.field_id = "verify-note"
-            verify = render_template(
-                "actions/_action_point_forms.html",
-                section="verify",
-                point=point,
-                verify_form=form,
-                form_id=VERIFY_FORM,
-            )
-        return {
-            "head": render_template(
-                "actions/_action_point_head.html",
-                point=point,
-                may_acknowledge=may_acknowledge,
-                may_verify=may_verify,
-                ack_form=ACK_FORM,
-            ),
-            "facts": render_template(
-                "actions/_action_point_facts.html",
-                point=point,
-                origin=point.origin_meeting,
-                concerns=concerns,
-                overdue_days=point.overdue_days(date.today()),
-                escalated=point_services.is_escalated(point),
-            ),
-            "verify": verify,
-            "follow_up": follow_up,
-            "timeline": render_template(
-                "actions/_action_point_timeline.html",
-                point=point,
-                timeline=point_timeline.action_point_timeline(point, page=timeline_page),
-            ),
-            "may_update": may_update,
-            "may_verify": may_verify,
-            "may_acknowledge": may_acknowledge,
-        }
-
-    parts = cached(
-        "html:action-point-parts", render, page_key(current_user), point.id, timeline_page
+    the forms), one page of its timeline and the concerns ready to resolve."""
+    point = point_services.get_action_point_or_404(point_id, user, with_related=False)
+    # A point already in the session (a form sent back) is read without a query: the page
+    # depends on those tables as if it had read them itself.
+    depends_on(
+        ActionPoint.__table__.name,
+        action_point_concerns.name,
+        *{r.mapper.local_table.name for r in ActionPoint.__mapper__.relationships},
     )
-    # Our own templates' output, escaped when it was rendered.
+    # Viewers read action points but only aggregates of concerns.
+    concerns = point.concerns if sees_concern_summaries(user) else []
+    resolvable = ()
+    if point.status is ActionStatus.VERIFIED and concerns:
+        resolvable = tuple(
+            ResolvableConcern.of(concern)
+            for concern in concern_services.concerns_ready_to_resolve([c.id for c in concerns])
+        )
+    return KeptPointPage(
+        head=PointHead(point.id, point.title, point.station_id),
+        parts=_point_parts(point, user, concerns, timeline_page),
+        resolvable=resolvable,
+    )
+
+
+def _point_parts(point, user, concerns: list, timeline_page: int) -> dict:  # noqa: ANN001
+    may_update = can_update_action_point(user, point)
+    may_verify = can_verify_action_point(user, point)
+    may_acknowledge = can_acknowledge_action_point(user, point)
+    follow_up = verify = ""
+    if may_update:
+        form = FollowUpForm(
+            formdata=None,
+            allowed=point_services.allowed_status_changes(point, user),
+            meta={"csrf": False},
+        )
+        form.on_date.data = date.today()
+        follow_up = render_template(
+            "actions/_action_point_forms.html",
+            section="follow_up",
+            point=point,
+            follow_up_form=form,
+            form_id=FOLLOW_UP_FORM,
+        )
+    if may_verify:
+        form = VerifyForm(formdata=None, meta={"csrf": False})
+        form.version.data = point.version
+        form.note.id = form.note.label.field_id = "verify-note"
+        verify = render_template(
+            "actions/_action_point_forms.html",
+            section="verify",
+            point=point,
+            verify_form=form,
+            form_id=VERIFY_FORM,
+        )
     return {
-        name: Markup(value) if isinstance(value, str) else value  # noqa: S704
-        for name, value in parts.items()
+        "head": render_template(
+            "actions/_action_point_head.html",
+            point=point,
+            may_acknowledge=may_acknowledge,
+            may_verify=may_verify,
+            ack_form=ACK_FORM,
+        ),
+        "facts": render_template(
+            "actions/_action_point_facts.html",
+            point=point,
+            origin=point.origin_meeting,
+            concerns=concerns,
+            overdue_days=point.overdue_days(date.today()),
+            escalated=point_services.is_escalated(point),
+        ),
+        "verify": verify,
+        "follow_up": follow_up,
+        "timeline": render_template(
+            "actions/_action_point_timeline.html",
+            point=point,
+            timeline=point_timeline.action_point_timeline(point, page=timeline_page),
+        ),
+        "may_update": may_update,
+        "may_verify": may_verify,
+        "may_acknowledge": may_acknowledge,
     }
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,7 +28,7 @@ from partnership.actions.models import (
 from partnership.actions.services import concern_notes
 from partnership.actions.services import concerns as concern_services
 from partnership.actions.views import bp
-from partnership.caching import cached, depends_on, page_key, render_kept
+from partnership.caching import REPLAYED_FLAGS, cached, depends_on, page_key, render_kept
 from partnership.extensions import db
 from partnership.forms import save_action, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
@@ -134,16 +135,63 @@ def concern_create():
 
 @bp.get("/concerns/<int:concern_id>")
 def concern_detail(concern_id: int):
-    concern = concern_services.get_concern_or_404(concern_id, current_user, with_related=False)
-    return _render_concern(concern)
+    return _render_concern(concern_id)
 
 
-def resolve_form_for(concern) -> ConcernResolveForm:  # noqa: ANN001
+@dataclass(frozen=True)
+class ResolvableConcern:
+    """A concern ready to resolve, as a page keeps it to offer "Resolve this concern": who may
+    resolve it (its station), what the prompt shows, and the form's pre-filled outcome and
+    version."""
+
+    id: int
+    station_id: int
+    label: str
+    summary: str
+    version: int
+    outcome: str
+
+    @classmethod
+    def of(cls, concern: Concern) -> ResolvableConcern:
+        return cls(
+            concern.id,
+            concern.station_id,
+            concern.label,
+            concern.summary,
+            concern.version,
+            concern_services.resolution_outcome(concern),
+        )
+
+
+def resolve_form_from(concern_id: int, outcome: str, version: int) -> ConcernResolveForm:
     """The "Resolve this concern" form, its outcome pre-filled from the verified points."""
-    form = ConcernResolveForm.for_concern(concern.id, formdata=None)
-    form.outcome.data = concern_services.resolution_outcome(concern)
-    form.version.data = concern.version
+    form = ConcernResolveForm.for_concern(concern_id, formdata=None)
+    form.outcome.data = outcome
+    form.version.data = version
     return form
+
+
+@dataclass(frozen=True)
+class ConcernHead:
+    """What the concern's page needs of it besides its kept parts: who may see it (its
+    station)."""
+
+    id: int
+    station_id: int
+
+
+@dataclass(frozen=True)
+class KeptConcernPage:
+    """A concern's page as kept (under the name "concern-page": a new name when its shape
+    changes, so that a copy kept by an older release is never read)."""
+
+    head: ConcernHead
+    # Rendered parts (HTML) and whether it may be sealed.
+    parts: dict
+    # Set when it is ready to resolve.
+    resolvable: ResolvableConcern | None
+    # Request marks the parts left (restricted details: the page is not kept offline).
+    marks: tuple[str, ...]
 
 
 # The page's own forms, rendered afresh on every load; the kept parts' fields and buttons
@@ -152,26 +200,45 @@ SEAL_FORM, STATUS_FORM, NOTE_FORM = "concern-seal-form", "concern-status-form", 
 
 
 def _render_concern(  # noqa: ANN202
-    concern,  # noqa: ANN001
+    concern_id: int,
     resolve_form: ConcernResolveForm | None = None,
     status: int = 200,
     conflict: list | None = None,
 ):
-    editor = can_see_restricted_details(current_user)
+    """The concern's page: kept whole but its forms (one read of the cache, no query) for who
+    looks until a write changes what it was read from. ``resolve_form``: sent back with its
+    errors (or a conflict)."""
+    user = current_user._get_current_object()
+    editor = can_see_restricted_details(user)
     notes_page = request.args.get("notes", 1, type=int) or 1
-    parts = _kept_concern_parts(concern, editor, notes_page)
+    kept = cached(
+        "concern-page",
+        lambda: _kept_concern_page(concern_id, user, editor, notes_page),
+        page_key(user),
+        concern_id,
+        notes_page,
+    )
+    # Never kept for who may not see the concern; checked again all the same.
+    concern_services.check_may_see(kept.head.station_id, user)
+    for flag in kept.marks:
+        setattr(g, flag, True)
+    ready = kept.resolvable
     if (
         resolve_form is None
         and conflict is None
-        and parts["ready"]
-        and can_resolve_concern(current_user, concern)
+        and ready is not None
+        and can_resolve_concern(user, ready)
     ):
-        resolve_form = resolve_form_for(concern)
+        resolve_form = resolve_form_from(ready.id, ready.outcome, ready.version)
     return render_template(
         "actions/concern_detail.html",
-        concern=concern,
+        concern=kept.head,
         show_restricted=editor,
-        parts=parts,
+        # Our own templates' output, escaped when it was rendered.
+        parts={
+            name: Markup(value) if isinstance(value, str) else value  # noqa: S704
+            for name, value in kept.parts.items()
+        },
         resolve_form=resolve_form,
         conflict=conflict,
         seal_form=SEAL_FORM,
@@ -180,53 +247,60 @@ def _render_concern(  # noqa: ANN202
     ), status
 
 
-def _kept_concern_parts(concern, editor: bool, notes_page: int) -> dict:  # noqa: ANN001
+def _kept_concern_page(concern_id: int, user, editor: bool, notes_page: int) -> KeptConcernPage:  # noqa: ANN001
     """What the concern is, what may be done with it (the fields and buttons of its forms,
-    not the forms), its action points and one page of its notes: kept rendered for who looks
-    until a write changes them (partnership.caching), together, on a miss; and whether it is
-    ready to resolve."""
+    not the forms), its action points, one page of its notes, and whether it is ready to
+    resolve."""
+    concern = concern_services.get_concern_or_404(concern_id, user, with_related=False)
+    _loaded_concern_tables()
+    outer = {flag: g.pop(flag, None) for flag in REPLAYED_FLAGS}
+    try:
+        parts = _concern_parts(concern, editor, notes_page)
+        marks = tuple(flag for flag in REPLAYED_FLAGS if g.get(flag))
+    finally:
+        for flag, value in outer.items():
+            if value:
+                setattr(g, flag, value)
+    return KeptConcernPage(
+        head=ConcernHead(concern.id, concern.station_id),
+        parts=parts,
+        resolvable=ResolvableConcern.of(concern)
+        if concern_services.ready_to_resolve(concern)
+        else None,
+        marks=marks,
+    )
 
-    def render() -> dict:
-        _loaded_concern_tables()
-        may_edit = can("actions.concern_edit")
-        status_form = (
-            ConcernStatusForm(
-                formdata=None,
-                allowed=concern_services.concern_transitions(concern),
-                meta={"csrf": False},
-            )
-            if editor
-            else None
+
+def _concern_parts(concern, editor: bool, notes_page: int) -> dict:  # noqa: ANN001
+    may_edit = can("actions.concern_edit")
+    status_form = (
+        ConcernStatusForm(
+            formdata=None,
+            allowed=concern_services.concern_transitions(concern),
+            meta={"csrf": False},
         )
-        return {
-            "head": render_template(
-                "actions/_concern_head.html", concern=concern, seal_form=SEAL_FORM
-            ),
-            "sealable": may_edit and not concern.sealed,
-            "facts": _concern_facts(concern, editor),
-            "status": render_template(
-                "actions/_concern_status.html",
-                status_form=status_form,
-                status_form_id=STATUS_FORM,
-            )
-            if status_form is not None and status_form.status.choices
-            else "",
-            "points_and_notes": _concern_points_and_notes(concern, notes_page),
-            "notes_form": render_template(
-                "actions/_concern_note_fields.html",
-                note_form=AnnotationForm(formdata=None, meta={"csrf": False}),
-                note_form_id=NOTE_FORM,
-            )
-            if editor
-            else "",
-            "ready": concern_services.ready_to_resolve(concern),
-        }
-
-    parts = cached("html:concern-parts", render, page_key(current_user), concern.id, notes_page)
-    # Our own templates' output, escaped when it was rendered.
+        if editor
+        else None
+    )
     return {
-        name: Markup(value) if isinstance(value, str) else value  # noqa: S704
-        for name, value in parts.items()
+        "head": render_template("actions/_concern_head.html", concern=concern, seal_form=SEAL_FORM),
+        "sealable": may_edit and not concern.sealed,
+        "facts": _concern_facts(concern, editor),
+        "status": render_template(
+            "actions/_concern_status.html",
+            status_form=status_form,
+            status_form_id=STATUS_FORM,
+        )
+        if status_form is not None and status_form.status.choices
+        else "",
+        "points_and_notes": _concern_points_and_notes(concern, notes_page),
+        "notes_form": render_template(
+            "actions/_concern_note_fields.html",
+            note_form=AnnotationForm(formdata=None, meta={"csrf": False}),
+            note_form_id=NOTE_FORM,
+        )
+        if editor
+        else "",
     }
 
 
@@ -335,10 +409,12 @@ def concern_resolve(concern_id: int):
             still = concern.status.is_open and concern_services.ready_to_resolve(concern)
             form.version.data = concern.version  # saving again applies the outcome on top
             return _render_concern(
-                concern, resolve_form=form if still else None, conflict=saved.conflict, status=409
+                concern_id,
+                resolve_form=form if still else None,
+                conflict=saved.conflict,
+                status=409,
             )
-    concern = concern_services.get_concern_or_404(concern_id, current_user)
-    return _render_concern(concern, resolve_form=form, status=422)
+    return _render_concern(concern_id, resolve_form=form, status=422)
 
 
 @bp.post("/concerns/<int:concern_id>/seal")

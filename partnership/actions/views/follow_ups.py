@@ -54,7 +54,7 @@ def action_point_follow_up(point_id: int):
     form.status.choices = FollowUpForm(
         allowed=point_services.allowed_status_changes(point, current_user)
     ).status.choices
-    return render_detail(point, follow_up_form=form, status=422)
+    return render_detail(point.id, point, follow_up_form=form, status=422)
 
 
 def _back(point) -> str:  # noqa: ANN001
@@ -105,6 +105,8 @@ def action_point_verify(point_id: int):
         if saved.conflict is not None:
             point = point_services.get_action_point_or_404(point_id, current_user)
             form.version.data = point.version
-            return render_detail(point, verify_form=form, conflict=saved.conflict, status=409)
+            return render_detail(
+                point.id, point, verify_form=form, conflict=saved.conflict, status=409
+            )
     point = point_services.get_action_point_or_404(point_id, current_user)
-    return render_detail(point, verify_form=form, status=422)
+    return render_detail(point.id, point, verify_form=form, status=422)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Row, Select, false, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from partnership.caching import cached
 from partnership.extensions import db
 from partnership.forms import FieldError
 from partnership.organisations.models import (
@@ -111,14 +112,31 @@ def get_person_or_404(person_id: int, user, for_edit: bool = False) -> Person:  
     return person
 
 
-def person_heading_or_404(person_id: int, user) -> Row:  # noqa: ANN001
+@dataclass(frozen=True)
+class PersonHeading:
+    """The person as a page's heading shows them, and what their access check reads."""
+
+    id: int
+    kind: PersonKind
+    name: str
+    active: bool
+    organisation_id: int | None
+
+
+def person_heading_or_404(person_id: int, user) -> PersonHeading:  # noqa: ANN001
     """The person as a page's heading shows them (id, name, kind, whether active) after the
-    same checks as ``get_person_or_404``: one row of a few columns, no record built."""
-    person = db.session.execute(
-        select(Person.id, Person.kind, Person.name, Person.active, Person.organisation_id).where(
-            Person.id == person_id
-        )
-    ).one_or_none()
+    same checks as ``get_person_or_404``: one row of a few columns, kept until a write to
+    ``people`` (partnership.caching), checked for the reader on every load."""
+
+    def read() -> PersonHeading | None:
+        row = db.session.execute(
+            select(
+                Person.id, Person.kind, Person.name, Person.active, Person.organisation_id
+            ).where(Person.id == person_id)
+        ).one_or_none()
+        return PersonHeading(*row) if row is not None else None
+
+    person = cached("person-heading", read, person_id)
     _check_access(person, user, False)
     return person
 

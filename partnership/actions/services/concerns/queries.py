@@ -26,6 +26,7 @@ from partnership.organisations.models import Organisation
 from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import (
     can_edit_concern,
+    can_see_organisation,
     search_audiences,
     sees_concern_summaries,
     station_scope,
@@ -148,14 +149,19 @@ def get_concern_or_404(
     )
     if concern is None:
         abort(404)
-    scope = station_scope(user)
-    if scope is not None and concern.station_id not in scope:
-        abort(404)
-    if not sees_concern_summaries(user):
-        abort(403)
+    check_may_see(concern.station_id, user)
     if for_edit and not can_edit_concern(user, concern):
         abort(403)
     return concern
+
+
+def check_may_see(station_id: int, user: User) -> None:
+    """404 for a concern outside an officer's stations, 403 for a role that reads no concerns
+    (as ``get_concern_or_404``), from its station alone (a kept page's copy of it)."""
+    if not can_see_organisation(user, station_id):
+        abort(404)
+    if not sees_concern_summaries(user):
+        abort(403)
 
 
 def concern_points(concern: Concern) -> list[ActionPoint]:
