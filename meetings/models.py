@@ -315,6 +315,32 @@ class AttendanceMark(db.Model):
         return f"attendance {self.attendee_id} on {self.day}"
 
 
+# The station of an officer attending for none, in ``OfficerReach`` (a key column, never NULL).
+NO_STATION = 0
+
+
+class OfficerReach(db.Model):
+    """Officers' attendance marks (present or late) at meetings held, per day the meeting
+    started (in UTC), station the officer attended for, officer and whether the meeting was a
+    training: what "officers reached" is counted from instead of every register and mark. One
+    row says the officer was reached that day for that station, so a distinct count of officers
+    over any days is exact. Kept in step in the transaction of every write
+    (``meetings.reach``); derived data, so no foreign keys."""
+
+    __tablename__ = "officer_reach"
+    __table_args__ = (
+        # A place's officers over a period (or all time: the station page), from the index alone.
+        Index("ix_officer_reach_station_day", "station_id", "day", "person_id", "training"),
+    )
+
+    # The primary key's order serves the whole programme's periods from the index alone.
+    day: Mapped[date] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    training: Mapped[bool] = mapped_column(primary_key=True)
+    marks: Mapped[int] = mapped_column(default=0)
+
+
 class AgendaItem(TimestampMixin, db.Model):
     __tablename__ = "agenda_items"
     __audited__ = True

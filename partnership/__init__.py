@@ -147,8 +147,10 @@ def _import_models() -> None:
     """Import every model so SQLAlchemy and Alembic know all tables."""
     import curricula.models  # noqa: F401
     import meetings.models  # noqa: F401
+    import meetings.reach  # noqa: F401 - keeps the officers reached in step
     import partnership.accounts.models  # noqa: F401
     import partnership.actions.models  # noqa: F401
+    import partnership.actions.summary  # noqa: F401 - keeps the action points summary in step
     import partnership.audit  # noqa: F401
     import partnership.dhis2.models  # noqa: F401
     import partnership.jobs.models  # noqa: F401

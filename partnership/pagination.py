@@ -66,20 +66,25 @@ class ListPage:
         return self.page + 1
 
 
-def paginate(stmt: Select) -> ListPage:
+def paginate(stmt: Select, count: int | None = None) -> ListPage:
     """One page of ``stmt``: one count query and one page query, whatever the data size; no
     page query at all beyond the last page that may be opened.
 
     The count reads at most the rows of the pages that may be opened, plus one to tell whether
-    there are more (a LIMIT inside the count), so its cost does not grow with the data."""
+    there are more (a LIMIT inside the count), so its cost does not grow with the data. A
+    caller that knows the exact number of rows (from a summary) passes it as ``count``, and
+    no count query runs."""
     per_page = current_app.config["PER_PAGE"]
     max_pages = current_app.config["LIST_MAX_PAGES"]
     page = arg_int("page") or 1
     reachable_rows = per_page * max_pages
-    counted = db.session.scalar(
-        select(func.count()).select_from(stmt.order_by(None).limit(reachable_rows + 1).subquery())
-    )
-    counted = counted or 0
+    if count is None:
+        count = db.session.scalar(
+            select(func.count()).select_from(
+                stmt.order_by(None).limit(reachable_rows + 1).subquery()
+            )
+        )
+    counted = count or 0
     more = counted > reachable_rows
     items: list[Any] = []
     if page <= max_pages:

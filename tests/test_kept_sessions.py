@@ -91,3 +91,65 @@ def test_idle_time_and_lifetime_end_kept_sessions(  # noqa: ANN001
     with client.session_transaction() as sess:  # though its last request was a second ago
         sess["seen"] = (start + timedelta(hours=12, seconds=59)).timestamp()
     assert _refused(client.get("/notifications"))
+
+
+def _session_reads(counter) -> list[str]:  # noqa: ANN001
+    return [
+        s
+        for s in counter.statements
+        if "user_sessions" in s and s.lstrip().upper().startswith("SELECT")
+    ]
+
+
+def _session_writes(counter) -> list[str]:  # noqa: ANN001
+    return [s for s in counter.statements if s.lstrip().upper().startswith("UPDATE USER_SESSIONS")]
+
+
+def test_another_session_s_activity_leaves_kept_sessions_kept(  # noqa: ANN001
+    app, world, live_cache, count_queries, monkeypatch
+):
+    """With many people signed in, each session records its activity once a minute: that
+    write does not make the worker read every other session again."""
+    coordinator = _kept_client(app, count_queries)
+    trainer = _kept_client(app, count_queries, "trainer@test.example")
+    assert coordinator.get("/notifications").status_code == 200  # kept again after the sign-in
+    _clock_at(monkeypatch, utcnow(), 61)  # both sessions' activity is due
+    with count_queries() as counter:
+        assert trainer.get("/notifications").status_code == 200
+    assert len(_session_writes(counter)) == 1, counter.statements
+    with count_queries() as counter:
+        assert coordinator.get("/notifications").status_code == 200
+    assert not _session_reads(counter), counter.statements
+
+
+def test_a_worker_s_own_activity_write_keeps_its_copy_current(  # noqa: ANN001
+    app, world, live_cache, count_queries, monkeypatch
+):
+    client = _kept_client(app, count_queries)
+    _clock_at(monkeypatch, utcnow(), 61)
+    with count_queries() as counter:
+        assert client.get("/notifications").status_code == 200
+    assert len(_session_writes(counter)) == 1, counter.statements
+    with count_queries() as counter:  # recorded a moment ago: neither written nor read again
+        assert client.get("/notifications").status_code == 200
+    assert not _session_writes(counter) and not _session_reads(counter), counter.statements
+
+
+def test_a_kept_copy_older_than_the_stored_activity_ends_no_session(  # noqa: ANN001
+    app, world, live_cache, count_queries, monkeypatch
+):
+    """Another worker recorded a later request than the copy this worker keeps: the session is
+    alive on what is stored, and ends once what is stored is idle too long."""
+    client = _kept_client(app, count_queries)
+    now = utcnow()
+    with app.app_context():  # recorded by another worker 20 minutes later (a quiet write)
+        db.session.execute(update(UserSession).values(last_seen_at=now + timedelta(minutes=20)))
+        db.session.commit()
+    with client.session_transaction() as sess:  # no exact time in the cookie
+        sess.pop("seen", None)
+    _clock_at(monkeypatch, now, 31 * 60)  # 31 minutes after the kept copy's time
+    assert client.get("/notifications").status_code == 200
+    with client.session_transaction() as sess:
+        sess.pop("seen", None)
+    _clock_at(monkeypatch, now, 61 * 60 + 1)  # 30 minutes after that request, recorded
+    assert _refused(client.get("/notifications"))

@@ -11,12 +11,10 @@ from flask import abort
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from meetings import reach
 from meetings.models import (
     HAPPENED_STATUSES,
     OPEN_STATUSES,
-    AttendanceMark,
-    AttendanceStatus,
-    Attendee,
     Meeting,
     MeetingKind,
     MeetingStatus,
@@ -31,8 +29,6 @@ from partnership.mixins import utcnow
 from partnership.organisations.models import (
     Organisation,
     OrganisationKind,
-    Person,
-    PersonKind,
 )
 from partnership.permissions import station_scope
 from partnership.roles import NGO_ROLES
@@ -335,18 +331,8 @@ def station_meetings(station: Organisation, user: User) -> StationMeetings:
             .order_by(Meeting.starts_at.desc())
             .limit(1)
         )
-    reached = db.session.scalar(
-        select(func.count(func.distinct(Attendee.person_id)))
-        .join(Person, Person.id == Attendee.person_id)
-        .join(AttendanceMark, AttendanceMark.attendee_id == Attendee.id)
-        .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .where(
-            Attendee.station_id == station.id,
-            Person.kind == PersonKind.OFFICER,
-            AttendanceMark.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LATE]),
-            Meeting.status.in_(list(HAPPENED_STATUSES)),
-        )
-    )
+    # Officers present or late at a meeting held here, ever: from the summary (meetings.reach).
+    reached = db.session.execute(reach.reached(None, None, [station.id])).one()[0]
     total = db.session.scalar(select(func.count(Meeting.id)).where(with_station))
     # The lists change by themselves when a coming meeting ends: a page showing them is kept
     # until then at most (partnership.caching).

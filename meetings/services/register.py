@@ -112,10 +112,14 @@ def register_lines(meeting_id: int) -> list[RegisterLine]:
         )
         for attendee_id, station_id, rank, unit, name, kind, station_name in rows
     }
+    if not lines:
+        return []
+    # By the register lines' ids: each line's marks are read from the index on (attendee, day);
+    # a join on the meeting made PostgreSQL read every mark of the programme.
     marks = db.session.execute(
-        select(AttendanceMark.attendee_id, AttendanceMark.day, AttendanceMark.status)
-        .join(Attendee, Attendee.id == AttendanceMark.attendee_id)
-        .where(Attendee.meeting_id == meeting_id)
+        select(AttendanceMark.attendee_id, AttendanceMark.day, AttendanceMark.status).where(
+            AttendanceMark.attendee_id.in_(list(lines))
+        )
     )
     for attendee_id, day, status in marks:
         line = lines.get(attendee_id)

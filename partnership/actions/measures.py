@@ -4,6 +4,7 @@ month, and the one-page station brief."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -15,6 +16,7 @@ from partnership.actions.models import (
     OPEN_ACTION_STATUSES,
     OPEN_CONCERN_STATUSES,
     ActionPoint,
+    ActionPointCount,
     ActionStatus,
     Concern,
     ConcernCategory,
@@ -47,82 +49,100 @@ class StationMeasure:
     median_days_to_verification: float | None = None
 
 
-def _side_owner(side: Side):  # noqa: ANN202
-    return (
-        ActionPoint.police_owner_id.is_not(None)
-        if side is Side.POLICE
-        else ActionPoint.ngo_owner_id.is_not(None)
-    )
-
-
-def _median_days(side: Side, scope: frozenset[int] | None) -> dict[int, float]:
-    """Median of days to verification per station: the middle row(s) by ROW_NUMBER."""
-    ranked = select(
-        ActionPoint.station_id.label("station_id"),
-        ActionPoint.days_to_verification.label("days"),
-        func.row_number()
-        .over(partition_by=ActionPoint.station_id, order_by=ActionPoint.days_to_verification)
-        .label("rn"),
-        func.count().over(partition_by=ActionPoint.station_id).label("n"),
-    ).where(
-        ActionPoint.status == ActionStatus.VERIFIED,
-        ActionPoint.days_to_verification.is_not(None),
-        _side_owner(side),
+def _medians(scope: frozenset[int] | None) -> dict[tuple[int, str], float]:
+    """Median days to verification per station and side, from the summary's histogram of
+    verified points read in its key's order: the middle one, or the mean of the middle two (as
+    ``ROW_NUMBER`` over the points would pick them)."""
+    counts = ActionPointCount
+    stmt = (
+        select(counts.station_id, counts.side, counts.days, counts.points)
+        .where(counts.status == ActionStatus.VERIFIED, counts.days >= 0)
+        .order_by(counts.station_id, counts.side, counts.days)
     )
     if scope is not None:
-        ranked = ranked.where(ActionPoint.station_id.in_(scope))
-    sub = ranked.subquery()
-    stmt = (
-        select(sub.c.station_id, func.avg(sub.c.days * 1.0))
-        .where(sub.c.rn.in_([(sub.c.n + 1) // 2, (sub.c.n + 2) // 2]))
-        .group_by(sub.c.station_id)
-    )
-    return {station_id: float(value) for station_id, value in db.session.execute(stmt)}
+        stmt = stmt.where(counts.station_id.in_(scope))
+    histograms: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
+    for station_id, side, days, points in db.session.execute(stmt):
+        histograms[(station_id, Side(side).value)].append((days, points))
+    return {key: _median(histogram) for key, histogram in histograms.items()}
+
+
+def _median(histogram: list[tuple[int, int]]) -> float:
+    """The median of ``histogram`` ([(days, points)] by days; one entry per summary row, so a
+    number of days may come twice)."""
+    n = sum(points for _days, points in histogram)
+    wanted = [(n + 1) // 2, (n + 2) // 2]
+    found, seen = [], 0
+    for days, points in histogram:
+        seen += points
+        while wanted and wanted[0] <= seen:
+            found.append(days)
+            wanted.pop(0)
+    return (found[0] + found[1]) / 2
 
 
 def action_point_measures(user: User) -> list[StationMeasure]:
-    """Per station and owner side (a point with owners on both sides counts for both)."""
+    """Per station and owner side (a point with owners on both sides counts for both). Counted
+    from the action points summary (``partnership.actions.summary``), not from every point:
+    overdue as the open points less those not yet due, the only points read."""
     scope = station_scope(user)
     suppress = applies_to(user)
-    now = today()
-    is_open = ActionPoint.status.in_(list(OPEN_ACTION_STATUSES))
-    finished = ActionPoint.status.in_([ActionStatus.DONE, ActionStatus.VERIFIED])
-    rows: list[StationMeasure] = []
-    for side in (Side.POLICE, Side.NGO):
-        stmt = (
-            select(
-                ActionPoint.station_id,
-                Organisation.name,
-                func.sum(case((is_open, 1), else_=0)),
-                func.sum(case((and_(is_open, ActionPoint.due_on < now), 1), else_=0)),
-                func.sum(
-                    case((and_(finished, ActionPoint.done_on <= ActionPoint.due_on), 1), else_=0)
-                ),
-                func.sum(case((finished, 1), else_=0)),
-            )
-            .join(Organisation, Organisation.id == ActionPoint.station_id)
-            .where(_side_owner(side))
-            .group_by(ActionPoint.station_id, Organisation.name)
+    counts = ActionPointCount
+    is_open = counts.status.in_(list(OPEN_ACTION_STATUSES))
+    finished = counts.status.in_([ActionStatus.DONE, ActionStatus.VERIFIED])
+    stmt = (
+        select(
+            counts.station_id,
+            Organisation.name,
+            counts.side,
+            func.sum(case((is_open, counts.points), else_=0)),
+            func.sum(case((finished, counts.points * counts.on_time), else_=0)),
+            func.sum(case((finished, counts.points), else_=0)),
         )
-        if scope is not None:
-            stmt = stmt.where(ActionPoint.station_id.in_(scope))
-        medians = _median_days(side, scope)
-        for station_id, name, open_, overdue, on_time, done in db.session.execute(stmt):
-            rows.append(
-                StationMeasure(
-                    station_id,
-                    name,
-                    side,
-                    figure(open_, suppress),
-                    figure(overdue, suppress),
-                    figure(on_time, suppress),
-                    figure(done, suppress),
-                    # A median over fewer than five points would describe them one by one.
-                    None
-                    if suppress and figure(done, suppress).withheld
-                    else medians.get(station_id),
-                )
+        .join(Organisation, Organisation.id == counts.station_id)
+        .group_by(counts.station_id, Organisation.name, counts.side)
+    )
+    if scope is not None:
+        stmt = stmt.where(counts.station_id.in_(scope))
+    totals = {
+        (station_id, Side(side).value): (name, int(open_), int(on_time), int(done))
+        for station_id, name, side, open_, on_time, done in db.session.execute(stmt)
+    }
+    medians = _medians(scope)
+    # Open points not yet due, by the status and due date index: overdue is the rest.
+    police = ActionPoint.police_owner_id.is_not(None)
+    ngo = ActionPoint.ngo_owner_id.is_not(None)
+    not_due = select(
+        ActionPoint.station_id,
+        func.sum(case((police, 1), else_=0)),
+        func.sum(case((ngo, 1), else_=0)),
+    ).where(ActionPoint.status.in_(list(OPEN_ACTION_STATUSES)), ActionPoint.due_on >= today())
+    if scope is not None:
+        not_due = not_due.where(ActionPoint.station_id.in_(scope))
+    later = {}
+    for station_id, by_police, by_ngo in db.session.execute(
+        not_due.group_by(ActionPoint.station_id)
+    ):
+        later[(station_id, Side.POLICE.value)] = int(by_police or 0)
+        later[(station_id, Side.NGO.value)] = int(by_ngo or 0)
+    rows: list[StationMeasure] = []
+    for (station_id, side), (name, open_, on_time, done) in totals.items():
+        overdue = open_ - later.get((station_id, side), 0)
+        rows.append(
+            StationMeasure(
+                station_id,
+                name,
+                Side(side),
+                figure(open_, suppress),
+                figure(overdue, suppress),
+                figure(on_time, suppress),
+                figure(done, suppress),
+                # A median over fewer than five points would describe them one by one.
+                None
+                if suppress and figure(done, suppress).withheld
+                else medians.get((station_id, side)),
             )
+        )
     return sorted(rows, key=lambda r: (r.station, r.side.value))
 
 

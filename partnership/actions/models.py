@@ -293,6 +293,26 @@ class ActionPoint(TimestampMixin, VersionedMixin, db.Model):
         return (today - self.due_on).days
 
 
+class ActionPointCount(db.Model):
+    """Action points per station, owner side, status, whether done by the due date and days to
+    verification: what the loop's measures count instead of reading every action point. Kept
+    in step in the transaction of every write of a point (``partnership.actions.summary``);
+    derived data, so no foreign keys. A point with owners on both sides counts once for each
+    side, one with no owner for neither, as in the measures."""
+
+    __tablename__ = "action_point_counts"
+
+    station_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    side: Mapped[Side] = mapped_column(enum_column(Side, 10), primary_key=True)
+    status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus, 20), primary_key=True)
+    # Days to verification of a verified point, -1 for every other point (before ``on_time`` in
+    # the key: a station's histogram of days is read in the key's order).
+    days: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # 1 for a point done or verified on or before its due date, else 0.
+    on_time: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    points: Mapped[int] = mapped_column(default=0)
+
+
 class FollowUp(db.Model):
     """A dated note on an action point, optionally recording a status change or that the point
     was reviewed at a meeting."""

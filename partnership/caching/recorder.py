@@ -22,7 +22,11 @@ from partnership.caching.generations import ANY_WRITE, EVERY_TABLE, tables_chang
 # Marks, among the tables a figure read, a moment it changes at by itself (see valid_until).
 UNTIL = "@until:"
 # Columns whose updates change no figure: sign-in and notification bookkeeping.
-QUIET_COLUMNS = {"users": frozenset({"last_login_at", "unread_notifications"})}
+QUIET_COLUMNS = {
+    "users": frozenset({"last_login_at", "unread_notifications"}),
+    # A session's activity time, recorded once a minute (see accounts.services.sessions).
+    "user_sessions": frozenset({"last_seen_at"}),
+}
 
 _WRITE_VERBS = ("insert", "update", "delete", "replace", "merge", "truncate", "copy")
 _DDL_VERBS = ("create", "alter", "drop")

@@ -321,6 +321,8 @@ class SlipCount(db.Model):
     __table_args__ = (
         # The dashboards' months (a period, every scheme) within a place.
         Index("ix_slip_counts_month_station", "month", "station_id", "issued", "redeemed"),
+        # One station's months (a station's page, the slips list filtered by state there).
+        Index("ix_slip_counts_station_month", "station_id", "month", "issued", "redeemed"),
     )
 
     scheme_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

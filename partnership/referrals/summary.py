@@ -380,11 +380,12 @@ def slip_counts(
     end: date | None = None,
     scheme_id: int | None = None,
     stations: Any = None,
+    route: Route | None = None,
 ) -> Select:
     """Slips issued from ``start`` to ``end`` (either open) and how many of them were redeemed
     (at any time), grouped by ``dimensions`` (of ``DIMENSIONS``; "year" and "month" of issue),
-    as a statement of those columns then ``issued`` and ``redeemed``. ``scheme_id`` and
-    ``stations`` (ids, or a statement selecting them) narrow the slips counted. The same
+    as a statement of those columns then ``issued`` and ``redeemed``. ``scheme_id``,
+    ``stations`` (ids, or a statement selecting them) and ``route`` narrow the slips counted. The same
     figures as counting the slips with their redemptions; see the module's docstring."""
     whole, days = split_period(start, end)
     parts = []
@@ -405,6 +406,8 @@ def slip_counts(
             stmt = stmt.where(c.scheme_id == scheme_id)
         if stations is not None:
             stmt = stmt.where(c.station_id.in_(stations))
+        if route is not None:
+            stmt = stmt.where(c.route == route)
         parts.append(stmt.group_by(*(columns[d] for d in dimensions)))
     if days:
         columns = {"station_id": Slip.station_id, "route": Slip.route,
@@ -431,6 +434,8 @@ def slip_counts(
                 stmt = stmt.where(Slip.scheme_id == scheme_id)
             if stations is not None:
                 stmt = stmt.where(Slip.station_id.in_(stations))
+            if route is not None:
+                stmt = stmt.where(Slip.route == route)
             parts.append(stmt.group_by(*(columns[d] for d in dimensions)))
     if len(parts) == 1:
         return parts[0]

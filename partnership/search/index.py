@@ -29,11 +29,14 @@ from sqlalchemy import (
     column,
     delete,
     event,
+    exists,
     func,
     insert,
     literal_column,
+    or_,
     select,
     table,
+    true,
     union,
 )
 from sqlalchemy.orm import Session
@@ -323,3 +326,42 @@ def matching_ids(dialect: str, kind: str, text: str, audiences: Iterable[str]) -
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else union(*parts)
+
+
+def matches_record(
+    dialect: str, kind: str, text: str, audiences: Iterable[str], object_id: Any
+) -> Any:
+    """Whether the record of ``kind`` whose id is ``object_id`` (a column of the caller's query)
+    is found by ``text``, on the same rule as ``matching_ids``, checked record by record through
+    the index's (kind, object_id) key: for a list walked in its own order when ``text`` finds
+    most records of the kind, so that a page stops at its last row instead of first gathering
+    every match. ``None`` when the text holds nothing to search for. (Written ``IS TRUE``, so
+    that PostgreSQL checks it row by row rather than turning it into a join over every match,
+    whose size it cannot estimate for a word's beginning.)"""
+    entries = SearchEntry.__table__.alias("found")
+    terms = words(text)[:8]
+    reference = normalise_reference(text)
+    found = []
+    if terms and dialect == "postgresql":
+        query = " & ".join([*(f"{w}:A" for w in _kind_words(kind)), *(f"{t}:*D" for t in terms)])
+        # The generated tsvector column is the migrations', not the model's.
+        document = literal_column("found.document")
+        found.append(
+            document.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), query))
+        )
+    elif terms:
+        rowids = select(_fts.c.rowid).where(
+            literal_column("search_fts").op("MATCH")(_fts_query(kind, terms))
+        )
+        found.append(entries.c.id.in_(rowids))
+    if reference:
+        found.append(entries.c.reference == reference)
+    if not found:
+        return None
+    probe = exists().where(
+        entries.c.kind == kind,
+        entries.c.object_id == object_id,
+        entries.c.audience.in_(sorted(audiences)),
+        or_(*found),
+    )
+    return probe.is_(true())

@@ -49,12 +49,12 @@ def test_median_of_an_even_number_is_the_mean_of_the_middle_two(app, db, world, 
         make_action_point(world.station_b, ngo_owner_id=world.users["coordinator"].id,
                           status="verified", days_to_verification=days)  # fmt: skip
     from partnership.accounts.models import User
-    from partnership.actions.measures import _median_days
-    from partnership.actions.models import Side
+    from partnership.actions.measures import action_point_measures
 
     with app.app_context():
-        assert db.session.get(User, world.users["coordinator"].id)
-        assert _median_days(Side.NGO, None) == {world.station_b.id: 4.0}
+        rows = action_point_measures(db.session.get(User, world.users["coordinator"].id))
+        medians = {(r.station_id, r.side.value): r.median_days_to_verification for r in rows}
+        assert medians == {(world.station_b.id, "ngo"): 4.0}
 
 
 def test_small_counts_are_suppressed_for_officers_and_viewers(

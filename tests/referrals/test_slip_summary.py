@@ -480,3 +480,58 @@ def test_every_writer_past_the_orm_counts_what_it_writes():
     for writer in writers:
         text = (root / writer).read_text(encoding="utf-8")
         assert "summary.slips_added(" in text or "summary.redemptions_added(" in text
+
+
+def test_the_slips_list_counted_by_state_equals_its_own_query(
+    app, world, programme, coordinator_client
+):
+    """Filtered by "redeemed" or "open", the slips list takes its count from the summary; the
+    number is the one counting the list's own query gives, with every other filter, and the
+    page says it."""
+    from flask_login import login_user
+
+    from partnership.accounts.models import User
+    from partnership.referrals.services.slips import SlipFilters, slip_page_query, slip_state_count
+
+    rng = random.Random(11)
+    stations = [None, world.station_a.id, world.station_b.id, world.station_c.id]
+    with app.test_request_context():
+        login_user(db.session.get(User, world.users["coordinator"].id))
+        from flask_login import current_user
+
+        for _ in range(60):
+            start = rng.choice([None, TODAY - timedelta(days=rng.randrange(0, 800))])
+            end = rng.choice([None, TODAY - timedelta(days=rng.randrange(0, 400))])
+            filters = SlipFilters(
+                scheme_id=rng.choice([None, programme.scheme_id]),
+                station_id=rng.choice(stations),
+                route=rng.choice(["", "not-a-route", *(r.value for r in Route)]),
+                state=rng.choice(["redeemed", "open"]),
+                issued_from=start,
+                issued_to=end,
+            )
+            plain = db.session.scalar(
+                select(func.count()).select_from(
+                    slip_page_query(current_user, filters).order_by(None).subquery()
+                )
+            )
+            assert slip_state_count(current_user, filters) == plain, filters
+        # Not filtered by state, or searched by number: the list counts itself.
+        assert slip_state_count(current_user, SlipFilters()) is None
+        assert slip_state_count(current_user, SlipFilters(state="open", number="12")) is None
+        redeemed = slip_state_count(current_user, SlipFilters(state="redeemed"))
+    html = coordinator_client.get("/referrals/slips?state=redeemed").get_data(as_text=True)
+    assert f"{redeemed} records" in html
+
+
+def test_officers_get_no_count_by_state(app, world, programme):
+    """Whether a slip was redeemed is a redemption record: the list is not filtered by it for
+    police users, and no count by state is read for them."""
+    from flask_login import current_user, login_user
+
+    from partnership.accounts.models import User
+    from partnership.referrals.services.slips import SlipFilters, slip_state_count
+
+    with app.test_request_context():
+        login_user(db.session.get(User, world.users["officer"].id))
+        assert slip_state_count(current_user, SlipFilters(state="redeemed")) is None

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from partnership import signals
 from partnership.accounts.models import ApiToken, User, UserSession
@@ -65,19 +66,28 @@ def load_session(token: str | None, seen_at: datetime | None = None) -> UserSess
     timeout counts from the later of the two and is exact to the second."""
     if not token:
         return None
-    row = _session_row(_token_hash(token))
-    if row is None or not row.user.active:
+    token_hash = _token_hash(token)
+    row = _session_row(token_hash)
+    if row is not None and not _alive(row, seen_at) and _forget(token_hash):
+        # The kept copy's activity time may be older than the stored one (another worker
+        # recorded a later request): the session ends only on what is stored.
+        row = _session_row(token_hash)
+    if row is None or not _alive(row, seen_at):
         return None
+    return row
+
+
+def _alive(row: UserSession, seen_at: datetime | None) -> bool:
+    if not row.user.active:
+        return False
     now = utcnow()
     cfg = current_app.config
     last_active = row.last_seen_at
     if seen_at is not None and row.created_at <= seen_at <= now:
         last_active = max(last_active, seen_at)
     if now - last_active > timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]):
-        return None
-    if now - row.created_at > timedelta(hours=cfg["SESSION_LIFETIME_HOURS"]):
-        return None
-    return row
+        return False
+    return now - row.created_at <= timedelta(hours=cfg["SESSION_LIFETIME_HOURS"])
 
 
 # ---- the session row, kept by each worker until a write could have changed it -----------------
@@ -92,7 +102,12 @@ def load_session(token: str | None, seen_at: datetime | None = None) -> UserSess
 # them because the unread count on the user's row changes with it alone. The checks above
 # (ended, idle, lifetime, active account) run on every request, on the kept row as on a read
 # one. A change made outside the application (SQL typed into the database) is seen within
-# ``KEPT_SESSION_SECONDS``.
+# ``KEPT_SESSION_SECONDS``. Recording a session's activity (``last_seen_at``, once a minute per
+# session) is not such a write (partnership.caching.recorder's quiet columns): with many people
+# signed in at once it would make every worker read every session again every few seconds. The
+# worker that records it updates its own copy; another worker's copy may be older, which only
+# matters for the idle timeout, so a kept copy that looks idle is read again before the session
+# ends.
 SESSION_TABLES = ("user_sessions", "users", "organisations", "notifications")
 KEPT_SESSION_SECONDS = 60
 _KEPT = "kept_session_rows"
@@ -110,7 +125,13 @@ def _session_row(token_hash: str) -> UserSession | None:
             # A copy in this request's session, made from the kept one without a query.
             return db.session.merge(snapshot, load=False)
         kept_rows.pop(token_hash, None)
-    row = db.session.scalar(_live_session_query(), {"token_hash": token_hash})
+    # Refreshed when a kept copy of it is already in this request's session (read again after
+    # the copy looked idle).
+    row = db.session.scalar(
+        _live_session_query(),
+        {"token_hash": token_hash},
+        execution_options={"populate_existing": True},
+    )
     if row is None:
         return None
     tokens = generations((*SESSION_TABLES, EVERY_TABLE), fresh=True)
@@ -121,6 +142,11 @@ def _session_row(token_hash: str) -> UserSession | None:
         # session: a commit or the end of this request cannot expire what is kept.
         kept_rows[token_hash] = (tokens, pickle.loads(pickle.dumps(row)), time.monotonic())  # noqa: S301 - our own objects, never from outside
     return row
+
+
+def _forget(token_hash: str) -> bool:
+    """Drop this worker's copy of a session row; whether there was one."""
+    return current_app.extensions.get(_KEPT, {}).pop(token_hash, None) is not None
 
 
 def session_needs_touch(row: UserSession) -> bool:
@@ -141,10 +167,18 @@ def touch_session(session_id: int) -> None:
     other writers and otherwise leaves the update to a later request."""
     from partnership.database import write_transaction
 
+    now = utcnow()
     with write_transaction(wait_ms=TOUCH_WAIT_MS) as conn:
-        conn.execute(
-            update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
-        )
+        token_hash = conn.execute(
+            update(UserSession)
+            .where(UserSession.id == session_id)
+            .values(last_seen_at=now)
+            .returning(UserSession.token_hash)
+        ).scalar()
+    kept = current_app.extensions.get(_KEPT, {}).get(token_hash)
+    if kept is not None:
+        # This worker's copy follows (without a change to flush: it is never saved from here).
+        set_committed_value(kept[1], "last_seen_at", now)
 
 
 def end_session(token: str | None) -> None:

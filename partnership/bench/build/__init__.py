@@ -133,6 +133,12 @@ def build(sizes: Sizes, echo=print) -> None:  # noqa: ANN001
     from partnership.referrals import summary
 
     echo(f"Slips summary: {summary.rebuild(db.session.connection())} rows.")
+    from partnership.actions import summary as point_summary
+
+    echo(f"Action points summary: {point_summary.rebuild(db.session.connection())} rows.")
+    from meetings import reach
+
+    echo(f"Officers reached: {reach.rebuild(db.session.connection())} rows.")
     db.session.commit()
     marker_path().write_text(json.dumps({"sizes": asdict(sizes), "database": _database_key()}))
     echo("Built.")

@@ -83,44 +83,11 @@ def _meetings_held(filters: DashboardFilters, stations) -> dict[int, int]:  # no
 def _reach(filters: DashboardFilters, stations) -> tuple[dict[int, int], dict[int, int]]:  # noqa: ANN001
     """As reach_indicators: unique officers present or late at a meeting held in the period,
     counted at the station they attended for."""
-    from sqlalchemy import case
+    from meetings.reach import reached_by_station
 
-    from meetings.models import (
-        HAPPENED_STATUSES,
-        AttendanceMark,
-        AttendanceStatus,
-        Attendee,
-        Meeting,
-        MeetingKind,
-    )
-    from partnership.organisations.models import Person, PersonKind
-
-    start, end = period_bounds(filters)
-    trained = case((Meeting.kind == MeetingKind.TRAINING, Attendee.person_id), else_=None)
-    stmt = (
-        select(
-            Attendee.station_id,
-            func.count(distinct(Attendee.person_id)),
-            func.count(distinct(trained)),
-        )
-        .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .join(Person, Person.id == Attendee.person_id)
-        .where(
-            Person.kind == PersonKind.OFFICER,
-            Meeting.status.in_(list(HAPPENED_STATUSES)),
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
-            Attendee.id.in_(
-                select(AttendanceMark.attendee_id).where(
-                    AttendanceMark.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LATE])
-                )
-            ),
-            Attendee.station_id.in_(stations),
-        )
-        .group_by(Attendee.station_id)
-    )
     sensitised: dict[int, int] = {}
     trained_counts: dict[int, int] = {}
+    stmt = reached_by_station(filters.start, filters.end, stations)
     for station_id, n_sensitised, n_trained in db.session.execute(stmt):
         sensitised[int(station_id)] = int(n_sensitised)
         trained_counts[int(station_id)] = int(n_trained)

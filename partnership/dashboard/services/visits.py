@@ -14,7 +14,6 @@ from partnership.dashboard.services.filters import (
     year_month,
 )
 from partnership.extensions import db
-from partnership.organisations.models import Person, PersonKind
 
 
 @dataclass
@@ -97,37 +96,12 @@ class ReachIndicators:
 
 
 def reach_indicators(user, filters: DashboardFilters) -> ReachIndicators:  # noqa: ANN001
-    """Unique officers who attended (present or late) a meeting held in the period."""
-    from sqlalchemy import case, distinct
+    """Unique officers who attended (present or late) a meeting held in the period, counted
+    from the officers reached summary (meetings.reach), not from every register."""
+    from meetings.reach import reached
 
-    from meetings.models import (
-        HAPPENED_STATUSES,
-        AttendanceMark,
-        AttendanceStatus,
-        Attendee,
-        Meeting,
-        MeetingKind,
-    )
-
-    start, end = period_bounds(filters)
-    trained = case((Meeting.kind == MeetingKind.TRAINING, Attendee.person_id), else_=None)
-    stmt = (
-        select(func.count(distinct(Attendee.person_id)), func.count(distinct(trained)))
-        .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .join(Person, Person.id == Attendee.person_id)
-        .where(
-            Person.kind == PersonKind.OFFICER,
-            Meeting.status.in_(list(HAPPENED_STATUSES)),
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
-            Attendee.id.in_(
-                select(AttendanceMark.attendee_id).where(
-                    AttendanceMark.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LATE])
-                )
-            ),
-        )
-    )
-    if place_restricted(user, filters):
-        stmt = stmt.where(Attendee.station_id.in_(station_ids_query(user, filters)))
-    sensitised, trained_count = db.session.execute(stmt).one()
+    stations = station_ids_query(user, filters) if place_restricted(user, filters) else None
+    sensitised, trained_count = db.session.execute(
+        reached(filters.start, filters.end, stations)
+    ).one()
     return ReachIndicators(int(sensitised or 0), int(trained_count or 0))

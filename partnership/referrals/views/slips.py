@@ -58,7 +58,10 @@ def slip_list():
 
 def _slip_list_context() -> dict:
     filters = _slip_filters()
-    page = paginate(slip_services.slip_page_query(current_user, filters))
+    page = paginate(
+        slip_services.slip_page_query(current_user, filters),
+        count=slip_services.slip_state_count(current_user, filters),
+    )
     page.items = slip_services.slip_list_rows(current_user, page.items)
     return {
         "page": page,

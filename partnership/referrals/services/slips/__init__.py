@@ -28,6 +28,7 @@ from partnership.referrals.services.slips.lists import (
     slip_page_query,
     slip_query,
     slip_rows_query,
+    slip_state_count,
 )
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "slip_list_rows",
     "slip_number_pattern",
     "slip_page_query",
+    "slip_state_count",
     "slip_query",
     "slip_rows_query",
     "slip_number_problem",

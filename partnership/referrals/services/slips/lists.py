@@ -16,6 +16,7 @@ from partnership.extensions import db
 from partnership.organisations.models import Organisation, Person
 from partnership.organisations.services import station_ids_in_place
 from partnership.permissions import can_see_client_codes, station_scope
+from partnership.referrals import summary
 from partnership.referrals.codes import normalise_slip_number
 from partnership.referrals.models import Redemption, Route, Scheme, ServicePoint, Slip
 
@@ -66,6 +67,47 @@ def slip_page_query(user, filters: SlipFilters | None = None) -> Select:  # noqa
     order), and only the slips of that page are joined to what the list shows
     (``slip_list_rows``)."""
     return _filtered(select(Slip.id), user, filters or SlipFilters())
+
+
+def slip_state_count(user, filters: SlipFilters) -> int | None:  # noqa: ANN001
+    """How many slips the list shows when an NGO editor filters it by "redeemed" or "open",
+    read from the slips summary (``partnership.referrals.summary``): counting them from the
+    slips would look up every one of a station's slips in the redemptions. The same number as
+    counting the list's own query; None when the list is not filtered by state, or is also
+    searched by number (which the summary does not keep), and the list counts itself."""
+    if filters.number or filters.state not in ("redeemed", "open"):
+        return None
+    if not can_see_client_codes(user):
+        return None
+    route = None
+    if filters.route:
+        try:
+            route = Route(filters.route)
+        except ValueError:
+            route = None
+    stations = None
+    scope = station_scope(user)
+    place = station_ids_in_place(filters.country, filters.command_id)
+    if scope is not None or filters.station_id or place is not None:
+        stations = select(Organisation.id)
+        if scope is not None:
+            stations = stations.where(Organisation.id.in_(scope))
+        if filters.station_id:
+            stations = stations.where(Organisation.id == filters.station_id)
+        if place is not None:
+            stations = stations.where(Organisation.id.in_(place))
+    row = db.session.execute(
+        summary.slip_counts(
+            (),
+            start=filters.issued_from,
+            end=filters.issued_to,
+            scheme_id=filters.scheme_id,
+            stations=stations,
+            route=route,
+        )
+    ).one()
+    issued, redeemed = int(row.issued or 0), int(row.redeemed or 0)
+    return redeemed if filters.state == "redeemed" else issued - redeemed
 
 
 def slip_list_rows(user, ids: Sequence[int]) -> list:  # noqa: ANN001

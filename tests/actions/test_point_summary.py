@@ -1,0 +1,214 @@
+"""The action points summary (partnership.actions.summary) holds exactly what counting the
+points gives, after every kind of write (created, status changed through the follow-up form,
+verified, owners, station and due date changed, deleted), and the loop's measures read from it
+equal the plain query over every point, for the whole programme, an officer's stations and a
+viewer's suppressed small counts."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+from flask_login import login_user
+from sqlalchemy import and_, case, func, select
+
+from partnership.accounts.models import User
+from partnership.actions import summary
+from partnership.actions.measures import action_point_measures
+from partnership.actions.models import (
+    OPEN_ACTION_STATUSES,
+    ActionPoint,
+    ActionPointCount,
+    ActionStatus,
+    Side,
+)
+from partnership.disclosure import applies_to, figure
+from partnership.organisations.models import Organisation
+from partnership.permissions import station_scope
+
+TODAY = date.today()
+
+
+def _kept() -> Counter:
+    return Counter(
+        {
+            (
+                r.station_id,
+                Side(r.side).value,
+                ActionStatus(r.status).value,
+                r.days,
+                r.on_time,
+            ): r.points
+            for r in ActionPointCount.query.all()
+        }
+    )
+
+
+def _counted(db) -> Counter:  # noqa: ANN001
+    return Counter(
+        {
+            (
+                r.station_id,
+                Side(r.side).value,
+                ActionStatus(r.status).value,
+                r.days,
+                r.on_time,
+            ): r.points
+            for r in db.session.execute(summary.counted_select())
+        }
+    )
+
+
+def _plain_measures(db, user: User) -> list[tuple]:  # noqa: ANN001
+    """The measures as the plain query over every point computes them (GROUP BY per side, the
+    median by ROW_NUMBER), as comparable tuples."""
+    scope = station_scope(user)
+    suppress = applies_to(user)
+    is_open = ActionPoint.status.in_(list(OPEN_ACTION_STATUSES))
+    finished = ActionPoint.status.in_([ActionStatus.DONE, ActionStatus.VERIFIED])
+    rows = []
+    for side, owner in ((Side.POLICE, ActionPoint.police_owner_id),
+                        (Side.NGO, ActionPoint.ngo_owner_id)):  # fmt: skip
+        ranked = select(
+            ActionPoint.station_id.label("station_id"),
+            ActionPoint.days_to_verification.label("days"),
+            func.row_number().over(partition_by=ActionPoint.station_id,
+                                   order_by=ActionPoint.days_to_verification).label("rn"),
+            func.count().over(partition_by=ActionPoint.station_id).label("n"),
+        ).where(ActionPoint.status == ActionStatus.VERIFIED,
+                ActionPoint.days_to_verification.is_not(None), owner.is_not(None))  # fmt: skip
+        if scope is not None:
+            ranked = ranked.where(ActionPoint.station_id.in_(scope))
+        sub = ranked.subquery()
+        medians = dict(db.session.execute(
+            select(sub.c.station_id, func.avg(sub.c.days * 1.0))
+            .where(sub.c.rn.in_([(sub.c.n + 1) // 2, (sub.c.n + 2) // 2]))
+            .group_by(sub.c.station_id)
+        ).all())  # fmt: skip
+        stmt = (
+            select(
+                ActionPoint.station_id, Organisation.name,
+                func.sum(case((is_open, 1), else_=0)),
+                func.sum(case((and_(is_open, ActionPoint.due_on < TODAY), 1), else_=0)),
+                func.sum(case((and_(finished, ActionPoint.done_on <= ActionPoint.due_on), 1),
+                              else_=0)),
+                func.sum(case((finished, 1), else_=0)),
+            )
+            .join(Organisation, Organisation.id == ActionPoint.station_id)
+            .where(owner.is_not(None))
+            .group_by(ActionPoint.station_id, Organisation.name)
+        )  # fmt: skip
+        if scope is not None:
+            stmt = stmt.where(ActionPoint.station_id.in_(scope))
+        for station_id, name, open_, overdue, on_time, done in db.session.execute(stmt):
+            median = medians.get(station_id)
+            if suppress and figure(done, suppress).withheld:
+                median = None
+            rows.append((name, side.value, station_id, str(figure(open_, suppress)),
+                         str(figure(overdue, suppress)), str(figure(on_time, suppress)),
+                         str(figure(done, suppress)),
+                         None if median is None else float(median)))  # fmt: skip
+    return sorted(rows)
+
+
+def _measures(user: User) -> list[tuple]:
+    return sorted(
+        (r.station, r.side.value, r.station_id, str(r.open), str(r.overdue),
+         str(r.done_on_time), str(r.done), r.median_days_to_verification)
+        for r in action_point_measures(user)
+    )  # fmt: skip
+
+
+def _programme(world, make_action_point, seed: int = 7) -> list[ActionPoint]:  # noqa: ANN001
+    """Points of every status, side and due date at three stations."""
+    rng = random.Random(seed)
+    officer, coordinator = world.users["officer"].id, world.users["coordinator"].id
+    points = []
+    for _ in range(60):
+        status = rng.choice(list(ActionStatus))
+        due = TODAY + timedelta(days=rng.randint(-40, 20))
+        finished = status in (ActionStatus.DONE, ActionStatus.VERIFIED)
+        points.append(make_action_point(
+            rng.choice([world.station_a, world.station_b, world.station_c]),
+            status=status.value, due_on=due,
+            police_owner_id=rng.choice([officer, None]),
+            ngo_owner_id=rng.choice([coordinator, coordinator, None]),
+            done_on=due + timedelta(days=rng.randint(-5, 5)) if finished else None,
+            days_to_verification=rng.choice([rng.randint(0, 30), None])
+            if status is ActionStatus.VERIFIED else None,
+        ))  # fmt: skip
+    return points
+
+
+def _check(app, db, world) -> None:  # noqa: ANN001
+    with app.test_request_context():
+        assert _kept() == _counted(db)
+        for role in ("coordinator", "officer", "viewer"):
+            user = db.session.get(User, world.users[role].id)
+            login_user(user)
+            assert _measures(user) == _plain_measures(db, user), role
+
+
+def test_the_summary_and_the_measures_equal_the_plain_query(app, db, world, make_action_point):
+    _programme(world, make_action_point)
+    _check(app, db, world)
+
+
+def test_the_summary_follows_every_write(app, db, world, make_action_point):  # noqa: PLR0915
+    points = _programme(world, make_action_point, seed=11)
+    rng = random.Random(3)
+    with app.app_context():
+        for point_id in rng.sample([p.id for p in points], 25):
+            point = db.session.get(ActionPoint, point_id)
+            change = rng.choice(["status", "owners", "station", "due", "verify", "delete"])
+            if change == "status":
+                point.status = rng.choice(list(ActionStatus))
+            elif change == "owners":
+                point.police_owner_id = rng.choice([world.users["officer"].id, None])
+                point.ngo_owner_id = rng.choice([world.users["coordinator"].id, None])
+            elif change == "station":
+                point.station_id = rng.choice([world.station_a, world.station_c]).id
+            elif change == "due":
+                point.due_on = TODAY + timedelta(days=rng.randint(-10, 10))
+            elif change == "verify":
+                point.status = ActionStatus.VERIFIED
+                point.done_on = point.done_on or TODAY
+                point.days_to_verification = rng.randint(0, 9)
+            else:
+                db.session.delete(point)
+            db.session.commit()
+    _check(app, db, world)
+    # A write rolled back leaves the summary as it was.
+    with app.app_context():
+        point = db.session.get(ActionPoint, points[0].id) or db.session.get(
+            ActionPoint, points[1].id
+        )
+        point.status = ActionStatus.DROPPED
+        db.session.flush()
+        db.session.rollback()
+    _check(app, db, world)
+
+
+def test_the_measures_page_follows_a_follow_up_at_once(
+    app, db, world, make_action_point, officer_client, coordinator_client
+):
+    """Marked done through the follow-up form: the kept measures page shows it on the next
+    load, as the plain query counts it."""
+    point = make_action_point(world.station_a, police_owner_id=world.users["officer"].id,
+                              due_on=TODAY + timedelta(days=3))  # fmt: skip
+    for _ in range(5):
+        make_action_point(world.station_a, police_owner_id=world.users["officer"].id,
+                          status="done", done_on=TODAY, due_on=TODAY)  # fmt: skip
+    before = coordinator_client.get("/measures").get_data(as_text=True)
+    assert "Alpha Police Station" in before
+    response = officer_client.post(
+        f"/action-points/{point.id}/follow-up",
+        data={"status": "done", "action_taken": "Briefed the night shift"},
+    )
+    assert response.status_code == 302, response.data[:500]
+    with app.app_context():
+        assert db.session.get(ActionPoint, point.id).status is ActionStatus.DONE
+    _check(app, db, world)
+    after = coordinator_client.get("/measures").get_data(as_text=True)
+    assert after != before
