@@ -66,14 +66,16 @@ class ListPage:
         return self.page + 1
 
 
-def paginate(stmt: Select, count: int | None = None) -> ListPage:
+def paginate(stmt: Select, count: int | None = None, count_stmt: Select | None = None) -> ListPage:
     """One page of ``stmt``: one count query and one page query, whatever the data size; no
     page query at all beyond the last page that may be opened.
 
     The count reads at most the rows of the pages that may be opened, plus one to tell whether
     there are more (a LIMIT inside the count), so its cost does not grow with the data. A
     caller that knows the exact number of rows (from a summary) passes it as ``count``, and
-    no count query runs."""
+    no count query runs. ``count_stmt``: the same rows as ``stmt`` written for counting them
+    without their order, when the two are best read by different plans (the action points'
+    search)."""
     per_page = current_app.config["PER_PAGE"]
     max_pages = current_app.config["LIST_MAX_PAGES"]
     page = arg_int("page") or 1
@@ -81,7 +83,10 @@ def paginate(stmt: Select, count: int | None = None) -> ListPage:
     if count is None:
         count = db.session.scalar(
             select(func.count()).select_from(
-                stmt.order_by(None).limit(reachable_rows + 1).subquery()
+                (stmt if count_stmt is None else count_stmt)
+                .order_by(None)
+                .limit(reachable_rows + 1)
+                .subquery()
             )
         )
     counted = count or 0

@@ -101,7 +101,13 @@ def session_has_uncommitted_writes() -> bool:
     session = db.session()  # this request's session
     if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
         return True
-    if session.get_transaction() is None:
+    transaction = session.get_transaction()
+    if transaction is None:
+        return False
+    if not getattr(transaction, "_connections", True):
+        # Begun (merging the kept session row begins one) but no statement has run in it yet:
+        # it has written nothing. Asking for its connection would check one out of the pool,
+        # a round trip to the database server, only to see that.
         return False
     return bool(session.connection().info.get("figures_written"))
 

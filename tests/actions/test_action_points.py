@@ -358,6 +358,7 @@ def _listed(app, user_email: str, text: str) -> list[int]:  # noqa: ANN001
     from partnership.accounts.models import User
     from partnership.actions.services.action_points import (
         ActionPointFilters,
+        action_point_count_query,
         action_point_list_query,
     )
     from partnership.extensions import db as _db
@@ -365,7 +366,11 @@ def _listed(app, user_email: str, text: str) -> list[int]:  # noqa: ANN001
     with app.app_context():
         user = _db.session.scalar(select(User).where(User.email == user_email))
         stmt = action_point_list_query(user, ActionPointFilters(q=text))
-        return [p.id for p in _db.session.scalars(stmt)]
+        listed = [p.id for p in _db.session.scalars(stmt)]
+        # What the list's pages count: the same points, by the count's own plan.
+        counted = action_point_count_query(user, ActionPointFilters(q=text))
+        assert sorted(_db.session.scalars(counted)) == sorted(listed)
+        return listed
 
 
 @pytest.mark.parametrize("common", [0, 10_000], ids=["point by point", "gathered by id"])

@@ -137,3 +137,30 @@ def test_a_refused_resolve_is_sent_back_with_the_kept_page(
     page = response.text
     assert f'id="resolve-{concern.id}-outcome-error"' in page
     assert "Syringes confiscated at the hotspot" in page
+
+
+def test_a_kept_page_takes_no_connection_from_the_pool(
+    app, world, live_cache, coordinator_client, make_concern, make_action_point
+):  # noqa: ANN001
+    """Nothing to read: not even a connection is checked out (on PostgreSQL each checkout is
+    a round trip to the server, its ping)."""
+    from sqlalchemy import event
+
+    concern, point = _verified_loop(world, make_concern, make_action_point)
+    paths = (f"/concerns/{concern.id}", f"/action-points/{point.id}")
+    for path in paths:
+        coordinator_client.get(path)  # kept, and the session row kept by the worker
+    with app.app_context():
+        pool = db.engine.pool
+    checkouts = []
+
+    def note(*_args) -> None:  # noqa: ANN002
+        checkouts.append(1)
+
+    event.listen(pool, "checkout", note)
+    try:
+        for path in paths:
+            assert coordinator_client.get(path).status_code == 200
+    finally:
+        event.remove(pool, "checkout", note)
+    assert checkouts == []

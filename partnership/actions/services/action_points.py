@@ -44,7 +44,7 @@ from partnership.permissions import (
     station_scope,
 )
 from partnership.roles import NGO_ROLES, POLICE_ROLES
-from partnership.search.index import matches_record, matching_ids, matching_parts
+from partnership.search.index import matches_record, matching_parts
 from partnership.signals import action_point_assigned
 
 # ---- action points: queries --------------------------------------------------------------------
@@ -102,12 +102,20 @@ def action_point_list_query(user: User, filters: ActionPointFilters) -> Select:
     return _filtered(select(ActionPoint).options(*point_line_options()), user, filters)
 
 
-def _filtered(stmt: Select, user: User, filters: ActionPointFilters) -> Select:
+def action_point_count_query(user: User, filters: ActionPointFilters) -> Select:
+    """The list's points for counting them (``paginate``'s ``count_stmt``): a search's matches
+    always gathered from the index and read by id, since the count has no order to walk."""
+    return _filtered(select(ActionPoint.id), user, filters, counting=True)
+
+
+def _filtered(
+    stmt: Select, user: User, filters: ActionPointFilters, counting: bool = False
+) -> Select:
     scope = station_scope(user)
     if scope is not None:
         stmt = stmt.where(ActionPoint.station_id.in_(scope))
     if filters.q:
-        stmt = stmt.where(_search_condition(user, filters.q))
+        stmt = stmt.where(_search_condition(user, filters.q, counting))
     if filters.status:
         with contextlib.suppress(ValueError):
             stmt = stmt.where(ActionPoint.status == ActionStatus(filters.status))
@@ -145,7 +153,7 @@ def _filtered(stmt: Select, user: User, filters: ActionPointFilters) -> Select:
 COMMON_MATCHES = 500
 
 
-def _search_condition(user: User, text: str):  # noqa: ANN202
+def _search_condition(user: User, text: str, counting: bool = False):  # noqa: ANN202
     """The points whose title, details or action taken have words starting with each word of
     ``text``, or whose number it is ("AP-12"), from the search index (no point row read for the
     others). The officer's scope is applied by the caller, to the points themselves.
@@ -153,18 +161,23 @@ def _search_condition(user: User, text: str):  # noqa: ANN202
     Two ways to the same points, chosen by how many the text finds (counted up to
     ``COMMON_MATCHES``): a rare word's points are gathered from the index and read by id; a
     word most points hold ("hotspot" in 15,000 of them) is checked point by point as the list
-    is read in its order, instead of gathering and sorting every match for a page of 25."""
+    is read in its order, instead of gathering and sorting every match for a page of 25.
+    ``counting``: always the first way (a count has no order to walk; read by id, its rows
+    come from the index rather than from every point)."""
     dialect = db.session.get_bind().dialect.name
     audiences = search_audiences(user)
     parts = matching_parts(dialect, "action_point", text, audiences)
     if not parts:
         # Nothing to search for (only punctuation): nothing matches, as no words can.
         return false()
-    # Index rows, not points (a point found twice counts twice): only the choice depends on it.
+    # Index rows, not points (a point found twice is there twice): a point is in it or not,
+    # and only the choice below depends on how many rows there are.
     found = parts[0] if len(parts) == 1 else union_all(*parts)
+    if counting:
+        return ActionPoint.id.in_(found)
     counted = select(func.count()).select_from(found.limit(COMMON_MATCHES + 1).subquery())
     if (db.session.scalar(counted) or 0) <= COMMON_MATCHES:
-        return ActionPoint.id.in_(matching_ids(dialect, "action_point", text, audiences))
+        return ActionPoint.id.in_(found)
     return matches_record(dialect, "action_point", text, audiences, ActionPoint.id)
 
 

@@ -76,7 +76,13 @@ def action_point_list():
 
 def _action_point_list_context(filters: point_services.ActionPointFilters) -> dict:
     return {
-        "page": paginate(point_services.action_point_list_query(current_user, filters)),
+        "page": paginate(
+            point_services.action_point_list_query(current_user, filters),
+            # A search is counted by another plan than the one its page is read by.
+            count_stmt=point_services.action_point_count_query(current_user, filters)
+            if filters.q
+            else None,
+        ),
         "filters": filters,
         "statuses": list(ActionStatus),
         "sides": list(Side),
