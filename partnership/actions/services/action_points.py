@@ -44,7 +44,7 @@ from partnership.permissions import (
     station_scope,
 )
 from partnership.roles import NGO_ROLES, POLICE_ROLES
-from partnership.search.index import matches_record, matching_ids, matching_parts
+from partnership.search.index import matches_record, matching_parts
 from partnership.signals import action_point_assigned
 
 # ---- action points: queries --------------------------------------------------------------------
@@ -166,18 +166,18 @@ def _search_condition(user: User, text: str, counting: bool = False):  # noqa: A
     come from the index rather than from every point)."""
     dialect = db.session.get_bind().dialect.name
     audiences = search_audiences(user)
-    if counting:
-        ids = matching_ids(dialect, "action_point", text, audiences)
-        return false() if ids is None else ActionPoint.id.in_(ids)
     parts = matching_parts(dialect, "action_point", text, audiences)
     if not parts:
         # Nothing to search for (only punctuation): nothing matches, as no words can.
         return false()
-    # Index rows, not points (a point found twice counts twice): only the choice depends on it.
+    # Index rows, not points (a point found twice is there twice): a point is in it or not,
+    # and only the choice below depends on how many rows there are.
     found = parts[0] if len(parts) == 1 else union_all(*parts)
+    if counting:
+        return ActionPoint.id.in_(found)
     counted = select(func.count()).select_from(found.limit(COMMON_MATCHES + 1).subquery())
     if (db.session.scalar(counted) or 0) <= COMMON_MATCHES:
-        return ActionPoint.id.in_(matching_ids(dialect, "action_point", text, audiences))
+        return ActionPoint.id.in_(found)
     return matches_record(dialect, "action_point", text, audiences, ActionPoint.id)
 
 
