@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from curricula.models import Certificate, Module, Training
 from partnership.extensions import db
+from tests.meetings.test_officer_reach import assert_summary_matches as assert_reach_matches
 
 
 def _participants(app, training_id):  # noqa: ANN001, ANN202
@@ -253,6 +254,7 @@ def test_import_template_then_good_file(app, world, trainer_client, make_person,
         newcomer_row = db.session.scalar(select(Attendee).where(Attendee.person_id == newcomer.id))
         assert [m.status.value for m in newcomer_row.marks] == ["present", "absent"]
         assert newcomer_row.station_id == world.station_b.id
+    assert_reach_matches(app)  # the officers reached summary counted the imported marks
 
 
 def test_import_with_bad_rows_writes_nothing(app, world, trainer_client, make_person,
@@ -274,6 +276,7 @@ def test_import_with_bad_rows_writes_nothing(app, world, trainer_client, make_pe
     assert "Line 3: Unknown person ID “99999”." in html
     assert f"Line 4: Person ID {officer.id} appears twice." in html
     assert _participants(app, training_id)[0][2:] == (None, None)
+    assert_reach_matches(app)
 
 
 def test_import_of_the_wrong_template_is_refused(app, world, trainer_client, make_person,
