@@ -164,3 +164,29 @@ def test_a_kept_page_takes_no_connection_from_the_pool(
     finally:
         event.remove(pool, "checkout", note)
     assert checkouts == []
+
+
+# Computed afresh: the session; the concern with its station; the meetings whose agenda carries
+# it (two); its action points as lines; its notes and their count; its action points whole (is
+# it ready to resolve, and the outcome to pre-fill).
+CONCERN_PAGE_COLD = 8
+
+
+def test_the_concern_page_computed_afresh_reads_the_same_at_any_size(
+    app, world, coordinator_client, make_concern, make_action_point, count_queries
+):  # noqa: ANN001
+    from partnership.actions.models import ConcernNote
+
+    concern, _point = _verified_loop(world, make_concern, make_action_point)
+    path = f"/concerns/{concern.id}"
+    coordinator_client.get(path)
+    with count_queries() as small:
+        assert coordinator_client.get(path).status_code == 200
+    for i in range(30):
+        make_action_point(world.station_a, status="verified", concerns=[concern], title=f"P{i}")
+    with app.app_context():
+        db.session.add_all(ConcernNote(concern_id=concern.id, text=f"N{i}") for i in range(40))
+        db.session.commit()
+    with count_queries() as large:
+        assert coordinator_client.get(path).status_code == 200
+    assert large.count == small.count == CONCERN_PAGE_COLD, large.statements

@@ -426,3 +426,37 @@ def test_reading_a_period_uses_no_register(app, world, programme):
     with app.app_context():
         sql = str(reach.reached(date(2025, 1, 1), TODAY, [1, 2]).compile())
         assert "meeting_attendees" not in sql and "attendance_marks" not in sql
+
+
+def test_kept_dashboard_figures_follow_a_register_write(
+    app, world, make_person, coordinator_client, live_cache
+):
+    """The dashboard keeps its figures until a write touches a table they read: a register
+    write changes the summary in the same transaction, so the kept figure is computed again."""
+    from partnership.accounts.models import User
+    from partnership.dashboard.services import DashboardFilters
+    from partnership.dashboard.services.indicators import dashboard_figures
+
+    officers = [make_person("officer", world.station_a) for _ in range(6)]
+    meeting_id = _workshop(app, world, status="held")
+    filters = DashboardFilters(start=TODAY - timedelta(days=30), end=TODAY)
+
+    def reached_now() -> int:
+        with app.test_request_context("/"):
+            user = db.session.get(User, world.users["coordinator"].id)
+            value = dashboard_figures(user, filters).reach.officers_sensitised
+            db.session.remove()
+            return value
+
+    assert reached_now() == 0
+    assert reached_now() == 0  # kept
+    url = f"/meetings/{meeting_id}/register"
+    coordinator_client.post(f"{url}/add", data={"person_ids": [o.id for o in officers]})
+    coordinator_client.post(url, data={"action": "all-present"})
+    assert reached_now() == 6
+    coordinator_client.post(
+        f"{url}/remove", data={"attendee_id": _attendee_id(app, meeting_id, officers[0].id)}
+    )
+    assert reached_now() == 5
+    with app.app_context():
+        assert reached_now() == _plain_reached(filters.start, filters.end)[0]
