@@ -90,20 +90,20 @@ def action_point_measures(user: User) -> list[StationMeasure]:
     counts = ActionPointCount
     is_open = counts.status.in_(list(OPEN_ACTION_STATUSES))
     finished = counts.status.in_([ActionStatus.DONE, ActionStatus.VERIFIED])
-    stmt = (
-        select(
-            counts.station_id,
-            Organisation.name,
-            counts.side,
-            func.sum(case((is_open, counts.points), else_=0)),
-            func.sum(case((finished, counts.points * counts.on_time), else_=0)),
-            func.sum(case((finished, counts.points), else_=0)),
-        )
-        .join(Organisation, Organisation.id == counts.station_id)
-        .group_by(counts.station_id, Organisation.name, counts.side)
-    )
+    totals_of = select(
+        counts.station_id.label("station_id"),
+        counts.side.label("side"),
+        func.sum(case((is_open, counts.points), else_=0)).label("open"),
+        func.sum(case((finished, counts.points * counts.on_time), else_=0)).label("on_time"),
+        func.sum(case((finished, counts.points), else_=0)).label("done"),
+    ).group_by(counts.station_id, counts.side)
     if scope is not None:
-        stmt = stmt.where(counts.station_id.in_(scope))
+        totals_of = totals_of.where(counts.station_id.in_(scope))
+    # Grouped first, then the stations' names joined to the groups (not to every row).
+    t = totals_of.subquery()
+    stmt = select(
+        t.c.station_id, Organisation.name, t.c.side, t.c.open, t.c.on_time, t.c.done
+    ).join(Organisation, Organisation.id == t.c.station_id)
     totals = {
         (station_id, Side(side).value): (name, int(open_), int(on_time), int(done))
         for station_id, name, side, open_, on_time, done in db.session.execute(stmt)
