@@ -651,11 +651,15 @@
       },
       function () {
         keep(form, entries);
-        enqueue(form, action, entries);
-        var box = notice(form, function () {
-          send(form, submitter);
+        // The notice says the form is kept on the device and sent by itself: it is shown once
+        // the form is in the outbox, so that leaving the page when it appears never loses it
+        // (on a slow phone, leaving the page before the outbox had stored it dropped the form).
+        return enqueue(form, action, entries).then(function () {
+          var box = notice(form, function () {
+            send(form, submitter);
+          });
+          box.scrollIntoView({ block: "nearest" });
         });
-        box.scrollIntoView({ block: "nearest" });
       }
     );
   }

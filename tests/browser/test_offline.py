@@ -37,6 +37,41 @@ def _controlled(page) -> None:  # noqa: ANN001
     page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller")
 
 
+KEPT_PAGES = """async () => {
+  const cache = await caches.open('pages');
+  return (await cache.keys()).map(r => new URL(r.url).pathname + new URL(r.url).search);
+}"""
+
+
+def _kept(page, *paths: str) -> None:  # noqa: ANN001
+    """Wait until the worker has kept ``paths`` on the device: it stores a page in the
+    background after showing it, so a page just opened may not be kept yet when the network
+    drops (on a loaded machine as on a slow phone)."""
+    page.wait_for_function(
+        f"async (paths) => {{ const kept = await ({KEPT_PAGES})(); return paths.every(p => kept.includes(p)); }}",
+        arg=list(paths),
+        timeout=30_000,
+    )
+
+
+# A slow phone: the device's database answers a second and a half late.
+SLOW_STORAGE = """(() => {
+  const open = IDBFactory.prototype.open;
+  IDBFactory.prototype.open = function () {
+    const request = open.apply(this, arguments);
+    let handler = null;
+    request.addEventListener('success', (event) => {
+      setTimeout(() => handler && handler.call(request, event), 1500);
+    });
+    Object.defineProperty(request, 'onsuccess', {
+      set(fn) { handler = fn; },
+      get() { return handler; },
+    });
+    return request;
+  };
+})();"""
+
+
 def _summaries(app) -> list[str]:  # noqa: ANN001
     from partnership.actions.models import Concern
     from partnership.extensions import db
@@ -60,6 +95,7 @@ def test_concerns_logged_offline_are_sent_once_in_order_when_the_network_is_back
     _controlled(page)
     form = f"/concerns/new?station={world.station_a.id}"
     page.goto(form)  # opened once online: kept for offline use
+    _kept(page, form)
 
     page.context.set_offline(True)
     _log_concern(page, "First: raid at the Mlaleo hotspot.")
@@ -99,6 +135,27 @@ def test_concerns_logged_offline_are_sent_once_in_order_when_the_network_is_back
     page.goto("/concerns")
     page.reload()
     assert len(_summaries(app)) == 2
+
+
+def test_a_form_said_to_be_kept_is_still_kept_when_the_page_is_left_at_once(
+    worker_page, world
+):  # noqa: ANN001
+    """On a slow phone the notice "kept on this device" comes only once the form is in the
+    outbox: leaving the page as soon as it shows (as a user does) must not lose the form."""
+    page = worker_page
+    page.add_init_script(SLOW_STORAGE)
+    sign_in(page, "coordinator@test.example")
+    page.goto(f"/concerns/new?station={world.station_a.id}")
+    # Sending fails (the network drops just then) and keeps failing.
+    page.route(
+        "**/concerns/new*",
+        lambda route: route.abort() if route.request.method == "POST" else route.continue_(),
+    )
+    _log_concern(page, "Kept: the page was left at once.")
+    page.goto("/concerns")
+    outbox = page.locator("#outbox")
+    outbox.get_by_role("link", name="Log a concern").wait_for()
+    assert outbox.locator("li").count() == 1
 
 
 def test_signing_out_leaves_nothing_on_the_device(worker_page, world):  # noqa: ANN001
@@ -187,6 +244,7 @@ def test_a_trainer_fills_a_register_and_a_score_grid_on_a_phone_while_the_networ
     register, scores = f"/meetings/{meeting_id}/register", f"/curricula/trainings/{training_id}/scores"
     page.goto(scores)  # both pages opened once with the network: kept for offline use
     page.goto(register)
+    _kept(page, scores, register)
 
     page.context.set_offline(True)
     page.goto(register)
@@ -258,15 +316,8 @@ def test_pages_showing_restricted_details_are_never_kept_on_the_device(
     page.goto(detail)
     assert page.get_by_text("Client B.K., Mlaleo hotspot").is_visible()
     page.goto("/concerns")  # a third page: once it is kept, the detail page's answer was handled
-    kept_pages = """async () => {
-      const cache = await caches.open('pages');
-      return (await cache.keys()).map(r => new URL(r.url).pathname + new URL(r.url).search);
-    }"""
-    # The worker keeps pages in the background: wait until the last one is in its cache.
-    page.wait_for_function(
-        f"async () => (await ({kept_pages})()).includes('/concerns')", timeout=30_000
-    )
-    kept = page.evaluate(kept_pages)
+    _kept(page, "/concerns")
+    kept = page.evaluate(KEPT_PAGES)
     assert form in kept
     assert detail not in kept
     page.context.set_offline(True)
