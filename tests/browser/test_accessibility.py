@@ -60,4 +60,5 @@ def test_menu_is_usable_on_a_phone(phone_page, world):
     sign_in(phone_page, "coordinator@test.example")
     phone_page.get_by_text("Menu").click()
     phone_page.get_by_role("link", name="People").click()
-    assert phone_page.get_by_role("heading", name="People").is_visible()
+    phone_page.wait_for_url("**/people")
+    phone_page.get_by_role("heading", name="People").wait_for()

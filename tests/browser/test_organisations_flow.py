@@ -27,8 +27,9 @@ def test_coordinator_creates_station_finds_it_and_transfers_an_officer(
     page.goto("/organisations")
     page.get_by_label("Search", exact=True).fill("tudor")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/organisations?*q=tudor*")  # the filtered list, not the one before
     page.get_by_role("link", name="Tudor Police Station").click()
-    assert page.get_by_role("heading", name="Tudor Police Station").is_visible()
+    page.get_by_role("heading", name="Tudor Police Station").wait_for()
 
     page.goto(f"/people/{officer.id}")
     page.get_by_role("link", name="Record a transfer").click()
