@@ -99,6 +99,17 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def switch_user(page, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+    """Another person at the keyboard. The session is ended on the server first, as signing out
+    does, and then the cookies are cleared: every answer of the app, a page's style sheet or
+    script too, refreshes the session cookie, so one still on its way from the page before
+    could bring the old cookie back; the sign-in would then find the old user still signed in
+    and go on as them."""
+    page.request.post("/logout")
+    page.context.clear_cookies()
+    sign_in(page, email, password)
+
+
 def serious_accessibility_violations(page) -> list[dict]:  # noqa: ANN001
     """Serious and critical axe-core violations on the current page."""
     page.add_script_tag(path=str(AXE))

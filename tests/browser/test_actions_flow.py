@@ -8,12 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from tests.browser.conftest import serious_accessibility_violations, sign_in
-
-
-def _switch_user(page, email: str) -> None:  # noqa: ANN001
-    page.context.clear_cookies()
-    sign_in(page, email)
+from tests.browser.conftest import serious_accessibility_violations, sign_in, switch_user
 
 
 def test_concern_to_verified_action_point(page, app, world):
@@ -56,7 +51,7 @@ def test_concern_to_verified_action_point(page, app, world):
     point_url = agreed.get_by_role("link").first.get_attribute("href")
 
     # The officer acknowledges it and marks it done from their review.
-    _switch_user(page, "officer@test.example")
+    switch_user(page, "officer@test.example")
     page.goto("/my-review")
     assert page.get_by_text("Clean syringes taken from NSP clients").is_visible()
     assert page.get_by_text("Client A.O.").count() == 0
@@ -72,7 +67,7 @@ def test_concern_to_verified_action_point(page, app, world):
     assert page.url.endswith("/my-review")
 
     # The coordinator (the other side) verifies it and resolves the concern.
-    _switch_user(page, "coordinator@test.example")
+    switch_user(page, "coordinator@test.example")
     page.goto(point_url)
     page.get_by_role("link", name="Verify").first.click()
     page.get_by_label("Yes, adequate").check()

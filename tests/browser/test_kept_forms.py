@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.browser.conftest import serious_accessibility_violations, sign_in
+from tests.browser.conftest import serious_accessibility_violations, sign_in, switch_user
 
 NOTICE = "Not sent yet: kept on this device."
 SUMMARY = "Kits taken from outreach workers during the night patrol."
@@ -77,8 +77,7 @@ def test_a_concern_and_a_follow_up_sent_offline_are_sent_again_once(
 
     # A follow-up from the officer's review, the same way.
     point = make_action_point(world.station_a, title="Brief the night shift")
-    page.context.clear_cookies()
-    sign_in(page, "officer@test.example")
+    switch_user(page, "officer@test.example")
     page.goto("/my-review")
     page.get_by_role("link", name="Comment or mark done").first.click()
     page.get_by_label("Note", exact=True).fill("Briefed two of the four shifts so far.")
