@@ -79,6 +79,10 @@ def create_app(test_config: dict | type | None = None) -> Flask:
         from partnership.bench.sqlcount import install
 
         install(app)
+    from partnership import templating
+
+    # Last: the compiled code depends on every extension added to the environment above.
+    templating.init_app(app)
     return app
 
 
