@@ -104,10 +104,10 @@ def _private_folder(folder: Path) -> bool:
     try:
         folder.mkdir(mode=stat.S_IRWXU, parents=True, exist_ok=True)
         info = folder.lstat()
-        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
-            if stat.S_IMODE(info.st_mode) != stat.S_IRWXU:
-                folder.chmod(stat.S_IRWXU)  # made by hand, or under a lax umask
-                info = folder.lstat()
+        ours = stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+        if ours and stat.S_IMODE(info.st_mode) != stat.S_IRWXU:
+            folder.chmod(stat.S_IRWXU)  # made by hand, or under a lax umask
+            info = folder.lstat()
     except OSError:
         return False
     return (
