@@ -12,9 +12,10 @@ fingerprint are removed when the app starts.
 A template edited while the development server runs is still picked up: in debug Jinja checks
 each template's file on every use (``auto_reload``), and its new text misses the kept code.
 
-Outside debug and tests every template is loaded when the app is created (``warm_templates``):
-from the kept code that takes a fraction of a second; the first process of a release (``flask db
-upgrade`` of the deploy, or the first worker) compiles them and keeps them for the others.
+Outside debug and tests every template is loaded when the app is created (``warm_templates``,
+called by the factory): from the kept code that takes a fraction of a second; the first process
+of a release (``flask db upgrade`` of the deploy, or the first worker) compiles them and keeps
+them for the others.
 
 The folder is created readable and writable by the app's own user only (0700): Jinja runs what
 it loads from there, so a folder others may write to is refused and the cache left off.
@@ -42,7 +43,7 @@ PREFIX = "__jinja2_"
 
 def init_app(app: Flask) -> None:
     """Keep compiled templates in the instance folder (once the environment has all its
-    extensions), and outside debug and tests load every template now."""
+    extensions)."""
     if not app.config.get("TEMPLATE_BYTECODE_CACHE", True):
         return
     env = app.jinja_env
@@ -53,8 +54,6 @@ def init_app(app: Flask) -> None:
     stamp = fingerprint(env)
     env.bytecode_cache = FileSystemBytecodeCache(str(folder), f"{PREFIX}{stamp}_%s.cache")
     _remove_other_releases(folder, stamp)
-    if app.config.get("TEMPLATES_WARM_AT_START", True) and not (app.debug or app.testing):
-        warm_templates(env)
 
 
 def fingerprint(env: Environment) -> str:

@@ -3,6 +3,7 @@ compiling them, a template edited in development is still picked up, and the fol
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 from pathlib import Path
@@ -22,6 +23,14 @@ def _new_app(folder: Path, **config: object) -> Flask:
     settings |= {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "TESTING": False,
                  "TEMPLATE_BYTECODE_DIR": str(folder)}  # fmt: skip
     return create_app(settings | config)
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze() -> object:
+    """A production app sets every object of the test process aside from the garbage
+    collector: give them back after each test."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture()
@@ -60,6 +69,9 @@ def test_a_new_worker_loads_every_template_compiled_by_the_first(tmp_path, compi
     assert len(_kept(folder)) == len(every)
     assert len(first.jinja_env.cache) == len(every)
     assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in _kept(folder))
+    # ... and what start-up made is left out of every later garbage collection.
+    assert gc.get_freeze_count() > 10_000
+    gc.unfreeze()
     compilations.clear()
     # ... the next one (another worker, a worker started again) compiles none of them.
     second = _new_app(folder)
@@ -71,11 +83,12 @@ def test_a_new_worker_loads_every_template_compiled_by_the_first(tmp_path, compi
         assert page == render_template("errors/404.html")
 
 
-def test_tests_and_debug_load_templates_when_used(tmp_path, compilations):
+def test_tests_and_debug_load_templates_when_used(app, tmp_path, compilations):
     debug = _new_app(tmp_path / "bytecode", DEBUG=True)
     assert debug.jinja_env.auto_reload
     assert compilations == []
     assert len(debug.jinja_env.cache) == 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_template_edited_in_development_is_picked_up(tmp_path, compilations):
@@ -105,7 +118,7 @@ def test_a_template_edited_in_development_is_picked_up(tmp_path, compilations):
 
 def test_compiled_code_of_another_release_or_setting_is_never_loaded(tmp_path):
     folder = tmp_path / "bytecode"
-    first = _new_app(folder, TEMPLATES_WARM_AT_START=False)
+    first = _new_app(folder, WARM_AT_START=False)
     stamp = templating.fingerprint(first.jinja_env)
     assert first.jinja_env.bytecode_cache.pattern.startswith(f"{templating.PREFIX}{stamp}_")
     first.jinja_env.newstyle_gettext = False  # compiles {% trans %} into other code
@@ -114,7 +127,7 @@ def test_compiled_code_of_another_release_or_setting_is_never_loaded(tmp_path):
     assert templating.fingerprint(first.jinja_env) == stamp
     stale = folder / f"{templating.PREFIX}0123456789abcdef_{'0' * 40}.cache"
     stale.write_bytes(b"old release")
-    _new_app(folder, TEMPLATES_WARM_AT_START=False)
+    _new_app(folder, WARM_AT_START=False)
     assert not stale.exists()
 
 
@@ -122,7 +135,7 @@ def test_a_folder_others_may_write_to_is_made_private(tmp_path):
     folder = tmp_path / "bytecode"
     folder.mkdir(mode=0o777)
     folder.chmod(0o777)
-    application = _new_app(folder, TEMPLATES_WARM_AT_START=False)
+    application = _new_app(folder, WARM_AT_START=False)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert application.jinja_env.bytecode_cache is not None
 
@@ -133,7 +146,7 @@ def test_a_folder_of_another_user_is_not_used(tmp_path):
     folder.mkdir(mode=0o777)
     os.chown(folder, 65534, 65534)
     folder.chmod(0o777)
-    application = _new_app(folder, TEMPLATES_WARM_AT_START=False)
+    application = _new_app(folder, WARM_AT_START=False)
     assert application.jinja_env.bytecode_cache is None
     with application.test_request_context("/login"):
         render_template("errors/404.html")
