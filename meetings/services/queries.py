@@ -114,15 +114,18 @@ def _list_select() -> Select:
 
 
 def meeting_list_parts(user: User, filters: MeetingFilters, now: datetime) -> list[Select]:
-    """The meetings list (``coming_first``) as two parts, each read in its order through an
-    index rather than every meeting sorted for every page: those not yet over (by their end),
-    the soonest first, and the past ones, the most recent first (by their start, read
-    backwards). The ids of the meetings the user may see, filtered; for
+    """The meetings list (``coming_first``) as two parts, each read through an index rather
+    than every meeting sorted for every page: the past ones, the most recent first, read
+    backwards through the index of their start, as far as the page; and before them those not
+    yet over, read through the index of their end and sorted in ``coming_first``'s own order.
+    They are the meetings scheduled ahead (and those going on): as many as the programme plans,
+    not as its history. (Ordered by their start, a planner that takes start and end to be
+    unrelated walks the start index through every past meeting to find the first coming one.)
+    The ids of the meetings the user may see, filtered; for
     ``partnership.pagination.paginate_parts`` with ``meeting_list_rows``."""
     ids = _filtered(select(Meeting.id), user, filters, None, None, now).order_by(None)
     return [
-        # As coming_first orders them: the same start, the last scheduled first.
-        ids.where(Meeting.ends_at >= now).order_by(Meeting.starts_at, Meeting.id.desc()),
+        coming_first(ids.where(Meeting.ends_at >= now), now),
         ids.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc(), Meeting.id.desc()),
     ]
 
