@@ -99,41 +99,48 @@ def paginate(stmt: Select, count: int | None = None, count_stmt: Select | None =
     return ListPage(items, page, per_page, min(counted, reachable_rows), max_pages, more=more)
 
 
-def paginate_parts(parts: Sequence[Select], rows: Callable[[Select], Select]) -> ListPage:
-    """One page of a list made of ordered parts shown one after another, each read through an
-    index of its own rather than the whole list sorted for every page (the meetings: those not
-    yet over, the soonest first, then the past ones, the most recent first).
+def paginate_parts(
+    whole: Select, parts: Sequence[Select], rows: Callable[[Select], Select]
+) -> ListPage:
+    """One page of a list made of ordered parts shown one after another, each read in its order
+    through an index of its own rather than the whole list sorted for every page (the meetings:
+    those not yet over, the soonest first, then the past ones, the most recent first).
 
-    ``parts``: each part as a statement of one column, the key of its rows (their id), in the
-    part's order; no row may be in two parts. ``rows(keys)``: the statement reading the rows
-    whose key is in ``keys`` (a subquery of at most a page of keys) with what the page shows,
-    in the list's order. As ``paginate``: one count query (every part counted in it, each as
-    far as the pages that may be opened and one more) and one page query, whatever the data
-    size or the page; no page query beyond the last page that may be opened."""
+    ``whole``: the list's rows, counted for the pager as ``paginate`` counts them. ``parts``:
+    each part as a statement of one column, the key of its rows (their id), in the part's
+    order; together they hold the rows of ``whole``, each row in one part. ``rows(keys)``: the
+    statement reading the rows whose key is in ``keys`` (a subquery of at most a page of keys)
+    with what the page shows, in the list's order. As ``paginate``: one count query (the whole
+    list and every part but the last, each counted as far as the pages that may be opened and
+    one more) and one page query, whatever the data size or the page; no page query beyond the
+    last page that may be opened."""
     per_page = current_app.config["PER_PAGE"]
     max_pages = current_app.config["LIST_MAX_PAGES"]
     page = arg_int("page") or 1
     reachable_rows = per_page * max_pages
-    counts = db.session.execute(
-        select(
-            *(
-                select(func.count())
-                .select_from(part.order_by(None).limit(reachable_rows + 1).subquery())
-                .scalar_subquery()
-                for part in parts
-            )
+
+    def bounded_count(stmt: Select):  # noqa: ANN202
+        return (
+            select(func.count())
+            .select_from(stmt.order_by(None).limit(reachable_rows + 1).subquery())
+            .scalar_subquery()
         )
+
+    counted, *before_last = db.session.execute(
+        select(bounded_count(whole), *(bounded_count(part) for part in parts[:-1]))
     ).one()
-    # A part counted to its bound holds every row of the pages that may be opened: the page's
-    # place in the list is then known whatever the rest of it holds.
-    counted = sum(count or 0 for count in counts)
-    more = counted > reachable_rows
+    counted = counted or 0
     items: list[Any] = []
     if page <= max_pages:
-        windows = part_windows(list(parts), [c or 0 for c in counts], (page - 1) * per_page, per_page)
-        keys = [select(w.c[0]) for w in windows]
+        # A part counted to its bound holds every row of the pages that may be opened: the
+        # page's place in the list is known whatever the rest of it holds. The last part is
+        # read from where the others end, however long it is.
+        counts = [count or 0 for count in before_last] + [reachable_rows + 1]
+        windows = part_windows(list(parts), counts, (page - 1) * per_page, per_page)
+        keys = [select(window.c[0]) for window in windows]
         result = db.session.execute(rows(keys[0] if len(keys) == 1 else union_all(*keys)))
         items = list(result.unique().scalars())
+    more = counted > reachable_rows
     return ListPage(items, page, per_page, min(counted, reachable_rows), max_pages, more=more)
 
 

@@ -113,7 +113,9 @@ def _list_select() -> Select:
     )
 
 
-def meeting_list_parts(user: User, filters: MeetingFilters, now: datetime) -> list[Select]:
+def meeting_list_parts(
+    user: User, filters: MeetingFilters, now: datetime
+) -> tuple[Select, list[Select]]:
     """The meetings list (``coming_first``) as two parts, each read through an index rather
     than every meeting sorted for every page: the past ones, the most recent first, read
     backwards through the index of their start, as far as the page; and before them those not
@@ -121,10 +123,10 @@ def meeting_list_parts(user: User, filters: MeetingFilters, now: datetime) -> li
     They are the meetings scheduled ahead (and those going on): as many as the programme plans,
     not as its history. (Ordered by their start, a planner that takes start and end to be
     unrelated walks the start index through every past meeting to find the first coming one.)
-    The ids of the meetings the user may see, filtered; for
+    The ids of the meetings the user may see, filtered, and the two parts; for
     ``partnership.pagination.paginate_parts`` with ``meeting_list_rows``."""
     ids = _filtered(select(Meeting.id), user, filters, None, None, now).order_by(None)
-    return [
+    return ids, [
         coming_first(ids.where(Meeting.ends_at >= now), now),
         ids.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc(), Meeting.id.desc()),
     ]

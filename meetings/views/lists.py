@@ -76,7 +76,7 @@ def _list_context() -> dict:
     filters = _filters()
     now = queries.utcnow()
     page = paginate_parts(
-        queries.meeting_list_parts(current_user, filters, now),
+        *queries.meeting_list_parts(current_user, filters, now),
         lambda ids: queries.meeting_list_rows(ids, now),
     )
     queries.kept_until_next_end()
