@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 from flask_login import login_user
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 
 from partnership.accounts.models import User
 from partnership.actions import summary
@@ -326,4 +326,26 @@ def test_the_measures_read_the_summary(app, db, world, make_action_point):
         assert _measures(user) != _plain_measures(db, user)
         summary.rebuild(db.session.connection())
         db.session.commit()
+    _check(app, db, world)
+
+
+def test_the_rebuild_command_puts_the_summary_back_in_step(
+    app, db, world, make_action_point, make_user
+):
+    """An account deleted in the database by hand leaves its points without an owner (ON DELETE
+    SET NULL), past the hook: the summary still counts them on the police side until an
+    operator runs ``flask rebuild-summaries``."""
+    leaving = make_user("officer", world.station_a, email="leaving@test.example")
+    _programme(world, make_action_point, seed=13)
+    for n in range(6):
+        make_action_point(world.station_a, police_owner_id=leaving.id, status="verified",
+                          done_on=TODAY, due_on=TODAY, days_to_verification=n)  # fmt: skip
+    with app.app_context():
+        db.session.execute(delete(User).where(User.id == leaving.id))
+        db.session.commit()
+        assert _kept() != _counted(db)
+    result = app.test_cli_runner().invoke(args=["rebuild-summaries"])
+    assert result.exit_code == 0, result.output
+    assert "Action points summary (counts and days to verification):" in result.output
+    assert "in one transaction" in result.output
     _check(app, db, world)
