@@ -233,9 +233,10 @@ def restore_command(archive: Path, yes: bool) -> None:
     )
 
 
-def _summaries() -> list[tuple[str, list[str], Callable[[Connection], int]]]:
-    """Every summary kept in step with the records: what it is called, its tables, and the
-    function that counts it again from the records into its emptied tables."""
+def _summaries() -> dict[str, tuple[str, list[str], Callable[[Connection], int]]]:
+    """Every summary kept in step with the records, by the name ``--only`` takes: what it is
+    called, its tables, and the function that counts it again from the records into its
+    emptied tables."""
     from meetings import reach
     from meetings.models import OfficerReach
     from partnership.actions import summary as point_summary
@@ -244,26 +245,34 @@ def _summaries() -> list[tuple[str, list[str], Callable[[Connection], int]]]:
     from partnership.search import index
     from partnership.search.models import SearchEntry
 
-    return [
-        ("Action points summary (counts and days to verification)",
-         [ActionPointCount.__tablename__, ActionPointDays.__tablename__], point_summary.rebuild),
-        ("Slips and visits summary", list(slip_summary.TABLES), slip_summary.rebuild),
-        ("Officers reached", [OfficerReach.__tablename__], reach.rebuild),
-        ("Search index", [SearchEntry.__tablename__], index.rebuild),
-    ]  # fmt: skip
+    return {
+        "action-points": ("Action points summary (counts and days to verification)",
+                          [ActionPointCount.__tablename__, ActionPointDays.__tablename__],
+                          point_summary.rebuild),
+        "slips": ("Slips and visits summary", list(slip_summary.TABLES), slip_summary.rebuild),
+        "reach": ("Officers reached", [OfficerReach.__tablename__], reach.rebuild),
+        "search": ("Search index", [SearchEntry.__tablename__], index.rebuild),
+    }  # fmt: skip
 
 
 @click.command("rebuild-summaries")
+@click.option(
+    "--only",
+    multiple=True,
+    type=click.Choice(["action-points", "slips", "reach", "search"]),
+    help="Rebuild only this summary (may be given more than once); default: every one.",
+)
 @with_appcontext
-def rebuild_summaries_command() -> None:
+def rebuild_summaries_command(only: tuple[str, ...]) -> None:
     """Count every summary table again from the records, in one transaction.
 
     For after the database was edited by hand (a row deleted or changed in SQL, past the
     application): the summaries the measures and dashboards read are then out of step with
-    the records until rebuilt. Safe while the server runs: on PostgreSQL the summaries are
-    locked against writes until the rebuild commits (pages still read them); on SQLite the
-    rebuild holds the write lock. Nothing is changed if any summary fails."""
-    summaries = _summaries()
+    the records until rebuilt. Nothing is changed if any summary fails. While it runs, writes
+    wait for it (PostgreSQL: the summaries are locked until it commits; pages still read
+    them) or are refused as busy (SQLite): at programme scale it takes minutes (the slips and
+    the search index), so run it when nobody is writing."""
+    summaries = [summary for name, summary in _summaries().items() if not only or name in only]
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         # Writes already counted commit first and are recounted; later ones wait and add
