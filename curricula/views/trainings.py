@@ -331,7 +331,7 @@ def _knowledge_context(by: str, filters: dict) -> dict:
         "withheld": withheld,
         "pooled": pooled,
         "stations": all_stations(current_user),
-        **place_choices(current_user),
+        **place_choices(current_user, filters["country"]),
         "small": small,
     }
 
@@ -386,7 +386,7 @@ def _coverage_context(filters: CoverageFilters, since: date) -> dict:
         "since": since,
         "filters": filters,
         "stations": all_stations(current_user),
-        **place_choices(current_user),
+        **place_choices(current_user, filters.country),
         "small": disclosure.applies_to(current_user),
     }
 

@@ -18,7 +18,6 @@ from meetings.services import due, queries
 from meetings.views import bp
 from partnership.caching import render_kept, valid_until
 from partnership.extensions import db
-from partnership.forms import country_choices
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations import services as org_services
 from partnership.pagination import (
@@ -58,7 +57,7 @@ def _filter_choices() -> dict:
         "statuses": MEETING_STATUS_LABELS,
         "stations": org_services.station_choices(current_user),
         "commands": org_services.commands() if unscoped else [],
-        "countries": country_choices() if unscoped else [],
+        "countries": org_services.programme_countries(arg_str("country")) if unscoped else [],
         "organisers": queries.organiser_choices() if unscoped else [],
     }
 

@@ -15,14 +15,28 @@ _PG_INDEX = re.compile(
 )
 _SQLITE_SCAN = re.compile(r"\bSCAN (\w+)")
 _SQLITE_INDEX = re.compile(r"\bUSING (?:COVERING )?INDEX (\w+)|\bUSING INTEGER PRIMARY KEY\b")
+# A virtual table (the FTS5 search index) is read through its own index when the plan passes it
+# a constraint: "SCAN search_fts VIRTUAL TABLE INDEX 0:M2" is a full-text MATCH (M), "...:=" a
+# rowid lookup; an empty constraint ("INDEX 0:") reads the whole virtual table.
+_SQLITE_VIRTUAL = re.compile(r"\bSCAN (\w+) VIRTUAL TABLE INDEX \d+:(\S*)")
 
 
 def scanned_tables(plan: str, dialect: str) -> tuple[list[str], list[str]]:
     """(tables read without an index, indexes used), each in the order the plan names them."""
     if dialect == "sqlite":
-        seq = [m.group(1) for line in plan.splitlines() for m in [_SQLITE_SCAN.search(line)]
-               if m and "USING" not in line]  # fmt: skip
-        indexes = [m.group(1) or "primary key" for m in _SQLITE_INDEX.finditer(plan)]
+        seq, indexes = [], []
+        for line in plan.splitlines():
+            virtual = _SQLITE_VIRTUAL.search(line)
+            if virtual:
+                table, constraints = virtual.groups()
+                (indexes if constraints else seq).append(
+                    f"{table} (full-text)" if "M" in constraints else table
+                )
+                continue
+            scan = _SQLITE_SCAN.search(line)
+            if scan and "USING" not in line:
+                seq.append(scan.group(1))
+            indexes += [m.group(1) or "primary key" for m in _SQLITE_INDEX.finditer(line)]
     else:
         seq = _PG_SEQ.findall(plan)
         indexes = _PG_INDEX.findall(plan)

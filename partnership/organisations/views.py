@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from partnership.caching import render_kept
 from partnership.extensions import db
-from partnership.forms import country_choices, form_status, save_form
+from partnership.forms import form_status, save_form
 from partnership.jobs.exports import ExportSource, ListExport, list_export, register_export
 from partnership.organisations import exports, services
 from partnership.organisations.forms import OrganisationForm, PersonForm, TransferForm
@@ -51,7 +51,7 @@ def _organisation_list_context() -> dict:
         "page": paginate(services.organisation_query(current_user, filters)),
         "filters": filters,
         "kinds": ORGANISATION_KIND_LABELS,
-        "countries": country_choices(),
+        "countries": services.programme_countries(filters.country),
         "commands": services.commands() if station_scope(current_user) is None else [],
     }
 
@@ -180,7 +180,7 @@ def _person_list_context() -> dict:
         ),
         "filters": filters,
         "kinds": PERSON_KIND_LABELS,
-        "countries": country_choices() if unscoped else [],
+        "countries": services.programme_countries(filters.country) if unscoped else [],
         "commands": services.commands() if unscoped else [],
     }
 

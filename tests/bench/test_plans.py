@@ -33,3 +33,22 @@ def test_plans_show_the_indexes_used_and_large_tables_read_without_one() -> None
     assert summary["indexes"] == ["ix_slips_issued_on_id", "uq_redemptions_slip_id"]
     assert summary["full_scans"] == [{"table": "organisations", "rows": 300}]
     assert summary["large_full_scans"] == []
+
+
+def test_a_full_text_match_on_sqlite_is_read_through_its_index() -> None:
+    """FTS5's MATCH is the search index itself, not a scan of it; a virtual table read with no
+    constraint is."""
+    from partnership.bench.plans import summarise
+
+    sizes = {"search_fts": 60_000, "concerns": 3_000}
+    matched = (
+        "4 | 0 | 0 | SCAN search_fts VIRTUAL TABLE INDEX 0:M3\n"
+        "11 | 0 | 0 | SEARCH concerns USING INTEGER PRIMARY KEY (rowid=?)"
+    )
+    summary = summarise(matched, "sqlite", sizes.get)
+    assert summary["indexes"] == ["search_fts (full-text)", "primary key"]
+    assert summary["full_scans"] == []
+    unconstrained = "4 | 0 | 0 | SCAN search_fts VIRTUAL TABLE INDEX 0:"
+    summary = summarise(unconstrained, "sqlite", sizes.get)
+    assert summary["uses_index"] is False
+    assert summary["large_full_scans"] == ["search_fts"]

@@ -72,7 +72,8 @@ def add_programme(app, world, n: int, start: int = 0) -> int:  # noqa: ANN001
 
 # Queries per page (including the session and user look-ups of the signed-in request). The
 # knowledge and coverage pages carry the dashboard's place filters (stations and commands to
-# choose from) and the total of the whole view, as the dashboard's tile shows it.
+# choose from, and the countries the programme works in) and the total of the whole view, as
+# the dashboard's tile shows it.
 BUDGETS = {
     "/curricula/modules": 3,
     "/curricula/modules/export.csv": 2,
@@ -84,12 +85,12 @@ BUDGETS = {
     "/curricula/trainings/{shared}": 10,
     "/curricula/trainings/{shared}/scores": 7,
     "/curricula/trainings/{shared}/template.xlsx": 7,
-    "/curricula/knowledge?by=module": 7,
-    "/curricula/knowledge?by=station": 7,
-    "/curricula/knowledge?by=audience": 6,
-    "/curricula/knowledge?by=period": 6,
-    "/curricula/knowledge?by=training": 7,
-    "/curricula/coverage": 9,
+    "/curricula/knowledge?by=module": 8,
+    "/curricula/knowledge?by=station": 8,
+    "/curricula/knowledge?by=audience": 7,
+    "/curricula/knowledge?by=period": 7,
+    "/curricula/knowledge?by=training": 8,
+    "/curricula/coverage": 10,
 }
 
 

@@ -9,16 +9,16 @@ from tests.referrals.conftest import add_redemption, add_slips
 # page -> (role, url, queries); the count includes the session and user checks of every request.
 # The officer's feedback page runs the measures once per scheme of their stations (one here).
 BUDGETS = {
-    "slip_list": ("coordinator", "/referrals/slips", 7),  # with the command choices
+    "slip_list": ("coordinator", "/referrals/slips", 8),  # with the command and country choices
     "slip_list_officer": ("officer", "/referrals/slips", 7),
     "redemption_list": ("coordinator", "/referrals/redemptions", 6),
     "scheme_detail": ("coordinator", "/referrals/schemes/{scheme}", 8),
     "scheme_detail_officer": ("officer", "/referrals/schemes/{scheme}", 9),
     "measures_export": ("viewer", "/referrals/schemes/{scheme}/measures.csv", 8),
     "station_feedback": ("officer", "/referrals/feedback", 10),
-    "slip_list_filtered": ("coordinator", "/referrals/slips?station={station}&state=redeemed", 7),
-    "slip_list_number": ("coordinator", "/referrals/slips?number=0001", 7),
-    "slip_list_scheme": ("coordinator", "/referrals/slips?scheme={scheme}", 7),
+    "slip_list_filtered": ("coordinator", "/referrals/slips?station={station}&state=redeemed", 8),
+    "slip_list_number": ("coordinator", "/referrals/slips?number=0001", 8),
+    "slip_list_scheme": ("coordinator", "/referrals/slips?scheme={scheme}", 8),
     "slip_form": ("coordinator", "/referrals/slips/new", 3),
     "slip_form_officer": ("officer", "/referrals/slips/new", 4),
     "redemption_list_scheme": ("coordinator", "/referrals/redemptions?scheme={scheme}", 6),

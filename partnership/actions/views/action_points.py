@@ -87,7 +87,7 @@ def _action_point_list_context(filters: point_services.ActionPointFilters) -> di
         "statuses": list(ActionStatus),
         "sides": list(Side),
         "stations": station_choices(current_user),
-        **place_choices(current_user),
+        **place_choices(current_user, filters.country),
     }
 
 

@@ -85,7 +85,7 @@ def _concern_list_context(filters: concern_services.ConcernFilters) -> dict:
         "statuses": list(ConcernStatus),
         "categories": list(ConcernCategory),
         "stations": station_choices(current_user),
-        **place_choices(current_user),
+        **place_choices(current_user, filters.country),
     }
 
 

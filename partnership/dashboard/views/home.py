@@ -16,7 +16,6 @@ from partnership.dashboard.services import DashboardFilters, indicators
 from partnership.dashboard.services.todo import Todo, todo_for
 from partnership.dashboard.views import bp
 from partnership.disclosure import SHOWN_ZERO
-from partnership.forms import country_choices
 from partnership.organisations import services as org_services
 from partnership.permissions import station_scope
 
@@ -40,7 +39,9 @@ def home():
     )
     filters_html = cached_html(
         "dashboard-filters",
-        lambda: render_template("dashboard/_filters.html", filters=filters, **filter_choices(user)),
+        lambda: render_template(
+            "dashboard/_filters.html", filters=filters, **filter_choices(user, filters.country)
+        ),
         page_key(user),
         params,
     )
@@ -53,12 +54,12 @@ def home():
     )
 
 
-def filter_choices(user) -> dict:  # noqa: ANN001
+def filter_choices(user, country: str = "") -> dict:  # noqa: ANN001
     """The place filters' choices: countries and commands for the whole programme, the user's
     stations grouped by command (a select of a few hundred stations a reader can scan)."""
     whole_programme = station_scope(user) is None
     return {
-        "countries": country_choices() if whole_programme else [],
+        "countries": org_services.programme_countries(country) if whole_programme else [],
         "commands": org_services.commands() if whole_programme else [],
         "station_groups": org_services.stations_by_command(user),
     }
@@ -174,6 +175,6 @@ def dashboard_context(user, filters: DashboardFilters, with_choices: bool = True
         "slips_redeemed": values["slips_redeemed"],
         "redemption_rate": values["redemption_rate"],
         "charts": [meeting_chart, referral_chart, concern_chart],
-        **(filter_choices(user) if with_choices else {}),
+        **(filter_choices(user, filters.country) if with_choices else {}),
         "chart_rows": list(zip(labels, months, strict=True)),
     }

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from partnership.caching import cached
 from partnership.collation import by_name
 from partnership.extensions import db
 from partnership.forms import FieldError, country_choices
@@ -159,12 +160,29 @@ def station_ids_in_place(country: str = "", command_id: int | None = None) -> Se
     return stmt
 
 
-def place_choices(user) -> dict:  # noqa: ANN001
+def place_choices(user, country: str = "") -> dict:  # noqa: ANN001
     """The country and command choices of a list's place filters: none for an officer, whose
-    scope is already a station or a command."""
+    scope is already a station or a command. ``country``: the one chosen, kept among the
+    choices."""
     if station_scope(user) is not None:
         return {"countries": [], "commands": []}
-    return {"countries": country_choices(), "commands": commands()}
+    return {"countries": programme_countries(country), "commands": commands()}
+
+
+def programme_countries(chosen: str = "") -> list[tuple[str, str]]:
+    """The choices of a list's country filter: the countries the programme has organisations
+    in (a handful, not the world's 250), by name in the reader's language, with the one
+    ``chosen`` kept when no organisation is left there. Kept until a write to the
+    organisations (partnership.caching)."""
+    codes = set(
+        cached(
+            "programme-countries",
+            lambda: sorted(db.session.scalars(select(Organisation.country).distinct())),
+        )
+    )
+    if chosen:
+        codes.add(chosen.upper())
+    return [(code, name) for code, name in country_choices() if code in codes]
 
 
 def organisations_of_kinds(kinds) -> list[Organisation]:  # noqa: ANN001

@@ -79,7 +79,7 @@ def _slip_filter_choices() -> dict:
     renders the list again without reading 300 stations and every command again."""
 
     def compute() -> dict:
-        places = place_choices(current_user)
+        places = place_choices(current_user, arg_str("country"))
         return {
             "schemes": [(s.id, s.name) for s in scheme_services.scheme_choices(current_user)],
             "stations": [(s.id, s.name) for s in station_choices(current_user)],
@@ -87,7 +87,7 @@ def _slip_filter_choices() -> dict:
             "countries": places["countries"],
         }
 
-    return cached("slip-list-choices", compute, viewer_key(current_user))
+    return cached("slip-list-choices", compute, viewer_key(current_user), arg_str("country"))
 
 
 def _slips_export(user) -> ExportSource:  # noqa: ANN001
