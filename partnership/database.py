@@ -176,3 +176,26 @@ def _date_year_sqlite(element, compiler, **kw) -> str:  # noqa: ANN001, ANN003
 @compiles(date_month, "sqlite")
 def _date_month_sqlite(element, compiler, **kw) -> str:  # noqa: ANN001, ANN003
     return f"CAST(substr({compiler.process(element.clauses, **kw)}, 6, 2) AS INTEGER)"
+
+
+class unindexed(FunctionElement):  # noqa: N801 - used like a SQL function
+    """A column whose condition must not choose the index SQLite starts from (``+column``, its
+    documented way): without statistics SQLite may drive a subquery from an index on a common
+    value (every verified action point) rather than from the key it is correlated on.
+    PostgreSQL plans from statistics and reads the column as it is."""
+
+    inherit_cache = True
+
+    def __init__(self, column) -> None:  # noqa: ANN001
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element, compiler, **kw) -> str:  # noqa: ANN001, ANN003
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw) -> str:  # noqa: ANN001, ANN003
+    return f"+{compiler.process(element.clauses, **kw)}"

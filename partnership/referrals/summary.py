@@ -14,7 +14,11 @@ queue for the write lock on SQLite, and neither loses the other's count.
 Read: ``slip_counts`` answers "slips issued between two dates, and how many of them were
 redeemed", grouped by what the caller asks for. Whole months come from the summary; the days of
 a month the period only partly covers come from the slips themselves (at most two partial months
-whatever the length of the period), so the answer is exactly the plain query's.
+whatever the length of the period), so the answer is exactly the plain query's. Of a partial
+month, the slips of whichever side is shorter are read: its days in the period, or the whole
+month from the summary less its days outside the period (days after today count as none: no
+slip is issued yet). A dashboard's "last 12 months" from the 3rd to today then reads two days
+of slips instead of a month's.
 """
 
 from __future__ import annotations
@@ -373,6 +377,63 @@ def split_period(
     return (full_from, full_to), days
 
 
+def _month_pieces(first: date, last: date) -> list[tuple[date, date]]:
+    """[first, last] cut at month boundaries (a range of ``split_period`` spans two at most)."""
+    pieces = []
+    while first < last and month_of(first) != month_of(last):
+        end_of_month = _next_month(first) - timedelta(days=1)
+        pieces.append((first, end_of_month))
+        first = end_of_month + timedelta(days=1)
+    return [*pieces, (first, last)]
+
+
+def _days_to_read(first: date, last: date, today: date) -> int:
+    """The days of [first, last] that may hold slips: none after today."""
+    return max(0, (min(last, today) - first).days + 1)
+
+
+Days = list[tuple[date, date]]
+
+
+def cheapest_split(
+    start: date | None, end: date | None, today: date | None = None
+) -> tuple[tuple[date | None, date | None] | None, Days, Days]:
+    """The months to read from the summary (as ``split_period``), the ranges of days to add from
+    the slips, and the ranges of days to take away (days of a month read whole from the summary
+    that are outside the period): of each partial month, whichever side has fewer days that may
+    hold slips. Whole months, plus the added days, less the taken days are the period's days,
+    each once."""
+    today = today or date.today()
+    whole, days = split_period(start, end)
+    months = list(whole) if whole is not None else None
+    added: Days = []
+    taken: Days = []
+    for first, last in (piece for r in days for piece in _month_pieces(*r)):
+        month = month_of(first)
+        if first > last or month == date.max.replace(day=1):
+            added.append((first, last))  # an empty period; the calendar's last month
+            continue
+        after = _next_month(month)
+        outside = []
+        if first > month:
+            outside.append((month, first - timedelta(days=1)))
+        if last < after - timedelta(days=1):
+            outside.append((last + timedelta(days=1), after - timedelta(days=1)))
+        inside_cost = _days_to_read(first, last, today)
+        if sum(_days_to_read(a, b, today) for a, b in outside) >= inside_cost:
+            added.append((first, last))
+            continue
+        # The partial months lie just before or just after the whole ones (or are the one or
+        # two months of a short period): the months read from the summary stay one range.
+        if months is None:
+            months = [month, after]
+        else:
+            months = [month if months[0] is not None and month < months[0] else months[0],
+                      after if months[1] is not None and after > months[1] else months[1]]  # fmt: skip
+        taken += outside
+    return (tuple(months) if months is not None else None), added, taken
+
+
 def slip_counts(
     dimensions: Sequence[str],
     *,
@@ -387,7 +448,7 @@ def slip_counts(
     as a statement of those columns then ``issued`` and ``redeemed``. ``scheme_id``,
     ``stations`` (ids, or a statement selecting them) and ``route`` narrow the slips counted. The same
     figures as counting the slips with their redemptions; see the module's docstring."""
-    whole, days = split_period(start, end)
+    whole, days, taken = cheapest_split(start, end)
     parts = []
     if whole is not None:
         c = SlipCount.__table__.c
@@ -409,7 +470,7 @@ def slip_counts(
         if route is not None:
             stmt = stmt.where(c.route == route)
         parts.append(stmt.group_by(*(columns[d] for d in dimensions)))
-    if days:
+    if days or taken:
         columns = {"station_id": Slip.station_id, "route": Slip.route,
                    "year": date_year(Slip.issued_on), "month": date_month(Slip.issued_on)}  # fmt: skip
         # Each slip's redemption looked up in the unique index on slip_id: a join, or an
@@ -419,12 +480,16 @@ def slip_counts(
             select(func.count()).where(Redemption.slip_id == Slip.id).correlate(Slip)
         ).scalar_subquery()
         # A statement for each range of days (not one with OR), so that each reads its range
-        # from an index on the date alone.
-        for first, last in days:
+        # from an index on the date alone. Days taken away count negatively.
+        for (first, last), sign in [*((r, 1) for r in days), *((r, -1) for r in taken)]:
+            issued = func.count(Slip.id)
+            redeemed_of_days = func.coalesce(func.sum(redeemed), 0)
+            if sign < 0:
+                issued, redeemed_of_days = -issued, -redeemed_of_days
             stmt = select(
                 *(columns[d].label(d) for d in dimensions),
-                func.count(Slip.id).label("issued"),
-                func.coalesce(func.sum(redeemed), 0).label("redeemed"),
+                issued.label("issued"),
+                redeemed_of_days.label("redeemed"),
             )
             if first is not None:
                 stmt = stmt.where(Slip.issued_on >= first)
@@ -440,8 +505,13 @@ def slip_counts(
     if len(parts) == 1:
         return parts[0]
     both = union_all(*parts).subquery("slip_counts_both")
-    return select(
+    stmt = select(
         *(both.c[d] for d in dimensions),
         func.sum(both.c.issued).label("issued"),
         func.sum(both.c.redeemed).label("redeemed"),
     ).group_by(*(both.c[d] for d in dimensions))
+    if taken and dimensions:
+        # A group whose slips were all on the days taken away has none in the period: no row,
+        # as in the plain query.
+        stmt = stmt.having(func.sum(both.c.issued) != 0)
+    return stmt

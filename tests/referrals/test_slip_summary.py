@@ -162,7 +162,9 @@ def programme(app, world, referrals):  # noqa: ANN001, ANN201
 def test_the_summary_equals_the_slips_counted_on_a_random_programme(app, world, programme):
     assert_summary_matches(app)
     rng = random.Random(7)
-    periods = [(None, None), (TODAY.replace(day=1), TODAY), (TODAY, TODAY)]
+    periods = [(None, None), (TODAY.replace(day=1), TODAY), (TODAY, TODAY),
+               (TODAY - timedelta(days=365), TODAY), (TODAY - timedelta(days=90), TODAY),
+               (TODAY - timedelta(days=30), TODAY)]  # fmt: skip
     for _ in range(40):
         a = TODAY - timedelta(days=rng.randrange(0, 800))
         b = a + timedelta(days=rng.randrange(0, 400))
@@ -199,6 +201,78 @@ def test_split_period_covers_every_day_once():
                 covered.append(day)
                 day += timedelta(days=1)
         assert sorted(covered) == [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def test_cheapest_split_counts_every_day_of_the_period_once_and_no_other():
+    rng = random.Random(11)
+    for _ in range(400):
+        start = date(2024, 1, 1) + timedelta(days=rng.randrange(0, 800))
+        end = start + timedelta(days=rng.randrange(0, 120))
+        today = start + timedelta(days=rng.randrange(-30, 150))
+        whole, added, taken = summary.cheapest_split(start, end, today)
+        counted: dict[date, int] = {}
+        if whole is not None:
+            for day in _days(whole[0], whole[1] - timedelta(days=1)):
+                counted[day] = counted.get(day, 0) + 1
+        for first, last in added:
+            for day in _days(first, last):
+                counted[day] = counted.get(day, 0) + 1
+        for first, last in taken:
+            for day in _days(first, last):
+                counted[day] = counted.get(day, 0) - 1
+        assert {d for d, n in counted.items() if n} == set(_days(start, end)), (start, end, today)
+        assert all(n in (0, 1) for n in counted.values())
+
+
+def test_a_year_to_today_reads_two_days_of_slips_not_a_month():
+    """The dashboards' default period: whole months from the summary, the first month's two
+    days before the period taken away, and this month's days to come (none issued) taken away."""
+    whole, added, taken = summary.cheapest_split(date(2025, 12, 3), date(2026, 12, 2),
+                                                 today=date(2026, 12, 2))  # fmt: skip
+    assert whole == (date(2025, 12, 1), date(2027, 1, 1))
+    assert added == []
+    assert taken == [
+        (date(2025, 12, 1), date(2025, 12, 2)),
+        (date(2026, 12, 3), date(2026, 12, 31)),
+    ]
+    # A period in the middle of a month reads its own days.
+    assert summary.cheapest_split(date(2026, 3, 10), date(2026, 3, 14), today=date(2026, 12, 2)) == (
+        None, [(date(2026, 3, 10), date(2026, 3, 14))], []
+    )  # fmt: skip
+
+
+def test_an_empty_period_and_the_calendars_last_month_read_the_slips():
+    start, end = date(2026, 5, 10), date(2026, 5, 1)
+    assert summary.cheapest_split(start, end, today=end) == (None, [(start, end)], [])
+    start, end = date(9999, 12, 1), date(9999, 12, 15)
+    assert summary.cheapest_split(start, end, today=end) == (None, [(start, end)], [])
+
+
+def test_a_group_with_slips_only_on_days_taken_away_is_no_row(app, world, referrals):
+    """A station's slips all on the first days of a month, before the period: the month read
+    from the summary less those days leaves nothing, and the plain query has no such group."""
+    month = month_start = (TODAY.replace(day=1) - timedelta(days=40)).replace(day=1)
+    add_slips(app, referrals.scheme_id, world.station_a.id, 3, start=1, issued_on=month_start)
+    later = add_slips(app, referrals.scheme_id, world.station_b.id, 2, start=10,
+                      issued_on=month + timedelta(days=20))  # fmt: skip
+    add_redemption(app, referrals.scheme_id, referrals.point_id, later[0], "")
+    start = month + timedelta(days=3)
+    whole, added, taken = summary.cheapest_split(start, TODAY)
+    assert taken and not added  # the case under test: the first days are taken away
+    with app.app_context():
+        counted = _read(start, TODAY, referrals.scheme_id)
+        assert counted == _plain_counts(start, TODAY, referrals.scheme_id)
+        assert set(counted) == {(world.station_b.id, Route.SOCIAL_CONTACT.value, month.year,
+                                 month.month)}  # fmt: skip
+        assert counted[next(iter(counted))] == (2, 1)
+        # The same figures for an officer's station, and as one total (the slips list's count).
+        assert _read(start, TODAY, stations=[world.station_a.id]) == {}
+        total = db.session.execute(summary.slip_counts((), start=start, end=TODAY)).one()
+        assert (total.issued, total.redeemed) == (2, 1)
 
 
 def test_dashboard_figures_equal_the_plain_count_for_each_role(app, world, programme):

@@ -26,6 +26,7 @@ from partnership.actions.services.concerns import (
     open_concerns_of_stations,
     today,
 )
+from partnership.database import unindexed
 from partnership.extensions import db
 from partnership.organisations.models import Organisation, OrganisationKind
 from partnership.permissions import (
@@ -145,16 +146,30 @@ def concerns_ready_to_resolve(user: User, limit: int) -> list[Concern]:
     """Open concerns whose action points are all settled (verified or dropped), at least one of
     them verified: the loop is closed and the concern can be resolved. In the user's scope."""
     settled = [ActionStatus.VERIFIED, ActionStatus.DROPPED]
-    linked = select(action_point_concerns.c.concern_id).join(
-        ActionPoint, ActionPoint.id == action_point_concerns.c.action_point_id
-    )
+
+    # The open concerns are read in date order (the index on occurred_on, id) and each one's
+    # points looked up by its id (the index on concern_id, then the points' key), so the first
+    # ``limit`` ready ones end the query: 0.5 ms on SQLite and 3 ms on PostgreSQL at programme
+    # scale, where a NOT IN read and hashed every unsettled action point first (11 and 23 ms).
+    # ``unindexed``: SQLite, without statistics, would otherwise start from every verified
+    # point, or gather every open concern and sort them.
+    status = unindexed(ActionPoint.status)
+
+    def has_point(condition):  # noqa: ANN001, ANN202
+        return (
+            select(action_point_concerns.c.action_point_id)
+            .join(ActionPoint, ActionPoint.id == action_point_concerns.c.action_point_id)
+            .where(action_point_concerns.c.concern_id == Concern.id, condition)
+            .exists()
+        )
+
     stmt = (
         select(Concern)
         .options(joinedload(Concern.station))
         .where(
-            Concern.status.in_(list(OPEN_CONCERN_STATUSES)),
-            Concern.id.in_(linked.where(ActionPoint.status == ActionStatus.VERIFIED)),
-            Concern.id.not_in(linked.where(ActionPoint.status.not_in(settled))),
+            unindexed(Concern.status).in_(list(OPEN_CONCERN_STATUSES)),
+            has_point(status == ActionStatus.VERIFIED),
+            ~has_point(status.not_in(settled)),
         )
         .order_by(Concern.occurred_on, Concern.id)
         .limit(limit)
