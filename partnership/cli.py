@@ -1,14 +1,15 @@
 """Command-line tools: ``flask init``, ``flask seed-demo``, ``flask create-user``,
-``flask backup``, ``flask restore``, ..."""
+``flask backup``, ``flask restore``, ``flask rebuild-summaries``, ..."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from partnership.audit import set_system_actor
 from partnership.extensions import db
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(bench_report)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(rebuild_summaries_command)
 
 
 def _country(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -229,6 +231,63 @@ def restore_command(archive: Path, yes: bool) -> None:
     click.echo(
         "Run `flask db upgrade` if this release is newer than the backup, then start the server."
     )
+
+
+def _summaries() -> dict[str, tuple[str, list[str], Callable[[Connection], int]]]:
+    """Every summary kept in step with the records, by the name ``--only`` takes: what it is
+    called, its tables, and the function that counts it again from the records into its
+    emptied tables."""
+    from meetings import reach
+    from meetings.models import OfficerReach
+    from partnership.actions import summary as point_summary
+    from partnership.actions.models import ActionPointCount, ActionPointDays
+    from partnership.referrals import summary as slip_summary
+    from partnership.search import index
+    from partnership.search.models import SearchEntry
+
+    return {
+        "action-points": ("Action points summary (counts and days to verification)",
+                          [ActionPointCount.__tablename__, ActionPointDays.__tablename__],
+                          point_summary.rebuild),
+        "slips": ("Slips and visits summary", list(slip_summary.TABLES), slip_summary.rebuild),
+        "reach": ("Officers reached", [OfficerReach.__tablename__], reach.rebuild),
+        "search": ("Search index", [SearchEntry.__tablename__], index.rebuild),
+    }  # fmt: skip
+
+
+@click.command("rebuild-summaries")
+@click.option(
+    "--only",
+    multiple=True,
+    type=click.Choice(["action-points", "slips", "reach", "search"]),
+    help="Rebuild only this summary (may be given more than once); default: every one.",
+)
+@with_appcontext
+def rebuild_summaries_command(only: tuple[str, ...]) -> None:
+    """Count every summary table again from the records, in one transaction.
+
+    For after the database was edited by hand (a row deleted or changed in SQL, past the
+    application): the summaries the measures and dashboards read are then out of step with
+    the records until rebuilt. Nothing is changed if any summary fails. While it runs, writes
+    wait for it (PostgreSQL: the summaries are locked until it commits; pages still read
+    them) or are refused as busy (SQLite): at programme scale it takes minutes (the slips and
+    the search index), so run it when nobody is writing."""
+    summaries = [summary for name, summary in _summaries().items() if not only or name in only]
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Writes already counted commit first and are recounted; later ones wait and add
+        # their change to the recount, so none is lost or counted twice.
+        tables = sorted({table for _name, tables, _rebuild in summaries for table in tables})
+        connection.exec_driver_sql(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+    try:
+        rebuilt = [(name, rebuild(connection)) for name, _tables, rebuild in summaries]
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    for name, rows in rebuilt:
+        click.echo(f"{name}: {rows} rows.")
+    click.echo(f"Rebuilt {len(rebuilt)} summaries from the records in one transaction.")
 
 
 @click.command("bench-report")

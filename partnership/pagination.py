@@ -11,12 +11,13 @@ every page, so a page costs the same whatever the size of the programme.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from math import ceil
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, union_all
 
 from partnership.extensions import db
 from partnership.forms import MAX_YEAR, MIN_YEAR, bounded_int
@@ -96,6 +97,70 @@ def paginate(stmt: Select, count: int | None = None, count_stmt: Select | None =
         result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
         items = list(result.unique().scalars())
     return ListPage(items, page, per_page, min(counted, reachable_rows), max_pages, more=more)
+
+
+def paginate_parts(
+    whole: Select, parts: Sequence[Select], rows: Callable[[Select], Select]
+) -> ListPage:
+    """One page of a list made of ordered parts shown one after another, each read in its order
+    through an index of its own rather than the whole list sorted for every page (the meetings:
+    those not yet over, the soonest first, then the past ones, the most recent first).
+
+    ``whole``: the list's rows, counted for the pager as ``paginate`` counts them. ``parts``:
+    each part as a statement of one column, the key of its rows (their id), in the part's
+    order; together they hold the rows of ``whole``, each row in one part. ``rows(keys)``: the
+    statement reading the rows whose key is in ``keys`` (a subquery of at most a page of keys)
+    with what the page shows, in the list's order. As ``paginate``: one count query (the whole
+    list and every part but the last, each counted as far as the pages that may be opened and
+    one more) and one page query, whatever the data size or the page; no page query beyond the
+    last page that may be opened."""
+    per_page = current_app.config["PER_PAGE"]
+    max_pages = current_app.config["LIST_MAX_PAGES"]
+    page = arg_int("page") or 1
+    reachable_rows = per_page * max_pages
+
+    def bounded_count(stmt: Select):  # noqa: ANN202
+        return (
+            select(func.count())
+            .select_from(stmt.order_by(None).limit(reachable_rows + 1).subquery())
+            .scalar_subquery()
+        )
+
+    counted, *before_last = db.session.execute(
+        select(bounded_count(whole), *(bounded_count(part) for part in parts[:-1]))
+    ).one()
+    counted = counted or 0
+    items: list[Any] = []
+    if page <= max_pages:
+        # A part counted to its bound holds every row of the pages that may be opened: the
+        # page's place in the list is known whatever the rest of it holds. The last part is
+        # read from where the others end, however long it is.
+        counts = [count or 0 for count in before_last] + [reachable_rows + 1]
+        windows = part_windows(list(parts), counts, (page - 1) * per_page, per_page)
+        keys = [select(window.c[0]) for window in windows]
+        result = db.session.execute(rows(keys[0] if len(keys) == 1 else union_all(*keys)))
+        items = list(result.unique().scalars())
+    more = counted > reachable_rows
+    return ListPage(items, page, per_page, min(counted, reachable_rows), max_pages, more=more)
+
+
+def part_windows(parts: list[Select], counts: list[int], offset: int, limit: int) -> list:
+    """The subqueries of the parts' rows that make the rows ``offset`` to ``offset + limit`` of
+    the whole list, each part having ``counts`` rows: the page from the first part it starts in,
+    the rest of it from the start of the next parts. The last part is always read (a page past
+    the end reads nothing from it), so a page runs the same statements wherever it falls."""
+    windows = []
+    for index, (part, count) in enumerate(zip(parts, counts, strict=True)):
+        last = index == len(parts) - 1
+        if offset >= count and not last:
+            offset -= count
+            continue
+        windows.append(part.limit(limit).offset(offset).subquery())
+        limit -= max(0, min(count - offset, limit))
+        offset = 0
+        if limit <= 0:
+            break
+    return windows
 
 
 def arg_int(name: str) -> int | None:

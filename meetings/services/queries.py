@@ -102,12 +102,40 @@ def meeting_list_query(
 ) -> Select:
     """``meeting_query`` with only what the list and the calendar show: no objectives, notes
     or minutes read for a line that shows a title, a time, the stations and a status."""
-    stmt = select(Meeting).options(
+    return _filtered(_list_select(), user, filters, start, end)
+
+
+def _list_select() -> Select:
+    return select(Meeting).options(
         load_only(*LIST_COLUMNS),
         selectinload(Meeting.stations).load_only(Organisation.id, Organisation.name),
         joinedload(Meeting.organiser).load_only(Organisation.id, Organisation.name),
     )
-    return _filtered(stmt, user, filters, start, end)
+
+
+def meeting_list_parts(
+    user: User, filters: MeetingFilters, now: datetime
+) -> tuple[Select, list[Select]]:
+    """The meetings list (``coming_first``) as two parts, each read through an index rather
+    than every meeting sorted for every page: the past ones, the most recent first, read
+    backwards through the index of their start, as far as the page; and before them those not
+    yet over, read through the index of their end and sorted in ``coming_first``'s own order.
+    They are the meetings scheduled ahead (and those going on): as many as the programme plans,
+    not as its history. (Ordered by their start, a planner that takes start and end to be
+    unrelated walks the start index through every past meeting to find the first coming one.)
+    The ids of the meetings the user may see, filtered, and the two parts; for
+    ``partnership.pagination.paginate_parts`` with ``meeting_list_rows``."""
+    ids = _filtered(select(Meeting.id), user, filters, None, None, now).order_by(None)
+    return ids, [
+        coming_first(ids.where(Meeting.ends_at >= now), now),
+        ids.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc(), Meeting.id.desc()),
+    ]
+
+
+def meeting_list_rows(ids: Select, now: datetime) -> Select:
+    """The meetings of a page of the list (``ids``: from ``meeting_list_parts``) with what the
+    list shows, in its order."""
+    return coming_first(_list_select().where(Meeting.id.in_(ids)), now)
 
 
 LIST_COLUMNS = (
@@ -138,6 +166,7 @@ def _filtered(
     filters: MeetingFilters,
     start: datetime | None,
     end: datetime | None,
+    now: datetime | None = None,
 ) -> Select:
     scope = scope_clause(user)
     if scope is not None:
@@ -183,7 +212,7 @@ def _filtered(
     if end is not None:
         stmt = stmt.where(Meeting.starts_at < end)
     if filters.upcoming:
-        stmt = stmt.where(Meeting.ends_at >= utcnow())
+        stmt = stmt.where(Meeting.ends_at >= (now or utcnow()))
     if filters.held:
         stmt = stmt.where(Meeting.status.in_(list(HAPPENED_STATUSES)))
     if filters.starts_from:
@@ -194,10 +223,12 @@ def _filtered(
     return stmt.order_by(Meeting.starts_at, Meeting.id)
 
 
-def coming_first(stmt: Select) -> Select:
+def coming_first(stmt: Select, now: datetime | None = None) -> Select:
     """The meetings list's order: those not yet over first, the soonest at the top, then the
-    past ones, the most recent first. What a user opens the list for is on its first screen."""
-    now = utcnow()
+    past ones, the most recent first. What a user opens the list for is on its first screen.
+    (Sorting every meeting so for every page grows with the programme's history: the list reads
+    its pages in two parts, ``meeting_list_parts``, and sorts only a page's rows so.)"""
+    now = now or utcnow()
     over = Meeting.ends_at < now
     return stmt.order_by(None).order_by(
         case((over, 1), else_=0),

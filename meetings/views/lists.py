@@ -25,7 +25,7 @@ from partnership.pagination import (
     arg_date,
     arg_int,
     arg_str,
-    paginate,
+    paginate_parts,
     parse_iso_date,
 )
 from partnership.permissions import station_scope
@@ -73,7 +73,11 @@ def meeting_index():
 
 def _list_context() -> dict:
     filters = _filters()
-    page = paginate(queries.coming_first(queries.meeting_list_query(current_user, filters)))
+    now = queries.utcnow()
+    page = paginate_parts(
+        *queries.meeting_list_parts(current_user, filters, now),
+        lambda ids: queries.meeting_list_rows(ids, now),
+    )
     queries.kept_until_next_end()
     return {"page": page, "filters": filters, **_filter_choices()}
 

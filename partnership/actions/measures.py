@@ -4,7 +4,6 @@ month, and the one-page station brief."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -49,42 +48,11 @@ class StationMeasure:
     median_days_to_verification: float | None = None
 
 
-def _medians(scope: frozenset[int] | None) -> dict[tuple[int, str], float]:
-    """Median days to verification per station and side, from the summary's histogram of
-    verified points read in its key's order: the middle one, or the mean of the middle two (as
-    ``ROW_NUMBER`` over the points would pick them)."""
-    counts = ActionPointCount
-    stmt = (
-        select(counts.station_id, counts.side, counts.days, counts.points)
-        .where(counts.status == ActionStatus.VERIFIED, counts.days >= 0)
-        .order_by(counts.station_id, counts.side, counts.days)
-    )
-    if scope is not None:
-        stmt = stmt.where(counts.station_id.in_(scope))
-    histograms: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
-    for station_id, side, days, points in db.session.execute(stmt):
-        histograms[(station_id, Side(side).value)].append((days, points))
-    return {key: _median(histogram) for key, histogram in histograms.items()}
-
-
-def _median(histogram: list[tuple[int, int]]) -> float:
-    """The median of ``histogram`` ([(days, points)] by days; one entry per summary row, so a
-    number of days may come twice)."""
-    n = sum(points for _days, points in histogram)
-    wanted = [(n + 1) // 2, (n + 2) // 2]
-    found, seen = [], 0
-    for days, points in histogram:
-        seen += points
-        while wanted and wanted[0] <= seen:
-            found.append(days)
-            wanted.pop(0)
-    return (found[0] + found[1]) / 2
-
-
 def action_point_measures(user: User) -> list[StationMeasure]:
     """Per station and owner side (a point with owners on both sides counts for both). Counted
-    from the action points summary (``partnership.actions.summary``), not from every point:
-    overdue as the open points less those not yet due, the only points read."""
+    from the action points summary (``partnership.actions.summary``: a few rows per station,
+    the median days to verification kept on its verified row), not from every point: overdue
+    as the open points less those not yet due, the only points read."""
     scope = station_scope(user)
     suppress = applies_to(user)
     counts = ActionPointCount
@@ -94,21 +62,22 @@ def action_point_measures(user: User) -> list[StationMeasure]:
         counts.station_id.label("station_id"),
         counts.side.label("side"),
         func.sum(case((is_open, counts.points), else_=0)).label("open"),
-        func.sum(case((finished, counts.points * counts.on_time), else_=0)).label("on_time"),
+        func.sum(case((finished, counts.on_time), else_=0)).label("on_time"),
         func.sum(case((finished, counts.points), else_=0)).label("done"),
+        # Only the verified row has one.
+        func.max(counts.median_days).label("median"),
     ).group_by(counts.station_id, counts.side)
     if scope is not None:
         totals_of = totals_of.where(counts.station_id.in_(scope))
     # Grouped first, then the stations' names joined to the groups (not to every row).
     t = totals_of.subquery()
     stmt = select(
-        t.c.station_id, Organisation.name, t.c.side, t.c.open, t.c.on_time, t.c.done
+        t.c.station_id, Organisation.name, t.c.side, t.c.open, t.c.on_time, t.c.done, t.c.median
     ).join(Organisation, Organisation.id == t.c.station_id)
     totals = {
-        (station_id, Side(side).value): (name, int(open_), int(on_time), int(done))
-        for station_id, name, side, open_, on_time, done in db.session.execute(stmt)
+        (station_id, Side(side).value): (name, int(open_), int(on_time), int(done), median)
+        for station_id, name, side, open_, on_time, done, median in db.session.execute(stmt)
     }
-    medians = _medians(scope)
     # Open points not yet due, by the status and due date index: overdue is the rest.
     police = ActionPoint.police_owner_id.is_not(None)
     ngo = ActionPoint.ngo_owner_id.is_not(None)
@@ -126,8 +95,13 @@ def action_point_measures(user: User) -> list[StationMeasure]:
         later[(station_id, Side.POLICE.value)] = int(by_police or 0)
         later[(station_id, Side.NGO.value)] = int(by_ngo or 0)
     rows: list[StationMeasure] = []
-    for (station_id, side), (name, open_, on_time, done) in totals.items():
+    for (station_id, side), (name, open_, on_time, done, median) in totals.items():
         overdue = open_ - later.get((station_id, side), 0)
+        # A median over fewer than five points would describe them one by one.
+        if median is not None and not (suppress and figure(done, suppress).withheld):
+            median = float(median)
+        else:
+            median = None
         rows.append(
             StationMeasure(
                 station_id,
@@ -137,10 +111,7 @@ def action_point_measures(user: User) -> list[StationMeasure]:
                 figure(overdue, suppress),
                 figure(on_time, suppress),
                 figure(done, suppress),
-                # A median over fewer than five points would describe them one by one.
-                None
-                if suppress and figure(done, suppress).withheld
-                else medians.get((station_id, side)),
+                median,
             )
         )
     return sorted(rows, key=lambda r: (r.station, r.side.value))

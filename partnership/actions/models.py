@@ -294,22 +294,37 @@ class ActionPoint(TimestampMixin, VersionedMixin, db.Model):
 
 
 class ActionPointCount(db.Model):
-    """Action points per station, owner side, status, whether done by the due date and days to
-    verification: what the loop's measures count instead of reading every action point. Kept
-    in step in the transaction of every write of a point (``partnership.actions.summary``);
-    derived data, so no foreign keys. A point with owners on both sides counts once for each
-    side, one with no owner for neither, as in the measures."""
+    """Action points per station, owner side and status, with how many of them were done by
+    the due date and, on the verified row, the median days to verification: what the loop's
+    measures read instead of every action point (one row per station, side and status, a few
+    per station). Kept in step in the transaction of every write of a point
+    (``partnership.actions.summary``); derived data, so no foreign keys. A point with owners
+    on both sides counts once for each side, one with no owner for neither, as in the
+    measures."""
 
     __tablename__ = "action_point_counts"
 
     station_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     side: Mapped[Side] = mapped_column(enum_column(Side, 10), primary_key=True)
     status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus, 20), primary_key=True)
-    # Days to verification of a verified point, -1 for every other point (before ``on_time`` in
-    # the key: a station's histogram of days is read in the key's order).
+    points: Mapped[int] = mapped_column(default=0)
+    # Of ``points``, those done or verified on or before their due date.
+    on_time: Mapped[int] = mapped_column(default=0)
+    # On the verified row only: the median of ``ActionPointDays`` for the station and side
+    # (the middle point, or the mean of the middle two), None when no verified point has days.
+    median_days: Mapped[float | None]
+
+
+class ActionPointDays(db.Model):
+    """Verified action points per station, owner side and days to verification: the histogram
+    the median days to verification of ``ActionPointCount`` is kept from, in the same
+    transaction. Derived data, so no foreign keys."""
+
+    __tablename__ = "action_point_days"
+
+    station_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    side: Mapped[Side] = mapped_column(enum_column(Side, 10), primary_key=True)
     days: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    # 1 for a point done or verified on or before its due date, else 0.
-    on_time: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     points: Mapped[int] = mapped_column(default=0)
 
 

@@ -174,7 +174,10 @@ def _person_list_context() -> dict:
     filters = _person_filters()
     unscoped = station_scope(current_user) is None
     return {
-        "page": paginate(services.person_list_query(current_user, filters)),
+        "page": paginate(
+            services.person_list_query(current_user, filters),
+            count_stmt=services.person_count_query(current_user, filters),
+        ),
         "filters": filters,
         "kinds": PERSON_KIND_LABELS,
         "countries": services.programme_countries(filters.country) if unscoped else [],

@@ -44,7 +44,7 @@ BUDGETS = {
     ("coordinator", "/concerns/export.csv"): 3,
     ("coordinator", "/action-points"): 6,
     ("coordinator", "/action-points/export.xlsx"): 3,
-    ("coordinator", "/measures"): 5,  # the points summary, open points not yet due, medians
+    ("coordinator", "/measures"): 4,  # the points summary (medians on it), points not yet due
     ("coordinator", "/stations/{a}/brief"): 10,
     # The station page: facts, people, meetings, the loop (open, verified and closed, and the
     # counts of its whole history), training, referrals and the story.
@@ -55,7 +55,7 @@ BUDGETS = {
     ("officer", "/my-review"): 5,  # each group and the concerns: the first 20 and the total
     ("officer", "/concerns"): 4,
     ("officer", "/action-points"): 4,
-    ("viewer", "/measures"): 5,
+    ("viewer", "/measures"): 4,
 }
 
 

@@ -333,6 +333,22 @@ def test_rebuild_counts_every_register_again(app, world, programme):
     assert_summary_matches(app)
 
 
+def test_the_rebuild_command_counts_every_register_again(app, world, programme):
+    """A summary row deleted by hand (past the application) is counted again from the
+    registers by ``flask rebuild-summaries``."""
+    with app.app_context():
+        first = db.session.scalar(select(OfficerReach.__table__.c.person_id).limit(1))
+        table = OfficerReach.__table__
+        db.session.execute(table.delete().where(table.c.person_id == first))
+        db.session.commit()
+        assert _summary_rows() != _plain_rows()
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["rebuild-summaries"])
+    assert result.exit_code == 0, result.output
+    assert "Officers reached:" in result.output
+    assert_summary_matches(app)
+
+
 def test_two_writers_at_once_both_count(app, world, make_person):
     """Two transactions mark the same officer present at two meetings of the same day and
     station (one summary row), and a third holds a meeting while a fourth marks its register:

@@ -183,3 +183,46 @@ def test_people_search_and_kind_filter(coordinator_client, world, make_person):
     assert "Said Abdalla" in html and "Inspector Mary Achieng" not in html
     html = coordinator_client.get("/people?q=outreach").data.decode()
     assert "Said Abdalla" in html
+
+
+def test_the_people_list_counts_exactly_the_people_it_lists(
+    app, world, make_person, login_as, monkeypatch
+):
+    """The list's count (read from the people's ids alone) equals counting the people the list
+    shows, for every filter, as a coordinator, a viewer and an officer (their station's
+    officers only), and stops at the pages that may be opened."""
+    import re
+
+    from flask_login import login_user
+
+    from partnership.accounts.models import User
+    from partnership.organisations.services import PersonFilters, person_query
+
+    for n in range(32):
+        make_person(["officer", "ngo_staff", "officer"][n % 3],
+                    [world.station_a, world.station_b, world.ngo, world.station_c][n % 4],
+                    name=f"Counted Person {n}", active=n % 5 != 0)  # fmt: skip
+    cases = [
+        ({}, PersonFilters()),
+        ({"inactive": "1"}, PersonFilters(include_inactive=True)),
+        ({"kind": "officer"}, PersonFilters(kind="officer")),
+        ({"organisation": world.station_a.id}, PersonFilters(organisation_id=world.station_a.id)),
+        ({"command": world.command.id}, PersonFilters(command_id=world.command.id)),
+        ({"q": "Counted", "inactive": "1"}, PersonFilters(q="Counted", include_inactive=True)),
+    ]
+    monkeypatch.setitem(app.config, "PER_PAGE", 5)
+    for role in ("coordinator", "viewer", "officer"):
+        client = login_as(role)
+        for args, filters in cases:
+            with app.test_request_context():
+                user = db.session.get(User, world.users[role].id)
+                login_user(user)
+                expected = len(db.session.scalars(person_query(user, filters)).unique().all())
+            page = client.get("/people", query_string=args).get_data(as_text=True)
+            counted = re.search(r'<p class="count">([^<]*)</p>', page).group(1)
+            assert counted == (f"{expected} records" if expected != 1 else "1 record"), (
+                role, args
+            )  # fmt: skip
+    monkeypatch.setitem(app.config, "LIST_MAX_PAGES", 2)
+    page = login_as("coordinator").get("/people?inactive=1").get_data(as_text=True)
+    assert "More than 10 records" in page

@@ -431,6 +431,21 @@ def test_rebuild_counts_every_slip_again(app, world, programme):
     assert_summary_matches(app)
 
 
+def test_the_rebuild_command_counts_every_slip_and_visit_again(app, world, programme):
+    """Rows deleted and changed by hand in the summary (past the application) are counted
+    again from the slips and visits by ``flask rebuild-summaries``."""
+    with app.app_context():
+        db.session.execute(SlipCount.__table__.update().values(issued=SlipCount.issued + 3))
+        db.session.execute(VisitCount.__table__.delete())
+        db.session.commit()
+        assert _summary_groups() != _plain_groups()
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["rebuild-summaries"])
+    assert result.exit_code == 0, result.output
+    assert "Slips and visits summary:" in result.output
+    assert_summary_matches(app)
+
+
 def test_two_writers_at_once_both_count(app, world, referrals):
     """Two transactions issue slips of the same station and month side by side: the second
     waits for the first's summary row (PostgreSQL) or the write lock (SQLite); both count."""

@@ -56,6 +56,13 @@ def person_list_query(user, filters: PersonFilters) -> Select:  # noqa: ANN001
     return _filtered(stmt, user, filters)
 
 
+def person_count_query(user, filters: PersonFilters) -> Select:  # noqa: ANN001
+    """The same people as ids only, for the list's count: the pager's count then reads no
+    column it does not need (all of a person's, contacts and reference included, were read for
+    every row counted)."""
+    return _filtered(select(Person.id), user, filters)
+
+
 def _filtered(stmt: Select, user, filters: PersonFilters) -> Select:  # noqa: ANN001
     scope = station_scope(user)
     if scope is not None:
