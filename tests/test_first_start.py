@@ -22,9 +22,11 @@ PASSWORD = "harbour-first-start-2026"
 
 
 def readme_production_commands() -> list[str]:
-    """The flask commands of the README's production section, in order."""
+    """The flask commands of the README's production steps, in order: the numbered steps that
+    start a programme, before the section's subsections on running it (backups, summaries...)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Production deployment", 1)[1].split("\n## ", 1)[0]
+    section = section.split("\n### ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
     lines = [line.strip() for block in blocks for line in block.splitlines()]
     return [line for line in lines if line.startswith(".venv/bin/flask")]
